@@ -1,0 +1,16 @@
+// Runs every compiled test file under dist/test with node's test runner.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return find(p);
+    return name.endsWith('.test.js') ? [p] : [];
+  });
+}
+const only = process.argv.slice(2);
+const files = (only.length ? only : find('dist/test')).sort();
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

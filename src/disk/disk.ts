@@ -1,0 +1,63 @@
+/**
+ * The disk seam: the one narrow interface through which every atomicfs operation
+ * reaches the file system. The real implementation (node-disk.ts) is the only code
+ * in the package that imports `node:fs`; tests put a simulated disk behind it to
+ * produce the states a power cut can leave (DESIGN.md, "The crash model").
+ *
+ * Keep it narrow: every method here must be modelled by a simulated disk.
+ */
+
+/** Open modes: read, read-write, exclusive create, create/truncate, append. */
+export type OpenFlags = 'r' | 'r+' | 'wx' | 'w' | 'a' | 'ax';
+
+export interface DiskStat {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  size: number;
+  /** Full st_mode, file type bits included. */
+  mode: number;
+  uid: number;
+  gid: number;
+  ino: number;
+  dev: number;
+  nlink: number;
+  mtimeMs: number;
+}
+
+export interface DiskFile {
+  readonly path: string;
+  /** Writes every byte of `data` (looping over short writes); at `position`, else at the current offset. */
+  write(data: Uint8Array, position?: number): Promise<void>;
+  /** Reads up to `length` bytes at `position` into `buffer`; resolves to the count (0 at end of file). */
+  read(buffer: Uint8Array, position: number, length?: number): Promise<number>;
+  /** fsync(2): the file's data and metadata reach stable storage. */
+  sync(): Promise<void>;
+  stat(): Promise<DiskStat>;
+  chmod(mode: number): Promise<void>;
+  chown(uid: number, gid: number): Promise<void>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Disk {
+  open(path: string, flags: OpenFlags, mode?: number): Promise<DiskFile>;
+  stat(path: string): Promise<DiskStat>;
+  lstat(path: string): Promise<DiskStat>;
+  realpath(path: string): Promise<string>;
+  readlink(path: string): Promise<string>;
+  readdir(path: string): Promise<string[]>;
+  /** Creates one directory (not recursive); EEXIST if it exists. */
+  mkdir(path: string, mode?: number): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  /** rename(2): atomically replaces `to`. */
+  rename(from: string, to: string): Promise<void>;
+  /** link(2): fails with EEXIST rather than replace `to`. */
+  link(existing: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  chown(path: string, uid: number, gid: number): Promise<void>;
+  utimes(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
+  /** fsync(2) on a directory: entries created, renamed or removed in it become durable. */
+  syncDir(path: string): Promise<void>;
+}

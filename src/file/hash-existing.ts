@@ -1,0 +1,13 @@
+import type { Disk } from '../disk/index.js';
+import { errorCode } from '../base/errors.js';
+import { hashFile } from '../base/sha256.js';
+
+/** SHA-256 of the file at `path`, or null if there is none. */
+export async function hashIfExists(disk: Disk, path: string): Promise<string | null> {
+  try {
+    return (await hashFile(disk, path)).sha256;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return null;
+    throw err;
+  }
+}

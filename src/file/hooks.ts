@@ -1,0 +1,50 @@
+/**
+ * The two small interfaces through which the core reaches backups and the audit trail.
+ * Writes and transactions take an object with this shape (`backup`, `audit` options)
+ * and never import the modules that implement them (BackupStore, AuditLog sit above).
+ */
+
+export interface BackupRequest {
+  /** The calling operation ('writeFile', 'deleteFile', 'transaction', …). */
+  operation: string;
+  /** Files are kept under their paths relative to this folder (a transaction's root). */
+  root?: string | undefined;
+  /** The transaction this backup belongs to, if any. */
+  transactionId?: string | undefined;
+}
+
+export interface BackupHook {
+  /**
+   * Keeps the current content of `paths` (absolute; paths that do not exist are skipped)
+   * as one backup, durably, before they are replaced or deleted. Resolves to the backup's
+   * id, or undefined when none of the paths existed. A failure here aborts the change.
+   */
+  preserve(paths: readonly string[], request: BackupRequest): Promise<string | undefined>;
+}
+
+export type AuditOutcome = 'ok' | 'failed' | 'rolled-back';
+
+export interface AuditFile {
+  path: string;
+  /** SHA-256 before the change; null if the file did not exist. */
+  before: string | null;
+  /** SHA-256 after the change; null if the file no longer exists. */
+  after: string | null;
+  /** Size in bytes after the change (0 when deleted). */
+  size: number;
+}
+
+export interface AuditRecord {
+  operation: string;
+  files: AuditFile[];
+  outcome: AuditOutcome;
+  transactionId?: string | undefined;
+  backupId?: string | undefined;
+  /** `code: message` of the failure, when outcome is not 'ok'. */
+  error?: string | undefined;
+}
+
+export interface AuditHook {
+  /** Appends one entry, durably. */
+  record(entry: AuditRecord): Promise<void>;
+}

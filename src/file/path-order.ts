@@ -1,0 +1,26 @@
+/**
+ * In-process ordering of writes to one path: each call takes a ticket when it is made,
+ * and its final step (the rename) waits for the previous ticket's, so concurrent writes
+ * to one path land in call order and the last call wins. Data is still written to the
+ * temporary files in parallel; only the commit steps are ordered.
+ */
+const tails = new Map<string, Promise<void>>();
+
+export interface Ticket {
+  /** Resolves when every earlier writer to the path has committed or failed. */
+  turn: Promise<void>;
+  /** Must be called exactly once, after this writer's commit step ended either way. */
+  done(): void;
+}
+
+export function takeTicket(path: string): Ticket {
+  const previous = tails.get(path) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  const tail = previous.then(() => mine);
+  tails.set(path, tail);
+  void tail.then(() => {
+    if (tails.get(path) === tail) tails.delete(path);
+  });
+  return { turn: previous, done };
+}

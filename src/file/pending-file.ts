@@ -1,0 +1,148 @@
+/**
+ * A file being written beside its target, in the spirit of google/renameio's
+ * PendingFile: write into it, then `commit` (atomic replace) or `commitNew` (no
+ * clobber), or `discard`. Discard after a commit is a no-op, so callers can always
+ * `discard()` in a finally block.
+ */
+import { dirname } from 'node:path';
+import type { Hash } from 'node:crypto';
+import type { Disk, DiskFile } from '../disk/index.js';
+import { AtomicError, errorCode, fsError, IntegrityError } from '../base/errors.js';
+import { hashFile, newHash } from '../base/sha256.js';
+import { retryTransient, type RetryOptions } from '../base/retry.js';
+import { syncDirectory } from './dir-sync.js';
+
+export interface FinishOptions {
+  mode: number;
+  owner?: { uid: number; gid: number } | undefined;
+  /** If true, a failing chown is an error; else it is skipped (not permitted). */
+  ownerRequired?: boolean;
+  fsync: boolean;
+  verify: boolean;
+}
+
+export class PendingFile {
+  private file: DiskFile | undefined;
+  private readonly hash: Hash = newHash();
+  private state: 'open' | 'finished' | 'committed' | 'discarded' = 'open';
+  bytes = 0;
+  sha256 = '';
+
+  private constructor(
+    private readonly disk: Disk,
+    readonly tempPath: string,
+    readonly target: string,
+    /** The path the caller named, for error messages. */
+    readonly shownPath: string,
+    private readonly op: string,
+    file: DiskFile,
+  ) {
+    this.file = file;
+  }
+
+  /** Creates `tempPath` exclusively (never reusing a file), mode 0600 until complete. */
+  static async create(
+    disk: Disk,
+    tempPath: string,
+    target: string,
+    shownPath: string,
+    op: string,
+    retry?: RetryOptions,
+  ): Promise<PendingFile> {
+    try {
+      const file = await retryTransient(() => disk.open(tempPath, 'wx', 0o600), retry);
+      return new PendingFile(disk, tempPath, target, shownPath, op, file);
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === 'ENOENT') throw fsError(err, op, shownPath, `parent directory ${dirname(target)} does not exist`);
+      if (code === 'ENOTDIR') throw fsError(err, op, shownPath, `parent ${dirname(target)} is not a directory`);
+      throw fsError(err, op, shownPath);
+    }
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!this.file || this.state !== 'open') throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the file was finished`, { path: this.shownPath });
+    try {
+      await this.file.write(chunk);
+    } catch (err) {
+      throw fsError(err, this.op, this.shownPath);
+    }
+    this.hash.update(chunk);
+    this.bytes += chunk.byteLength;
+  }
+
+  /** Sets mode and owner, syncs the data (before any rename can expose it), closes. */
+  async finish(opts: FinishOptions): Promise<void> {
+    const file = this.file;
+    if (!file) throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: finished twice`, { path: this.shownPath });
+    try {
+      await file.chmod(opts.mode);
+      if (opts.owner) await this.chown(file, opts.owner, opts.ownerRequired ?? false);
+      // The data must be on disk before the rename makes it reachable under the target's
+      // name; otherwise a power cut can leave the new name pointing at an empty file.
+      if (opts.fsync) await file.sync();
+    } catch (err) {
+      throw fsError(err, this.op, this.shownPath);
+    } finally {
+      this.file = undefined;
+      await file.close().catch(() => undefined);
+    }
+    this.sha256 = this.hash.digest('hex');
+    this.state = 'finished';
+    if (opts.verify) await this.verify();
+  }
+
+  private async chown(file: DiskFile, owner: { uid: number; gid: number }, required: boolean): Promise<void> {
+    try {
+      await file.chown(owner.uid, owner.gid);
+    } catch (err) {
+      const code = errorCode(err);
+      if (!required && (code === 'EPERM' || code === 'EINVAL')) return;
+      throw err;
+    }
+  }
+
+  /** Reads the finished file back and compares SHA-256 with what was written. */
+  private async verify(): Promise<void> {
+    const { sha256 } = await hashFile(this.disk, this.tempPath).catch((err: unknown) => {
+      throw fsError(err, this.op, this.shownPath);
+    });
+    if (sha256 !== this.sha256) throw new IntegrityError(this.shownPath, this.sha256, sha256);
+  }
+
+  /** Atomically replaces the target; with `fsync`, also makes the rename durable. */
+  async commit(fsync: boolean, retry?: RetryOptions): Promise<void> {
+    try {
+      await retryTransient(() => this.disk.rename(this.tempPath, this.target), retry, undefined, true);
+    } catch (err) {
+      throw fsError(err, this.op, this.shownPath);
+    }
+    this.state = 'committed';
+    // The rename is only durable once the directory entry is: sync the directory.
+    if (fsync) await syncDirectory(this.disk, dirname(this.target));
+  }
+
+  /** Links the file in under the target's name, failing with EEXIST instead of replacing. */
+  async commitNew(fsync: boolean, retry?: RetryOptions): Promise<void> {
+    try {
+      await retryTransient(() => this.disk.link(this.tempPath, this.target), retry);
+    } catch (err) {
+      if (errorCode(err) === 'EEXIST') throw fsError(err, this.op, this.shownPath, 'already exists');
+      throw fsError(err, this.op, this.shownPath);
+    }
+    this.state = 'committed';
+    await this.disk.unlink(this.tempPath).catch(() => undefined);
+    // One directory sync makes both the new link and the removed temp name durable.
+    if (fsync) await syncDirectory(this.disk, dirname(this.target));
+  }
+
+  /** Removes the temporary file. A no-op after a commit, so it is safe in `finally`. */
+  async discard(): Promise<void> {
+    if (this.state === 'committed' || this.state === 'discarded') return;
+    this.state = 'discarded';
+    const file = this.file;
+    this.file = undefined;
+    if (file) await file.close().catch(() => undefined);
+    await this.disk.unlink(this.tempPath).catch(() => undefined);
+  }
+}

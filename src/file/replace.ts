@@ -1,0 +1,127 @@
+/**
+ * The one pipeline behind every single-file write (writeFile, atomicWrite, createFile,
+ * copyFile, writeJson, writeYaml): resolve the target, write a temporary file beside
+ * it, set mode and owner, sync, optionally verify, then rename (or link) it into place
+ * and sync the directory. On any failure or abort the temporary file is removed and the
+ * target is as it was.
+ */
+import type { Disk, DiskStat } from '../disk/index.js';
+import { abortError, throwIfAborted } from '../base/abort.js';
+import { AtomicError, invalidArg } from '../base/errors.js';
+import type { AuditRecord } from './hooks.js';
+import { diskOf, type WriteOptions, type WriteResult } from './options.js';
+import { takeTicket } from './path-order.js';
+import { PendingFile } from './pending-file.js';
+import { resolveTarget } from './resolve-target.js';
+import { tempPathFor } from './temp-name.js';
+import { hashIfExists } from './hash-existing.js';
+
+export interface ReplaceSpec<T> {
+  op: string;
+  path: string;
+  opts: WriteOptions | undefined;
+  /** Link instead of rename: fail with EEXIST rather than replace. */
+  noClobber?: boolean;
+  /** Mode when neither `opts.mode` nor a replaced file gives one. */
+  fallbackMode?: number | undefined;
+  /** Total bytes for progress reports, when known. */
+  total?: number | undefined;
+  /** Writes the content through `write`; its result is returned. */
+  produce(write: (chunk: Uint8Array) => Promise<void>): Promise<T>;
+}
+
+function checkOptions(op: string, path: string, opts: WriteOptions | undefined): void {
+  if (typeof path !== 'string' || path === '') throw invalidArg(op, undefined, `path must be a non-empty string, got ${JSON.stringify(path)}`);
+  if (opts?.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
+    throw invalidArg(op, path, `mode must be an integer from 0 to 0o7777, got ${String(opts.mode)}`);
+  }
+}
+
+export function defaultMode(): number {
+  // process.umask() without an argument only reads the mask (it is documented as
+  // deprecated for thread safety, which does not concern a read in the main thread).
+  return 0o666 & ~process.umask();
+}
+
+function modeFor(opts: WriteOptions | undefined, existing: DiskStat | undefined, fallback: number | undefined): number {
+  return opts?.mode ?? (existing ? existing.mode & 0o7777 : (fallback ?? defaultMode()));
+}
+
+function ownerFor(opts: WriteOptions | undefined, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
+  if (opts?.chown) return opts.chown;
+  if (!existing) return undefined;
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  // Only chown when it would change something: a new file already belongs to us.
+  if (existing.uid === uid && existing.gid === gid) return undefined;
+  return { uid: existing.uid, gid: existing.gid };
+}
+
+export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: WriteResult }> {
+  const { op, path, opts } = spec;
+  checkOptions(op, path, opts);
+  const disk = diskOf(opts);
+  const signal = opts?.signal;
+  throwIfAborted(signal, op, path);
+  const target = await resolveTarget(disk, path, op);
+  if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
+  // The ticket is taken before any data is written so that commits follow call order.
+  const ticket = takeTicket(target.path);
+  let pending: PendingFile | undefined;
+  let committed = false;
+  try {
+    pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry);
+    const result = await writeAll(spec, pending);
+    await pending.finish({
+      mode: modeFor(opts, target.stat, spec.fallbackMode),
+      owner: ownerFor(opts, target.stat),
+      ownerRequired: opts?.chown !== undefined,
+      fsync: opts?.fsync ?? true,
+      verify: opts?.verify ?? false,
+    });
+    await ticket.turn;
+    throwIfAborted(signal, op, path);
+    const before = await beforeCommit(disk, spec, target.path);
+    if (spec.noClobber) await pending.commitNew(opts?.fsync ?? true, opts?.retry);
+    else await pending.commit(opts?.fsync ?? true, opts?.retry);
+    committed = true;
+    const written: WriteResult = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
+    await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256, size: written.bytes }] });
+    return { result, written };
+  } catch (err) {
+    if (!committed) {
+      await recordAudit(spec, { operation: op, outcome: 'failed', error: describe(err), files: [{ path: target.path, before: null, after: null, size: 0 }] }).catch(() => undefined);
+    }
+    throw err;
+  } finally {
+    ticket.done();
+    await pending?.discard();
+  }
+}
+
+async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<T> {
+  const { opts, op, path } = spec;
+  const signal = opts?.signal;
+  const onProgress = opts?.onProgress;
+  return spec.produce(async (chunk) => {
+    if (signal?.aborted) throw abortError(signal, op, path);
+    await pending.write(chunk);
+    onProgress?.({ bytes: pending.bytes, total: spec.total });
+  });
+}
+
+/** Backup and the before-hash for the audit trail, both only when asked for. */
+async function beforeCommit<T>(disk: Disk, spec: ReplaceSpec<T>, target: string): Promise<{ backupId?: string | undefined; sha256: string | null }> {
+  const backupId = spec.opts?.backup ? await spec.opts.backup.preserve([target], { operation: spec.op }) : undefined;
+  const sha256 = spec.opts?.audit ? await hashIfExists(disk, target) : null;
+  return { backupId, sha256 };
+}
+
+async function recordAudit<T>(spec: ReplaceSpec<T>, entry: AuditRecord): Promise<void> {
+  await spec.opts?.audit?.record(entry);
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) return `${(err as { code?: string }).code ?? err.name}: ${err.message}`;
+  return String(err);
+}

@@ -1,0 +1,42 @@
+/**
+ * Temporary and staged file names. Unique (pid and 48 random bits: never a fixed name
+ * that two writers could share), hidden, in the target's own directory (so the final
+ * step is a rename on one file system), and with a suffix that `cleanupTemps` and
+ * recovery recognise without ever matching a user's file.
+ */
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+
+export const TEMP_SUFFIX = '.atomicfs-tmp';
+export const STAGE_SUFFIX = '.atomicfs-stage';
+
+// Keep the whole name under NAME_MAX (255) whatever the target's name.
+const MAX_BASE = 100;
+
+const TEMP_RE = /^\..*\.(\d+)-[0-9a-f]{12}\.atomicfs-tmp$/;
+
+export function randomId(bytes = 6): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+/** A fresh temporary name beside `target`. */
+export function tempPathFor(target: string): string {
+  const base = basename(target).slice(0, MAX_BASE);
+  return join(dirname(target), `.${base}.${process.pid}-${randomId()}${TEMP_SUFFIX}`);
+}
+
+/** A staged-file name beside `target`, tagged with its transaction id. */
+export function stagePathFor(target: string, txId: string): string {
+  const base = basename(target).slice(0, MAX_BASE);
+  return join(dirname(target), `.${base}.${txId}-${randomId()}${STAGE_SUFFIX}`);
+}
+
+/** The pid encoded in a temporary file's name, or undefined if the name is not ours. */
+export function parseTempName(name: string): { pid: number } | undefined {
+  const m = TEMP_RE.exec(name);
+  return m?.[1] === undefined ? undefined : { pid: Number(m[1]) };
+}
+
+export function isStageName(name: string): boolean {
+  return name.startsWith('.') && name.endsWith(STAGE_SUFFIX);
+}
