@@ -17,7 +17,7 @@ const states = new WeakMap<Disk, Map<string, DirState>>();
 
 function stateOf(disk: Disk, dir: string): DirState {
   let byDir = states.get(disk);
-  if (!byDir) states.set(disk, (byDir = new Map()));
+  if (!byDir) states.set(disk, (byDir = new Map<string, DirState>()));
   let state = byDir.get(dir);
   if (!state) byDir.set(dir, (state = { running: undefined, next: undefined }));
   return state;

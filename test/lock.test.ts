@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { lock, LockError } from '../src/index.js';
+import { tmpDir } from './helpers/tmp.js';
+import { childScript, run, waitFor } from './helpers/child.js';
+
+test('exclusive lock: a second taker waits until release', async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'file');
+  const release = await lock(p);
+  const order: string[] = [];
+  const second = lock(p).then((r) => {
+    order.push('second');
+    return r;
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  order.push('release');
+  await release();
+  await (await second)();
+  assert.deepEqual(order, ['release', 'second']);
+  assert.deepEqual(readdirSync(dir), [], 'the lock folder is removed once free');
+});
+
+test('timeout gives LockError ELOCKED naming the path, and leaves no record', async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'file');
+  const release = await lock(p);
+  await assert.rejects(lock(p, { timeout: 30 }), (err: unknown) => {
+    assert.ok(err instanceof LockError);
+    assert.equal(err.code, 'ELOCKED');
+    assert.match(err.message, /file/);
+    return true;
+  });
+  await release();
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('shared locks coexist; exclusive waits for all readers; readers wait for a writer', async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'file');
+  const r1 = await lock(p, { shared: true });
+  const r2 = await lock(p, { shared: true, timeout: 100 });
+  await assert.rejects(lock(p, { timeout: 50 }), LockError);
+  await r1();
+  await assert.rejects(lock(p, { timeout: 50 }), LockError);
+  await r2();
+  const w = await lock(p, { timeout: 200 });
+  await assert.rejects(lock(p, { shared: true, timeout: 50 }), LockError);
+  await w();
+  await (await lock(p, { shared: true, timeout: 100 }))();
+});
+
+test('release is idempotent and abort stops waiting', async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'file');
+  const release = await lock(p);
+  const ac = new AbortController();
+  const waiting = lock(p, { signal: ac.signal });
+  setTimeout(() => ac.abort(), 20);
+  await assert.rejects(waiting, { code: 'ABORT_ERR' });
+  await release();
+  await release();
+  await (await lock(p, { timeout: 0 }))();
+});
+
+test('bad arguments are refused before touching the disk', async () => {
+  await assert.rejects(lock(''), { code: 'EINVAL' });
+  await assert.rejects(lock('x', { timeout: -1 }), { code: 'EINVAL' });
+});
+
+test('a lock whose holder was SIGKILLed is taken over at once', async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'file');
+  const script = await childScript(dir, 'holder.mjs', `
+    await atomicfs.lock(process.argv[2]);
+    console.log('LOCKED');
+    setInterval(() => {}, 1000);
+  `);
+  const { child, done } = run(script, [p]);
+  await waitFor(child, 'LOCKED');
+  await assert.rejects(lock(p, { timeout: 50 }), LockError);
+  child.kill('SIGKILL');
+  await done;
+  const started = Date.now();
+  const release = await lock(p, { timeout: 5000 });
+  assert.ok(Date.now() - started < 5000);
+  await release();
+  assert.equal(existsSync(join(dir, '.file.atomicfs-lock')), false);
+});
+
+test('a shared holder that was SIGKILLed does not block a writer', async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'file');
+  const script = await childScript(dir, 'reader.mjs', `
+    await atomicfs.lock(process.argv[2], { shared: true });
+    console.log('LOCKED');
+    setInterval(() => {}, 1000);
+  `);
+  const { child, done } = run(script, [p]);
+  await waitFor(child, 'LOCKED');
+  child.kill('SIGKILL');
+  await done;
+  await (await lock(p, { timeout: 5000 }))();
+});
