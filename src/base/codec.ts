@@ -5,6 +5,7 @@
  */
 import { parse as yamlParse, stringify as yamlStringify, YAMLParseError } from 'yaml';
 import { AtomicError } from './errors.js';
+import { jsonErrorOffset } from './json-position.js';
 import { validate, type JsonSchema } from './schema.js';
 
 export interface EncodeOptions {
@@ -68,12 +69,12 @@ export function decodeJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    const msg = (err as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const where = m?.[1] === undefined ? '' : (() => {
-      const { line, col } = lineCol(text, Number(m[1]));
+    const offset = jsonErrorOffset(text);
+    const where = offset < 0 ? '' : (() => {
+      const { line, col } = lineCol(text, offset);
       return ` at line ${line}, column ${col}`;
     })();
+    const msg = (err as Error).message.split('\n')[0] ?? '';
     throw new AtomicError('EPARSE', `${path}: invalid JSON${where}: ${msg}`, { path, cause: err });
   }
 }
