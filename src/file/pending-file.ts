@@ -119,7 +119,7 @@ export class PendingFile {
     }
     this.state = 'committed';
     // The rename is only durable once the directory entry is: sync the directory.
-    if (fsync) await syncDirectory(this.disk, dirname(this.target));
+    if (fsync) await this.syncDir();
   }
 
   /** Links the file in under the target's name, failing with EEXIST instead of replacing. */
@@ -133,7 +133,24 @@ export class PendingFile {
     this.state = 'committed';
     await this.disk.unlink(this.tempPath).catch(() => undefined);
     // One directory sync makes both the new link and the removed temp name durable.
-    if (fsync) await syncDirectory(this.disk, dirname(this.target));
+    if (fsync) await this.syncDir();
+  }
+
+  /**
+   * Syncs the target's directory. Its failure comes after the rename: the error says so
+   * and names the caller's path (syncDirectory's own error names only the folder).
+   */
+  private async syncDir(): Promise<void> {
+    const dir = dirname(this.target);
+    try {
+      await syncDirectory(this.disk, dir);
+    } catch (err) {
+      const code = errorCode(err) ?? 'EIO';
+      throw new AtomicError(code, `${this.op} ${this.shownPath}: ${code}: replaced, but syncing folder ${dir} failed, so the change may not survive a power loss`, {
+        path: this.shownPath,
+        cause: err,
+      });
+    }
   }
 
   /** Removes the temporary file. A no-op after a commit, so it is safe in `finally`. */

@@ -5,6 +5,7 @@
  * and sync the directory. On any failure or abort the temporary file is removed and the
  * target is as it was.
  */
+import { resolve as resolvePath } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
 import { AtomicError, invalidArg } from '../base/errors.js';
@@ -12,7 +13,7 @@ import type { AuditRecord } from './hooks.js';
 import { diskOf, type WriteOptions, type WriteResult } from './options.js';
 import { takeTicket } from './path-order.js';
 import { PendingFile } from './pending-file.js';
-import { resolveTarget } from './resolve-target.js';
+import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
 import { hashIfExists } from './hash-existing.js';
 
@@ -22,7 +23,8 @@ export interface ReplaceSpec<T> {
   opts: WriteOptions | undefined;
   /** Link instead of rename: fail with EEXIST rather than replace. */
   noClobber?: boolean;
-  /** Mode when neither `opts.mode` nor a replaced file gives one. */
+  /** Mode when neither `opts.mode` nor a replaced file gives one. `produce` may still set
+   *  it, and `total`, before its first write (copyFile learns both from its source). */
   fallbackMode?: number | undefined;
   /** Total bytes for progress reports, when known. */
   total?: number | undefined;
@@ -63,13 +65,16 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   const disk = diskOf(opts);
   const signal = opts?.signal;
   throwIfAborted(signal, op, path);
-  const target = await resolveTarget(disk, path, op);
-  if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
-  // The ticket is taken before any data is written so that commits follow call order.
-  const ticket = takeTicket(target.path);
+  // The ticket is taken synchronously, at the call, keyed by the path as named: taken
+  // after an await (the lstat below), it would follow the order in which the thread
+  // pool finished those lstats, not call order. Commits then wait for their turn.
+  const ticket = takeTicket(resolvePath(path));
+  let target: Target | undefined;
   let pending: PendingFile | undefined;
   let committed = false;
   try {
+    target = await resolveTarget(disk, path, op);
+    if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
     pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry);
     const result = await writeAll(spec, pending);
     await pending.finish({
@@ -90,7 +95,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     return { result, written };
   } catch (err) {
     if (!committed) {
-      await recordAudit(spec, { operation: op, outcome: 'failed', error: describe(err), files: [{ path: target.path, before: null, after: null, size: 0 }] }).catch(() => undefined);
+      await recordAudit(spec, { operation: op, outcome: 'failed', error: describe(err), files: [{ path: target?.path ?? resolvePath(path), before: null, after: null, size: 0 }] }).catch(() => undefined);
     }
     throw err;
   } finally {
@@ -103,10 +108,25 @@ async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<
   const { opts, op, path } = spec;
   const signal = opts?.signal;
   const onProgress = opts?.onProgress;
-  return spec.produce(async (chunk) => {
+  const produced = spec.produce(async (chunk) => {
     if (signal?.aborted) throw abortError(signal, op, path);
     await pending.write(chunk);
     onProgress?.({ bytes: pending.bytes, total: spec.total });
+  });
+  return signal ? untilAborted(produced, signal, op, path) : produced;
+}
+
+/**
+ * `work`, or an abort error as soon as `signal` fires: a source that stalls (a quiet
+ * socket, a terminal) must not hold an aborted write open. The abandoned work fails at
+ * its next chunk (the check above), and that failure is absorbed here.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, op: string, path: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal, op, path));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 

@@ -32,7 +32,15 @@ export async function resolveTarget(disk: Disk, path: string, op: string): Promi
       if (st.isDirectory()) throw new AtomicError('EISDIR', `${op} ${path}: is a directory, expected a file`, { path });
       return { requested, path: current, stat: st };
     }
-    current = resolve(dirname(current), await disk.readlink(current));
+    current = resolve(dirname(current), await readLink(disk, current, path, op));
   }
   throw new AtomicError('ELOOP', `${op} ${path}: too many levels of symbolic links`, { path });
+}
+
+async function readLink(disk: Disk, link: string, path: string, op: string): Promise<string> {
+  try {
+    return await disk.readlink(link);
+  } catch (err) {
+    throw fsError(err, op, path);
+  }
 }

@@ -1,6 +1,6 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes. */
 import { chunksOf, sourceSize, type Source } from '../base/source.js';
-import { invalidArg } from '../base/errors.js';
+import { AtomicError, errorCode, invalidArg } from '../base/errors.js';
 import type { WriteOptions, WriteResult } from './options.js';
 import { replaceFile } from './replace.js';
 
@@ -22,9 +22,25 @@ function write(op: string, path: string, source: Source, opts: WriteOptions | un
     noClobber,
     total: sourceSize(source),
     async produce(put) {
-      for await (const chunk of chunksOf(source, op, path)) await put(chunk);
+      try {
+        for await (const chunk of chunksOf(source, op, path)) await put(chunk);
+      } catch (err) {
+        throw sourceError(err, op, path);
+      }
     },
   });
+}
+
+/**
+ * A source stream that fails half-way (a dropped connection, a read error) surfaces
+ * with a message naming the path being written and its code kept; the stream's own
+ * error stays as `cause`. Our own failures (AtomicErrors) pass through unchanged.
+ */
+function sourceError(err: unknown, op: string, path: string): unknown {
+  if (err instanceof AtomicError) return err;
+  const code = errorCode(err) ?? 'ESOURCE';
+  const message = err instanceof Error ? err.message : String(err);
+  return new AtomicError(code, `${op} ${path}: the source failed: ${message}`, { path, cause: err });
 }
 
 export interface WriteHandle {

@@ -1,0 +1,98 @@
+/**
+ * cleanupTemps: removes the temporary files that interrupted writes of this library left
+ * behind, and nothing else. A file qualifies only if its name is one `tempPathFor` makes
+ * (parseTempName), it is a regular file (not a link, not a folder), and it is abandoned:
+ * older than `olderThanMs`, or written by a pid that is not alive on this host.
+ * Staged files of transactions (`.atomicfs-stage`) are never touched: recovery owns them.
+ */
+import { join, resolve } from 'node:path';
+import type { Disk, DiskStat } from '../disk/index.js';
+import { throwIfAborted } from '../base/abort.js';
+import { errorCode, fsError, invalidArg } from '../base/errors.js';
+import { checkPath } from './check-path.js';
+import { diskOf, type BaseOptions } from './options.js';
+import { isProcessAlive } from './process-alive.js';
+import { parseTempName } from './temp-name.js';
+
+export interface CleanupOptions extends Pick<BaseOptions, 'disk' | 'signal'> {
+  /** A temporary file older than this (by mtime) is abandoned (default 15 minutes). */
+  olderThanMs?: number | undefined;
+  /** Also clean sub-folders (default false). Symbolic links to folders are not followed. */
+  recursive?: boolean | undefined;
+}
+
+export interface CleanupResult {
+  /** Absolute paths of the files removed. */
+  removed: string[];
+}
+
+const OP = 'cleanupTemps';
+const DEFAULT_OLDER_THAN_MS = 15 * 60 * 1000;
+// The library's own state (journals, locks) is left to transaction recovery.
+const STATE_DIR = '.atomicfs';
+
+export async function cleanupTemps(dir: string, opts?: CleanupOptions): Promise<CleanupResult> {
+  checkPath(OP, dir, 'dir');
+  const olderThanMs = opts?.olderThanMs ?? DEFAULT_OLDER_THAN_MS;
+  if (typeof olderThanMs !== 'number' || !(olderThanMs >= 0)) throw invalidArg(OP, dir, `olderThanMs must be a number >= 0, got ${String(olderThanMs)}`);
+  const removed: string[] = [];
+  await cleanDir(diskOf(opts), resolve(dir), dir, { olderThanMs, recursive: opts?.recursive ?? false, signal: opts?.signal, now: Date.now() }, removed);
+  return { removed };
+}
+
+interface Scan {
+  olderThanMs: number;
+  recursive: boolean;
+  signal: AbortSignal | undefined;
+  now: number;
+}
+
+async function cleanDir(disk: Disk, dir: string, shown: string, scan: Scan, removed: string[]): Promise<void> {
+  throwIfAborted(scan.signal, OP, shown);
+  let names: string[];
+  try {
+    names = await disk.readdir(dir);
+  } catch (err) {
+    throw fsError(err, OP, shown);
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    const stat = await lstatOrGone(disk, path);
+    if (!stat) continue;
+    if (stat.isDirectory()) {
+      if (scan.recursive && name !== STATE_DIR) await cleanDir(disk, path, path, scan, removed);
+      continue;
+    }
+    if (!isAbandonedTemp(name, stat, scan)) continue;
+    if (await unlinkOrGone(disk, path)) removed.push(path);
+  }
+  // No directory sync: an abandoned temp that a power cut brings back is still abandoned,
+  // and the next cleanup removes it.
+}
+
+function isAbandonedTemp(name: string, stat: DiskStat, scan: Scan): boolean {
+  const parsed = parseTempName(name);
+  if (!parsed || !stat.isFile()) return false;
+  return scan.now - stat.mtimeMs > scan.olderThanMs || !isProcessAlive(parsed.pid);
+}
+
+/** The entry's lstat, or undefined if it vanished since readdir (its writer committed). */
+async function lstatOrGone(disk: Disk, path: string): Promise<DiskStat | undefined> {
+  try {
+    return await disk.lstat(path);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return undefined;
+    throw fsError(err, OP, path);
+  }
+}
+
+/** True if this call removed the file; false if someone else did first. */
+async function unlinkOrGone(disk: Disk, path: string): Promise<boolean> {
+  try {
+    await disk.unlink(path);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw fsError(err, OP, path);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * moveFile: rename, then sync the directories of dest and src (each once). Across
+ * devices (EXDEV) it never falls back to anything non-atomic: it copies into a temporary
+ * file beside dest, syncs it, renames it over dest, syncs dest's directory, and only then
+ * unlinks src and syncs src's directory. A crash in between leaves both copies, never none.
+ */
+import { dirname, resolve } from 'node:path';
+import type { Disk, DiskStat } from '../disk/index.js';
+import { throwIfAborted } from '../base/abort.js';
+import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
+import { retryTransient } from '../base/retry.js';
+import { checkPath } from './check-path.js';
+import { syncDirectories, syncDirectory } from './dir-sync.js';
+import { syncedAfter } from './synced-after.js';
+import { hashIfExists } from './hash-existing.js';
+import type { AuditFile } from './hooks.js';
+import { openForRead } from './open-read.js';
+import { diskOf, type WriteOptions } from './options.js';
+import { takeTicket } from './path-order.js';
+import { PendingFile } from './pending-file.js';
+import { readChunks } from './read-chunks.js';
+import { describe } from './replace.js';
+import { resolveTarget, type Target } from './resolve-target.js';
+import { tempPathFor } from './temp-name.js';
+
+/** `verify` and `onProgress` concern the copy across devices; a rename moves no data. */
+export type MoveOptions = Pick<WriteOptions, 'fsync' | 'verify' | 'backup' | 'audit' | 'onProgress' | 'signal' | 'retry' | 'disk'>;
+
+const OP = 'moveFile';
+
+interface Move {
+  disk: Disk;
+  src: string;
+  dest: string;
+  from: string;
+  srcStat: DiskStat;
+  target: Target;
+  opts: MoveOptions | undefined;
+}
+
+/**
+ * Moves `src` to `dest`, replacing dest atomically (through a symbolic link at dest, the
+ * file it points to). A symbolic link at src is moved itself. Moving onto itself is a no-op.
+ */
+export async function moveFile(src: string, dest: string, opts?: MoveOptions): Promise<void> {
+  checkPath(OP, src, 'src');
+  checkPath(OP, dest, 'dest');
+  refuseMetadataOptions(src, opts);
+  const disk = diskOf(opts);
+  throwIfAborted(opts?.signal, OP, src);
+  const from = resolve(src);
+  // Taken at the call, so the move lands after earlier writes to either path (one ticket
+  // when both name one path: a second would wait for the first, forever).
+  const tickets = [...new Set([from, resolve(dest)])].map((p) => takeTicket(p));
+  let files: AuditFile[] = [{ path: from, before: null, after: null, size: 0 }];
+  let moved = false;
+  try {
+    await Promise.all(tickets.map((t) => t.turn));
+    throwIfAborted(opts?.signal, OP, src);
+    const move = await prepare(disk, src, dest, from, opts);
+    if (!move) return;
+    const before = await beforeMove(move);
+    files = before.files;
+    const after = await moveOnce(move);
+    moved = true;
+    files[0]!.after = after.sha256 ?? files[0]!.after;
+    await opts?.audit?.record({ operation: OP, outcome: 'ok', backupId: before.backupId, files });
+  } catch (err) {
+    if (!moved) await opts?.audit?.record({ operation: OP, outcome: 'failed', error: describe(err), files }).catch(() => undefined);
+    throw err;
+  } finally {
+    for (const t of tickets) t.done();
+  }
+}
+
+/** A rename keeps src's inode, so mode and owner cannot change atomically with it. */
+function refuseMetadataOptions(src: string, opts: MoveOptions | undefined): void {
+  const given: Partial<WriteOptions> | undefined = opts;
+  if (given?.mode !== undefined || given?.chown !== undefined) {
+    throw invalidArg(OP, src, 'mode and chown are not supported: a move keeps the source file\'s mode and owner');
+  }
+}
+
+/** Checks both ends; undefined when src and dest are one path (nothing to do). */
+async function prepare(disk: Disk, src: string, dest: string, from: string, opts: MoveOptions | undefined): Promise<Move | undefined> {
+  let srcStat: DiskStat;
+  try {
+    srcStat = await disk.lstat(from);
+  } catch (err) {
+    throw fsError(err, OP, src);
+  }
+  if (srcStat.isDirectory()) throw new AtomicError('EISDIR', `${OP} ${src}: is a directory, expected a file`, { path: src });
+  const target = await resolveTarget(disk, dest, OP);
+  if (target.path === from || target.requested === from) return undefined;
+  if (target.stat && (await sameFile(disk, from, srcStat, target.stat))) {
+    // rename(2) between two links to one file does nothing and reports success; moving a
+    // symbolic link onto the file it points to would leave a link to itself.
+    throw new AtomicError('EINVAL', `${OP} ${src} -> ${dest}: source and destination are the same file`, { path: dest });
+  }
+  return { disk, src, dest, from, srcStat, target, opts };
+}
+
+async function sameFile(disk: Disk, from: string, srcStat: DiskStat, destStat: DiskStat): Promise<boolean> {
+  const real = srcStat.isSymbolicLink() ? await disk.stat(from).catch(() => undefined) : srcStat;
+  return real !== undefined && real.dev === destStat.dev && real.ino === destStat.ino;
+}
+
+/** Backup of the replaced dest and the hashes for the audit trail, only when asked for. */
+async function beforeMove(m: Move): Promise<{ backupId: string | undefined; files: AuditFile[] }> {
+  const { disk, opts, target, from } = m;
+  const backupId = opts?.backup && target.stat ? await opts.backup.preserve([target.path], { operation: OP }) : undefined;
+  const audited = opts?.audit !== undefined;
+  const srcHash = audited && m.srcStat.isFile() ? await hashIfExists(disk, from) : null;
+  const destHash = audited && target.stat ? await hashIfExists(disk, target.path) : null;
+  return {
+    backupId,
+    files: [
+      { path: target.path, before: destHash, after: srcHash, size: m.srcStat.size },
+      { path: from, before: srcHash, after: null, size: 0 },
+    ],
+  };
+}
+
+/** Renames, or copies across devices; resolves to the copy's SHA-256 when it copied. */
+async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
+  const { disk, opts, target, from } = m;
+  try {
+    await retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal, true);
+  } catch (err) {
+    if (errorCode(err) !== 'EXDEV') throw renameError(err, m);
+    return { sha256: await moveAcrossDevices(m, err) };
+  }
+  // The rename is durable only once both directory entries are: the new one in dest's
+  // directory and the removed one in src's (the same sync when they share a directory).
+  if (opts?.fsync ?? true) await syncedAfter(syncDirectories(disk, [dirname(target.path), dirname(from)]), `${OP} ${m.src} ->`, m.dest, 'moved');
+  return { sha256: undefined };
+}
+
+/** Names both paths (the failure may be at either end), with dest as the error's path. */
+function renameError(err: unknown, m: Move): Error {
+  const detail = errorCode(err) === 'ENOENT' ? `no such file or directory (is there a folder ${dirname(m.target.path)}?)` : undefined;
+  return fsError(err, `${OP} ${m.src} ->`, m.dest, detail);
+}
+
+async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string> {
+  const { disk, opts, target, from, src } = m;
+  if (!m.srcStat.isFile()) throw fsError(exdev, OP, src, 'only regular files can be moved across devices');
+  const fsync = opts?.fsync ?? true;
+  const { file, stat } = await openForRead(disk, src, OP, opts?.retry);
+  let pending: PendingFile | undefined;
+  try {
+    pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, m.dest, OP, opts?.retry);
+    for await (const chunk of readChunks(file, { op: OP, path: src, signal: opts?.signal })) {
+      await pending.write(chunk);
+      opts?.onProgress?.({ bytes: pending.bytes, total: stat.size });
+    }
+    // A move keeps src's mode and, where permitted, its owner (as mv does).
+    await pending.finish({ mode: stat.mode & 0o7777, owner: ownerToKeep(stat), ownerRequired: false, fsync, verify: opts?.verify ?? false });
+    throwIfAborted(opts?.signal, OP, src);
+    await pending.commit(fsync, opts?.retry);
+  } finally {
+    await file.close().catch(() => undefined);
+    await pending?.discard();
+  }
+  // Only now that dest is durable may src go: a crash before this point leaves both.
+  try {
+    await retryTransient(() => disk.unlink(from), opts?.retry);
+  } catch (err) {
+    throw fsError(err, OP, src, `copied to ${m.dest} but could not remove the source: ${errorCode(err) ?? String(err)}`);
+  }
+  // Without this sync a power cut could bring src back beside its copy.
+  if (fsync) await syncedAfter(syncDirectory(disk, dirname(from)), `${OP} ${src} ->`, m.dest, 'copied and the source removed');
+  return pending.sha256;
+}
+
+/** src's owner, when it differs from the one a new file gets anyway. */
+function ownerToKeep(stat: DiskStat): { uid: number; gid: number } | undefined {
+  if (stat.uid === process.getuid?.() && stat.gid === process.getgid?.()) return undefined;
+  return { uid: stat.uid, gid: stat.gid };
+}

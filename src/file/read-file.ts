@@ -1,0 +1,53 @@
+/**
+ * readFile: the whole content of a file, through the disk seam. Writers replace files
+ * by rename, so one open descriptor sees one complete version: never a partial write.
+ */
+import { throwIfAborted } from '../base/abort.js';
+import type { DiskFile } from '../disk/index.js';
+import { fsError, invalidArg } from '../base/errors.js';
+import { diskOf, type BaseOptions } from './options.js';
+import { openForRead } from './open-read.js';
+import { readChunks } from './read-chunks.js';
+import { checkPath } from './check-path.js';
+
+export interface ReadFileOptions extends BaseOptions {
+  /** Decode the content to a string with this encoding; a Buffer without it. */
+  encoding?: BufferEncoding | undefined;
+}
+
+export function readFile(path: string, opts: ReadFileOptions & { encoding: BufferEncoding }): Promise<string>;
+export function readFile(path: string, opts?: ReadFileOptions & { encoding?: undefined }): Promise<Buffer>;
+export function readFile(path: string, opts?: ReadFileOptions): Promise<Buffer | string>;
+export async function readFile(path: string, opts?: ReadFileOptions): Promise<Buffer | string> {
+  const op = 'readFile';
+  checkPath(op, path);
+  const encoding = opts?.encoding;
+  if (encoding !== undefined && !Buffer.isEncoding(encoding)) throw invalidArg(op, path, `unknown encoding ${JSON.stringify(encoding)}`);
+  throwIfAborted(opts?.signal, op, path);
+  const { file, stat } = await openForRead(diskOf(opts), path, op, opts?.retry);
+  try {
+    const data = await readAll(file, stat.size, path, opts?.signal);
+    return encoding === undefined ? data : data.toString(encoding);
+  } finally {
+    await file.close().catch(() => undefined);
+  }
+}
+
+/** Reads into one buffer of the size stat reported, then whatever was appended since. */
+async function readAll(file: DiskFile, size: number, path: string, signal: AbortSignal | undefined): Promise<Buffer> {
+  const op = 'readFile';
+  const head = Buffer.allocUnsafe(size);
+  let filled = 0;
+  while (filled < size) {
+    throwIfAborted(signal, op, path);
+    const n = await file.read(head.subarray(filled), filled).catch((err: unknown) => {
+      throw fsError(err, op, path);
+    });
+    if (n === 0) return head.subarray(0, filled);
+    filled += n;
+  }
+  const tail: Buffer[] = [];
+  // Chunks share one buffer: copy each before reading the next.
+  for await (const chunk of readChunks(file, { op, path, signal, start: size })) tail.push(Buffer.from(chunk));
+  return tail.length === 0 ? head : Buffer.concat([head, ...tail]);
+}
