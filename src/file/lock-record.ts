@@ -34,15 +34,40 @@ export async function linkRecord(disk: Disk, dir: string, name: string, record: 
   const temp = join(dir, `t-${record.token}-${randomId(4)}`);
   const file = await disk.open(temp, 'wx', 0o644);
   try {
-    await file.write(Buffer.from(JSON.stringify(record)));
-  } finally {
-    await file.close();
-  }
-  try {
+    try {
+      await file.write(Buffer.from(JSON.stringify(record)));
+    } finally {
+      await file.close();
+    }
     await disk.link(temp, join(dir, name));
   } finally {
-    await disk.unlink(temp).catch(() => undefined);
+    // The temporary name must go whatever happened, or it would keep the folder alive.
+    await unlinkPersistently(disk, temp);
   }
+}
+
+/** unlink, tried again on a failure (other than ENOENT) a few times; throws the last error. */
+export async function unlinkPersistently(disk: Disk, path: string, tries = 3): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await disk.unlink(path);
+      return;
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return;
+      if (i >= tries) throw err;
+    }
+  }
+}
+
+/**
+ * Tokens of this process whose release could not remove their record (an I/O error):
+ * such a record names a live pid, so without this set it would lock the path for as long
+ * as this process lives. Records with these tokens count as stale and are broken.
+ */
+const abandoned = new Set<string>();
+
+export function abandonToken(token: string): void {
+  abandoned.add(token);
 }
 
 export async function readRecord(disk: Disk, file: string): Promise<{ record: LockRecord | undefined; stat: DiskStat } | undefined> {
@@ -75,7 +100,7 @@ export async function readRecord(disk: Disk, file: string): Promise<{ record: Lo
  * `staleMs` (holders touch their record every staleMs / 3).
  */
 export function isStale(entry: { record: LockRecord | undefined; stat: DiskStat }, staleMs: number): boolean {
-  if (entry.record && isOwnerDeadHere(entry.record)) return true;
+  if (entry.record && (isOwnerDeadHere(entry.record) || abandoned.has(entry.record.token))) return true;
   if (entry.record?.host === HOST) return false;
   return Date.now() - entry.stat.mtimeMs > staleMs;
 }

@@ -21,11 +21,13 @@ import { diskOf, type BaseOptions } from './options.js';
 import {
   EXCLUSIVE,
   SHARED_PREFIX,
+  abandonToken,
   isStale,
   linkRecord,
   lockDirFor,
   newRecord,
   readRecord,
+  unlinkPersistently,
   type LockRecord,
 } from './lock-record.js';
 import { randomId } from './temp-name.js';
@@ -72,7 +74,7 @@ export async function lock(path: string, opts: LockOptions = {}): Promise<Releas
       delay = Math.min(MAX_POLL_MS, delay * 2) * (0.75 + Math.random() * 0.5);
     }
   } catch (err) {
-    if (claimed) await removeOwn(a, name);
+    if (claimed) await removeOwn(a, name).catch(() => undefined);
     if (err instanceof LockError || errorCode(err) === 'ABORT_ERR') throw err;
     throw fsError(err, 'lock', path);
   }
@@ -162,12 +164,30 @@ async function breakIfStale(a: Attempt, name: string): Promise<void> {
   await a.disk.unlink(aside).catch(() => undefined);
 }
 
+/**
+ * Removes our own record. A failure is tried again; if the record still cannot be
+ * removed, its token is marked abandoned (so this process's next lock breaks it instead
+ * of waiting on its own live pid) and the error is thrown: release must not fail silently.
+ */
 async function removeOwn(a: Attempt, name: string): Promise<void> {
   const file = join(a.dir, name);
-  const entry = await readRecord(a.disk, file).catch(() => undefined);
-  if (entry?.record?.token === a.record.token) await a.disk.unlink(file).catch(() => undefined);
+  try {
+    const entry = await retryRead(a, file);
+    if (entry?.record?.token === a.record.token) await unlinkPersistently(a.disk, file);
+  } catch (err) {
+    abandonToken(a.record.token);
+    throw fsError(err, 'release lock', a.path);
+  }
   // Tidy up: fails harmlessly while others still use the folder.
   await a.disk.rmdir(a.dir).catch(() => undefined);
+}
+
+async function retryRead(a: Attempt, file: string): ReturnType<typeof readRecord> {
+  try {
+    return await readRecord(a.disk, file);
+  } catch {
+    return readRecord(a.disk, file);
+  }
 }
 
 function holding(a: Attempt, name: string): Release {
