@@ -1,9 +1,8 @@
 /**
  * The records a lock keeps on disk. A lock on `path` lives in the hidden folder
  * `.<name>.atomicfs-lock` beside it: `x` names the exclusive holder, `s-<token>` each
- * shared holder. Records are JSON `{ pid, host, token, since }`; a record is written
- * completely under a temporary name and then linked into place, so it is never seen half
- * written and an existing one is never replaced (link fails with EEXIST).
+ * shared holder. Records are JSON `{ pid, host, token, since }`, created exclusively
+ * (O_EXCL), so an existing one is never replaced.
  */
 import { basename, dirname, join } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
@@ -29,20 +28,42 @@ export function newRecord(): LockRecord {
   return { pid: process.pid, host: HOST, token: randomId(8), since: Date.now() };
 }
 
-/** Creates `name` in `dir` holding `record`, atomically; EEXIST if it exists. */
-export async function linkRecord(disk: Disk, dir: string, name: string, record: LockRecord): Promise<void> {
-  const temp = join(dir, `t-${record.token}-${randomId(4)}`);
-  const file = await disk.open(temp, 'wx', 0o644);
+/**
+ * Creates `name` in `dir` holding `record`; EEXIST if it exists. The record is created
+ * exclusively under its final name (a temporary name linked into place would be one more
+ * file that an I/O error can leave behind). A record caught half written reads as
+ * unparseable and counts as live until it is `staleMs` old.
+ */
+export async function createRecord(disk: Disk, dir: string, name: string, record: LockRecord): Promise<void> {
+  const path = join(dir, name);
+  const file = await disk.open(path, 'wx', 0o644);
   try {
     try {
       await file.write(Buffer.from(JSON.stringify(record)));
     } finally {
       await file.close();
     }
-    await disk.link(temp, join(dir, name));
-  } finally {
-    // The temporary name must go whatever happened, or it would keep the folder alive.
-    await unlinkPersistently(disk, temp);
+  } catch (err) {
+    await removeRecord(disk, path).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Removes a record, trying again on failure; if its name still cannot be unlinked it is
+ * renamed aside and the aside name unlinked, so one failing call cannot keep a path locked.
+ */
+export async function removeRecord(disk: Disk, path: string, tries = 3): Promise<void> {
+  try {
+    await unlinkPersistently(disk, path, tries);
+  } catch (err) {
+    const aside = join(dirname(path), `b-${randomId(6)}`);
+    try {
+      await disk.rename(path, aside);
+    } catch {
+      throw err;
+    }
+    await unlinkPersistently(disk, aside, tries);
   }
 }
 
@@ -100,6 +121,7 @@ export async function readRecord(disk: Disk, file: string): Promise<{ record: Lo
  * `staleMs` (holders touch their record every staleMs / 3).
  */
 export function isStale(entry: { record: LockRecord | undefined; stat: DiskStat }, staleMs: number): boolean {
+  // An unparseable record (its writer died between create and write) ages out by mtime.
   if (entry.record && (isOwnerDeadHere(entry.record) || abandoned.has(entry.record.token))) return true;
   if (entry.record?.host === HOST) return false;
   return Date.now() - entry.stat.mtimeMs > staleMs;

@@ -23,11 +23,11 @@ import {
   SHARED_PREFIX,
   abandonToken,
   isStale,
-  linkRecord,
+  createRecord,
   lockDirFor,
   newRecord,
   readRecord,
-  unlinkPersistently,
+  removeRecord,
   type LockRecord,
 } from './lock-record.js';
 import { randomId } from './temp-name.js';
@@ -92,7 +92,7 @@ async function ensureDir(a: Attempt): Promise<void> {
 async function tryClaimExclusive(a: Attempt): Promise<boolean> {
   await ensureDir(a);
   try {
-    await linkRecord(a.disk, a.dir, EXCLUSIVE, a.record);
+    await createRecord(a.disk, a.dir, EXCLUSIVE, a.record);
     return true;
   } catch (err) {
     const code = errorCode(err);
@@ -110,7 +110,7 @@ async function tryShared(a: Attempt): Promise<boolean> {
   await ensureDir(a);
   const mine = SHARED_PREFIX + a.record.token;
   try {
-    await linkRecord(a.disk, a.dir, mine, a.record);
+    await createRecord(a.disk, a.dir, mine, a.record);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;
     throw err;
@@ -170,10 +170,8 @@ async function breakIfStale(a: Attempt, name: string): Promise<void> {
  * of waiting on its own live pid) and the error is thrown: release must not fail silently.
  */
 async function removeOwn(a: Attempt, name: string): Promise<void> {
-  const file = join(a.dir, name);
   try {
-    const entry = await retryRead(a, file);
-    if (entry?.record?.token === a.record.token) await unlinkPersistently(a.disk, file);
+    await removeIfOurs(a, join(a.dir, name));
   } catch (err) {
     abandonToken(a.record.token);
     throw fsError(err, 'release lock', a.path);
@@ -182,12 +180,25 @@ async function removeOwn(a: Attempt, name: string): Promise<void> {
   await a.disk.rmdir(a.dir).catch(() => undefined);
 }
 
-async function retryRead(a: Attempt, file: string): ReturnType<typeof readRecord> {
+/**
+ * Removes the record at `file` if it is still ours (it is not if a stale-lock breaker
+ * took it and another holder claimed the name). If it cannot be read where it is, it is
+ * renamed aside and read there; a record that turns out to be someone else's is linked
+ * back.
+ */
+async function removeIfOurs(a: Attempt, file: string): Promise<void> {
+  let entry: Awaited<ReturnType<typeof readRecord>>;
   try {
-    return await readRecord(a.disk, file);
+    entry = await readRecord(a.disk, file);
   } catch {
-    return readRecord(a.disk, file);
+    const aside = join(a.dir, `b-${randomId(6)}`);
+    await a.disk.rename(file, aside);
+    const mine = (await readRecord(a.disk, aside))?.record?.token === a.record.token;
+    if (!mine) await a.disk.link(aside, file).catch(() => undefined);
+    await removeRecord(a.disk, aside);
+    return;
   }
+  if (entry?.record?.token === a.record.token) await removeRecord(a.disk, file);
 }
 
 function holding(a: Attempt, name: string): Release {
