@@ -1,0 +1,261 @@
+/**
+ * AuditLog: a hash-chained, append-only record of changes (one JSON line per change).
+ * An append takes the log's cross-process lock, reads the last line (for its seq and
+ * hash), appends the new line and syncs it: lines from several processes never
+ * interleave, and none is lost. Hooked into writes and transactions via their `audit`
+ * option (AuditHook).
+ */
+import { dirname, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import type { Disk, DiskFile } from '../disk/index.js';
+import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
+import type { AuditHook, AuditOutcome, AuditRecord } from '../file/hooks.js';
+import { lock } from '../file/lock.js';
+import { syncDirectory } from '../file/dir-sync.js';
+import { diskOf } from '../file/options.js';
+import { tempPathFor } from '../file/temp-name.js';
+import { entryLine, headerLine, isHeader, parseLine, type AuditEntry, type ParsedLine } from './audit-line.js';
+import { checkChain, type BreakReason } from './hash-chain.js';
+import { firstLine, lastGoodLine, linesOf } from './log-file.js';
+
+export type { AuditEntry } from './audit-line.js';
+
+export interface AuditLogOptions {
+  disk?: Disk | undefined;
+  /** Lock wait bound for an append, in ms (default: wait until acquired). */
+  lockTimeout?: number | undefined;
+}
+
+export interface AuditQuery {
+  /** Entries touching this file, or any file under this folder. */
+  path?: string | undefined;
+  since?: Date | number | string | undefined;
+  until?: Date | number | string | undefined;
+  outcome?: AuditOutcome | undefined;
+  operation?: string | undefined;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  /** Number of entries (lines after the header). */
+  entries: number;
+  /** 1-based line number of the first line that does not fit. */
+  brokenAt?: number | undefined;
+  reason?: BreakReason | undefined;
+  message?: string | undefined;
+  /** Hash of the last line, when the chain is whole. */
+  head?: string | undefined;
+}
+
+export interface AuditSummary {
+  entries: number;
+  byOperation: Record<string, number>;
+  byOutcome: Record<string, number>;
+  bytesWritten: number;
+  /** The entries whose outcome is not 'ok', oldest first. */
+  failures: AuditEntry[];
+  first?: string | undefined;
+  last?: string | undefined;
+}
+
+const HOST = hostname();
+// Appends of this process to one log, in order (the file lock serialises processes).
+const queues = new Map<string, Promise<void>>();
+
+function timeOf(v: Date | number | string, name: string, file: string): number {
+  const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(t)) throw invalidArg('audit entries', file, `${name} is not a valid time: ${String(v)}`);
+  return t;
+}
+
+function touches(entry: AuditEntry, path: string): boolean {
+  return entry.files.some((f) => f.path === path || f.path.startsWith(path.endsWith('/') ? path : path + '/'));
+}
+
+export class AuditLog implements AuditHook {
+  readonly file: string;
+
+  constructor(file: string, private readonly options: AuditLogOptions = {}) {
+    if (typeof file !== 'string' || file === '') throw invalidArg('AuditLog', undefined, 'file must be a non-empty string');
+    this.file = resolve(file);
+  }
+
+  private get disk(): Disk {
+    return diskOf(this.options);
+  }
+
+  private notOurs(detail: string): AtomicError {
+    return new AtomicError('ENOTAUDITLOG', `${this.file}: not an atomicfs audit log (${detail})`, { path: this.file });
+  }
+
+  /** Appends one entry durably (AuditHook). */
+  record(record: AuditRecord): Promise<void> {
+    const previous = queues.get(this.file) ?? Promise.resolve();
+    const mine = previous.then(() => this.append(record));
+    const tail = mine.catch(() => undefined);
+    queues.set(this.file, tail);
+    void tail.then(() => {
+      if (queues.get(this.file) === tail) queues.delete(this.file);
+    });
+    return mine;
+  }
+
+  private async append(record: AuditRecord): Promise<void> {
+    const release = await lock(this.file, { disk: this.disk, timeout: this.options.lockTimeout });
+    try {
+      await this.appendLocked(record);
+    } catch (err) {
+      throw fsError(err, 'audit', this.file);
+    } finally {
+      await release();
+    }
+  }
+
+  private async appendLocked(record: AuditRecord): Promise<void> {
+    let file: DiskFile;
+    try {
+      file = await this.disk.open(this.file, 'r+');
+    } catch (err) {
+      if (errorCode(err) !== 'ENOENT') throw err;
+      return this.create(record);
+    }
+    try {
+      const { size } = await file.stat();
+      let at = 0;
+      let text = '';
+      let prev: ParsedLine | undefined;
+      if (size === 0) {
+        // An empty file (made by someone else): it becomes a log.
+        text = headerLine(new Date(), HOST) + '\n';
+        prev = parseLine(text.slice(0, -1));
+      } else {
+        if (!isHeader(parseLine(await firstLine(file)))) throw this.notOurs('its first line is not an audit log header');
+        const last = await lastGoodLine(file, size, (t) => parseLine(t) !== undefined);
+        if (!last) throw new AtomicError('ECORRUPT', `${this.file}: no audit line found; run verify()`, { path: this.file });
+        // Bytes after the last audit line are an append cut short by a crash: its writer
+        // was never told it succeeded, so they are cut off before the chain goes on.
+        if (last.end < size) await file.truncate(last.end);
+        at = last.end;
+        prev = parseLine(last.text);
+      }
+      text += entryLine(this.entryOf(record, prev!.seq + 1), prev!.hash) + '\n';
+      // Whole lines in one write at the end (positioned: the file is open read-write so
+      // that a torn tail could be cut off first).
+      await file.write(Buffer.from(text), at);
+      // The entry must survive a power cut once record() resolves.
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  /**
+   * A new log: header and first entry written to a temporary file, synced, then linked
+   * into place, so that no crash can leave a log with a torn header (which would no
+   * longer be recognised as ours).
+   */
+  private async create(record: AuditRecord): Promise<void> {
+    const disk = this.disk;
+    const header = headerLine(new Date(), HOST);
+    const text = `${header}\n${entryLine(this.entryOf(record, 1), parseLine(header)!.hash)}\n`;
+    const temp = tempPathFor(this.file);
+    const file = await disk.open(temp, 'wx', 0o644);
+    try {
+      try {
+        await file.write(Buffer.from(text));
+        // Complete on disk before the link makes it the log.
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await disk.link(temp, this.file);
+    } catch (err) {
+      // Made meanwhile by a writer that does not take the lock: append to it instead.
+      if (errorCode(err) === 'EEXIST') return this.appendLocked(record);
+      throw err;
+    } finally {
+      await disk.unlink(temp).catch(() => undefined);
+    }
+    // The new log's directory entry (and the temporary's removal) must be durable too.
+    await syncDirectory(disk, dirname(this.file));
+  }
+
+  private entryOf(r: AuditRecord, seq: number): AuditEntry {
+    const files = r.files.map((f) => ({ path: f.path, before: f.before, after: f.after, size: f.size }));
+    const bytes = r.outcome === 'ok' ? files.reduce((n, f) => n + (f.after === null ? 0 : f.size), 0) : 0;
+    return {
+      seq,
+      time: new Date().toISOString(),
+      operation: r.operation,
+      outcome: r.outcome,
+      files,
+      bytes,
+      transactionId: r.transactionId,
+      backupId: r.backupId,
+      error: r.error,
+      pid: process.pid,
+      host: HOST,
+    };
+  }
+
+  /** Every line parsed (undefined for lines that are not audit lines); checks the header. */
+  private async readAll(): Promise<(ParsedLine | undefined)[]> {
+    const lines: (ParsedLine | undefined)[] = [];
+    try {
+      for await (const raw of linesOf(this.disk, this.file)) {
+        const parsed = parseLine(raw.text);
+        if (raw.number === 1 && !isHeader(parsed) && parsed?.entry === undefined) throw this.notOurs('its first line is not an audit log header');
+        lines.push(parsed);
+      }
+    } catch (err) {
+      throw fsError(err, 'audit', this.file);
+    }
+    return lines;
+  }
+
+  /** Checks the hash chain; says at which line and how it is broken. */
+  async verify(): Promise<AuditVerifyResult> {
+    const lines = await this.readAll();
+    if (lines.length === 0) return { ok: true, entries: 0 };
+    if (!isHeader(lines[0])) {
+      return { ok: false, entries: lines.length, brokenAt: 1, reason: 'removed', message: 'line 1: the header was removed' };
+    }
+    const { entries, head, broken } = checkChain(lines);
+    if (!broken) return { ok: true, entries, head };
+    return { ok: false, entries, brokenAt: broken.line, reason: broken.reason, message: broken.message };
+  }
+
+  /** Entries matching `query`, oldest first. Lines that are not audit entries are skipped. */
+  async entries(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    const since = query.since === undefined ? -Infinity : timeOf(query.since, 'since', this.file);
+    const until = query.until === undefined ? Infinity : timeOf(query.until, 'until', this.file);
+    const path = query.path === undefined ? undefined : resolve(query.path);
+    const out: AuditEntry[] = [];
+    for (const line of await this.readAll()) {
+      const e = line?.entry;
+      if (!e) continue;
+      const t = Date.parse(e.time);
+      if (t < since || t > until) continue;
+      if (query.outcome !== undefined && e.outcome !== query.outcome) continue;
+      if (query.operation !== undefined && e.operation !== query.operation) continue;
+      if (path !== undefined && !touches(e, path)) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** Counts by operation and outcome, bytes written, and the failures. */
+  async summary(query: AuditQuery = {}): Promise<AuditSummary> {
+    const s: AuditSummary = { entries: 0, byOperation: {}, byOutcome: {}, bytesWritten: 0, failures: [] };
+    for (const e of await this.entries(query)) {
+      s.entries++;
+      s.byOperation[e.operation] = (s.byOperation[e.operation] ?? 0) + 1;
+      s.byOutcome[e.outcome] = (s.byOutcome[e.outcome] ?? 0) + 1;
+      s.bytesWritten += e.bytes;
+      if (e.outcome !== 'ok') s.failures.push(e);
+      s.first ??= e.time;
+      s.last = e.time;
+    }
+    return s;
+  }
+}

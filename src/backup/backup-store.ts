@@ -1,0 +1,282 @@
+/**
+ * BackupStore: the previous versions of files, kept before a write or a transaction
+ * replaces or deletes them. One backup per call of `preserve` (a transaction passes all
+ * its paths at once): a folder `<dir>/<id>` holding the files and, written atomically
+ * LAST, `manifest.json`. A folder without a manifest is an unfinished backup: it is never
+ * listed, verified as good or restored.
+ * How the files are kept (hard link or copy): keep-files.ts.
+ */
+import { dirname, join, resolve } from 'node:path';
+import type { Disk } from '../disk/index.js';
+import { AtomicError, errorCode, fsError, IntegrityError, invalidArg } from '../base/errors.js';
+import { hashFile } from '../base/sha256.js';
+import type { BackupHook, BackupRequest } from '../file/hooks.js';
+import { lock } from '../file/lock.js';
+import { syncDirectories, syncDirectory } from '../file/dir-sync.js';
+import { diskOf } from '../file/options.js';
+import { writeFile } from '../file/write-file.js';
+import { isBackupId, newBackupId, timeOfBackupId } from './backup-id.js';
+import { decodeManifest, encodeManifest, MANIFEST_NAME, type BackupFile, type Manifest } from './manifest.js';
+import { restoreFiles, type RestoreOptions, type RestoreResult } from './restore.js';
+import { existingFiles, keepFiles } from './keep-files.js';
+import { makeDirs, readText, removeTree } from './tree.js';
+
+export interface BackupStoreOptions {
+  /** Keep at most this many complete backups (the newest). */
+  keep?: number | undefined;
+  /** Remove backups older than this many ms (never the newest one). */
+  maxAgeMs?: number | undefined;
+  /** Files are kept under their paths relative to this folder, unless a request names a root. */
+  root?: string | undefined;
+  /** An unfinished backup younger than this is never removed by prune (default 1 hour). */
+  graceMs?: number | undefined;
+  /** Keep files by hard link where possible (default true); false always copies. */
+  hardLinks?: boolean | undefined;
+  /** Prune after each new backup (default: true when `keep` or `maxAgeMs` is set). */
+  autoPrune?: boolean | undefined;
+  disk?: Disk | undefined;
+}
+
+export interface BackupInfo {
+  id: string;
+  createdAt: Date;
+  operation: string;
+  transactionId?: string | undefined;
+  files: BackupFile[];
+}
+
+export interface BackupProblem {
+  /** The kept file's original path, or the manifest's path when the manifest is bad. */
+  path: string;
+  problem: string;
+}
+
+export interface BackupVerifyResult {
+  id: string;
+  ok: boolean;
+  problems: BackupProblem[];
+}
+
+export interface PruneResult {
+  /** Ids of the backups removed (complete and abandoned unfinished ones). */
+  removed: string[];
+}
+
+const DEFAULT_GRACE_MS = 60 * 60 * 1000;
+
+function checkCount(name: string, value: number | undefined, dir: string): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+    throw invalidArg('BackupStore', dir, `${name} must be an integer >= 1, got ${String(value)}`);
+  }
+}
+
+export class BackupStore implements BackupHook {
+  readonly dir: string;
+  private readonly disk: Disk | undefined;
+
+  constructor(dir: string, private readonly options: BackupStoreOptions = {}) {
+    if (typeof dir !== 'string' || dir === '') throw invalidArg('BackupStore', undefined, 'dir must be a non-empty string');
+    checkCount('keep', options.keep, dir);
+    if (options.maxAgeMs !== undefined && !(options.maxAgeMs >= 0)) throw invalidArg('BackupStore', dir, 'maxAgeMs must be a number >= 0');
+    if (options.graceMs !== undefined && !(options.graceMs >= 0)) throw invalidArg('BackupStore', dir, 'graceMs must be a number >= 0');
+    this.dir = resolve(dir);
+    this.disk = options.disk;
+  }
+
+  private get d(): Disk {
+    return diskOf({ disk: this.disk });
+  }
+
+  /** Keeps the current content of `paths` as one backup; see BackupHook. */
+  async preserve(paths: readonly string[], request: BackupRequest): Promise<string | undefined> {
+    const found = await existingFiles(this.d, paths);
+    if (found.length === 0) return undefined;
+    const id = newBackupId();
+    const folder = join(this.dir, id);
+    try {
+      // A store folder made now must itself be durable, or a power cut could take every
+      // backup in it along: sync the parent of each folder created.
+      await syncDirectories(this.d, (await makeDirs(this.d, this.dir)).map((d) => dirname(d)));
+    } catch (err) {
+      throw fsError(err, 'backup', this.dir);
+    }
+    // Held while the backup is written, so that prune never removes it half-done.
+    const release = await lock(folder, { disk: this.d });
+    try {
+      await this.d.mkdir(folder, 0o700);
+      const files = await keepFiles(this.d, this.dir, folder, found, { root: request.root ?? this.options.root, hardLinks: this.options.hardLinks ?? true });
+      const manifest: Manifest = { id, createdAt: new Date(timeOfBackupId(id) ?? Date.now()).toISOString(), operation: request.operation, transactionId: request.transactionId, root: request.root ?? this.options.root, files };
+      await writeFile(join(folder, MANIFEST_NAME), encodeManifest(manifest), { disk: this.d, mode: 0o600 });
+    } catch (err) {
+      await removeTree(this.d, folder).catch(() => undefined);
+      throw fsError(err, 'backup', found[0]!.path, errorCode(err) === undefined ? undefined : `cannot keep a backup in ${this.dir}: ${(err as Error).message}`);
+    } finally {
+      await release();
+    }
+    if (this.options.autoPrune ?? (this.options.keep !== undefined || this.options.maxAgeMs !== undefined)) {
+      // Tidying is best effort: the change must not fail because an old backup could not go.
+      await this.prune().catch(() => undefined);
+    }
+    return id;
+  }
+
+  /** The manifest of complete backup `id`; ENOENT for an unknown or unfinished one, ECORRUPT for a bad manifest. */
+  async manifest(id: string): Promise<Manifest> {
+    if (typeof id !== 'string' || !isBackupId(id)) throw invalidArg('backup', this.dir, `not a backup id: ${JSON.stringify(id)}`);
+    const folder = join(this.dir, id);
+    const file = join(folder, MANIFEST_NAME);
+    let text: string;
+    try {
+      text = await readText(this.d, file);
+    } catch (err) {
+      if (errorCode(err) !== 'ENOENT') throw fsError(err, 'backup', file);
+      const exists = await this.d.stat(folder).then(() => true, () => false);
+      const why = exists ? 'is unfinished (it has no manifest) and cannot be used' : 'does not exist';
+      throw new AtomicError('ENOENT', `backup ${id} in ${this.dir} ${why}`, { path: folder, cause: err });
+    }
+    return decodeManifest(text, file, id);
+  }
+
+  /** Complete backups, newest first. Unfinished backups and those with a bad manifest are left out. */
+  async list(): Promise<BackupInfo[]> {
+    const out: BackupInfo[] = [];
+    for (const id of await this.ids()) {
+      try {
+        const m = await this.manifest(id);
+        out.push({ id, createdAt: new Date(m.createdAt), operation: m.operation, transactionId: m.transactionId, files: m.files });
+      } catch (err) {
+        const code = errorCode(err);
+        if (code !== 'ENOENT' && code !== 'ECORRUPT') throw err;
+      }
+    }
+    return out;
+  }
+
+  /** Backup folder names, newest first. */
+  private async ids(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await this.d.readdir(this.dir);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return [];
+      throw fsError(err, 'backup', this.dir);
+    }
+    return names.filter(isBackupId).sort().reverse();
+  }
+
+  /** Checks every kept file of backup `id` against its manifest (size and SHA-256). */
+  async verify(id: string): Promise<BackupVerifyResult> {
+    let m: Manifest;
+    try {
+      m = await this.manifest(id);
+    } catch (err) {
+      if (errorCode(err) !== 'ECORRUPT') throw err;
+      return { id, ok: false, problems: [{ path: join(this.dir, id, MANIFEST_NAME), problem: (err as Error).message }] };
+    }
+    const problems: BackupProblem[] = [];
+    for (const f of m.files) {
+      const problem = await this.checkKept(id, f);
+      if (problem) problems.push({ path: f.path, problem });
+    }
+    return { id, ok: problems.length === 0, problems };
+  }
+
+  /** Why the kept copy of `f` is not good, or undefined if it is. */
+  private async checkKept(id: string, f: BackupFile): Promise<string | undefined> {
+    const kept = await this.hashKept(id, f);
+    if (!kept) return 'the kept copy is missing';
+    if (kept.bytes !== f.size) return `size is ${kept.bytes}, expected ${f.size}`;
+    if (kept.sha256 !== f.sha256) return `SHA-256 is ${kept.sha256}, expected ${f.sha256}`;
+    return undefined;
+  }
+
+  private async hashKept(id: string, f: BackupFile): Promise<{ sha256: string; bytes: number } | undefined> {
+    try {
+      return await hashFile(this.d, join(this.dir, id, f.stored));
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return undefined;
+      throw fsError(err, 'backup', f.path);
+    }
+  }
+
+  /**
+   * Puts every file of backup `id` back, in one transaction. Every kept copy is checked
+   * against its SHA-256 first: a damaged backup throws (IntegrityError, or ECORRUPT for a
+   * missing copy) and changes nothing. Files the backed-up change created are not removed.
+   */
+  async restore(id: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+    const m = await this.manifest(id);
+    for (const f of m.files) {
+      const kept = await this.hashKept(id, f);
+      if (!kept) throw new AtomicError('ECORRUPT', `backup ${id}: the kept copy of ${f.path} is missing`, { path: f.path });
+      if (kept.sha256 !== f.sha256) throw new IntegrityError(f.path, f.sha256, kept.sha256);
+    }
+    return restoreFiles(this.d, join(this.dir, id), m, opts);
+  }
+
+  /**
+   * Removes backups beyond `keep` and older than `maxAgeMs`, never the newest complete
+   * one, and unfinished ones only when they are older than the grace period and nobody
+   * holds their lock (their writer died). Backups with a bad manifest are left for a
+   * person to look at.
+   */
+  async prune(): Promise<PruneResult> {
+    const removed: string[] = [];
+    const now = Date.now();
+    let complete = 0;
+    for (const id of await this.ids()) {
+      const state = await this.stateOf(id);
+      if (state === 'corrupt') continue;
+      if (state === 'unfinished') {
+        if (now - (timeOfBackupId(id) ?? now) >= (this.options.graceMs ?? DEFAULT_GRACE_MS) && (await this.remove(id))) removed.push(id);
+        continue;
+      }
+      complete++;
+      if (complete === 1) continue; // never the newest
+      const tooMany = this.options.keep !== undefined && complete > this.options.keep;
+      const tooOld = this.options.maxAgeMs !== undefined && now - state.getTime() > this.options.maxAgeMs;
+      if ((tooMany || tooOld) && (await this.remove(id))) removed.push(id);
+    }
+    return { removed };
+  }
+
+  /** The creation time of a complete backup, or its state. */
+  private async stateOf(id: string): Promise<Date | 'unfinished' | 'corrupt'> {
+    try {
+      return new Date((await this.manifest(id)).createdAt);
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === 'ENOENT') return 'unfinished';
+      if (code === 'ECORRUPT') return 'corrupt';
+      throw err;
+    }
+  }
+
+  /** Removes backup `id` unless its lock is held (a writer at work); true if removed. */
+  private async remove(id: string): Promise<boolean> {
+    const folder = join(this.dir, id);
+    let release: (() => Promise<void>) | undefined;
+    try {
+      release = await lock(folder, { disk: this.d, timeout: 0 });
+    } catch (err) {
+      if (errorCode(err) === 'ELOCKED') return false;
+      throw err;
+    }
+    try {
+      // Manifest first, made durable: should the removal stop half-way, what is left
+      // is an unfinished backup (never restored), not a complete one with files missing.
+      await this.d.unlink(join(folder, MANIFEST_NAME)).catch((err: unknown) => {
+        if (errorCode(err) !== 'ENOENT') throw err;
+      });
+      await syncDirectory(this.d, folder);
+      await removeTree(this.d, folder);
+      // The folder's removal from the store, durable.
+      await syncDirectory(this.d, this.dir);
+      return true;
+    } catch (err) {
+      throw fsError(err, 'prune backup', folder);
+    } finally {
+      await release();
+    }
+  }
+}

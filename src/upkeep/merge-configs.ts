@@ -1,0 +1,97 @@
+/**
+ * mergeConfigs: JSON and YAML files (format by extension) merged in order, later files
+ * winning (rule in deep-merge.ts), checked against a JSON Schema, then written atomically
+ * to `out` (JSON or YAML by its extension). Every input is read and the result validated
+ * before anything is written: on any error `out` is as it was.
+ */
+import { resolve } from 'node:path';
+import { decodeJson, decodeYaml, encodeJson, encodeYaml, type Format } from '../base/codec.js';
+import { AtomicError, fsError, invalidArg } from '../base/errors.js';
+import { assertSchemaCompiles, type JsonSchema } from '../base/schema.js';
+import type { Disk } from '../disk/index.js';
+import { CHUNK_SIZE } from '../base/sha256.js';
+import { diskOf, type WriteOptions, type WriteResult } from '../file/options.js';
+import { writeFile } from '../file/write-file.js';
+import { isPlainObject, mergeValues, type MergeStrategy, type PlainObject } from './deep-merge.js';
+
+export type { MergeStrategy } from './deep-merge.js';
+
+export interface MergeOptions extends WriteOptions {
+  /** 'deep' (default): objects merged recursively, arrays replaced. 'shallow': top-level keys replaced. */
+  strategy?: MergeStrategy | undefined;
+  /** JSON Schema the merged value must match before it is written. */
+  schema?: JsonSchema | undefined;
+}
+
+export interface MergeResult extends WriteResult {
+  /** The merged value, as written. */
+  value: PlainObject;
+}
+
+const OP = 'mergeConfigs';
+
+function formatByExtension(path: string): Format | undefined {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  return undefined;
+}
+
+function checkArgs(files: unknown, out: unknown, opts: MergeOptions | undefined): asserts files is string[] {
+  if (typeof out !== 'string' || out === '') throw invalidArg(OP, undefined, 'out must be a non-empty string');
+  if (!Array.isArray(files) || files.length === 0) throw invalidArg(OP, out, 'files must be a non-empty array of paths');
+  for (const f of files) {
+    if (typeof f !== 'string' || f === '') throw invalidArg(OP, out, `every input must be a non-empty path, got ${JSON.stringify(f)}`);
+    if (!formatByExtension(f)) throw invalidArg(OP, f, 'unknown format: inputs must end in .json, .yaml or .yml');
+  }
+  if (!formatByExtension(out)) throw invalidArg(OP, out, 'unknown format: the output must end in .json, .yaml or .yml');
+  const s = opts?.strategy;
+  if (s !== undefined && s !== 'deep' && s !== 'shallow') throw invalidArg(OP, out, `strategy must be 'deep' or 'shallow', got ${JSON.stringify(s)}`);
+  if (opts?.schema !== undefined) assertSchemaCompiles(opts.schema, out);
+}
+
+async function readText(disk: Disk, path: string): Promise<string> {
+  try {
+    const file = await disk.open(resolve(path), 'r');
+    try {
+      const parts: Buffer[] = [];
+      for (let pos = 0; ; ) {
+        const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+        const n = await file.read(buf, pos);
+        if (n === 0) break;
+        parts.push(buf.subarray(0, n));
+        pos += n;
+      }
+      return Buffer.concat(parts).toString('utf8');
+    } finally {
+      await file.close();
+    }
+  } catch (err) {
+    throw fsError(err, OP, path);
+  }
+}
+
+async function readConfig(disk: Disk, path: string): Promise<PlainObject> {
+  const text = await readText(disk, path);
+  const value = formatByExtension(path) === 'json' ? decodeJson(text, path) : decodeYaml(text, path);
+  // An empty YAML file (or one holding only comments) is an empty mapping.
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value)) {
+    throw new AtomicError('EINVAL', `${OP} ${path}: a config file must hold an object (a mapping), found ${Array.isArray(value) ? 'an array' : typeof value}`, { path });
+  }
+  return value;
+}
+
+/** Merges `files` into `out`; resolves to the write's result and the merged value. */
+export async function mergeConfigs(files: readonly string[], out: string, opts?: MergeOptions): Promise<MergeResult> {
+  checkArgs(files, out, opts);
+  const disk = diskOf(opts);
+  const values: PlainObject[] = [];
+  for (const f of files) values.push(await readConfig(disk, f));
+  const value = mergeValues(values, opts?.strategy ?? 'deep');
+  const encode = formatByExtension(out) === 'json' ? encodeJson : encodeYaml;
+  // Validation happens here, before the write: a value that fails leaves `out` untouched.
+  const text = encode(value, out, { schema: opts?.schema });
+  const { strategy: _s, schema: _sc, ...writeOpts } = opts ?? {};
+  return { ...(await writeFile(out, text, writeOpts)), value };
+}
