@@ -49,13 +49,15 @@ function modeFor(opts: WriteOptions | undefined, existing: DiskStat | undefined,
   return opts?.mode ?? (existing ? existing.mode & 0o7777 : (fallback ?? defaultMode()));
 }
 
+// Read once: a process that changes its own ids mid-run is not one we write for.
+const OUR_UID = process.getuid?.();
+const OUR_GID = process.getgid?.();
+
 function ownerFor(opts: WriteOptions | undefined, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
   if (opts?.chown) return opts.chown;
   if (!existing) return undefined;
-  const uid = process.getuid?.();
-  const gid = process.getgid?.();
   // Only chown when it would change something: a new file already belongs to us.
-  if (existing.uid === uid && existing.gid === gid) return undefined;
+  if (existing.uid === OUR_UID && existing.gid === OUR_GID) return undefined;
   return { uid: existing.uid, gid: existing.gid };
 }
 
@@ -73,9 +75,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   let pending: PendingFile | undefined;
   let committed = false;
   try {
-    target = await resolveTarget(disk, path, op);
-    if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
-    pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry);
+    ({ target, pending } = await openBeside(disk, spec));
     const result = await writeAll(spec, pending);
     await pending.finish({
       mode: modeFor(opts, target.stat, spec.fallbackMode),
@@ -83,6 +83,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
       ownerRequired: opts?.chown !== undefined,
       fsync: opts?.fsync ?? true,
       verify: opts?.verify ?? false,
+      closeAtCommit: true,
     });
     await ticket.turn;
     throwIfAborted(signal, op, path);
@@ -91,7 +92,10 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     else await pending.commit(opts?.fsync ?? true, opts?.retry);
     committed = true;
     const written: WriteResult = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
-    await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256, size: written.bytes }] });
+    await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256, size: written.bytes }] }).catch((err: unknown) => {
+      // The change is made and durable; the caller must still learn that the trail lacks it.
+      throw new AtomicError('EAUDIT', `${op} ${path}: written, but the audit record failed: ${describe(err)}`, { path, cause: err });
+    });
     return { result, written };
   } catch (err) {
     if (!committed) {
@@ -102,6 +106,32 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     ticket.done();
     await pending?.discard();
   }
+}
+
+/**
+ * Resolves the target and creates the temporary file at once (two thread-pool round trips
+ * in parallel instead of one after the other). The temp goes beside the path as named;
+ * in the rare case that the path is a symbolic link into another folder, it is made again
+ * beside the real target, so that the final rename stays within one file system.
+ */
+async function openBeside<T>(disk: Disk, spec: ReplaceSpec<T>): Promise<{ target: Target; pending: PendingFile }> {
+  const { op, path, opts } = spec;
+  const named = resolvePath(path);
+  const [resolved, created] = await Promise.allSettled([
+    resolveTarget(disk, path, op),
+    PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry),
+  ]);
+  if (resolved.status === 'rejected' || (spec.noClobber && resolved.value.stat)) {
+    if (created.status === 'fulfilled') await created.value.discard();
+    if (resolved.status === 'rejected') throw resolved.reason;
+    throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
+  }
+  const target = resolved.value;
+  if (created.status === 'rejected') throw created.reason;
+  if (target.path === named) return { target, pending: created.value };
+  await created.value.discard();
+  const pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry);
+  return { target, pending };
 }
 
 async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<T> {
