@@ -1,0 +1,89 @@
+/**
+ * The steps that both halves of the protocol run, the committing process and recovery
+ * after a crash: each is idempotent, so that a recovery interrupted by another crash can
+ * simply run again. A rename whose staged file is gone was done; an unlink of a missing
+ * file was done.
+ */
+import { dirname } from 'node:path';
+import type { Disk } from '../disk/index.js';
+import { errorCode, fsError } from '../base/errors.js';
+import { retryTransient, type RetryOptions } from '../base/retry.js';
+import { syncDirectories } from '../file/dir-sync.js';
+import { ownedBy, type GuardOp, type TxOp } from './journal.js';
+
+/** rename(from, to); false if `from` is already gone (the rename was done before). */
+export async function renameIfPresent(disk: Disk, from: string, to: string, retry?: RetryOptions): Promise<boolean> {
+  try {
+    await retryTransient(() => disk.rename(from, to), retry, undefined, true);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw fsError(err, 'rename', to);
+  }
+}
+
+/** unlink(path); false if it was already gone. */
+export async function unlinkIfPresent(disk: Disk, path: string, retry?: RetryOptions): Promise<boolean> {
+  try {
+    await retryTransient(() => disk.unlink(path), retry);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw fsError(err, 'unlink', path);
+  }
+}
+
+/** The user's files a committed transaction removes: deleted files, moved sources. */
+export function userRemovalsOf(ops: readonly TxOp[]): string[] {
+  return ops.flatMap((op) => (op.kind === 'delete' ? [op.target] : op.kind === 'move' ? [op.source] : []));
+}
+
+/** The hard links kept of replaced and removed files, for an undo in process. */
+export function backupsOf(ops: readonly TxOp[]): string[] {
+  return ops.flatMap((op) => [op.backup, op.kind === 'move' ? op.sourceBackup : undefined]).filter((p): p is string => p !== undefined);
+}
+
+/** Every folder an op changes an entry in. */
+export function dirsOf(ops: readonly (TxOp | GuardOp)[]): string[] {
+  const dirs = new Set<string>();
+  for (const op of ops) {
+    dirs.add(dirname(op.target));
+    if (op.kind === 'move') dirs.add(dirname(op.source));
+  }
+  return [...dirs];
+}
+
+/**
+ * Roll forward: every staged file renamed over its target, then removals, then each
+ * touched folder synced once (in parallel) so that all of it is durable before the
+ * journal goes. Resolves to the count of backup links removed.
+ */
+export async function rollForward(disk: Disk, ops: readonly TxOp[], retry?: RetryOptions): Promise<number> {
+  await Promise.all(ops.flatMap((op) => (op.kind === 'delete' ? [] : [renameIfPresent(disk, op.stage, op.target, retry)])));
+  const [, removed] = await Promise.all([
+    Promise.all(userRemovalsOf(ops).map((p) => unlinkIfPresent(disk, p, retry))),
+    Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, retry))),
+  ]);
+  // The renames and unlinks are durable only once their folders are synced.
+  await syncDirectories(disk, dirsOf(ops));
+  return removed.filter(Boolean).length;
+}
+
+/**
+ * Roll back: remove what the transaction created for itself (staged files, backup
+ * links). Targets were not touched (or were already put back). Resolves to the count removed.
+ */
+export async function removeOwned(disk: Disk, ops: readonly (TxOp | GuardOp)[], retry?: RetryOptions): Promise<number> {
+  const removed = await Promise.all(ops.flatMap(ownedBy).map((p) => unlinkIfPresent(disk, p, retry)));
+  // The removals must be durable before the journal that names these files goes, or a
+  // crash could bring back staged files that nothing names any more.
+  await syncDirectories(disk, dirsOf(ops));
+  return removed.filter(Boolean).length;
+}
+
+/** A guard's restore: each original renamed back, files that did not exist removed. */
+export async function restoreGuarded(disk: Disk, ops: readonly GuardOp[], retry?: RetryOptions): Promise<void> {
+  await Promise.all(ops.map((op) => (op.backup === null ? unlinkIfPresent(disk, op.target, retry) : renameIfPresent(disk, op.backup, op.target, retry))));
+  // The restored entries must be durable before the journal that could redo them goes.
+  await syncDirectories(disk, dirsOf(ops));
+}

@@ -1,0 +1,359 @@
+/**
+ * The committing half of the protocol (recover.ts is the other half). See
+ * docs/PROTOCOL.md for the numbered steps; in short:
+ *
+ *   1. resolve every path in the root; lock them all in sorted order; replay any dead
+ *      journal that may still hold changes to them;
+ *   2. write the intent journal (every staged file and backup link named), sync it;
+ *   3. write every staged file beside its target and sync them, in parallel; hard-link
+ *      each file about to be replaced or removed (for an undo); sync those folders;
+ *   4. backup hook; append the commit record and sync it: THE COMMIT POINT;
+ *   5. rename staged files over targets, then unlink removed files; sync each folder once;
+ *   6. remove the journal (durably), release the locks.
+ *
+ * A failure before 4 removes what 3 made. A failure in 5 undoes what 5 did, using the
+ * backup links, and marks the journal `abort` before cleaning up.
+ */
+import type { Disk, DiskStat } from '../disk/index.js';
+import { abortError } from '../base/abort.js';
+import { AtomicError, errorCode, fsError, invalidArg, TransactionError } from '../base/errors.js';
+import type { RetryOptions } from '../base/retry.js';
+import { syncDirectories } from '../file/dir-sync.js';
+import { hashIfExists } from '../file/hash-existing.js';
+import type { AuditFile, AuditHook, BackupHook } from '../file/hooks.js';
+import { describe } from '../file/replace.js';
+import { stagePathFor } from '../file/temp-name.js';
+import { backupsOf, dirsOf, removeOwned, renameIfPresent, unlinkIfPresent, userRemovalsOf } from './apply.js';
+import { JournalWriter, journalPathFor, type TxOp } from './journal.js';
+import { markActive, markInactive } from './owner.js';
+import { lockSettled } from './recover.js';
+import { resolveInRoot } from './root-paths.js';
+import { inParallel, stageFile, type Planned } from './stage.js';
+import type { Staged } from './staged.js';
+
+export interface CommitContext {
+  disk: Disk;
+  root: string;
+  realRoot: string;
+  id: string;
+  retry?: RetryOptions | undefined;
+  signal?: AbortSignal | undefined;
+  timeout?: number | undefined;
+  backup?: BackupHook | undefined;
+  audit?: AuditHook | undefined;
+  /** Set by handleSignals(): roll back if the commit point is not reached yet. */
+  interrupted: boolean;
+  /** Set once the commit record is durable. */
+  committed: boolean;
+}
+
+export interface CommitResult {
+  id: string;
+  /** Real paths of every file created, replaced or removed. */
+  changed: string[];
+}
+
+const STAGE_CONCURRENCY = 64;
+
+function failed(ctx: CommitContext, rolledBack: boolean, cause: unknown, what: string): TransactionError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new TransactionError(`transaction ${ctx.id} in ${ctx.root}: ${what}: ${reason}`, rolledBack, { cause, transactionId: ctx.id, path: (cause as { path?: string } | undefined)?.path });
+}
+
+function checkInterrupt(ctx: CommitContext): void {
+  if (ctx.signal?.aborted) throw abortError(ctx.signal, 'transaction', ctx.root);
+  if (ctx.interrupted) throw new AtomicError('EINTR', `transaction ${ctx.id} in ${ctx.root}: interrupted by a signal`, { path: ctx.root });
+}
+
+/** Resolves every path to a real path in the root; refuses a file named twice. */
+async function resolveAll(ctx: CommitContext, staged: readonly Staged[]): Promise<Planned[]> {
+  const planned = await Promise.all(
+    staged.map(async (s): Promise<Planned> => ({
+      staged: s,
+      target: await resolveInRoot(ctx.disk, ctx.realRoot, s.path, s.op),
+      source: s.kind === 'copy' || s.kind === 'move' ? await resolveInRoot(ctx.disk, ctx.realRoot, s.from, s.op) : undefined,
+      stat: undefined,
+    })),
+  );
+  const seen = new Set<string>();
+  for (const p of planned) {
+    for (const path of [p.target, p.staged.kind === 'move' ? p.source : undefined]) {
+      if (path === undefined) continue;
+      if (seen.has(path)) throw invalidArg(p.staged.op, p.staged.path, `${path} is changed twice in one transaction`);
+      seen.add(path);
+    }
+  }
+  return planned;
+}
+
+function touchedBy(planned: readonly Planned[]): string[] {
+  return planned.flatMap((p) => [p.target, ...(p.source === undefined ? [] : [p.source])]);
+}
+
+async function lstatOrUndefined(disk: Disk, path: string, op: string, shown: string): Promise<DiskStat | undefined> {
+  try {
+    const st = await disk.lstat(path);
+    if (st.isDirectory()) throw new AtomicError('EISDIR', `${op} ${shown}: is a directory, expected a file`, { path: shown });
+    return st;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return undefined;
+    throw fsError(err, op, shown);
+  }
+}
+
+/** Checks made under the locks (the state that counts) and the names of every file to make. */
+async function plan(ctx: CommitContext, planned: Planned[]): Promise<{ planned: Planned[]; ops: TxOp[] }> {
+  // One lstat per path, all at once: the checks below need only their results.
+  const stats = await Promise.all(
+    planned.map(async (p) => {
+      const s = p.staged;
+      const from = s.kind === 'copy' || s.kind === 'move' ? s.from : '';
+      const [target, source] = await Promise.all([lstatOrUndefined(ctx.disk, p.target, s.op, s.path), p.source === undefined ? undefined : lstatOrUndefined(ctx.disk, p.source, s.op, from)]);
+      return { target, source };
+    }),
+  );
+  const kept: Planned[] = [];
+  for (const [i, p] of planned.entries()) {
+    const s = p.staged;
+    p.stat = stats[i]?.target;
+    if (s.kind === 'write' && s.create && p.stat) throw new AtomicError('EEXIST', `${s.op} ${s.path}: already exists`, { path: s.path });
+    if (s.kind === 'delete' && !p.stat) {
+      if (s.force) continue;
+      throw new AtomicError('ENOENT', `${s.op} ${s.path}: no such file or directory`, { path: s.path });
+    }
+    if ((s.kind === 'copy' || s.kind === 'move') && !stats[i]?.source) {
+      throw new AtomicError('ENOENT', `${s.op} ${s.from}: no such file or directory`, { path: s.from });
+    }
+    if (s.kind !== 'delete') p.stage = stagePathFor(p.target, ctx.id);
+    kept.push(p);
+  }
+  const ops = kept.map((p): TxOp => {
+    const backup = p.stat ? stagePathFor(p.target, ctx.id) : undefined;
+    const s = p.staged;
+    if (s.kind === 'delete') return { kind: 'delete', target: p.target, backup };
+    if (s.kind === 'move') return { kind: 'move', source: p.source ?? s.fromAbs, target: p.target, stage: p.stage ?? '', backup, sourceBackup: stagePathFor(p.source ?? s.fromAbs, ctx.id) };
+    return { kind: 'put', target: p.target, stage: p.stage ?? '', backup, create: s.kind === 'write' && s.create ? true : undefined };
+  });
+  return { planned: kept, ops };
+}
+
+/** Hard links to files about to be replaced or removed, so that a failed apply can be undone. */
+async function linkBackups(disk: Disk, ops: readonly TxOp[]): Promise<Set<string>> {
+  const made = new Set<string>();
+  const pairs = ops.flatMap((op) => [
+    ...(op.backup === undefined ? [] : [[op.target, op.backup] as const]),
+    ...(op.kind === 'move' && op.sourceBackup !== undefined ? [[op.source, op.sourceBackup] as const] : []),
+  ]);
+  await Promise.all(
+    pairs.map(async ([path, backup]) => {
+      try {
+        await disk.link(path, backup);
+        made.add(backup);
+      } catch (err) {
+        const code = errorCode(err);
+        // No hard links here: the commit still works, only an undo in process does not.
+        if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'EXDEV') return;
+        throw fsError(err, 'transaction', path);
+      }
+    }),
+  );
+  return made;
+}
+
+async function auditBefore(ctx: CommitContext, planned: readonly Planned[]): Promise<Map<string, string | null>> {
+  const before = new Map<string, string | null>();
+  if (!ctx.audit) return before;
+  for (const path of touchedBy(planned)) before.set(path, await hashIfExists(ctx.disk, path));
+  return before;
+}
+
+function auditFiles(planned: readonly Planned[], before: Map<string, string | null>, applied: boolean): AuditFile[] {
+  return planned.flatMap((p) => {
+    const was = before.get(p.target) ?? null;
+    const moved = p.source !== undefined && p.staged.kind === 'move';
+    const after = !applied ? was : p.staged.kind === 'delete' ? null : p.written?.sha256 || (moved ? (before.get(p.source ?? '') ?? null) : null);
+    const files: AuditFile[] = [{ path: p.target, before: was, after, size: applied && p.staged.kind !== 'delete' ? (p.written?.bytes ?? 0) : 0 }];
+    if (moved && p.source !== undefined) {
+      const src = before.get(p.source) ?? null;
+      files.push({ path: p.source, before: src, after: applied ? null : src, size: 0 });
+    }
+    return files;
+  });
+}
+
+/** Runs the whole protocol for `staged`; throws TransactionError on failure. */
+export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): Promise<CommitResult> {
+  markActive(ctx.id);
+  let planned: Planned[] = [];
+  let before = new Map<string, string | null>();
+  let backupId: string | undefined;
+  try {
+    let release: (() => Promise<void>) | undefined;
+    try {
+      checkInterrupt(ctx);
+      planned = await resolveAll(ctx, staged);
+      release = await lockSettled(ctx.disk, ctx.realRoot, touchedBy(planned), ctx);
+      const result = await commitLocked(ctx, planned, (b, id) => {
+        before = b;
+        backupId = id;
+      });
+      await recordAudit(ctx, planned, before, backupId, 'ok', undefined);
+      return result;
+    } catch (err) {
+      const txErr = err instanceof TransactionError ? err : failed(ctx, true, err, 'failed before its commit point; nothing was changed');
+      await recordAudit(ctx, planned, before, backupId, txErr.rolledBack ? 'rolled-back' : 'failed', txErr).catch(() => undefined);
+      throw txErr;
+    } finally {
+      await release?.();
+    }
+  } finally {
+    markInactive(ctx.id);
+  }
+}
+
+async function recordAudit(ctx: CommitContext, planned: readonly Planned[], before: Map<string, string | null>, backupId: string | undefined, outcome: 'ok' | 'rolled-back' | 'failed', err: unknown): Promise<void> {
+  if (!ctx.audit) return;
+  await ctx.audit.record({
+    operation: 'transaction',
+    transactionId: ctx.id,
+    backupId,
+    outcome,
+    files: auditFiles(planned, before, outcome === 'ok'),
+    error: err === undefined ? undefined : describe(err instanceof TransactionError && err.cause !== undefined ? err.cause : err),
+  });
+}
+
+async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (before: Map<string, string | null>, backupId: string | undefined) => void): Promise<CommitResult> {
+  const { planned, ops } = await plan(ctx, all);
+  if (ops.length === 0) return { id: ctx.id, changed: [] };
+  const journal = await JournalWriter.create(ctx.disk, journalPathFor(ctx.realRoot, ctx.id), {
+    v: 1,
+    type: 'tx',
+    id: ctx.id,
+    root: ctx.realRoot,
+    pid: process.pid,
+    createdAt: Date.now(),
+    ops,
+  });
+  let backups: Set<string>;
+  let markAttempted = false;
+  try {
+    const staging = inParallel(planned, STAGE_CONCURRENCY, (p) => stageFile(ctx.disk, p, ctx.retry, ctx.signal));
+    const linking = linkBackups(ctx.disk, ops);
+    const [, made] = await Promise.allSettled([staging, linking]).then(([a, b]) => {
+      if (a.status === 'rejected') throw a.reason;
+      if (b.status === 'rejected') throw b.reason;
+      return [a.value, b.value] as const;
+    });
+    backups = made;
+    // Staged files and backup links are new entries: they must survive a crash once the
+    // commit record says to use them.
+    await syncDirectories(ctx.disk, dirsOf(ops));
+    const before = await auditBefore(ctx, planned);
+    const backupId = ctx.backup ? await ctx.backup.preserve(touchedBy(planned), { operation: 'transaction', root: ctx.realRoot, transactionId: ctx.id }) : undefined;
+    onBefore(before, backupId);
+    checkInterrupt(ctx);
+    markAttempted = true;
+    await journal.mark('commit'); // THE COMMIT POINT
+  } catch (err) {
+    throw await rollBackBeforeCommit(ctx, journal, ops, err, markAttempted);
+  }
+  ctx.committed = true;
+  await applyInProcess(ctx, journal, ops, backups);
+  const changed = planned.flatMap((p) => [p.target, ...(p.staged.kind === 'move' && p.source !== undefined ? [p.source] : [])]);
+  return { id: ctx.id, changed };
+}
+
+/**
+ * Normally the staged files go first and the journal last, so that no staged file is
+ * ever left without a journal naming it. But if writing the commit record failed, the
+ * record may be on disk all the same (a failed fsync says nothing about the write): then
+ * the journal goes first, for a journal that says "commit" must never outlive its staged
+ * files. If removing it fails, everything stays, and recovery completes the transaction.
+ */
+async function rollBackBeforeCommit(ctx: CommitContext, journal: JournalWriter, ops: readonly TxOp[], cause: unknown, markAttempted: boolean): Promise<TransactionError> {
+  try {
+    await journal.close();
+    if (markAttempted) await journal.remove();
+    await removeOwned(ctx.disk, ops, ctx.retry);
+    if (!markAttempted) await journal.remove();
+    return failed(ctx, true, cause, 'failed before its commit point and was rolled back');
+  } catch (rbErr) {
+    return failed(ctx, false, cause, `failed, and its rollback failed too (${describe(rbErr)}); run recover(root)`);
+  }
+}
+
+/** Step 5 and 6, with an undo if step 5 fails. */
+async function applyInProcess(ctx: CommitContext, journal: JournalWriter, ops: readonly TxOp[], backups: Set<string>): Promise<void> {
+  const disk = ctx.disk;
+  const renamed: TxOp[] = [];
+  const removed: string[] = [];
+  const renames = await Promise.allSettled(
+    ops.map(async (op) => {
+      if (op.kind === 'delete') return;
+      await renameOrThrow(disk, op.stage, op.target, ctx.retry);
+      renamed.push(op);
+    }),
+  );
+  let failure = renames.find((r) => r.status === 'rejected');
+  if (!failure) {
+    const unlinks = await Promise.allSettled(
+      userRemovalsOf(ops).map(async (p) => {
+        await unlinkIfPresent(disk, p, ctx.retry);
+        removed.push(p);
+      }),
+    );
+    failure = unlinks.find((r) => r.status === 'rejected');
+  }
+  if (failure) throw await undo(ctx, journal, ops, backups, renamed, removed, failure.reason);
+  try {
+    await Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, ctx.retry)));
+    // Every rename and unlink becomes durable here, each folder synced once, in parallel.
+    await syncDirectories(disk, dirsOf(ops));
+    await journal.remove();
+  } catch (err) {
+    throw failed(ctx, false, err, 'was committed and applied, but could not be made durable; run recover(root)');
+  }
+}
+
+async function renameOrThrow(disk: Disk, from: string, to: string, retry: RetryOptions | undefined): Promise<void> {
+  if (!(await renameIfPresent(disk, from, to, retry))) {
+    throw new AtomicError('ENOENT', `transaction: staged file for ${to} vanished`, { path: to });
+  }
+}
+
+/** Puts back what a failed apply changed, then rolls back; TransactionError either way. */
+async function undo(ctx: CommitContext, journal: JournalWriter, ops: readonly TxOp[], backups: Set<string>, renamed: readonly TxOp[], removed: readonly string[], cause: unknown): Promise<TransactionError> {
+  const disk = ctx.disk;
+  const backupOf = new Map<string, string | undefined>();
+  for (const op of ops) {
+    backupOf.set(op.target, op.backup);
+    if (op.kind === 'move') backupOf.set(op.source, op.sourceBackup);
+  }
+  const putBack = async (path: string): Promise<void> => {
+    const backup = backupOf.get(path);
+    if (backup === undefined) return; // it did not exist before
+    if (!backups.has(backup)) throw new AtomicError('ENOTSUP', `${path}: no backup link to restore it from`, { path });
+    await renameOrThrow(disk, backup, path, ctx.retry);
+  };
+  try {
+    await Promise.all(
+      renamed.map(async (op) => {
+        if (op.kind === 'delete') return;
+        await renameOrThrow(disk, op.target, op.stage, ctx.retry); // the new file back to its staged name
+        await putBack(op.target);
+      }),
+    );
+    await Promise.all(removed.map(putBack));
+    // The undo must be durable before the journal says so.
+    await syncDirectories(disk, dirsOf(ops));
+    await journal.mark('abort');
+    await journal.close();
+    await removeOwned(disk, ops, ctx.retry);
+    await journal.remove();
+  } catch (undoErr) {
+    await journal.close();
+    return failed(ctx, false, cause, `failed after its commit point and could not be undone (${describe(undoErr)}); run recover(root) to complete it`);
+  }
+  return failed(ctx, true, cause, 'failed while applying and was undone; nothing was changed');
+}

@@ -1,0 +1,166 @@
+/**
+ * guard(paths, fn): for code that edits files in place (a tool that rewrites a file
+ * through its own handle, say), which no rename can make atomic. The other direction of
+ * the journal: the originals are copied aside and synced, and the journal marked
+ * `ready`, before `fn` runs; if `fn` throws, or the process dies (then on recovery), the
+ * originals are renamed back. If `fn` resolves, its edits are synced, the journal marked
+ * `done`, and the copies dropped.
+ */
+import type { Disk } from '../disk/index.js';
+import { AtomicError, errorCode, fsError, invalidArg, TransactionError } from '../base/errors.js';
+import type { RetryOptions } from '../base/retry.js';
+import { syncDirectories } from '../file/dir-sync.js';
+import { diskOf } from '../file/options.js';
+import { openForRead } from '../file/open-read.js';
+import { PendingFile } from '../file/pending-file.js';
+import { readChunks } from '../file/read-chunks.js';
+import { describe } from '../file/replace.js';
+import { stagePathFor } from '../file/temp-name.js';
+import { dirsOf, removeOwned, restoreGuarded } from './apply.js';
+import { JournalWriter, journalPathFor, type GuardOp } from './journal.js';
+import { register, unregister, type Interruptible } from './live.js';
+import { markActive, markInactive, newTxId } from './owner.js';
+import { lockSettled, recoverRoot } from './recover.js';
+import { openRoot, resolveInRoot } from './root-paths.js';
+import { inParallel } from './stage.js';
+
+export interface GuardOptions {
+  root: string;
+  signal?: AbortSignal | undefined;
+  retry?: RetryOptions | undefined;
+  /** Give up waiting for locks after this many ms. */
+  timeout?: number | undefined;
+  disk?: Disk | undefined;
+}
+
+/** Copies the original aside, synced, with its mode; null if there is none. */
+async function copyAside(disk: Disk, target: string, backup: string, retry: RetryOptions | undefined): Promise<void> {
+  const { file, stat } = await openForRead(disk, target, 'guard', retry);
+  let pending: PendingFile | undefined;
+  try {
+    pending = await PendingFile.create(disk, backup, target, target, 'guard', retry);
+    for await (const chunk of readChunks(file, { op: 'guard', path: target })) await pending.write(chunk);
+    // The copy is synced: it is all that is left of the original once fn has run.
+    await pending.finish({ mode: stat.mode & 0o7777, owner: { uid: stat.uid, gid: stat.gid }, ownerRequired: false, fsync: true, verify: false });
+  } catch (err) {
+    await pending?.discard();
+    throw err;
+  } finally {
+    await file.close().catch(() => undefined);
+  }
+}
+
+async function exists(disk: Disk, path: string): Promise<boolean> {
+  try {
+    await disk.lstat(path);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw fsError(err, 'guard', path);
+  }
+}
+
+/** fsync of each guarded file that fn left in place: its edits become durable before the copies go. */
+async function syncEdited(disk: Disk, ops: readonly GuardOp[]): Promise<void> {
+  await Promise.all(
+    ops.map(async (op) => {
+      let file;
+      try {
+        file = await disk.open(op.target, 'r');
+      } catch (err) {
+        if (errorCode(err) === 'ENOENT') return;
+        throw fsError(err, 'guard', op.target);
+      }
+      try {
+        // fn may have written without syncing; once the backup is gone, these bytes are all there is.
+        await file.sync();
+        await file.close();
+      } catch (err) {
+        await file.close().catch(() => undefined);
+        throw fsError(err, 'guard', op.target);
+      }
+    }),
+  );
+  // fn may also have created, replaced or removed these files: make those entries durable.
+  await syncDirectories(disk, dirsOf(ops));
+}
+
+export async function guard<T>(paths: readonly string[], fn: () => Promise<T> | T, opts: GuardOptions): Promise<T> {
+  if (!Array.isArray(paths) || paths.length === 0) throw invalidArg('guard', undefined, 'paths must be a non-empty array');
+  if (typeof fn !== 'function') throw invalidArg('guard', undefined, 'fn must be a function');
+  for (const p of paths) if (typeof p !== 'string' || p === '') throw invalidArg('guard', undefined, `paths must be non-empty strings, got ${JSON.stringify(p)}`);
+  const disk = diskOf(opts);
+  const realRoot = await openRoot(disk, opts?.root, 'guard');
+  await recoverRoot(disk, realRoot, opts);
+  const targets = [...new Set(await Promise.all(paths.map((p: string) => resolveInRoot(disk, realRoot, p, 'guard'))))];
+  const id = newTxId();
+  markActive(id);
+  const release = await lockSettled(disk, realRoot, targets, opts);
+  try {
+    return await guarded(disk, realRoot, id, targets, fn, opts);
+  } finally {
+    markInactive(id);
+    await release();
+  }
+}
+
+async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: string[], fn: () => Promise<T> | T, opts: GuardOptions): Promise<T> {
+  const ops: GuardOp[] = [];
+  for (const target of targets) ops.push({ kind: 'guard', target, backup: (await exists(disk, target)) ? stagePathFor(target, id) : null });
+  const journal = await JournalWriter.create(disk, journalPathFor(realRoot, id), { v: 1, type: 'guard', id, root: realRoot, pid: process.pid, createdAt: Date.now(), ops });
+  try {
+    await inParallel(ops, 32, async (op) => (op.backup === null ? undefined : copyAside(disk, op.target, op.backup, opts.retry)));
+    // The copies are new entries: they must survive a crash before fn may touch the originals.
+    await syncDirectories(disk, dirsOf(ops));
+    if (opts.signal?.aborted) throw new AtomicError('ABORT_ERR', `guard ${realRoot}: aborted`, { path: realRoot, cause: opts.signal.reason });
+    await journal.mark('ready');
+  } catch (err) {
+    await journal.close();
+    await removeOwned(disk, ops, opts.retry).catch(() => undefined);
+    await journal.remove().catch(() => undefined);
+    throw err;
+  }
+  let restoring: Promise<void> | undefined;
+  const restore = (): Promise<void> =>
+    (restoring ??= (async () => {
+      await journal.close();
+      await restoreGuarded(disk, ops, opts.retry);
+      await removeOwned(disk, ops, opts.retry);
+      await journal.remove();
+    })());
+  const live: Interruptible = { interrupt: restore };
+  register(live);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    try {
+      await restore();
+    } catch (restoreErr) {
+      throw new TransactionError(`guard in ${realRoot}: the code failed (${describe(err)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`, false, { cause: err, transactionId: id });
+    }
+    throw err;
+  } finally {
+    unregister(live);
+  }
+  if (restoring) {
+    await restoring;
+    throw new AtomicError('EINTR', `guard in ${realRoot}: interrupted by a signal; the originals were restored`, { path: realRoot });
+  }
+  try {
+    await syncEdited(disk, ops);
+  } catch (err) {
+    // fn's edits cannot be made durable: treat it as fn failing, put the originals back.
+    try {
+      await restore();
+    } catch (restoreErr) {
+      throw new TransactionError(`guard in ${realRoot}: syncing the edited files failed (${describe(err)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`, false, { cause: err, transactionId: id });
+    }
+    throw new TransactionError(`guard in ${realRoot}: the edited files could not be synced (${describe(err)}); the originals were restored`, true, { cause: err, transactionId: id });
+  }
+  await journal.mark('done');
+  await journal.close();
+  await removeOwned(disk, ops, opts.retry);
+  await journal.remove();
+  return result;
+}

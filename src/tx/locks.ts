@@ -1,0 +1,54 @@
+/**
+ * A transaction's locks: one exclusive lock per path it touches, taken in a single global
+ * order (sorted real paths). Two transactions that both need A and B both wait for A
+ * first, so neither can hold B while waiting for A: no deadlock.
+ *
+ * Fast path: when nobody else holds any of them, all are tried at once without waiting
+ * (a try-lock never waits while holding, so it cannot deadlock either); if any is busy,
+ * those taken are released and the ordered, waiting path is used.
+ */
+import type { Disk } from '../disk/index.js';
+import { LockError } from '../base/errors.js';
+import { lock, type Release } from '../file/lock.js';
+
+export interface LockAllOptions {
+  disk: Disk;
+  timeout?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+function releaserOf(held: Release[]): Release {
+  return async () => {
+    // Each release is idempotent; they are independent, so they run at once.
+    await Promise.all(held.map((release) => release().catch(() => undefined)));
+  };
+}
+
+async function tryAll(sorted: string[], opts: LockAllOptions): Promise<Release | undefined> {
+  const tries = await Promise.allSettled(sorted.map((path) => lock(path, { disk: opts.disk, timeout: 0, signal: opts.signal })));
+  const held = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
+  const failure = tries.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+  if (!failure) return releaserOf(held);
+  await releaserOf(held)();
+  if (failure.reason instanceof LockError) return undefined;
+  throw failure.reason;
+}
+
+/** Locks every path (real paths); resolves to a release of them all. */
+export async function lockAll(paths: Iterable<string>, opts: LockAllOptions): Promise<Release> {
+  const sorted = [...new Set(paths)].sort();
+  const fast = await tryAll(sorted, opts);
+  if (fast) return fast;
+  const held: Release[] = [];
+  try {
+    const deadline = opts.timeout === undefined ? undefined : Date.now() + opts.timeout;
+    for (const path of sorted) {
+      const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+      held.push(await lock(path, { disk: opts.disk, timeout, signal: opts.signal }));
+    }
+  } catch (err) {
+    await releaserOf(held)();
+    throw err;
+  }
+  return releaserOf(held);
+}

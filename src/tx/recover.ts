@@ -1,0 +1,144 @@
+/**
+ * Recovery: the second half of the commit protocol (commit.ts is the first). For every
+ * journal under `<root>/.atomicfs/` whose owner is gone:
+ *
+ *   - no valid commit record: roll back (remove the staged files and backup links it
+ *     names; targets were never touched);
+ *   - a commit record: roll forward (redo every rename and unlink; each step idempotent);
+ *   - a commit record followed by `abort`: the owner already undid its changes; roll back;
+ *   - a guard with `ready`: put the originals back; with `done`: drop the copies.
+ *
+ * Every journal is read and checked before anything changes: if one is damaged or names
+ * a path outside the root, recovery throws EJOURNAL and touches nothing.
+ */
+import type { Disk } from '../disk/index.js';
+import { errorCode, fsError } from '../base/errors.js';
+import { diskOf, type BaseOptions } from '../file/options.js';
+import { idOfJournal, journalPathFor, namedPaths, parseJournal, readWhole, removeJournal, type JournalState } from './journal.js';
+import { lockAll } from './locks.js';
+import { mayBeAlive } from './owner.js';
+import { openRoot, stateDirOf } from './root-paths.js';
+import { removeOwned, restoreGuarded, rollForward } from './apply.js';
+
+export interface RecoverReport {
+  /** Transactions (and guards) undone: their files are as before them. */
+  rolledBack: number;
+  /** Committed transactions whose changes were completed. */
+  rolledForward: number;
+  /** Staged files and backup copies removed. */
+  tempsRemoved: number;
+}
+
+export interface RecoverOptions extends BaseOptions {
+  /** Give up waiting for a journal's locks after this many ms (LockError). */
+  timeout?: number | undefined;
+}
+
+/** Journals of owners that are gone, by id. */
+export async function deadJournals(disk: Disk, realRoot: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await disk.readdir(stateDirOf(realRoot));
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return [];
+    throw fsError(err, 'recover', stateDirOf(realRoot));
+  }
+  return names
+    .map(idOfJournal)
+    .filter((id): id is string => id !== undefined && !mayBeAlive(id))
+    .sort();
+}
+
+async function readState(disk: Disk, realRoot: string, id: string): Promise<JournalState | undefined> {
+  const path = journalPathFor(realRoot, id);
+  let bytes: Buffer;
+  try {
+    bytes = await readWhole(disk, path);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return undefined; // finished or recovered by someone else
+    throw fsError(err, 'recover', path);
+  }
+  return parseJournal(bytes, path, realRoot, id);
+}
+
+/** Rolls back or forward every abandoned transaction under `root`; see the module comment. */
+export async function recover(root: string, opts: RecoverOptions = {}): Promise<RecoverReport> {
+  const disk = diskOf(opts);
+  const realRoot = await openRoot(disk, root, 'recover');
+  return recoverRoot(disk, realRoot, opts);
+}
+
+export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOptions = {}): Promise<RecoverReport> {
+  const report: RecoverReport = { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 };
+  const ids = await deadJournals(disk, realRoot);
+  // Check them all first: one damaged journal stops recovery before it changes anything.
+  const states = new Map<string, JournalState>();
+  for (const id of ids) {
+    const state = await readState(disk, realRoot, id);
+    if (state) states.set(id, state);
+  }
+  for (const [id, first] of states) {
+    const paths = first.intent ? namedPaths(first.intent).touched : [];
+    // Hold the journal's paths so no transaction changes them while it is replayed, and
+    // so that two recoveries of one journal run one after the other.
+    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal });
+    try {
+      const state = await readState(disk, realRoot, id);
+      if (state) await replay(disk, journalPathFor(realRoot, id), state, report);
+    } finally {
+      await release();
+    }
+  }
+  return report;
+}
+
+async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport): Promise<void> {
+  const intent = state.intent;
+  if (!intent) {
+    // Torn intent: no staged file was ever created (they are made after it is synced).
+    await removeJournal(disk, path);
+    report.rolledBack++;
+    return;
+  }
+  const last = state.marks[state.marks.length - 1];
+  if (intent.type === 'tx') {
+    if (last === 'commit') {
+      report.tempsRemoved += await rollForward(disk, intent.ops);
+      report.rolledForward++;
+    } else {
+      report.tempsRemoved += await removeOwned(disk, intent.ops);
+      report.rolledBack++;
+    }
+  } else if (last === 'ready') {
+    await restoreGuarded(disk, intent.ops);
+    report.tempsRemoved += await removeOwned(disk, intent.ops);
+    report.rolledBack++;
+  } else {
+    report.tempsRemoved += await removeOwned(disk, intent.ops);
+    if (last === 'done') report.rolledForward++;
+    else report.rolledBack++;
+  }
+  await removeJournal(disk, path);
+}
+
+
+/**
+ * Locks every path, then makes sure no dead transaction's journal still holds changes:
+ * one that committed before us but was never applied must be applied before we read or
+ * replace those files. Recovery takes locks of its own, so ours are released meanwhile.
+ */
+export async function lockSettled(disk: Disk, realRoot: string, paths: string[], opts: RecoverOptions): Promise<() => Promise<void>> {
+  for (;;) {
+    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal });
+    let dead: string[];
+    try {
+      dead = await deadJournals(disk, realRoot);
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    if (dead.length === 0) return release;
+    await release();
+    await recoverRoot(disk, realRoot, opts);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Every path of a transaction must lie in its root, after `..` and symbolic links are
+ * resolved: a link inside the root that points outside it must not let a transaction
+ * (or a forged journal) replace files elsewhere. Paths are compared as real paths.
+ */
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { Disk } from '../disk/index.js';
+import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
+
+/** The folder under the root that holds journals (and nothing a transaction may touch). */
+export const STATE_DIR = '.atomicfs';
+const MAX_HOPS = 40; // as Linux's MAXSYMLINKS
+
+export function stateDirOf(realRoot: string): string {
+  return join(realRoot, STATE_DIR);
+}
+
+/** True if `path` (absolute, normalized) lies strictly inside `root`. */
+export function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel);
+}
+
+export function outsideRoot(op: string, path: string, root: string): AtomicError {
+  return new AtomicError('EOUTSIDEROOT', `${op} ${path}: outside the transaction root ${root}`, { path });
+}
+
+/** Resolves the root to its real path; it must be an existing directory. */
+export async function openRoot(disk: Disk, root: unknown, op: string): Promise<string> {
+  if (typeof root !== 'string' || root === '') throw invalidArg(op, undefined, `root must be a non-empty string, got ${JSON.stringify(root)}`);
+  let real: string;
+  try {
+    real = await disk.realpath(resolve(root));
+    if (!(await disk.stat(real)).isDirectory()) throw new AtomicError('ENOTDIR', `${op} ${root}: root is not a directory`, { path: root });
+  } catch (err) {
+    throw fsError(err, op, root);
+  }
+  return real;
+}
+
+/**
+ * The cheap check made when an operation is staged, before any disk access: the path
+ * as written must lie in the root (as given or as resolved). Links are checked at commit.
+ */
+export function checkLexically(op: string, path: string, root: string, realRoot: string): string {
+  const abs = resolve(path);
+  if (!isInside(resolve(root), abs) && !isInside(realRoot, abs)) throw outsideRoot(op, path, root);
+  const states = [stateDirOf(resolve(root)), stateDirOf(realRoot)];
+  if (states.some((s) => abs === s || isInside(s, abs))) {
+    throw invalidArg(op, path, `${STATE_DIR} holds atomicfs's own state and cannot be changed by a transaction`);
+  }
+  return abs;
+}
+
+/** The real path `abs` names: every symbolic link followed, the last one too, even if dangling. */
+async function realish(disk: Disk, abs: string, hops: number): Promise<string> {
+  try {
+    return await disk.realpath(abs);
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') throw err;
+  }
+  const parent = dirname(abs);
+  if (parent === abs) return abs;
+  const candidate = join(await realish(disk, parent, hops), basename(abs));
+  try {
+    const st = await disk.lstat(candidate);
+    if (!st.isSymbolicLink()) return candidate;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return candidate;
+    throw err;
+  }
+  if (hops >= MAX_HOPS) throw new AtomicError('ELOOP', `${abs}: too many levels of symbolic links`, { path: abs });
+  return realish(disk, resolve(dirname(candidate), await disk.readlink(candidate)), hops + 1);
+}
+
+/** The real path of `path`, refused with EOUTSIDEROOT unless it lies in `realRoot`. */
+export async function resolveInRoot(disk: Disk, realRoot: string, path: string, op: string): Promise<string> {
+  let real: string;
+  try {
+    real = await realish(disk, resolve(path), 0);
+  } catch (err) {
+    throw fsError(err, op, path);
+  }
+  if (!isInside(realRoot, real)) throw outsideRoot(op, path, realRoot);
+  if (real === stateDirOf(realRoot) || isInside(stateDirOf(realRoot), real)) {
+    throw invalidArg(op, path, `${STATE_DIR} holds atomicfs's own state and cannot be changed by a transaction`);
+  }
+  return real;
+}

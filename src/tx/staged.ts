@@ -1,0 +1,46 @@
+/**
+ * What a transaction has been asked to do, checked when it is asked (before any disk
+ * access): arguments, the path against the root, JSON/YAML encoding and schemas. A
+ * failure here fails the whole transaction before anything is written.
+ */
+import { encodeJson, encodeYaml, type EncodeOptions } from '../base/codec.js';
+import { invalidArg } from '../base/errors.js';
+import type { Source } from '../base/source.js';
+import { checkPath } from '../file/check-path.js';
+import type { WriteOptions } from '../file/options.js';
+
+/** Options of a staged write: as for the single-file call; backup, audit and disk belong to the transaction. */
+export type TxWriteOptions = Omit<WriteOptions, 'backup' | 'audit' | 'disk'>;
+export type TxJsonOptions = TxWriteOptions & EncodeOptions;
+export interface TxDeleteOptions {
+  /** No error if the file does not exist (default false: ENOENT fails the commit). */
+  force?: boolean | undefined;
+}
+
+export type Staged =
+  | { kind: 'write'; op: string; path: string; abs: string; source: Source; create: boolean; opts: TxWriteOptions }
+  | { kind: 'copy'; op: 'copyFile'; path: string; abs: string; from: string; fromAbs: string; opts: TxWriteOptions }
+  | { kind: 'move'; op: 'moveFile'; path: string; abs: string; from: string; fromAbs: string; opts: TxWriteOptions }
+  | { kind: 'delete'; op: 'deleteFile'; path: string; abs: string; force: boolean };
+
+export function checkWriteOptions(op: string, path: string, opts: TxWriteOptions | undefined): TxWriteOptions {
+  if (opts === undefined) return {};
+  if (typeof opts !== 'object' || opts === null) throw invalidArg(op, path, 'options must be an object');
+  if (opts.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
+    throw invalidArg(op, path, `mode must be an integer from 0 to 0o7777, got ${String(opts.mode)}`);
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw invalidArg(op, path, 'onProgress must be a function');
+  return opts;
+}
+
+export function checkSource(op: string, path: string, source: unknown): Source {
+  if (typeof source === 'string' || source instanceof Uint8Array) return source;
+  if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) return source as Source;
+  throw invalidArg(op, path, 'source must be a string, Uint8Array, AsyncIterable or Readable stream');
+}
+
+/** Encodes now, so that a value that fails its schema fails the transaction at once. */
+export function encodeFor(op: 'writeJson' | 'writeYaml', path: string, value: unknown, opts: TxJsonOptions | undefined): string {
+  checkPath(op, path);
+  return op === 'writeJson' ? encodeJson(value, path, opts) : encodeYaml(value, path, opts);
+}

@@ -1,0 +1,199 @@
+/**
+ * A transaction: changes to many files under one root, staged in memory (checked at
+ * once, written at commit) and then applied all together or not at all. Staging returns
+ * the transaction, so calls can be chained; nothing touches the disk before `commit()`.
+ */
+import type { Disk } from '../disk/index.js';
+import { AtomicError, TransactionError } from '../base/errors.js';
+import type { RetryOptions } from '../base/retry.js';
+import type { Source } from '../base/source.js';
+import { checkPath } from '../file/check-path.js';
+import type { AuditHook, BackupHook } from '../file/hooks.js';
+import { diskOf } from '../file/options.js';
+import { runCommit, type CommitContext, type CommitResult } from './commit.js';
+import { register, unregister } from './live.js';
+import { newTxId } from './owner.js';
+import { recoverRoot } from './recover.js';
+import { checkLexically, openRoot } from './root-paths.js';
+import { checkSource, checkWriteOptions, encodeFor, type Staged, type TxDeleteOptions, type TxJsonOptions, type TxWriteOptions } from './staged.js';
+
+export interface TransactionOptions {
+  /** Every path of the transaction must lie in this folder; its state lives in `<root>/.atomicfs/`. */
+  root: string;
+  /** Keeps every file the transaction replaces or removes, as one backup. */
+  backup?: BackupHook | undefined;
+  /** Records the transaction (one entry, also when it is rolled back). */
+  audit?: AuditHook | undefined;
+  /** Aborts the transaction (rolled back) if it fires before the commit point. */
+  signal?: AbortSignal | undefined;
+  retry?: RetryOptions | undefined;
+  /** Give up waiting for locks after this many ms (the commit fails, rolled back). */
+  timeout?: number | undefined;
+  disk?: Disk | undefined;
+}
+
+export type TransactionState = 'open' | 'committing' | 'committed' | 'rolled-back' | 'failed';
+
+export class Transaction implements AsyncDisposable {
+  private readonly staged: Staged[] = [];
+  private readonly targets = new Set<string>();
+  private stagingError: unknown;
+  private settled: Promise<unknown> | undefined;
+  private _state: TransactionState = 'open';
+  private readonly ctx: CommitContext;
+  /** Fired by interrupt(): stops staging at the next chunk (the caller's signal does too). */
+  private readonly interruption = new AbortController();
+
+  /** @internal Use `transaction()`, which recovers the root first. */
+  constructor(opts: TransactionOptions, disk: Disk, realRoot: string) {
+    this.ctx = {
+      disk,
+      root: opts.root,
+      realRoot,
+      id: newTxId(),
+      retry: opts.retry,
+      signal: opts.signal ? AbortSignal.any([opts.signal, this.interruption.signal]) : this.interruption.signal,
+      timeout: opts.timeout,
+      backup: opts.backup,
+      audit: opts.audit,
+      interrupted: false,
+      committed: false,
+    };
+    register(this);
+  }
+
+  get id(): string {
+    return this.ctx.id;
+  }
+
+  /** The root's real path. */
+  get root(): string {
+    return this.ctx.realRoot;
+  }
+
+  get state(): TransactionState {
+    return this._state;
+  }
+
+  writeFile(path: string, source: Source, opts?: TxWriteOptions): this {
+    return this.stage('writeFile', path, () => ({ kind: 'write', op: 'writeFile', path, abs: '', source: checkSource('writeFile', path, source), create: false, opts: checkWriteOptions('writeFile', path, opts) }));
+  }
+
+  /** Fails the commit with EEXIST if `path` exists then (checked under the lock). */
+  createFile(path: string, source: Source, opts?: TxWriteOptions): this {
+    return this.stage('createFile', path, () => ({ kind: 'write', op: 'createFile', path, abs: '', source: checkSource('createFile', path, source), create: true, opts: checkWriteOptions('createFile', path, opts) }));
+  }
+
+  writeJson(path: string, value: unknown, opts?: TxJsonOptions): this {
+    return this.stage('writeJson', path, () => ({ kind: 'write', op: 'writeJson', path, abs: '', source: encodeFor('writeJson', path, value, opts), create: false, opts: checkWriteOptions('writeJson', path, opts) }));
+  }
+
+  writeYaml(path: string, value: unknown, opts?: TxJsonOptions): this {
+    return this.stage('writeYaml', path, () => ({ kind: 'write', op: 'writeYaml', path, abs: '', source: encodeFor('writeYaml', path, value, opts), create: false, opts: checkWriteOptions('writeYaml', path, opts) }));
+  }
+
+  /** Fails the commit with ENOENT if `path` does not exist then, unless `force`. */
+  deleteFile(path: string, opts?: TxDeleteOptions): this {
+    return this.stage('deleteFile', path, () => ({ kind: 'delete', op: 'deleteFile', path, abs: '', force: opts?.force === true }));
+  }
+
+  copyFile(src: string, dest: string, opts?: TxWriteOptions): this {
+    return this.stage('copyFile', dest, () => ({ kind: 'copy', op: 'copyFile', path: dest, abs: '', from: src, fromAbs: this.lexical('copyFile', src), opts: checkWriteOptions('copyFile', dest, opts) }));
+  }
+
+  /** The source is removed and `dest` created or replaced, in the same all-or-nothing step. */
+  moveFile(src: string, dest: string, opts?: TxWriteOptions): this {
+    return this.stage('moveFile', dest, () => {
+      const fromAbs = this.lexical('moveFile', src);
+      this.claim('moveFile', src, fromAbs);
+      return { kind: 'move', op: 'moveFile', path: dest, abs: '', from: src, fromAbs, opts: checkWriteOptions('moveFile', dest, opts) };
+    });
+  }
+
+  private lexical(op: string, path: unknown): string {
+    checkPath(op, path);
+    return checkLexically(op, path, this.ctx.root, this.ctx.realRoot);
+  }
+
+  private claim(op: string, path: string, abs: string): void {
+    if (this.targets.has(abs)) throw new AtomicError('EINVAL', `${op} ${path}: this file is already changed by this transaction`, { path });
+    this.targets.add(abs);
+  }
+
+  /**
+   * Checks and records one op. A bad argument or a value that fails its schema throws
+   * here, and the transaction is then failed: its commit will throw, nothing applied.
+   */
+  private stage(op: string, path: string, make: () => Staged): this {
+    if (this._state !== 'open') throw new AtomicError('EINVAL', `${op} ${String(path)}: transaction ${this.id} is ${this._state}`, { path });
+    try {
+      const abs = this.lexical(op, path);
+      const staged = make();
+      this.claim(op, path, abs);
+      this.staged.push({ ...staged, abs });
+    } catch (err) {
+      this.stagingError ??= err;
+      throw err;
+    }
+    return this;
+  }
+
+  /** Applies every staged change, all or nothing, durably. Throws TransactionError if it did not. */
+  async commit(): Promise<CommitResult> {
+    if (this._state !== 'open') throw new AtomicError('EINVAL', `commit: transaction ${this.id} is ${this._state}`, { path: this.ctx.root });
+    this._state = 'committing';
+    const run = this.runCommit();
+    this.settled = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runCommit(): Promise<CommitResult> {
+    try {
+      if (this.stagingError !== undefined) {
+        throw new TransactionError(`transaction ${this.id} in ${this.ctx.root}: an operation was refused when staged; nothing was changed`, true, { cause: this.stagingError, transactionId: this.id });
+      }
+      const result = await runCommit(this.ctx, this.staged);
+      this._state = 'committed';
+      return result;
+    } catch (err) {
+      this._state = err instanceof TransactionError && err.rolledBack ? 'rolled-back' : 'failed';
+      throw err;
+    } finally {
+      this.staged.length = 0;
+      unregister(this);
+    }
+  }
+
+  /** Drops every staged change. Nothing was written before commit, so nothing is undone on disk. */
+  async rollback(): Promise<void> {
+    if (this._state === 'committing') throw new AtomicError('EINVAL', `rollback: transaction ${this.id} is committing`, { path: this.ctx.root });
+    if (this._state !== 'open') return;
+    this._state = 'rolled-back';
+    this.staged.length = 0;
+    unregister(this);
+    await this.ctx.audit?.record({ operation: 'transaction', transactionId: this.id, outcome: 'rolled-back', files: [] });
+  }
+
+  /** For `await using`: an uncommitted transaction is rolled back. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this._state === 'committing') await this.settled;
+    if (this._state === 'open') await this.rollback();
+  }
+
+  /** handleSignals(): roll back unless past the commit point; resolve once settled. */
+  async interrupt(): Promise<void> {
+    this.ctx.interrupted = true;
+    this.interruption.abort(new AtomicError('EINTR', `transaction ${this.id}: interrupted by a signal`));
+    if (this._state === 'open') await this.rollback();
+    else await this.settled;
+  }
+}
+
+/** Starts a transaction under `root`, after recovering any transaction a crash left there. */
+export async function transaction(opts: TransactionOptions): Promise<Transaction> {
+  if (typeof opts !== 'object' || opts === null) throw new AtomicError('EINVAL', 'transaction: options with a root are required');
+  const disk = diskOf(opts);
+  const realRoot = await openRoot(disk, opts.root, 'transaction');
+  await recoverRoot(disk, realRoot, { timeout: opts.timeout, signal: opts.signal });
+  return new Transaction(opts, disk, realRoot);
+}
