@@ -6,7 +6,7 @@
 //   npm run build && node bench/tx-bench.mjs [rounds]
 //
 // Runs on the project's own disk (under .bench-work/, not tmpfs). write-file-atomic is
-// taken from the scratch copy /work/bench-scratch (or ATOMICFS_BENCH_SCRATCH), else from
+// taken from the harness copy .bench-harness/ that `npm run bench` installs (or ATOMICFS_BENCH_SCRATCH), else from
 // a normal import; without it, that column is skipped with a note.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -20,7 +20,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const work = resolve(here, '..', '.bench-work', 'tx');
 
 async function loadWfa() {
-  const scratch = process.env.ATOMICFS_BENCH_SCRATCH ?? '/work/bench-scratch';
+  const scratch = process.env.ATOMICFS_BENCH_SCRATCH ?? resolve(here, '..', '.bench-harness');
   for (const spec of [pathToFileURL(join(scratch, 'node_modules', 'write-file-atomic', 'lib', 'index.js')).href, 'write-file-atomic']) {
     try {
       const mod = await import(spec);
