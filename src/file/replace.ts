@@ -26,6 +26,8 @@ export interface ReplaceSpec<T> {
   /** Mode when neither `opts.mode` nor a replaced file gives one. `produce` may still set
    *  it, and `total`, before its first write (copyFile learns both from its source). */
   fallbackMode?: number | undefined;
+  /** `produce` may run twice (the content is in memory): the data can be written before the target is resolved. */
+  rewritable?: boolean | undefined;
   /** Total bytes for progress reports, when known. */
   total?: number | undefined;
   /** Writes the content through `write`; its result is returned. */
@@ -75,8 +77,12 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   let pending: PendingFile | undefined;
   let committed = false;
   try {
-    ({ target, pending } = await openBeside(disk, spec));
-    const result = await writeAll(spec, pending);
+    let result: T;
+    if (spec.rewritable) ({ target, pending, result } = await writeAhead(disk, spec));
+    else {
+      ({ target, pending } = await openBeside(disk, spec));
+      result = await writeAll(spec, pending);
+    }
     await pending.finish({
       mode: modeFor(opts, target.stat, spec.fallbackMode),
       owner: ownerFor(opts, target.stat),
@@ -87,12 +93,12 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     });
     await ticket.turn;
     throwIfAborted(signal, op, path);
-    const before = await beforeCommit(disk, spec, target.path);
+    const before = opts?.backup || opts?.audit ? await beforeCommit(disk, spec, target.path) : NOTHING_BEFORE;
     if (spec.noClobber) await pending.commitNew(opts?.fsync ?? true, opts?.retry);
     else await pending.commit(opts?.fsync ?? true, opts?.retry);
     committed = true;
     const written: WriteResult = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
-    await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256, size: written.bytes }] }).catch((err: unknown) => {
+    if (opts?.audit) await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256, size: written.bytes }] }).catch((err: unknown) => {
       // The change is made and durable; the caller must still learn that the trail lacks it.
       throw new AtomicError('EAUDIT', `${op} ${path}: written, but the audit record failed: ${describe(err)}`, { path, cause: err });
     });
@@ -134,6 +140,38 @@ async function openBeside<T>(disk: Disk, spec: ReplaceSpec<T>): Promise<{ target
   return { target, pending };
 }
 
+/**
+ * For content held in memory: writes it into a temp beside the path as named while the
+ * target is still being resolved, so the lstat overlaps the data write instead of
+ * delaying it. If the path turns out to be a symbolic link into another folder, the temp
+ * is made again beside the real target and the content written again.
+ */
+async function writeAhead<T>(disk: Disk, spec: ReplaceSpec<T>): Promise<{ target: Target; pending: PendingFile; result: T }> {
+  const { op, path, opts } = spec;
+  const named = resolvePath(path);
+  const resolving = resolveTarget(disk, path, op);
+  // Awaited below in every path; this only keeps a rejection from counting as unhandled meanwhile.
+  resolving.catch(() => undefined);
+  let pending: PendingFile | undefined;
+  try {
+    pending = await PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry);
+    let result = await writeAll(spec, pending);
+    const target = await resolving;
+    if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
+    if (target.path !== named) {
+      await pending.discard();
+      pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry);
+      result = await writeAll(spec, pending);
+    }
+    return { target, pending, result };
+  } catch (err) {
+    await pending?.discard();
+    // A failed resolution (a directory at the path, a symlink loop) says more than what
+    // it caused downstream.
+    throw (await resolving.then(() => undefined, (resolutionError: unknown) => resolutionError)) ?? err;
+  }
+}
+
 async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<T> {
   const { opts, op, path } = spec;
   const signal = opts?.signal;
@@ -159,6 +197,8 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal, op: string, path
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+const NOTHING_BEFORE = { backupId: undefined, sha256: null };
 
 /** Backup and the before-hash for the audit trail, both only when asked for. */
 async function beforeCommit<T>(disk: Disk, spec: ReplaceSpec<T>, target: string): Promise<{ backupId?: string | undefined; sha256: string | null }> {

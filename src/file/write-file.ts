@@ -1,5 +1,5 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes. */
-import { chunksOf, sourceSize, type Source } from '../base/source.js';
+import { chunksOf, isData, sourceSize, type Source } from '../base/source.js';
 import { AtomicError, errorCode, invalidArg } from '../base/errors.js';
 import type { WriteOptions, WriteResult } from './options.js';
 import { replaceFile } from './replace.js';
@@ -21,7 +21,10 @@ function write(op: string, path: string, source: Source, opts: WriteOptions | un
     opts,
     noClobber,
     total: sourceSize(source),
+    rewritable: isData(source),
     async produce(put) {
+      // Content in memory is one write, without the async iteration machinery.
+      if (isData(source)) return put(typeof source === 'string' ? Buffer.from(source) : source);
       try {
         for await (const chunk of chunksOf(source, op, path)) await put(chunk);
       } catch (err) {
