@@ -19,7 +19,8 @@ import { isBackupId, newBackupId, timeOfBackupId } from './backup-id.js';
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type BackupFile, type Manifest } from './manifest.js';
 import { restoreFiles, type RestoreOptions, type RestoreResult } from './restore.js';
 import { existingFiles, keepFiles } from './keep-files.js';
-import { makeDirs, readText, removeTree } from './tree.js';
+import { makeDirs, removeTree } from './tree.js';
+import { readFile } from '../file/read-file.js';
 
 export interface BackupStoreOptions {
   /** Keep at most this many complete backups (the newest). */
@@ -127,7 +128,7 @@ export class BackupStore implements BackupHook {
     const file = join(folder, MANIFEST_NAME);
     let text: string;
     try {
-      text = await readText(this.d, file);
+      text = await readFile(file, { encoding: 'utf8', disk: this.d });
     } catch (err) {
       if (errorCode(err) !== 'ENOENT') throw fsError(err, 'backup', file);
       const exists = await this.d.stat(folder).then(() => true, () => false);

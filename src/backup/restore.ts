@@ -11,7 +11,7 @@ import { newHash } from '../base/sha256.js';
 import type { AuditHook, BackupHook } from '../file/hooks.js';
 import { transaction } from '../tx/transaction.js';
 import type { BackupFile, Manifest } from './manifest.js';
-import { chunksOfFile } from './tree.js';
+import { readPathChunks } from '../file/read-chunks.js';
 
 export interface RestoreOptions {
   /** The transaction's root (default: the backup's root, else the folder that holds all its files). */
@@ -48,7 +48,7 @@ export function commonFolder(paths: readonly string[]): string {
 
 async function* checked(disk: Disk, stored: string, f: BackupFile): AsyncGenerator<Uint8Array> {
   const hash = newHash();
-  for await (const chunk of chunksOfFile(disk, stored)) {
+  for await (const chunk of readPathChunks(disk, stored, { op: 'restore', path: stored, fresh: true })) {
     hash.update(chunk);
     yield chunk;
   }

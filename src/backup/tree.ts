@@ -2,7 +2,7 @@
 import { dirname, join } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
-import { CHUNK_SIZE } from '../base/sha256.js';
+import { readPathChunks } from '../file/read-chunks.js';
 
 /** Creates `dir` and missing parents; resolves to the folders it created (parents first). */
 export async function makeDirs(disk: Disk, dir: string): Promise<string[]> {
@@ -45,44 +45,11 @@ export async function removeTree(disk: Disk, path: string): Promise<void> {
   });
 }
 
-export async function readText(disk: Disk, path: string): Promise<string> {
-  const file = await disk.open(path, 'r');
-  try {
-    const parts: Buffer[] = [];
-    for (let pos = 0; ; ) {
-      const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-      const n = await file.read(buf, pos);
-      if (n === 0) break;
-      parts.push(buf.subarray(0, n));
-      pos += n;
-    }
-    return Buffer.concat(parts).toString('utf8');
-  } finally {
-    await file.close();
-  }
-}
-
-/** The file's bytes in chunks, read through the disk seam (constant memory). */
-export async function* chunksOfFile(disk: Disk, path: string): AsyncGenerator<Uint8Array> {
-  const file = await disk.open(path, 'r');
-  try {
-    for (let pos = 0; ; ) {
-      const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-      const n = await file.read(buf, pos);
-      if (n === 0) return;
-      pos += n;
-      yield buf.subarray(0, n);
-    }
-  } finally {
-    await file.close();
-  }
-}
-
 /** Copies `from` to a new file `to` (exclusive create), synced, with `mode`. */
 export async function copyInto(disk: Disk, from: string, to: string, mode: number): Promise<void> {
   const out = await disk.open(to, 'wx', 0o600);
   try {
-    for await (const chunk of chunksOfFile(disk, from)) await out.write(chunk);
+    for await (const chunk of readPathChunks(disk, from, { op: 'backup', path: from })) await out.write(chunk);
     await out.chmod(mode);
     // The copy is the only way back once the original is replaced: its data must be on
     // disk before the manifest (written after) can declare the backup complete.

@@ -3,23 +3,7 @@ import { Readable, pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { Disk } from '../disk/index.js';
 import { writeFile } from '../file/write-file.js';
-import { CHUNK_SIZE } from '../base/sha256.js';
-
-async function* fileChunks(disk: Disk, path: string): AsyncGenerator<Uint8Array> {
-  const file = await disk.open(path, 'r');
-  try {
-    for (let pos = 0; ; ) {
-      // A fresh buffer per chunk: gzip may still hold the previous one.
-      const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-      const n = await file.read(buf, pos);
-      if (n === 0) return;
-      pos += n;
-      yield buf.subarray(0, n);
-    }
-  } finally {
-    await file.close();
-  }
-}
+import { readPathChunks } from '../file/read-chunks.js';
 
 /**
  * Writes `from` gzipped to `to` with writeFile: `to` appears complete or not at all,
@@ -27,7 +11,7 @@ async function* fileChunks(disk: Disk, path: string): AsyncGenerator<Uint8Array>
  * writeFile then sees the error and removes its temporary file.
  */
 export async function gzipFile(disk: Disk, from: string, to: string, mode: number): Promise<void> {
-  const gz = pipeline(Readable.from(fileChunks(disk, from)), createGzip(), () => {
+  const gz = pipeline(Readable.from(readPathChunks(disk, from, { op: 'rotateFile', path: from, fresh: true })), createGzip(), () => {
     // Errors reach the consumer through the destroyed gzip stream.
   });
   await writeFile(to, gz, { disk, mode });

@@ -9,7 +9,7 @@ import { decodeJson, decodeYaml, encodeJson, encodeYaml, type Format } from '../
 import { AtomicError, fsError, invalidArg } from '../base/errors.js';
 import { assertSchemaCompiles, type JsonSchema } from '../base/schema.js';
 import type { Disk } from '../disk/index.js';
-import { CHUNK_SIZE } from '../base/sha256.js';
+import { readFile } from '../file/read-file.js';
 import { diskOf, type WriteOptions, type WriteResult } from '../file/options.js';
 import { writeFile } from '../file/write-file.js';
 import { isPlainObject, mergeValues, type MergeStrategy, type PlainObject } from './deep-merge.js';
@@ -52,20 +52,7 @@ function checkArgs(files: unknown, out: unknown, opts: MergeOptions | undefined)
 
 async function readText(disk: Disk, path: string): Promise<string> {
   try {
-    const file = await disk.open(resolve(path), 'r');
-    try {
-      const parts: Buffer[] = [];
-      for (let pos = 0; ; ) {
-        const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-        const n = await file.read(buf, pos);
-        if (n === 0) break;
-        parts.push(buf.subarray(0, n));
-        pos += n;
-      }
-      return Buffer.concat(parts).toString('utf8');
-    } finally {
-      await file.close();
-    }
+    return await readFile(resolve(path), { encoding: 'utf8', disk });
   } catch (err) {
     throw fsError(err, OP, path);
   }
