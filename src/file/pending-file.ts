@@ -26,6 +26,8 @@ export class PendingFile {
   /** Finished but not yet closed (see `finish`'s closeAtCommit). */
   private unclosed: DiskFile | undefined;
   private readonly hash: Hash = newHash();
+  /** Content written whole by `writeWhole`, hashed later while the sync is in flight. */
+  private unhashed: Uint8Array | undefined;
   private state: 'open' | 'finished' | 'committed' | 'discarded' = 'open';
   bytes = 0;
   sha256 = '';
@@ -62,13 +64,29 @@ export class PendingFile {
     }
   }
 
+  /**
+   * Writes the entire content in one piece (as the first and only write). Hashing a large
+   * buffer takes the main thread a while, so it is put off until `finish` has the fsync
+   * in flight, which it then overlaps instead of delaying the write.
+   */
+  async writeWhole(data: Uint8Array): Promise<void> {
+    if (this.bytes > 0 || this.unhashed) return this.write(data);
+    this.unhashed = data;
+    await this.writeRaw(data);
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
-    if (!this.file || this.state !== 'open') throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the file was finished`, { path: this.shownPath });
-    // Hash on the main thread while the thread pool writes: the two overlap.
-    const writing = this.file.write(chunk);
+    if (this.unhashed) throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the whole content was written`, { path: this.shownPath });
+    // writeRaw dispatches the write before its first await: hashing overlaps it.
+    const writing = this.writeRaw(chunk);
     this.hash.update(chunk);
+    await writing;
+  }
+
+  private async writeRaw(chunk: Uint8Array): Promise<void> {
+    if (!this.file || this.state !== 'open') throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the file was finished`, { path: this.shownPath });
     try {
-      await writing;
+      await this.file.write(chunk);
     } catch (err) {
       throw fsError(err, this.op, this.shownPath);
     }
@@ -87,11 +105,17 @@ export class PendingFile {
     const closeNow = !(opts.closeAtCommit ?? false) || process.platform === 'win32';
     let ok = false;
     try {
-      await file.chmod(opts.mode);
+      const chmodding = file.chmod(opts.mode);
+      if (!opts.fsync) this.hashUnhashed();
+      await chmodding;
       if (opts.owner) await this.chown(file, opts.owner, opts.ownerRequired ?? false);
       // The data must be on disk before the rename makes it reachable under the target's
       // name; otherwise a power cut can leave the new name pointing at an empty file.
-      if (opts.fsync) await file.sync();
+      if (opts.fsync) {
+        const syncing = file.sync();
+        this.hashUnhashed();
+        await syncing;
+      }
       ok = true;
     } catch (err) {
       throw fsError(err, this.op, this.shownPath);
@@ -103,6 +127,12 @@ export class PendingFile {
     this.sha256 = this.hash.digest('hex');
     this.state = 'finished';
     if (opts.verify) await this.verify();
+  }
+
+  /** Hashes content written whole, on the main thread while a disk call is in flight. */
+  private hashUnhashed(): void {
+    if (this.unhashed) this.hash.update(this.unhashed);
+    this.unhashed = undefined;
   }
 
   private async chown(file: DiskFile, owner: { uid: number; gid: number }, required: boolean): Promise<void> {
