@@ -84,7 +84,8 @@ export const nodeDisk: Disk = {
   },
   stat: (path) => call<fs.Stats>((cb) => fs.stat(path, cb)),
   lstat: (path) => call<fs.Stats>((cb) => fs.lstat(path, cb)),
-  realpath: (path) => call<string>((cb) => fs.realpath(path, cb)),
+  // realpath(3) in one call; fs.realpath's JavaScript version lstats every component.
+  realpath: (path) => call<string>((cb) => fs.realpath.native(path, cb)),
   readlink: (path) => call<string>((cb) => fs.readlink(path, cb)),
   readdir: (path) => call<string[]>((cb) => fs.readdir(path, cb)),
   mkdir: (path, mode = 0o777) => done((cb) => fs.mkdir(path, { mode }, (err) => cb(err))),

@@ -91,15 +91,20 @@ export function abandonToken(token: string): void {
   abandoned.add(token);
 }
 
-export async function readRecord(disk: Disk, file: string): Promise<{ record: LockRecord | undefined; stat: DiskStat } | undefined> {
-  let stat: DiskStat;
+/**
+ * Reads a record. Its stat (for staleness by age) comes from the open descriptor, so it
+ * describes the very file whose content was read; callers that only need the token
+ * (a release checking ownership) skip it.
+ */
+export async function readRecord(disk: Disk, file: string, withStat = true): Promise<{ record: LockRecord | undefined; stat: DiskStat | undefined } | undefined> {
+  let stat: DiskStat | undefined;
   let text: string;
   try {
-    stat = await disk.stat(file);
     const fh = await disk.open(file, 'r');
     try {
-      const buf = Buffer.alloc(Math.min(stat.size, 4096));
-      const n = await fh.read(buf, 0);
+      const buf = Buffer.alloc(4096);
+      const [n, st] = await Promise.all([fh.read(buf, 0), withStat ? fh.stat() : undefined]);
+      stat = st;
       text = buf.subarray(0, n).toString('utf8');
     } finally {
       await fh.close();
@@ -120,9 +125,9 @@ export async function readRecord(disk: Disk, file: string): Promise<{ record: Lo
  * on another host or an unreadable record, when it has not refreshed its record for
  * `staleMs` (holders touch their record every staleMs / 3).
  */
-export function isStale(entry: { record: LockRecord | undefined; stat: DiskStat }, staleMs: number): boolean {
+export function isStale(entry: { record: LockRecord | undefined; stat: DiskStat | undefined }, staleMs: number): boolean {
   // An unparseable record (its writer died between create and write) ages out by mtime.
   if (entry.record && (isOwnerDeadHere(entry.record) || abandoned.has(entry.record.token))) return true;
   if (entry.record?.host === HOST) return false;
-  return Date.now() - entry.stat.mtimeMs > staleMs;
+  return entry.stat !== undefined && Date.now() - entry.stat.mtimeMs > staleMs;
 }

@@ -189,11 +189,11 @@ async function removeOwn(a: Attempt, name: string): Promise<void> {
 async function removeIfOurs(a: Attempt, file: string): Promise<void> {
   let entry: Awaited<ReturnType<typeof readRecord>>;
   try {
-    entry = await readRecord(a.disk, file);
+    entry = await readRecord(a.disk, file, false);
   } catch {
     const aside = join(a.dir, `b-${randomId(6)}`);
     await a.disk.rename(file, aside);
-    const mine = (await readRecord(a.disk, aside))?.record?.token === a.record.token;
+    const mine = (await readRecord(a.disk, aside, false))?.record?.token === a.record.token;
     if (!mine) await a.disk.link(aside, file).catch(() => undefined);
     await removeRecord(a.disk, aside);
     return;
