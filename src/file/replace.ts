@@ -149,12 +149,16 @@ async function openBeside<T>(disk: Disk, spec: ReplaceSpec<T>): Promise<{ target
 async function writeAhead<T>(disk: Disk, spec: ReplaceSpec<T>): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
   const named = resolvePath(path);
+  // The temp's open is on the critical path and goes to the thread pool first; the lstat
+  // only has to be back by the time the data is written.
+  const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry);
   const resolving = resolveTarget(disk, path, op);
-  // Awaited below in every path; this only keeps a rejection from counting as unhandled meanwhile.
+  // Awaited below in every path; this only keeps a rejection from counting as unhandled
+  // while the temp is being written.
   resolving.catch(() => undefined);
   let pending: PendingFile | undefined;
   try {
-    pending = await PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry);
+    pending = await creating;
     let result = await writeAll(spec, pending);
     const target = await resolving;
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
