@@ -97,10 +97,10 @@ export function decodeYaml(text: string, path: string): unknown {
 
 export type Format = 'json' | 'yaml';
 
-/** json for .json, yaml for .yaml/.yml; `fallback` otherwise. */
-export function formatOf(path: string, fallback: Format = 'json'): Format {
+/** json for .json, yaml for .yaml/.yml (any case), undefined otherwise. */
+export function formatOf(path: string): Format | undefined {
   const lower = path.toLowerCase();
-  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
   if (lower.endsWith('.json')) return 'json';
-  return fallback;
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  return undefined;
 }

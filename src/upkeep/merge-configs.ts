@@ -5,7 +5,7 @@
  * before anything is written: on any error `out` is as it was.
  */
 import { resolve } from 'node:path';
-import { decodeJson, decodeYaml, encodeJson, encodeYaml, type Format } from '../base/codec.js';
+import { decodeJson, decodeYaml, encodeJson, encodeYaml, formatOf } from '../base/codec.js';
 import { AtomicError, fsError, invalidArg } from '../base/errors.js';
 import { assertSchemaCompiles, type JsonSchema } from '../base/schema.js';
 import type { Disk } from '../disk/index.js';
@@ -30,21 +30,14 @@ export interface MergeResult extends WriteResult {
 
 const OP = 'mergeConfigs';
 
-function formatByExtension(path: string): Format | undefined {
-  const lower = path.toLowerCase();
-  if (lower.endsWith('.json')) return 'json';
-  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
-  return undefined;
-}
-
 function checkArgs(files: unknown, out: unknown, opts: MergeOptions | undefined): asserts files is string[] {
   if (typeof out !== 'string' || out === '') throw invalidArg(OP, undefined, 'out must be a non-empty string');
   if (!Array.isArray(files) || files.length === 0) throw invalidArg(OP, out, 'files must be a non-empty array of paths');
   for (const f of files) {
     if (typeof f !== 'string' || f === '') throw invalidArg(OP, out, `every input must be a non-empty path, got ${JSON.stringify(f)}`);
-    if (!formatByExtension(f)) throw invalidArg(OP, f, 'unknown format: inputs must end in .json, .yaml or .yml');
+    if (!formatOf(f)) throw invalidArg(OP, f, 'unknown format: inputs must end in .json, .yaml or .yml');
   }
-  if (!formatByExtension(out)) throw invalidArg(OP, out, 'unknown format: the output must end in .json, .yaml or .yml');
+  if (!formatOf(out)) throw invalidArg(OP, out, 'unknown format: the output must end in .json, .yaml or .yml');
   const s = opts?.strategy;
   if (s !== undefined && s !== 'deep' && s !== 'shallow') throw invalidArg(OP, out, `strategy must be 'deep' or 'shallow', got ${JSON.stringify(s)}`);
   if (opts?.schema !== undefined) assertSchemaCompiles(opts.schema, out);
@@ -60,7 +53,7 @@ async function readText(disk: Disk, path: string): Promise<string> {
 
 async function readConfig(disk: Disk, path: string): Promise<PlainObject> {
   const text = await readText(disk, path);
-  const value = formatByExtension(path) === 'json' ? decodeJson(text, path) : decodeYaml(text, path);
+  const value = formatOf(path) === 'json' ? decodeJson(text, path) : decodeYaml(text, path);
   // An empty YAML file (or one holding only comments) is an empty mapping.
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) {
@@ -76,7 +69,7 @@ export async function mergeConfigs(files: readonly string[], out: string, opts?:
   const values: PlainObject[] = [];
   for (const f of files) values.push(await readConfig(disk, f));
   const value = mergeValues(values, opts?.strategy ?? 'deep');
-  const encode = formatByExtension(out) === 'json' ? encodeJson : encodeYaml;
+  const encode = formatOf(out) === 'json' ? encodeJson : encodeYaml;
   // Validation happens here, before the write: a value that fails leaves `out` untouched.
   const text = encode(value, out, { schema: opts?.schema });
   const { strategy: _s, schema: _sc, ...writeOpts } = opts ?? {};
