@@ -78,11 +78,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   let committed = false;
   try {
     let result: T;
-    if (spec.rewritable) ({ target, pending, result } = await writeAhead(disk, spec));
-    else {
-      ({ target, pending } = await openBeside(disk, spec));
-      result = await writeAll(spec, pending);
-    }
+    ({ target, pending, result } = await prepare(disk, spec));
     await pending.finish({
       mode: modeFor(opts, target.stat, spec.fallbackMode),
       owner: ownerFor(opts, target.stat),
@@ -115,59 +111,33 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
 }
 
 /**
- * Resolves the target and creates the temporary file at once (two thread-pool round trips
- * in parallel instead of one after the other). The temp goes beside the path as named;
- * in the rare case that the path is a symbolic link into another folder, it is made again
- * beside the real target, so that the final rename stays within one file system.
+ * Creates the temp beside the path as named and resolves the target at once (the open
+ * goes to the thread pool first: it is on the critical path, the lstat only has to be
+ * back before the commit). Content held in memory is written while the lstat runs; a
+ * stream, readable only once, waits for it. If the path is a symbolic link into another
+ * folder, the temp is made again beside the real target (and in-memory content written
+ * again), so that the final rename stays within one file system.
  */
-async function openBeside<T>(disk: Disk, spec: ReplaceSpec<T>): Promise<{ target: Target; pending: PendingFile }> {
+async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
   const named = resolvePath(path);
-  const [resolved, created] = await Promise.allSettled([
-    resolveTarget(disk, path, op),
-    PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry),
-  ]);
-  if (resolved.status === 'rejected' || (spec.noClobber && resolved.value.stat)) {
-    if (created.status === 'fulfilled') await created.value.discard();
-    if (resolved.status === 'rejected') throw resolved.reason;
-    throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
-  }
-  const target = resolved.value;
-  if (created.status === 'rejected') throw created.reason;
-  if (target.path === named) return { target, pending: created.value };
-  await created.value.discard();
-  const pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry);
-  return { target, pending };
-}
-
-/**
- * For content held in memory: writes it into a temp beside the path as named while the
- * target is still being resolved, so the lstat overlaps the data write instead of
- * delaying it. If the path turns out to be a symbolic link into another folder, the temp
- * is made again beside the real target and the content written again.
- */
-async function writeAhead<T>(disk: Disk, spec: ReplaceSpec<T>): Promise<{ target: Target; pending: PendingFile; result: T }> {
-  const { op, path, opts } = spec;
-  const named = resolvePath(path);
-  // The temp's open is on the critical path and goes to the thread pool first; the lstat
-  // only has to be back by the time the data is written.
   const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry);
   const resolving = resolveTarget(disk, path, op);
   // Awaited below in every path; this only keeps a rejection from counting as unhandled
-  // while the temp is being written.
+  // while the temp is being created or written.
   resolving.catch(() => undefined);
   let pending: PendingFile | undefined;
   try {
     pending = await creating;
-    let result = await writeAll(spec, pending);
+    let early = spec.rewritable ? { result: await writeAll(spec, pending) } : undefined;
     const target = await resolving;
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
     if (target.path !== named) {
       await pending.discard();
       pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry);
-      result = await writeAll(spec, pending);
+      early = undefined;
     }
-    return { target, pending, result };
+    return { target, pending, result: early ? early.result : await writeAll(spec, pending) };
   } catch (err) {
     await pending?.discard();
     // A failed resolution (a directory at the path, a symlink loop) says more than what
