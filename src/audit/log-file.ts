@@ -1,6 +1,6 @@
 /** Reading the audit log through the disk seam: line by line, and its last line. */
 import type { Disk, DiskFile } from '../disk/index.js';
-import { CHUNK_SIZE } from '../base/sha256.js';
+import { readPathChunks } from '../file/read-chunks.js';
 
 export interface RawLine {
   /** 1-based. */
@@ -13,24 +13,16 @@ export interface RawLine {
  * that a crash cut short (its writer was never told it succeeded): it is left out.
  */
 export async function* linesOf(disk: Disk, path: string): AsyncGenerator<RawLine> {
-  const file = await disk.open(path, 'r');
-  try {
-    let carry = Buffer.alloc(0);
-    let number = 0;
-    for (let pos = 0; ; ) {
-      const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-      const n = await file.read(buf, pos);
-      if (n === 0) return;
-      pos += n;
-      let data = Buffer.concat([carry, buf.subarray(0, n)]);
-      for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10)) {
-        yield { number: ++number, text: data.subarray(0, nl).toString('utf8') };
-        data = data.subarray(nl + 1);
-      }
-      carry = Buffer.from(data);
+  let carry = Buffer.alloc(0);
+  let number = 0;
+  for await (const chunk of readPathChunks(disk, path, { op: 'AuditLog', path })) {
+    let data = Buffer.concat([carry, chunk]);
+    for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10)) {
+      yield { number: ++number, text: data.subarray(0, nl).toString('utf8') };
+      data = data.subarray(nl + 1);
     }
-  } finally {
-    await file.close();
+    // A copy: the chunk's buffer is reused for the next read.
+    carry = Buffer.from(data);
   }
 }
 

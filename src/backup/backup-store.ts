@@ -9,7 +9,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, IntegrityError, invalidArg } from '../base/errors.js';
-import { hashFile } from '../base/sha256.js';
+import { hashFile } from '../file/sha256-file.js';
 import type { BackupHook, BackupRequest } from '../file/hooks.js';
 import { lock } from '../file/lock.js';
 import { syncDirectories, syncDirectory } from '../file/dir-sync.js';

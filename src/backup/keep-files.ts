@@ -8,7 +8,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
-import { hashFile } from '../base/sha256.js';
+import { hashFile } from '../file/sha256-file.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import type { BackupFile } from './manifest.js';
 import { storedPathFor } from './stored-path.js';

@@ -1,6 +1,6 @@
 import type { Disk } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
-import { hashFile } from '../base/sha256.js';
+import { hashFile } from './sha256-file.js';
 
 /** SHA-256 of the file at `path`, or null if there is none. */
 export async function hashIfExists(disk: Disk, path: string): Promise<string | null> {

@@ -8,7 +8,8 @@ import { dirname } from 'node:path';
 import type { Hash } from 'node:crypto';
 import type { Disk, DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, IntegrityError } from '../base/errors.js';
-import { hashFile, newHash } from '../base/sha256.js';
+import { newHash } from '../base/sha256.js';
+import { hashFile } from './sha256-file.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
 import { syncDirectory } from './dir-sync.js';
 

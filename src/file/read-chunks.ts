@@ -2,6 +2,7 @@
 import type { Disk, DiskFile } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
 import { fsError } from '../base/errors.js';
+import type { RetryOptions } from '../base/retry.js';
 import { CHUNK_SIZE } from '../base/sha256.js';
 import { openForRead } from './open-read.js';
 
@@ -14,6 +15,8 @@ export interface ChunkReadOptions {
   start?: number | undefined;
   /** A new buffer per chunk, for consumers that keep chunks (a compressor, say). */
   fresh?: boolean | undefined;
+  /** Retries of a transient failure to open (readPathChunks). */
+  retry?: RetryOptions | undefined;
 }
 
 /**
@@ -40,7 +43,7 @@ export async function* readChunks(file: DiskFile, opts: ChunkReadOptions): Async
 
 /** Opens `path` and yields its chunks (see readChunks); the file is closed however the consumer stops. */
 export async function* readPathChunks(disk: Disk, path: string, opts: ChunkReadOptions): AsyncGenerator<Uint8Array> {
-  const { file } = await openForRead(disk, path, opts.op);
+  const { file } = await openForRead(disk, path, opts.op, opts.retry);
   try {
     yield* readChunks(file, opts);
   } finally {

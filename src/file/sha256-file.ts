@@ -1,22 +1,31 @@
-/** sha256File: the SHA-256 of a file, streamed in chunks through the disk seam. */
+/** SHA-256 of files, streamed in chunks through the disk seam: memory stays constant. */
+import type { Disk } from '../disk/index.js';
 import { throwIfAborted } from '../base/abort.js';
-import { checkPath } from './check-path.js';
+import type { RetryOptions } from '../base/retry.js';
 import { newHash } from '../base/sha256.js';
+import { checkPath } from './check-path.js';
 import { diskOf, type BaseOptions } from './options.js';
-import { openForRead } from './open-read.js';
-import { readChunks } from './read-chunks.js';
+import { readPathChunks } from './read-chunks.js';
 
-/** Resolves to the lowercase hex SHA-256 of the file at `path`; memory stays constant. */
+/** Hashes the file at `path`; resolves to `{ sha256, bytes }`. Errors name `path` as `op`'s. */
+export async function hashFile(
+  disk: Disk,
+  path: string,
+  opts: { op?: string; signal?: AbortSignal | undefined; retry?: RetryOptions | undefined } = {},
+): Promise<{ sha256: string; bytes: number }> {
+  const hash = newHash();
+  let bytes = 0;
+  for await (const chunk of readPathChunks(disk, path, { op: opts.op ?? 'sha256File', path, signal: opts.signal, retry: opts.retry })) {
+    hash.update(chunk);
+    bytes += chunk.byteLength;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** Resolves to the lowercase hex SHA-256 of the file at `path`. */
 export async function sha256File(path: string, opts?: BaseOptions): Promise<string> {
   const op = 'sha256File';
   checkPath(op, path);
   throwIfAborted(opts?.signal, op, path);
-  const { file } = await openForRead(diskOf(opts), path, op, opts?.retry);
-  try {
-    const hash = newHash();
-    for await (const chunk of readChunks(file, { op, path, signal: opts?.signal })) hash.update(chunk);
-    return hash.digest('hex');
-  } finally {
-    await file.close().catch(() => undefined);
-  }
+  return (await hashFile(diskOf(opts), path, { op, signal: opts?.signal, retry: opts?.retry })).sha256;
 }
