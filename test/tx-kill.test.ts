@@ -2,7 +2,7 @@
  * DESIGN.md test 3, real kills: a child loops transactions over 20 files, each writing one
  * generation number into all of them; the parent SIGKILLs it at random moments, runs
  * recover(), and checks that all 20 files hold the same generation, that no committed
- * generation was lost, that no staged file remains and that no journal is left.
+ * generation was lost, and that no staged file, journal, lock or lock owner file is left.
  * ATOMICFS_KILLS sets the number of kills (default 25).
  */
 import { test } from 'node:test';
@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { waitFor } from './helpers/child.js';
 import { sizeFromEnv, tmpDir } from './helpers/tmp.js';
-import { journals, leftovers } from './helpers/tx-files.js';
+import { journals, leftovers, locksLeft, owners } from './helpers/tx-files.js';
 
 const CHILD = fileURLToPath(new URL('./helpers/tx-kill-child.js', import.meta.url));
 const FILES = 20;
@@ -63,6 +63,8 @@ test(`real kills: ${KILLS} SIGKILLs during transactions over ${FILES} files`, { 
     last = gen;
     assert.deepEqual(leftovers(root), [], `kill ${k}: no staged file remains`);
     assert.deepEqual(journals(root), [], `kill ${k}: no journal remains`);
+    assert.deepEqual(locksLeft(root), [], `kill ${k}: the dead transaction's locks are cleared`);
+    assert.deepEqual(owners(root), [], `kill ${k}: no lock owner file remains`);
   }
   assert.ok(last > 0, 'some transactions committed');
   console.log(`# ${KILLS} kills, ${last} generations committed, recovery: ${JSON.stringify(totals)}`);

@@ -1,8 +1,10 @@
 /**
  * The records a lock keeps on disk. A lock on `path` lives in the hidden folder
  * `.<name>.atomicfs-lock` beside it: `x` names the exclusive holder, `s-<token>` each
- * shared holder. Records are JSON `{ pid, host, token, since }`, created exclusively
- * (O_EXCL), so an existing one is never replaced.
+ * shared holder. Records are JSON `{ pid, host, token, since }` on a file's first line,
+ * created exclusively (O_EXCL), so an existing one is never replaced. A holder of many
+ * locks (a transaction) may instead link one owner file, whose first line is its record,
+ * as each lock (see lock-link.ts); the lines after the first name the paths it locks.
  */
 import { basename, dirname, join } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
@@ -20,8 +22,11 @@ export interface LockRecord {
 export const EXCLUSIVE = 'x';
 export const SHARED_PREFIX = 's-';
 
+const LOCK_SUFFIX = '.atomicfs-lock';
+
+/** The lock of `path`: a folder of records, or a link to a holder's owner file. */
 export function lockDirFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.atomicfs-lock`);
+  return join(dirname(path), `.${basename(path)}${LOCK_SUFFIX}`);
 }
 
 export function newRecord(): LockRecord {
@@ -57,7 +62,7 @@ export async function removeRecord(disk: Disk, path: string, tries = 3): Promise
   try {
     await unlinkPersistently(disk, path, tries);
   } catch (err) {
-    const aside = join(dirname(path), `b-${randomId(6)}`);
+    const aside = asideOf(path);
     try {
       await disk.rename(path, aside);
     } catch {
@@ -65,6 +70,14 @@ export async function removeRecord(disk: Disk, path: string, tries = 3): Promise
     }
     await unlinkPersistently(disk, aside, tries);
   }
+}
+
+/**
+ * A unique name to move a record to: beside it in its lock folder, or for a lock that is
+ * itself a file (lock-link.ts), beside the lock with `.b-<random>` appended.
+ */
+export function asideOf(record: string): string {
+  return record.endsWith(LOCK_SUFFIX) ? `${record}.b-${randomId(6)}` : join(dirname(record), `b-${randomId(6)}`);
 }
 
 /** unlink, tried again on a failure (other than ENOENT) a few times; throws the last error. */
@@ -110,11 +123,13 @@ export async function readRecord(disk: Disk, file: string, withStat = true): Pro
       await fh.close();
     }
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return undefined;
+    // EISDIR: a lock that is a folder, where a lock that is a file (a link) was looked for.
+    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'EISDIR') return undefined;
     throw err;
   }
   try {
-    return { record: JSON.parse(text) as LockRecord, stat };
+    const end = text.indexOf('\n');
+    return { record: JSON.parse(end < 0 ? text : text.slice(0, end)) as LockRecord, stat };
   } catch {
     return { record: undefined, stat };
   }
@@ -130,4 +145,33 @@ export function isStale(entry: { record: LockRecord | undefined; stat: DiskStat 
   if (entry.record && (isOwnerDeadHere(entry.record) || abandoned.has(entry.record.token))) return true;
   if (entry.record?.host === HOST) return false;
   return entry.stat !== undefined && Date.now() - entry.stat.mtimeMs > staleMs;
+}
+
+/**
+ * Removes the record at `file` if its holder is dead. It is first renamed to a unique name
+ * and checked again there, so that two processes breaking the same stale lock at once
+ * cannot remove a fresh record that a third one has just created. A lock that is itself a
+ * file (a link) can be released and replaced by a lock folder between the check and the
+ * rename: a folder moved aside that way is moved straight back.
+ */
+export async function breakIfStale(disk: Disk, file: string, staleMs: number): Promise<void> {
+  const entry = await readRecord(disk, file);
+  if (!entry || !isStale(entry, staleMs)) return;
+  const aside = asideOf(file);
+  try {
+    await disk.rename(file, aside);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  if ((await disk.lstat(aside)).isDirectory()) {
+    await disk.rename(aside, file);
+    return;
+  }
+  const moved = await readRecord(disk, aside);
+  if (moved && !isStale(moved, staleMs)) {
+    // We took a live holder's record: put it back (link never replaces a newer claim).
+    await disk.link(aside, file).catch(() => undefined);
+  }
+  await disk.unlink(aside).catch(() => undefined);
 }

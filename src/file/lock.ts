@@ -11,6 +11,9 @@
  *
  * A holder that died is taken over: at once when it ran on this host (its pid is gone),
  * else after `staleMs` without a refresh of its record.
+ *
+ * An exclusive holder with an owner file (lockAs) may hold the lock as a link instead of
+ * a folder; see lock-link.ts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
@@ -22,6 +25,8 @@ import {
   EXCLUSIVE,
   SHARED_PREFIX,
   abandonToken,
+  asideOf,
+  breakIfStale,
   isStale,
   createRecord,
   lockDirFor,
@@ -30,7 +35,7 @@ import {
   removeRecord,
   type LockRecord,
 } from './lock-record.js';
-import { randomId } from './temp-name.js';
+import { tryLink, type LockOwner } from './lock-link.js';
 
 export interface LockOptions extends BaseOptions {
   /** Give up after this many ms with LockError (ELOCKED); wait forever if not given. */
@@ -49,24 +54,46 @@ interface Attempt {
   dir: string;
   staleMs: number;
   record: LockRecord;
+  /** When our record last had a fresh mtime (set just before it is created or touched). */
+  freshAt: number;
+  /** Exclusive holders only: the owner file to link as the lock, while that works. */
+  owner: LockOwner | undefined;
+  /** The lock is held as a link to the owner file (not as a folder). */
+  linked: boolean;
 }
 
 const MAX_POLL_MS = 100;
 
 export async function lock(path: string, opts: LockOptions = {}): Promise<Release> {
+  return lockAs(path, opts, undefined);
+}
+
+/** lock(), an exclusive one held as a link to `owner` where the file system allows it. */
+export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined): Promise<Release> {
   if (typeof path !== 'string' || path === '') throw invalidArg('lock', undefined, 'path must be a non-empty string');
   if (opts.timeout !== undefined && !(opts.timeout >= 0)) throw invalidArg('lock', path, `timeout must be a number of ms >= 0, got ${String(opts.timeout)}`);
   const abs = resolve(path);
-  const a: Attempt = { disk: diskOf(opts), path: abs, dir: lockDirFor(abs), staleMs: opts.staleMs ?? 30_000, record: newRecord() };
+  const shared = opts.shared === true;
+  const a: Attempt = {
+    disk: diskOf(opts),
+    path: abs,
+    dir: lockDirFor(abs),
+    staleMs: opts.staleMs ?? 30_000,
+    record: (!shared && owner?.record) || newRecord(),
+    freshAt: 0,
+    owner: shared ? undefined : owner,
+    linked: false,
+  };
   const deadline = opts.timeout === undefined ? Infinity : Date.now() + opts.timeout;
-  const name = opts.shared ? SHARED_PREFIX + a.record.token : EXCLUSIVE;
+  const name = shared ? SHARED_PREFIX + a.record.token : EXCLUSIVE;
   let delay = 2;
   let claimed = false;
   try {
     for (;;) {
       if (opts.signal?.aborted) throw abortError(opts.signal, 'lock', path);
-      if (!claimed) claimed = opts.shared ? await tryShared(a) : await tryClaimExclusive(a);
-      if (claimed && (opts.shared || (await readersGone(a)))) return holding(a, name);
+      if (!claimed) claimed = shared ? await tryShared(a) : await tryExclusive(a);
+      if (a.linked) return holding(a, a.dir);
+      if (claimed && (shared || (await readersGone(a)))) return holding(a, join(a.dir, name));
       if (Date.now() >= deadline) {
         throw new LockError(path, `still locked by another holder after ${opts.timeout ?? 0} ms`);
       }
@@ -74,10 +101,22 @@ export async function lock(path: string, opts: LockOptions = {}): Promise<Releas
       delay = Math.min(MAX_POLL_MS, delay * 2) * (0.75 + Math.random() * 0.5);
     }
   } catch (err) {
-    if (claimed) await removeOwn(a, name).catch(() => undefined);
+    if (claimed) await removeOwn(a, join(a.dir, name)).catch(() => undefined);
     if (err instanceof LockError || errorCode(err) === 'ABORT_ERR') throw err;
     throw fsError(err, 'lock', path);
   }
+}
+
+/** The link form while it works (lock-link.ts), else the folder form. */
+async function tryExclusive(a: Attempt): Promise<boolean> {
+  if (a.owner) {
+    a.freshAt = a.record.since;
+    const got = await tryLink(a.disk, a.owner, a.dir, a.staleMs);
+    if (got === 'held') a.linked = true;
+    if (got === 'held' || got === 'busy') return a.linked;
+    if (got === 'unsupported') a.owner = undefined;
+  }
+  return tryClaimExclusive(a);
 }
 
 async function ensureDir(a: Attempt): Promise<void> {
@@ -92,15 +131,18 @@ async function ensureDir(a: Attempt): Promise<void> {
 async function tryClaimExclusive(a: Attempt): Promise<boolean> {
   await ensureDir(a);
   try {
+    a.freshAt = Date.now();
     await createRecord(a.disk, a.dir, EXCLUSIVE, a.record);
     return true;
   } catch (err) {
     const code = errorCode(err);
     // ENOENT: a releasing holder removed the empty lock folder meanwhile; try again.
     if (code === 'ENOENT') return false;
+    // ENOTDIR: the lock is a link (lock-link.ts), held by an exclusive holder.
+    if (code === 'ENOTDIR') return breakLink(a);
     if (code !== 'EEXIST') throw err;
   }
-  await breakIfStale(a, EXCLUSIVE);
+  await breakIfStale(a.disk, join(a.dir, EXCLUSIVE), a.staleMs);
   return false;
 }
 
@@ -110,9 +152,11 @@ async function tryShared(a: Attempt): Promise<boolean> {
   await ensureDir(a);
   const mine = SHARED_PREFIX + a.record.token;
   try {
+    a.freshAt = Date.now();
     await createRecord(a.disk, a.dir, mine, a.record);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;
+    if (errorCode(err) === 'ENOTDIR') return breakLink(a);
     throw err;
   }
   if (!(await liveExclusive(a))) return true;
@@ -121,10 +165,23 @@ async function tryShared(a: Attempt): Promise<boolean> {
 }
 
 async function liveExclusive(a: Attempt): Promise<boolean> {
-  const entry = await readRecord(a.disk, join(a.dir, EXCLUSIVE));
+  let entry: Awaited<ReturnType<typeof readRecord>>;
+  try {
+    entry = await readRecord(a.disk, join(a.dir, EXCLUSIVE));
+  } catch (err) {
+    if (errorCode(err) !== 'ENOTDIR') throw err;
+    await breakLink(a); // the lock is a link: an exclusive holder, unless it was dead
+    return true; // look again after a pause
+  }
   if (!entry) return false;
   if (!isStale(entry, a.staleMs)) return true;
-  await breakIfStale(a, EXCLUSIVE);
+  await breakIfStale(a.disk, join(a.dir, EXCLUSIVE), a.staleMs);
+  return false;
+}
+
+/** The lock is a link (lock-link.ts): breaks it if its holder is dead; false either way, to try again. */
+async function breakLink(a: Attempt): Promise<false> {
+  await breakIfStale(a.disk, a.dir, a.staleMs);
   return false;
 }
 
@@ -141,43 +198,24 @@ async function readersGone(a: Attempt): Promise<boolean> {
 }
 
 /**
- * Removes the record `name` if its holder is dead. It is first renamed to a unique name
- * and checked again there, so that two processes breaking the same stale lock at once
- * cannot remove a fresh record that a third one has just created.
- */
-async function breakIfStale(a: Attempt, name: string): Promise<void> {
-  const file = join(a.dir, name);
-  const entry = await readRecord(a.disk, file);
-  if (!entry || !isStale(entry, a.staleMs)) return;
-  const aside = join(a.dir, `b-${randomId(6)}`);
-  try {
-    await a.disk.rename(file, aside);
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return;
-    throw err;
-  }
-  const moved = await readRecord(a.disk, aside);
-  if (moved && !isStale(moved, a.staleMs)) {
-    // We took a live holder's record: put it back (link never replaces a newer claim).
-    await a.disk.link(aside, file).catch(() => undefined);
-  }
-  await a.disk.unlink(aside).catch(() => undefined);
-}
-
-/**
  * Removes our own record. A failure is tried again; if the record still cannot be
  * removed, its token is marked abandoned (so this process's next lock breaks it instead
  * of waiting on its own live pid) and the error is thrown: release must not fail silently.
  */
-async function removeOwn(a: Attempt, name: string): Promise<void> {
+async function removeOwn(a: Attempt, file: string): Promise<void> {
   try {
-    await removeIfOurs(a, join(a.dir, name));
+    // Others break a live holder's record only after staleMs without a refresh (same
+    // host: never). One refreshed less than staleMs/2 ago is still ours for certain, so
+    // it is unlinked without the open/read/close that checks its token, unless clocks
+    // disagree by more than staleMs/2, which breaks stale detection anyway.
+    if (Date.now() - a.freshAt < a.staleMs / 2) await removeRecord(a.disk, file);
+    else await removeIfOurs(a, file);
   } catch (err) {
     abandonToken(a.record.token);
     throw fsError(err, 'release lock', a.path);
   }
   // Tidy up: fails harmlessly while others still use the folder.
-  await a.disk.rmdir(a.dir).catch(() => undefined);
+  if (!a.linked) await a.disk.rmdir(a.dir).catch(() => undefined);
 }
 
 /**
@@ -191,7 +229,7 @@ async function removeIfOurs(a: Attempt, file: string): Promise<void> {
   try {
     entry = await readRecord(a.disk, file, false);
   } catch {
-    const aside = join(a.dir, `b-${randomId(6)}`);
+    const aside = asideOf(file);
     await a.disk.rename(file, aside);
     const mine = (await readRecord(a.disk, aside, false))?.record?.token === a.record.token;
     if (!mine) await a.disk.link(aside, file).catch(() => undefined);
@@ -201,19 +239,23 @@ async function removeIfOurs(a: Attempt, file: string): Promise<void> {
   if (entry?.record?.token === a.record.token) await removeRecord(a.disk, file);
 }
 
-function holding(a: Attempt, name: string): Release {
-  const file = join(a.dir, name);
+function holding(a: Attempt, file: string): Release {
   // Holders on other hosts can only be told alive by a fresh mtime: keep it fresh.
   const timer = setInterval(() => {
     const now = Date.now();
-    a.disk.utimes(file, now, now).catch(() => undefined);
+    a.disk.utimes(file, now, now).then(
+      () => {
+        a.freshAt = now;
+      },
+      () => undefined,
+    );
   }, Math.max(50, a.staleMs / 3));
   timer.unref();
   let released: Promise<void> | undefined;
   return () => {
     released ??= (async () => {
       clearInterval(timer);
-      await removeOwn(a, name);
+      await removeOwn(a, file);
     })();
     return released;
   };

@@ -21,13 +21,15 @@ import type { RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { hashIfExists } from '../file/hash-existing.js';
 import type { AuditFile, AuditHook, BackupHook } from '../file/hooks.js';
+import type { LockOwner } from '../file/lock-link.js';
 import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
 import { backupsOf, dirsOf, removeOwned, renameIfPresent, unlinkIfPresent, userRemovalsOf } from './apply.js';
 import { JournalWriter, journalPathFor, type TxOp } from './journal.js';
 import { markActive, markInactive } from './owner.js';
 import { lockSettled } from './recover.js';
-import { resolveInRoot } from './root-paths.js';
+import { createOwner, removeOwner } from './lock-owner.js';
+import { rootResolver } from './root-paths.js';
 import { inParallel, stageFile, type Planned } from './stage.js';
 import type { Staged } from './staged.js';
 
@@ -67,11 +69,12 @@ function checkInterrupt(ctx: CommitContext): void {
 
 /** Resolves every path to a real path in the root; refuses a file named twice. */
 async function resolveAll(ctx: CommitContext, staged: readonly Staged[]): Promise<Planned[]> {
+  const resolveInRoot = rootResolver(ctx.disk, ctx.realRoot);
   const planned = await Promise.all(
     staged.map(async (s): Promise<Planned> => ({
       staged: s,
-      target: await resolveInRoot(ctx.disk, ctx.realRoot, s.path, s.op),
-      source: s.kind === 'copy' || s.kind === 'move' ? await resolveInRoot(ctx.disk, ctx.realRoot, s.from, s.op) : undefined,
+      target: await resolveInRoot(s.path, s.op),
+      source: s.kind === 'copy' || s.kind === 'move' ? await resolveInRoot(s.from, s.op) : undefined,
       stat: undefined,
     })),
   );
@@ -189,10 +192,12 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
   let backupId: string | undefined;
   try {
     let release: (() => Promise<void>) | undefined;
+    let owner: LockOwner | undefined;
     try {
       checkInterrupt(ctx);
       planned = await resolveAll(ctx, staged);
-      release = await lockSettled(ctx.disk, ctx.realRoot, touchedBy(planned), ctx);
+      owner = await createOwner(ctx.disk, ctx.realRoot, ctx.id, touchedBy(planned));
+      release = await lockSettled(ctx.disk, ctx.realRoot, touchedBy(planned), ctx, owner);
       const result = await commitLocked(ctx, planned, (b, id) => {
         before = b;
         backupId = id;
@@ -205,6 +210,8 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
       throw txErr;
     } finally {
       await release?.();
+      // Best effort: one left behind is removed by recovery once this transaction is over.
+      if (owner) await removeOwner(ctx.disk, owner).catch(() => undefined);
     }
   } finally {
     markInactive(ctx.id);

@@ -21,7 +21,7 @@ import { JournalWriter, journalPathFor, type GuardOp } from './journal.js';
 import { register, unregister, type Interruptible } from './live.js';
 import { markActive, markInactive, newTxId } from './owner.js';
 import { lockSettled, recoverRoot } from './recover.js';
-import { openRoot, resolveInRoot } from './root-paths.js';
+import { openRoot, rootResolver } from './root-paths.js';
 import { inParallel } from './stage.js';
 
 export interface GuardOptions {
@@ -92,7 +92,8 @@ export async function guard<T>(paths: readonly string[], fn: () => Promise<T> | 
   const disk = diskOf(opts);
   const realRoot = await openRoot(disk, opts?.root, 'guard');
   await recoverRoot(disk, realRoot, opts);
-  const targets = [...new Set(await Promise.all(paths.map((p: string) => resolveInRoot(disk, realRoot, p, 'guard'))))];
+  const resolveInRoot = rootResolver(disk, realRoot);
+  const targets = [...new Set(await Promise.all(paths.map((p: string) => resolveInRoot(p, 'guard'))))];
   const id = newTxId();
   markActive(id);
   const release = await lockSettled(disk, realRoot, targets, opts);

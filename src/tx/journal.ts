@@ -169,7 +169,7 @@ export async function removeJournal(disk: Disk, path: string): Promise<void> {
   });
 }
 
-async function ensureStateDir(disk: Disk, dir: string): Promise<void> {
+export async function ensureStateDir(disk: Disk, dir: string): Promise<void> {
   try {
     await disk.mkdir(dir, 0o700);
   } catch (err) {

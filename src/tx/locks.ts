@@ -9,12 +9,15 @@
  */
 import type { Disk } from '../disk/index.js';
 import { LockError } from '../base/errors.js';
-import { lock, type Release } from '../file/lock.js';
+import { lockAs, type Release } from '../file/lock.js';
+import type { LockOwner } from '../file/lock-link.js';
 
 export interface LockAllOptions {
   disk: Disk;
   timeout?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Hold each lock as a link to this owner file where possible (file/lock-link.ts). */
+  owner?: LockOwner | undefined;
 }
 
 function releaserOf(held: Release[]): Release {
@@ -25,7 +28,7 @@ function releaserOf(held: Release[]): Release {
 }
 
 async function tryAll(sorted: string[], opts: LockAllOptions): Promise<Release | undefined> {
-  const tries = await Promise.allSettled(sorted.map((path) => lock(path, { disk: opts.disk, timeout: 0, signal: opts.signal })));
+  const tries = await Promise.allSettled(sorted.map((path) => lockAs(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner)));
   const held = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
   const failure = tries.find((t): t is PromiseRejectedResult => t.status === 'rejected');
   if (!failure) return releaserOf(held);
@@ -44,7 +47,7 @@ export async function lockAll(paths: Iterable<string>, opts: LockAllOptions): Pr
     const deadline = opts.timeout === undefined ? undefined : Date.now() + opts.timeout;
     for (const path of sorted) {
       const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-      held.push(await lock(path, { disk: opts.disk, timeout, signal: opts.signal }));
+      held.push(await lockAs(path, { disk: opts.disk, timeout, signal: opts.signal }, opts.owner));
     }
   } catch (err) {
     await releaserOf(held)();

@@ -15,7 +15,9 @@ import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { diskOf, type BaseOptions } from '../file/options.js';
 import { idOfJournal, journalPathFor, namedPaths, parseJournal, readWhole, removeJournal, type JournalState } from './journal.js';
+import type { LockOwner } from '../file/lock-link.js';
 import { lockAll } from './locks.js';
+import { clearDeadOwners } from './lock-owner.js';
 import { mayBeAlive } from './owner.js';
 import { openRoot, stateDirOf } from './root-paths.js';
 import { removeOwned, restoreGuarded, rollForward } from './apply.js';
@@ -89,6 +91,7 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
       await release();
     }
   }
+  await clearDeadOwners(disk, realRoot);
   return report;
 }
 
@@ -127,9 +130,9 @@ async function replay(disk: Disk, path: string, state: JournalState, report: Rec
  * one that committed before us but was never applied must be applied before we read or
  * replace those files. Recovery takes locks of its own, so ours are released meanwhile.
  */
-export async function lockSettled(disk: Disk, realRoot: string, paths: string[], opts: RecoverOptions): Promise<() => Promise<void>> {
+export async function lockSettled(disk: Disk, realRoot: string, paths: string[], opts: RecoverOptions, owner?: LockOwner): Promise<() => Promise<void>> {
   for (;;) {
-    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal });
+    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, owner });
     let dead: string[];
     try {
       dead = await deadJournals(disk, realRoot);

@@ -73,17 +73,52 @@ async function realish(disk: Disk, abs: string, hops: number): Promise<string> {
   return realish(disk, resolve(dirname(candidate), await disk.readlink(candidate)), hops + 1);
 }
 
-/** The real path of `path`, refused with EOUTSIDEROOT unless it lies in `realRoot`. */
-export async function resolveInRoot(disk: Disk, realRoot: string, path: string, op: string): Promise<string> {
-  let real: string;
-  try {
-    real = await realish(disk, resolve(path), 0);
-  } catch (err) {
-    throw fsError(err, op, path);
-  }
+/** Refuses a real path outside `realRoot` or inside its state folder. */
+function checkReal(realRoot: string, real: string, path: string, op: string): string {
   if (!isInside(realRoot, real)) throw outsideRoot(op, path, realRoot);
   if (real === stateDirOf(realRoot) || isInside(stateDirOf(realRoot), real)) {
     throw invalidArg(op, path, `${STATE_DIR} holds atomicfs's own state and cannot be changed by a transaction`);
   }
   return real;
+}
+
+export type RootResolver = (path: string, op: string) => Promise<string>;
+
+/**
+ * Resolves paths to real paths, each refused with EOUTSIDEROOT unless it lies in
+ * `realRoot`. Files of one transaction mostly share a few
+ * folders: each folder is resolved once, and each file then costs one lstat (to see
+ * whether it is itself a link) instead of a realpath that walks every component again.
+ */
+export function rootResolver(disk: Disk, realRoot: string): RootResolver {
+  const dirs = new Map<string, Promise<string>>();
+  const realDir = (dir: string): Promise<string> => {
+    let real = dirs.get(dir);
+    if (!real) {
+      real = realish(disk, dir, 0);
+      dirs.set(dir, real);
+    }
+    return real;
+  };
+  return async (path, op) => {
+    const abs = resolve(path);
+    let real: string;
+    try {
+      real = dirname(abs) === abs ? abs : await leafOf(disk, join(await realDir(dirname(abs)), basename(abs)));
+    } catch (err) {
+      throw fsError(err, op, path);
+    }
+    return checkReal(realRoot, real, path, op);
+  };
+}
+
+/** `candidate` (in a real folder) if it is not a symbolic link, else where the link leads. */
+async function leafOf(disk: Disk, candidate: string): Promise<string> {
+  try {
+    if (!(await disk.lstat(candidate)).isSymbolicLink()) return candidate;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return candidate;
+    throw err;
+  }
+  return realish(disk, candidate, 0);
 }

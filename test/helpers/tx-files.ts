@@ -32,3 +32,19 @@ export function journals(root: string): string[] {
     return [];
   }
 }
+
+/** Lock owner files of transactions under `<root>/.atomicfs/`. */
+export function owners(root: string): string[] {
+  try {
+    return readdirSync(join(root, '.atomicfs')).filter((n) => n.endsWith('.owner'));
+  } catch {
+    return [];
+  }
+}
+
+/** Locks (folders, or links to an owner file) left anywhere under `dir`. */
+export function locksLeft(dir: string): string[] {
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((n) => n.endsWith('.atomicfs-lock'));
+}

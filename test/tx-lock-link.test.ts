@@ -1,0 +1,150 @@
+/**
+ * A transaction holds its locks as hard links to one owner file (file/lock-link.ts). These
+ * tests check that this form and the folder form of lock() exclude each other both ways,
+ * that a dead holder's link is taken over, that recovery clears a dead transaction's links
+ * (and nothing else), and that a path on another file system falls back to the folder form.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lock, recover, transaction } from '../src/index.js';
+import { nodeDisk, type Disk } from '../src/disk/index.js';
+import { HOST_TAG } from '../src/tx/owner.js';
+import { SimDisk } from './sim/sim-disk.js';
+import { tmpDir } from './helpers/tmp.js';
+import { locksLeft, owners } from './helpers/tx-files.js';
+
+/** The real disk, but the first journal open waits until `open()` is called. */
+function gatedDisk(): { disk: Disk; reached: Promise<void>; open: () => void } {
+  let open!: () => void;
+  let reached!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const reachedP = new Promise<void>((r) => (reached = r));
+  const disk: Disk = Object.create(nodeDisk) as Disk;
+  disk.open = async (path, flags, mode) => {
+    if (path.endsWith('.journal') && flags === 'wx') {
+      reached();
+      await gate;
+    }
+    return nodeDisk.open(path, flags, mode);
+  };
+  return { disk, reached: reachedP, open };
+}
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
+}
+
+async function root(): Promise<string> {
+  const dir = await tmpDir('atomicfs-txlink-');
+  writeFileSync(join(dir, 'a.txt'), 'A0');
+  writeFileSync(join(dir, 'b.txt'), 'B0');
+  return dir;
+}
+
+test('a committing transaction holds links to its owner file; lock() and shared lock() wait for it', async () => {
+  const dir = await root();
+  const { disk, reached, open } = gatedDisk();
+  const tx = await transaction({ root: dir, disk });
+  tx.writeFile(join(dir, 'a.txt'), 'A1').writeFile(join(dir, 'b.txt'), 'B1');
+  const committing = tx.commit();
+  await reached;
+  const [owner] = owners(dir);
+  assert.ok(owner, 'an owner file while the transaction holds its locks');
+  const ownerIno = lstatSync(join(dir, '.atomicfs', owner)).ino;
+  for (const name of ['.a.txt.atomicfs-lock', '.b.txt.atomicfs-lock']) {
+    const st = lstatSync(join(dir, name));
+    assert.ok(st.isFile() && st.ino === ownerIno, `${name} is a link to the owner file`);
+  }
+  await assert.rejects(lock(join(dir, 'a.txt'), { timeout: 30 }), { code: 'ELOCKED' });
+  await assert.rejects(lock(join(dir, 'b.txt'), { timeout: 30, shared: true }), { code: 'ELOCKED' });
+  const waiting = lock(join(dir, 'a.txt'), { timeout: 5000 });
+  open();
+  await committing;
+  const release = await waiting;
+  assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), 'A1');
+  await release();
+  assert.deepEqual(locksLeft(dir), []);
+  assert.deepEqual(owners(dir), []);
+});
+
+for (const shared of [false, true]) {
+  test(`a transaction waits for ${shared ? 'a shared' : 'an exclusive'} lock() holder, then commits`, async () => {
+    const dir = await root();
+    const release = await lock(join(dir, 'b.txt'), { shared });
+    const tx = await transaction({ root: dir });
+    tx.writeFile(join(dir, 'a.txt'), 'A1').writeFile(join(dir, 'b.txt'), 'B1');
+    let done = false;
+    const committing = tx.commit().then(() => {
+      done = true;
+    });
+    await sleep(80);
+    assert.equal(done, false, 'still waiting for the lock');
+    assert.equal(readFileSync(join(dir, 'b.txt'), 'utf8'), 'B0');
+    await release();
+    await committing;
+    assert.equal(readFileSync(join(dir, 'b.txt'), 'utf8'), 'B1');
+    assert.deepEqual(locksLeft(dir), []);
+    assert.deepEqual(owners(dir), []);
+  });
+}
+
+/** A link lock on `target` as a dead process on this host would have left it; returns the owner file. */
+function deadLinkLock(dir: string, target: string, ownerName: string): string {
+  const ownerFile = join(dir, '.atomicfs', ownerName);
+  mkdirSync(join(dir, '.atomicfs'), { recursive: true });
+  const record = { pid: deadPid(), host: hostname(), token: 'deadbeefdead', since: Date.now() };
+  writeFileSync(ownerFile, `${JSON.stringify(record)}\n${join(dir, `.${target}.atomicfs-lock`)}\n`);
+  linkSync(ownerFile, join(dir, `.${target}.atomicfs-lock`));
+  return ownerFile;
+}
+
+test('a link lock whose holder died is taken over at once, by lock() and by a transaction', async () => {
+  const dir = await root();
+  deadLinkLock(dir, 'a.txt', 'other.owner');
+  const release = await lock(join(dir, 'a.txt'), { timeout: 2000 });
+  await release();
+  deadLinkLock(dir, 'b.txt', 'other2.owner');
+  const tx = await transaction({ root: dir, timeout: 2000 });
+  tx.writeFile(join(dir, 'b.txt'), 'B1');
+  await tx.commit();
+  assert.equal(readFileSync(join(dir, 'b.txt'), 'utf8'), 'B1');
+  assert.deepEqual(locksLeft(dir), []);
+});
+
+test("recover clears a dead transaction's links and owner file, and nothing else", async () => {
+  const dir = await root();
+  const outside = await tmpDir('atomicfs-txlink-out-');
+  const stray = join(outside, '.z.atomicfs-lock');
+  writeFileSync(stray, '{}');
+  const id = `${HOST_TAG}-${deadPid()}-00000000-000000000000`;
+  const ownerFile = deadLinkLock(dir, 'a.txt', `${id}.owner`);
+  // Another holder's lock on b.txt (not a link to this owner), and a path outside the root.
+  writeFileSync(join(dir, '.b.txt.atomicfs-lock'), JSON.stringify({ pid: process.pid, host: hostname(), token: 'aliveholder1', since: Date.now() }));
+  writeFileSync(ownerFile, `${readFileSync(ownerFile, 'utf8')}${join(dir, '.b.txt.atomicfs-lock')}\n${stray}\n`);
+  assert.deepEqual(await recover(dir), { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 });
+  assert.deepEqual(owners(dir), []);
+  assert.deepEqual(locksLeft(dir), ['.b.txt.atomicfs-lock']);
+  assert.deepEqual(readdirSync(outside), ['.z.atomicfs-lock']);
+});
+
+test('a path on another file system is locked with a folder instead, and the commit works', async () => {
+  const sim = new SimDisk();
+  sim.seedFile('/r/a.txt', 'A0');
+  sim.mount('/r/mnt');
+  sim.seedFile('/r/mnt/b.txt', 'B0');
+  const tx = await transaction({ root: '/r', disk: sim });
+  tx.writeFile('/r/a.txt', 'A1').writeFile('/r/mnt/b.txt', 'B1');
+  await tx.commit();
+  assert.equal(sim.contentOf('/r/a.txt'), 'A1');
+  assert.equal(sim.contentOf('/r/mnt/b.txt'), 'B1');
+  const folders = sim.log.filter((c) => c.op === 'mkdir' && c.path.endsWith('.atomicfs-lock')).map((c) => c.path);
+  assert.deepEqual(folders, ['/r/mnt/.b.txt.atomicfs-lock'], 'a link for a.txt, a folder only across the mount');
+  assert.deepEqual([...sim.tree('/r').keys()].filter((p) => p.includes('atomicfs-lock') || p.endsWith('.owner')), []);
+});
