@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { lock, LockError } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -104,3 +105,25 @@ test('a shared holder that was SIGKILLed does not block a writer', async () => {
   await done;
   await (await lock(p, { timeout: 5000 }))();
 });
+
+for (const form of ['folder', 'link'] as const) {
+  test(`a ${form} record naming this very process with a token it does not hold is stale (a power cut brought it back)`, async () => {
+    const dir = await tmpDir();
+    const p = join(dir, 'file');
+    const record = JSON.stringify({ pid: process.pid, host: hostname(), token: 'notheldtoken', since: Date.now() });
+    if (form === 'folder') {
+      mkdirSync(join(dir, '.file.atomicfs-lock'));
+      writeFileSync(join(dir, '.file.atomicfs-lock', 'x'), record);
+    } else {
+      writeFileSync(join(dir, '.file.atomicfs-lock'), `${record}\n`);
+    }
+    // Our pid is alive, but no lock of ours holds that token: taken over at once.
+    const release = await lock(p, { timeout: 1000 });
+    await release();
+    assert.equal(existsSync(join(dir, '.file.atomicfs-lock')), false);
+    // A record of ours that we do hold is not stale: a second taker still waits.
+    const held = await lock(p);
+    await assert.rejects(lock(p, { timeout: 50 }), LockError);
+    await held();
+  });
+}

@@ -94,14 +94,23 @@ export async function unlinkPersistently(disk: Disk, path: string, tries = 3): P
 }
 
 /**
- * Tokens of this process whose release could not remove their record (an I/O error):
- * such a record names a live pid, so without this set it would lock the path for as long
- * as this process lives. Records with these tokens count as stale and are broken.
+ * The tokens this process is locking with, counted (a transaction's owner token serves
+ * many locks). A record naming this very process is live only while its token is here:
+ * one whose release failed to remove it (an I/O error), or one from before a power cut
+ * that the disk brought back while the pid happens to be ours again (a container's pid 1,
+ * say), is stale and broken at once instead of locking its path for as long as we live.
+ * A token is held from before its record can exist until its release is over.
  */
-const abandoned = new Set<string>();
+const held = new Map<string, number>();
 
-export function abandonToken(token: string): void {
-  abandoned.add(token);
+export function holdToken(token: string): void {
+  held.set(token, (held.get(token) ?? 0) + 1);
+}
+
+export function dropToken(token: string): void {
+  const n = (held.get(token) ?? 0) - 1;
+  if (n > 0) held.set(token, n);
+  else held.delete(token);
 }
 
 /**
@@ -142,7 +151,8 @@ export async function readRecord(disk: Disk, file: string, withStat = true): Pro
  */
 export function isStale(entry: { record: LockRecord | undefined; stat: DiskStat | undefined }, staleMs: number): boolean {
   // An unparseable record (its writer died between create and write) ages out by mtime.
-  if (entry.record && (isOwnerDeadHere(entry.record) || abandoned.has(entry.record.token))) return true;
+  if (entry.record?.host === HOST && entry.record.pid === process.pid) return !held.has(entry.record.token);
+  if (entry.record && isOwnerDeadHere(entry.record)) return true;
   if (entry.record?.host === HOST) return false;
   return entry.stat !== undefined && Date.now() - entry.stat.mtimeMs > staleMs;
 }

@@ -24,11 +24,12 @@ import { diskOf, type BaseOptions } from './options.js';
 import {
   EXCLUSIVE,
   SHARED_PREFIX,
-  abandonToken,
   asideOf,
   breakIfStale,
   isStale,
   createRecord,
+  dropToken,
+  holdToken,
   lockDirFor,
   newRecord,
   readRecord,
@@ -88,6 +89,7 @@ export async function lockAs(path: string, opts: LockOptions, owner: LockOwner |
   const name = shared ? SHARED_PREFIX + a.record.token : EXCLUSIVE;
   let delay = 2;
   let claimed = false;
+  holdToken(a.record.token); // before our record can exist: see lock-record.ts
   try {
     for (;;) {
       if (opts.signal?.aborted) throw abortError(opts.signal, 'lock', path);
@@ -102,6 +104,7 @@ export async function lockAs(path: string, opts: LockOptions, owner: LockOwner |
     }
   } catch (err) {
     if (claimed) await removeOwn(a, join(a.dir, name)).catch(() => undefined);
+    dropToken(a.record.token);
     if (err instanceof LockError || errorCode(err) === 'ABORT_ERR') throw err;
     throw fsError(err, 'lock', path);
   }
@@ -199,8 +202,8 @@ async function readersGone(a: Attempt): Promise<boolean> {
 
 /**
  * Removes our own record. A failure is tried again; if the record still cannot be
- * removed, its token is marked abandoned (so this process's next lock breaks it instead
- * of waiting on its own live pid) and the error is thrown: release must not fail silently.
+ * removed, the error is thrown (release must not fail silently) and the record, whose
+ * token is then dropped, counts as stale for this process's next lock.
  */
 async function removeOwn(a: Attempt, file: string): Promise<void> {
   try {
@@ -211,7 +214,6 @@ async function removeOwn(a: Attempt, file: string): Promise<void> {
     if (Date.now() - a.freshAt < a.staleMs / 2) await removeRecord(a.disk, file);
     else await removeIfOurs(a, file);
   } catch (err) {
-    abandonToken(a.record.token);
     throw fsError(err, 'release lock', a.path);
   }
   // Tidy up: fails harmlessly while others still use the folder.
@@ -255,7 +257,12 @@ function holding(a: Attempt, file: string): Release {
   return () => {
     released ??= (async () => {
       clearInterval(timer);
-      await removeOwn(a, file);
+      try {
+        await removeOwn(a, file);
+      } finally {
+        // A record left by a failed removal is then stale, not ours forever.
+        dropToken(a.record.token);
+      }
     })();
     return released;
   };
