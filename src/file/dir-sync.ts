@@ -4,6 +4,11 @@
  * the same directory is running cannot use it (it may have started before their rename),
  * so they all share the next one: N concurrent writers into one folder cost about two
  * directory syncs instead of N.
+ *
+ * Writers can do better than two by announcing a rename that is near (expectRename: its
+ * file is being synced). The next sync first waits for the renames announced when it is
+ * about to start, so writers that finish together share one sync; renames announced later
+ * are not waited for, so a steady stream of writers cannot hold a sync back.
  */
 import type { Disk } from '../disk/index.js';
 import { fsError } from '../base/errors.js';
@@ -11,6 +16,8 @@ import { fsError } from '../base/errors.js';
 interface DirState {
   running: Promise<void> | undefined;
   next: Promise<void> | undefined;
+  /** Announced renames into the folder, each settled once done or abandoned. */
+  expected: Set<Promise<void>>;
 }
 
 const states = new WeakMap<Disk, Map<string, DirState>>();
@@ -19,33 +26,53 @@ function stateOf(disk: Disk, dir: string): DirState {
   let byDir = states.get(disk);
   if (!byDir) states.set(disk, (byDir = new Map<string, DirState>()));
   let state = byDir.get(dir);
-  if (!state) byDir.set(dir, (state = { running: undefined, next: undefined }));
+  if (!state) byDir.set(dir, (state = { running: undefined, next: undefined, expected: new Set() }));
   return state;
+}
+
+function forgetIfIdle(disk: Disk, dir: string, state: DirState): void {
+  if (!state.running && !state.next && state.expected.size === 0) states.get(disk)?.delete(dir);
 }
 
 function start(disk: Disk, dir: string, state: DirState): Promise<void> {
   const run = disk.syncDir(dir).finally(() => {
     if (state.running === run) state.running = undefined;
-    if (!state.running && !state.next) states.get(disk)?.delete(dir);
+    forgetIfIdle(disk, dir, state);
   });
   state.running = run;
   return run;
+}
+
+/**
+ * Announces a rename into `dir` that is near; the returned function must be called once
+ * it is done or abandoned. Only for a rename that waits on nothing but its own file's
+ * sync: the next directory sync waits for it.
+ */
+export function expectRename(disk: Disk, dir: string): () => void {
+  const state = stateOf(disk, dir);
+  let settle!: () => void;
+  const rename = new Promise<void>((resolve) => (settle = resolve));
+  state.expected.add(rename);
+  return () => {
+    state.expected.delete(rename);
+    settle();
+    forgetIfIdle(disk, dir, state);
+  };
 }
 
 /** Makes every entry change already done in `dir` durable. */
 export async function syncDirectory(disk: Disk, dir: string): Promise<void> {
   const state = stateOf(disk, dir);
   try {
-    if (!state.running) return await start(disk, dir, state);
-    if (!state.next) {
-      const running = state.running;
-      state.next = running
-        .catch(() => undefined)
-        .then(() => {
-          state.next = undefined;
-          return start(disk, dir, state);
-        });
-    }
+    // Join the next sync, which starts once the running one (it may have started before
+    // our rename) is over and the renames announced by then have happened.
+    state.next ??= (state.running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => Promise.all(state.expected))
+      .then(() => {
+        state.next = undefined;
+        return start(disk, dir, state);
+      });
     return await state.next;
   } catch (err) {
     throw fsError(err, 'fsync directory', dir);

@@ -11,10 +11,13 @@ export interface Ticket {
   turn: Promise<void>;
   /** Must be called exactly once, after this writer's commit step ended either way. */
   done(): void;
+  /** No earlier writer to the path was pending when the ticket was taken: `turn` is resolved. */
+  first: boolean;
 }
 
 export function takeTicket(path: string): Ticket {
-  const previous = tails.get(path) ?? Promise.resolve();
+  const pending = tails.get(path);
+  const previous = pending ?? Promise.resolve();
   let done!: () => void;
   const mine = new Promise<void>((resolve) => (done = resolve));
   const tail = previous.then(() => mine);
@@ -22,5 +25,5 @@ export function takeTicket(path: string): Ticket {
   void tail.then(() => {
     if (tails.get(path) === tail) tails.delete(path);
   });
-  return { turn: previous, done };
+  return { turn: previous, done, first: pending === undefined };
 }

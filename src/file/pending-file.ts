@@ -11,7 +11,7 @@ import { AtomicError, errorCode, fsError, IntegrityError } from '../base/errors.
 import { newHash } from '../base/sha256.js';
 import { hashFile } from './sha256-file.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
-import { syncDirectory } from './dir-sync.js';
+import { expectRename, syncDirectory } from './dir-sync.js';
 
 export interface FinishOptions {
   mode: number;
@@ -30,6 +30,8 @@ export class PendingFile {
   /** Content written whole by `writeWhole`, hashed later while the sync is in flight. */
   private unhashed: Uint8Array | undefined;
   private state: 'open' | 'finished' | 'committed' | 'discarded' = 'open';
+  /** Settles this file's announced rename (see FinishOptions.announce). */
+  private settleRename: (() => void) | undefined;
   bytes = 0;
   sha256 = '';
 
@@ -63,6 +65,15 @@ export class PendingFile {
       if (code === 'ENOTDIR') throw fsError(err, op, shownPath, `parent ${dirname(target)} is not a directory`);
       throw fsError(err, op, shownPath);
     }
+  }
+
+  /**
+   * Announces this file's rename to the directory syncs of writers that finish meanwhile,
+   * so that they wait for it and share one sync (dir-sync.ts). Only for a write that waits
+   * on nothing on its way to the rename but its own few disk calls.
+   */
+  announceRename(): void {
+    this.settleRename ??= expectRename(this.disk, dirname(this.target));
   }
 
   /**
@@ -119,6 +130,7 @@ export class PendingFile {
       }
       ok = true;
     } catch (err) {
+      this.settle();
       throw fsError(err, this.op, this.shownPath);
     } finally {
       this.file = undefined;
@@ -160,6 +172,8 @@ export class PendingFile {
       await this.alongsideClose(retryTransient(() => this.disk.rename(this.tempPath, this.target), retry, undefined, true));
     } catch (err) {
       throw fsError(err, this.op, this.shownPath);
+    } finally {
+      this.settle();
     }
     this.state = 'committed';
     // The rename is only durable once the directory entry is: sync the directory.
@@ -173,6 +187,8 @@ export class PendingFile {
     } catch (err) {
       if (errorCode(err) === 'EEXIST') throw fsError(err, this.op, this.shownPath, 'already exists');
       throw fsError(err, this.op, this.shownPath);
+    } finally {
+      this.settle();
     }
     this.state = 'committed';
     await this.disk.unlink(this.tempPath).catch(() => undefined);
@@ -205,8 +221,14 @@ export class PendingFile {
     }
   }
 
+  private settle(): void {
+    this.settleRename?.();
+    this.settleRename = undefined;
+  }
+
   /** Removes the temporary file. A no-op after a commit, so it is safe in `finally`. */
   async discard(): Promise<void> {
+    this.settle();
     if (this.state === 'committed' || this.state === 'discarded') return;
     this.state = 'discarded';
     const files = [this.file, this.unclosed];

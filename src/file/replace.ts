@@ -78,7 +78,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   let committed = false;
   try {
     let result: T;
-    ({ target, pending, result } = await prepare(disk, spec));
+    ({ target, pending, result } = await prepare(disk, spec, announces(spec, ticket.first)));
     await pending.finish({
       mode: modeFor(opts, target.stat, spec.fallbackMode),
       owner: ownerFor(opts, target.stat),
@@ -110,6 +110,21 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   }
 }
 
+/** Small writes go through the pipeline in a few disk calls: worth announcing. */
+const ANNOUNCE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Whether the write's rename may be announced to concurrent directory syncs
+ * (PendingFile.announceRename): only if nothing on its way to the rename can wait long: its
+ * content is in memory and small, no earlier write to the path is pending (its ticket is
+ * first), and no backup or audit hook runs before the commit.
+ */
+function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
+  const opts = spec.opts;
+  if (!firstInLine || opts?.backup || opts?.audit || opts?.fsync === false || opts?.verify) return false;
+  return spec.rewritable === true && spec.total !== undefined && spec.total <= ANNOUNCE_MAX_BYTES;
+}
+
 /**
  * Creates the temp beside the path as named and resolves the target at once (the open
  * goes to the thread pool first: it is on the critical path, the lstat only has to be
@@ -118,10 +133,13 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
  * folder, the temp is made again beside the real target (and in-memory content written
  * again), so that the final rename stays within one file system.
  */
-async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>): Promise<{ target: Target; pending: PendingFile; result: T }> {
+async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
   const named = resolvePath(path);
-  const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry);
+  const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry).then((created) => {
+    if (announce) created.announceRename();
+    return created;
+  });
   const resolving = resolveTarget(disk, path, op);
   // Awaited below in every path; this only keeps a rejection from counting as unhandled
   // while the temp is being created or written.
