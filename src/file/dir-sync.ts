@@ -64,6 +64,8 @@ export function expectRename(disk: Disk, dir: string): () => void {
 export async function syncDirectory(disk: Disk, dir: string): Promise<void> {
   const state = stateOf(disk, dir);
   try {
+    // Nothing running, nobody on the way: start at once (a lone writer's case).
+    if (!state.running && !state.next && state.expected.size === 0) return await start(disk, dir, state);
     // Join the next sync, which starts once the running one (it may have started before
     // our rename) is over and the renames announced by then have happened.
     state.next ??= (state.running ?? Promise.resolve())
