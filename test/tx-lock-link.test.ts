@@ -55,8 +55,11 @@ test('a committing transaction holds links to its owner file; lock() and shared 
   tx.writeFile(join(dir, 'a.txt'), 'A1').writeFile(join(dir, 'b.txt'), 'B1');
   const committing = tx.commit();
   await reached;
-  const [owner] = owners(dir);
+  const owner = owners(dir).find((n) => n.endsWith('.owner'));
   assert.ok(owner, 'an owner file while the transaction holds its locks');
+  const list = join(dir, '.atomicfs', owner.replace(/\.owner$/, '.locks'));
+  assert.equal(lstatSync(list).mode & 0o777, 0o600, 'the list of lock names is private');
+  assert.equal(readFileSync(join(dir, '.a.txt.atomicfs-lock'), 'utf8').split('\n').filter(Boolean).length, 1, 'a lock shows only its record');
   const ownerIno = lstatSync(join(dir, '.atomicfs', owner)).ino;
   for (const name of ['.a.txt.atomicfs-lock', '.b.txt.atomicfs-lock']) {
     const st = lstatSync(join(dir, name));
@@ -95,22 +98,24 @@ for (const shared of [false, true]) {
   });
 }
 
-/** A link lock on `target` as a dead process on this host would have left it; returns the owner file. */
-function deadLinkLock(dir: string, target: string, ownerName: string): string {
-  const ownerFile = join(dir, '.atomicfs', ownerName);
+/** A link lock on `target` as a dead process on this host would have left it (owner file and list); returns the list. */
+function deadLinkLock(dir: string, target: string, id: string): string {
   mkdirSync(join(dir, '.atomicfs'), { recursive: true });
+  const ownerFile = join(dir, '.atomicfs', `${id}.owner`);
+  const list = join(dir, '.atomicfs', `${id}.locks`);
   const record = { pid: deadPid(), host: hostname(), token: 'deadbeefdead', since: Date.now() };
-  writeFileSync(ownerFile, `${JSON.stringify(record)}\n${join(dir, `.${target}.atomicfs-lock`)}\n`);
+  writeFileSync(list, `${join(dir, `.${target}.atomicfs-lock`)}\n`);
+  writeFileSync(ownerFile, `${JSON.stringify(record)}\n`);
   linkSync(ownerFile, join(dir, `.${target}.atomicfs-lock`));
-  return ownerFile;
+  return list;
 }
 
 test('a link lock whose holder died is taken over at once, by lock() and by a transaction', async () => {
   const dir = await root();
-  deadLinkLock(dir, 'a.txt', 'other.owner');
+  deadLinkLock(dir, 'a.txt', 'other');
   const release = await lock(join(dir, 'a.txt'), { timeout: 2000 });
   await release();
-  deadLinkLock(dir, 'b.txt', 'other2.owner');
+  deadLinkLock(dir, 'b.txt', 'other2');
   const tx = await transaction({ root: dir, timeout: 2000 });
   tx.writeFile(join(dir, 'b.txt'), 'B1');
   await tx.commit();
@@ -124,12 +129,13 @@ test("recover clears a dead transaction's links and owner file, and nothing else
   const stray = join(outside, '.z.atomicfs-lock');
   writeFileSync(stray, '{}');
   const id = `${HOST_TAG}-${deadPid()}-00000000-000000000000`;
-  const ownerFile = deadLinkLock(dir, 'a.txt', `${id}.owner`);
+  const list = deadLinkLock(dir, 'a.txt', id);
   // Another holder's lock on b.txt (not a link to this owner), and a path outside the root.
   writeFileSync(join(dir, '.b.txt.atomicfs-lock'), JSON.stringify({ pid: process.pid, host: hostname(), token: 'aliveholder1', since: Date.now() }));
-  writeFileSync(ownerFile, `${readFileSync(ownerFile, 'utf8')}${join(dir, '.b.txt.atomicfs-lock')}\n${stray}\n`);
+  writeFileSync(list, `${readFileSync(list, 'utf8')}${join(dir, '.b.txt.atomicfs-lock')}\n${stray}\n`);
   assert.deepEqual(await recover(dir), { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 });
   assert.deepEqual(owners(dir), []);
+  assert.deepEqual(readdirSync(join(dir, '.atomicfs')), [], 'owner file and list removed');
   assert.deepEqual(locksLeft(dir), ['.b.txt.atomicfs-lock']);
   assert.deepEqual(readdirSync(outside), ['.z.atomicfs-lock']);
 });
@@ -146,5 +152,5 @@ test('a path on another file system is locked with a folder instead, and the com
   assert.equal(sim.contentOf('/r/mnt/b.txt'), 'B1');
   const folders = sim.log.filter((c) => c.op === 'mkdir' && c.path.endsWith('.atomicfs-lock')).map((c) => c.path);
   assert.deepEqual(folders, ['/r/mnt/.b.txt.atomicfs-lock'], 'a link for a.txt, a folder only across the mount');
-  assert.deepEqual([...sim.tree('/r').keys()].filter((p) => p.includes('atomicfs-lock') || p.endsWith('.owner')), []);
+  assert.deepEqual([...sim.tree('/r').keys()].filter((p) => p.includes('atomicfs-lock') || p.startsWith('/r/.atomicfs/')), []);
 });

@@ -33,10 +33,10 @@ export function journals(root: string): string[] {
   }
 }
 
-/** Lock owner files of transactions under `<root>/.atomicfs/`. */
+/** Lock owner files (and their lists of locks) of transactions under `<root>/.atomicfs/`. */
 export function owners(root: string): string[] {
   try {
-    return readdirSync(join(root, '.atomicfs')).filter((n) => n.endsWith('.owner'));
+    return readdirSync(join(root, '.atomicfs')).filter((n) => n.endsWith('.owner') || n.endsWith('.locks'));
   } catch {
     return [];
   }
