@@ -162,7 +162,7 @@ async function recoveryCrashes(s: Scenario, image: Image, answer: string, opts: 
     const modes = modesFor({ ...opts, subsets: opts.recoveryStates, torn: 0 }, salt * 31 + j);
     for (const mode of modes) {
       result.recoveryStates++;
-      const again = SimDisk.fromImage(first.crashImage(mode));
+      const again = SimDisk.fromImage(first.crashImage(mode), REBOOT_AGE_MS);
       try {
         await recover(again);
       } catch (err) {

@@ -55,19 +55,6 @@ export async function finalFiles(c: SingleCase): Promise<Files> {
 }
 
 /**
- * After the cut no process of the crashed run is alive, and a lock would take over its
- * records; in this one process the crashed run's pid still lives, so remove them here.
- */
-async function forgetDeadLocks(disk: Disk, root: string): Promise<void> {
-  for (const name of await disk.readdir(root)) {
-    const path = posix.join(root, name);
-    if (isLockPath(name) && (await disk.lstat(path)).isDirectory()) {
-      for (const record of await disk.readdir(path)) await disk.unlink(posix.join(path, record));
-    }
-  }
-}
-
-/**
  * The scenario for `c`. Single-file operations have no journal: after a crash their
  * temporary files may remain, to be removed by `cleanupTemps`, which is therefore the
  * recovery here (when exported), and after it nothing else may remain.
@@ -82,7 +69,8 @@ export async function singleScenario(c: SingleCase): Promise<Scenario> {
   };
   const rerun = async (disk: Disk): Promise<void> => {
     await clean(disk);
-    await forgetDeadLocks(disk, c.root);
+    // The crashed run's lock records stay: none of its tokens is held, so they are stale
+    // (as a dead process's would be) and the rerun takes them over.
     await c.run(disk);
   };
   return {
