@@ -15,7 +15,8 @@ import { lock, recover, transaction } from '../src/index.js';
 import { nodeDisk, type Disk } from '../src/disk/index.js';
 import { HOST_TAG } from '../src/tx/owner.js';
 import { SimDisk } from './sim/sim-disk.js';
-import { tmpDir } from './helpers/tmp.js';
+import { sizeFromEnv, tmpDir } from './helpers/tmp.js';
+import { childScript, run } from './helpers/child.js';
 import { locksLeft, owners } from './helpers/tx-files.js';
 
 /** The real disk, but the first journal open waits until `open()` is called. */
@@ -153,4 +154,49 @@ test('a path on another file system is locked with a folder instead, and the com
   const folders = sim.log.filter((c) => c.op === 'mkdir' && c.path.endsWith('.atomicfs-lock')).map((c) => c.path);
   assert.deepEqual(folders, ['/r/mnt/.b.txt.atomicfs-lock'], 'a link for a.txt, a folder only across the mount');
   assert.deepEqual([...sim.tree('/r').keys()].filter((p) => p.includes('atomicfs-lock') || p.startsWith('/r/.atomicfs/')), []);
+});
+
+test('across processes: under lock() of one file, a transaction over it and another is never half seen', { timeout: 120_000 }, async () => {
+  const dir = await root();
+  const a = join(dir, 'a.txt');
+  const b = join(dir, 'b.txt');
+  writeFileSync(a, '0');
+  writeFileSync(b, '0');
+  const rounds = sizeFromEnv('ATOMICFS_TX_LOCK_ROUNDS', 15) * 4;
+  // The child holds the folder form of a.txt's lock, reads a.txt, waits, and reads both
+  // files. Every transaction holds a.txt's lock (as a link) while it changes both, so
+  // under the child's lock a.txt cannot change and both files hold the same generation.
+  const script = await childScript(dir, 'reader.mjs', `
+    import { readFileSync } from 'node:fs';
+    import { setTimeout as sleep } from 'node:timers/promises';
+    const [a, b, rounds] = [process.argv[2], process.argv[3], Number(process.argv[4])];
+    let torn = 0;
+    for (let i = 0; i < rounds; i++) {
+      const release = await atomicfs.lock(a, { timeout: 30000 });
+      try {
+        const first = readFileSync(a, 'utf8');
+        await sleep(10);
+        if (readFileSync(a, 'utf8') !== first || readFileSync(b, 'utf8') !== first) torn++;
+      } finally {
+        await release();
+      }
+    }
+    console.log(JSON.stringify({ torn }));
+  `);
+  const reader = run(script, [a, b, String(rounds)]);
+  let generation = 0;
+  let readerDone = false;
+  void reader.done.then(() => (readerDone = true));
+  while (!readerDone) {
+    generation++;
+    const tx = await transaction({ root: dir, timeout: 30_000 });
+    tx.writeFile(a, String(generation)).writeFile(b, String(generation));
+    await tx.commit();
+  }
+  const result = await reader.done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout) as unknown, { torn: 0 });
+  assert.ok(generation > 1, 'transactions ran while the reader locked');
+  assert.deepEqual(locksLeft(dir), []);
+  assert.deepEqual(owners(dir), []);
 });
