@@ -1,13 +1,15 @@
 /**
  * cleanupTemps removes only this library's abandoned temporary files: never a user's
- * file with a similar name, a staged file of a transaction, a link or a folder.
+ * file with a similar name, a staged file of a transaction, a link or a folder. It also
+ * clears the locks of dead holders, and never a live one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, symlink, utimes, writeFile as fsWriteFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { cleanupTemps } from '../src/index.js';
+import { cleanupTemps, lock } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const HEX = 'a1b2c3d4e5f6';
@@ -101,4 +103,28 @@ test('removes the temp that a killed writer really left behind', async () => {
   await exited;
   assert.deepEqual((await cleanupTemps(dir)).removed, [join(dir, temps[0]!)]);
   assert.deepEqual(await readdir(dir), []);
+});
+
+test("clears dead holders' locks (links and folders) and old aside records; keeps live ones", async () => {
+  const dir = await tmpDir();
+  const record = (pid: number, host = hostname()): string => JSON.stringify({ pid, host, token: 'cafecafecafe', since: Date.now() });
+  await fsWriteFile(join(dir, '.a.atomicfs-lock'), `${record(DEAD_PID)}\n`); // a dead transaction's link
+  await mkdir(join(dir, '.b.atomicfs-lock'));
+  await fsWriteFile(join(dir, '.b.atomicfs-lock', 'x'), record(DEAD_PID)); // a dead lock() holder
+  await plant(join(dir, '.b.atomicfs-lock'), `b-${HEX}`, true); // moved aside by a killed breaker
+  await plant(dir, `.c.atomicfs-lock.b-${HEX}`, true);
+  await plant(dir, `.y.atomicfs-lock.b-${HEX}`); // young: may be a breaker at work
+  await fsWriteFile(join(dir, '.e.atomicfs-lock'), `${record(1, 'another-host')}\n`); // fresh, elsewhere
+  const release = await lock(join(dir, 'd')); // live, this process
+  try {
+    const { removed } = await cleanupTemps(dir, { olderThanMs: 0 });
+    assert.deepEqual(
+      removed.sort(),
+      [join(dir, '.a.atomicfs-lock'), join(dir, '.b.atomicfs-lock'), join(dir, '.b.atomicfs-lock', 'x'), join(dir, '.b.atomicfs-lock', `b-${HEX}`), join(dir, `.c.atomicfs-lock.b-${HEX}`)].sort(),
+    );
+    assert.deepEqual((await readdir(dir)).sort(), ['.d.atomicfs-lock', '.e.atomicfs-lock', `.y.atomicfs-lock.b-${HEX}`]);
+    await assert.rejects(lock(join(dir, 'd'), { timeout: 30 }), { code: 'ELOCKED' }, 'the live lock still holds');
+  } finally {
+    await release();
+  }
 });

@@ -4,6 +4,7 @@
  * (parseTempName), it is a regular file (not a link, not a folder), and it is abandoned:
  * older than `olderThanMs`, or written by a pid that is not alive on this host.
  * Staged files of transactions (`.atomicfs-stage`) are never touched: recovery owns them.
+ * Locks whose holder died are cleared too (stale-locks.ts), as lock() would clear them.
  */
 import { join, resolve } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
@@ -13,6 +14,7 @@ import { checkPath } from './check-path.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { isProcessAlive } from './process-alive.js';
 import { parseTempName } from './temp-name.js';
+import { clearLockLeftover, isLockLeftover } from './stale-locks.js';
 
 export interface CleanupOptions extends Pick<BaseOptions, 'disk' | 'signal'> {
   /** A temporary file older than this (by mtime) is abandoned (default 15 minutes). */
@@ -22,7 +24,7 @@ export interface CleanupOptions extends Pick<BaseOptions, 'disk' | 'signal'> {
 }
 
 export interface CleanupResult {
-  /** Absolute paths of the files removed. */
+  /** Absolute paths of the files (and empty lock folders) removed. */
   removed: string[];
 }
 
@@ -59,6 +61,12 @@ async function cleanDir(disk: Disk, dir: string, shown: string, scan: Scan, remo
     const path = join(dir, name);
     const stat = await lstatOrGone(disk, path);
     if (!stat) continue;
+    if (isLockLeftover(name)) {
+      removed.push(...(await clearLockLeftover(disk, path, stat, scan.olderThanMs, scan.now).catch((err: unknown) => {
+        throw fsError(err, OP, path);
+      })));
+      continue;
+    }
     if (stat.isDirectory()) {
       if (scan.recursive && name !== STATE_DIR) await cleanDir(disk, path, path, scan, removed);
       continue;

@@ -22,7 +22,9 @@ export interface LockRecord {
 export const EXCLUSIVE = 'x';
 export const SHARED_PREFIX = 's-';
 
-const LOCK_SUFFIX = '.atomicfs-lock';
+export const LOCK_SUFFIX = '.atomicfs-lock';
+/** A record moved aside (asideOf) while a lock was broken or released. */
+export const ASIDE_RE = /(^|\.atomicfs-lock\.)b-[0-9a-f]{12}$/;
 
 /** The lock of `path`: a folder of records, or a link to a holder's owner file. */
 export function lockDirFor(path: string): string {

@@ -1,0 +1,68 @@
+/**
+ * Lock leftovers for cleanupTemps: locks whose holder is dead (a link, or a folder's
+ * records) are broken as a waiting lock() would break them, empty lock folders removed,
+ * and records that a broken or failed release moved aside (`b-<hex>`) removed once old.
+ * A live holder's lock is never touched, nor an aside record a breaker may still be using.
+ */
+import { basename, join } from 'node:path';
+import type { Disk, DiskStat } from '../disk/index.js';
+import { errorCode } from '../base/errors.js';
+import { ASIDE_RE, EXCLUSIVE, LOCK_SUFFIX, SHARED_PREFIX, breakIfStale } from './lock-record.js';
+
+/**
+ * Holders on other hosts (and unreadable records) count as dead only after this long
+ * without a refresh, whatever `olderThanMs` says: live ones refresh their records every
+ * staleMs / 3 (30 s by default), and a cleanup must not break them. Aside records live
+ * for a moment unless their mover died; they too must be this old.
+ */
+const MIN_STALE_MS = 30_000;
+
+export function isLockLeftover(name: string): boolean {
+  return name.endsWith(LOCK_SUFFIX) || ASIDE_RE.test(name);
+}
+
+/** Clears what is dead at `path` (a lock or an aside record); resolves to the paths removed. */
+export async function clearLockLeftover(disk: Disk, path: string, stat: DiskStat, olderThanMs: number, now: number): Promise<string[]> {
+  const staleMs = Math.max(olderThanMs, MIN_STALE_MS);
+  if (ASIDE_RE.test(basename(path))) return stat.isFile() && now - stat.mtimeMs > staleMs && (await unlinked(disk, path)) ? [path] : [];
+  if (stat.isFile()) {
+    await breakIfStale(disk, path, staleMs);
+    return (await exists(disk, path)) ? [] : [path];
+  }
+  if (!stat.isDirectory()) return [];
+  const removed: string[] = [];
+  for (const name of await disk.readdir(path)) {
+    const record = join(path, name);
+    if (name === EXCLUSIVE || name.startsWith(SHARED_PREFIX)) {
+      await breakIfStale(disk, record, staleMs);
+      if (!(await exists(disk, record))) removed.push(record);
+    } else if (ASIDE_RE.test(name)) {
+      const st = await disk.lstat(record).catch(() => undefined);
+      if (st?.isFile() && now - st.mtimeMs > staleMs && (await unlinked(disk, record))) removed.push(record);
+    }
+  }
+  // Fails harmlessly while a live holder's record is in it (a locker that finds it gone
+  // makes it again).
+  if (await disk.rmdir(path).then(() => true, () => false)) removed.push(path);
+  return removed;
+}
+
+async function exists(disk: Disk, path: string): Promise<boolean> {
+  try {
+    await disk.lstat(path);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+async function unlinked(disk: Disk, path: string): Promise<boolean> {
+  try {
+    await disk.unlink(path);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
