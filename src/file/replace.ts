@@ -170,8 +170,9 @@ async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<
   const onProgress = opts?.onProgress;
   const produced = spec.produce(async (chunk) => {
     if (signal?.aborted) throw abortError(signal, op, path);
-    // Content in memory is one chunk: its hashing waits for the sync, which it then overlaps.
-    if (spec.rewritable) await pending.writeWhole(chunk);
+    // Content in memory is one chunk: its hashing waits for the sync, which it then
+    // overlaps. Without a sync there is nothing longer to overlap than the write itself.
+    if (spec.rewritable && opts?.fsync !== false) await pending.writeWhole(chunk);
     else await pending.write(chunk);
     onProgress?.({ bytes: pending.bytes, total: spec.total });
   });
