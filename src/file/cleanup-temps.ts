@@ -9,12 +9,13 @@
 import { join, resolve } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { throwIfAborted } from '../base/abort.js';
-import { errorCode, fsError, invalidArg } from '../base/errors.js';
+import { fsError, invalidArg } from '../base/errors.js';
 import { checkPath } from './check-path.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { isProcessAlive } from './process-alive.js';
 import { parseTempName } from './temp-name.js';
 import { clearLockLeftover, isLockLeftover } from './stale-locks.js';
+import { lstatIfPresent, unlinkIfPresent } from './if-present.js';
 
 export interface CleanupOptions extends Pick<BaseOptions, 'disk' | 'signal'> {
   /** A temporary file older than this (by mtime) is abandoned (default 15 minutes). */
@@ -59,7 +60,7 @@ async function cleanDir(disk: Disk, dir: string, shown: string, scan: Scan, remo
   }
   for (const name of names) {
     const path = join(dir, name);
-    const stat = await lstatOrGone(disk, path);
+    const stat = await lstatIfPresent(disk, path, OP); // gone since readdir: its writer committed
     if (!stat) continue;
     if (isLockLeftover(name)) {
       removed.push(...(await clearLockLeftover(disk, path, stat, scan.olderThanMs, scan.now).catch((err: unknown) => {
@@ -72,7 +73,7 @@ async function cleanDir(disk: Disk, dir: string, shown: string, scan: Scan, remo
       continue;
     }
     if (!isAbandonedTemp(name, stat, scan)) continue;
-    if (await unlinkOrGone(disk, path)) removed.push(path);
+    if (await unlinkIfPresent(disk, path, OP)) removed.push(path);
   }
   // No directory sync: an abandoned temp that a power cut brings back is still abandoned,
   // and the next cleanup removes it.
@@ -82,25 +83,4 @@ function isAbandonedTemp(name: string, stat: DiskStat, scan: Scan): boolean {
   const parsed = parseTempName(name);
   if (!parsed || !stat.isFile()) return false;
   return scan.now - stat.mtimeMs > scan.olderThanMs || !isProcessAlive(parsed.pid);
-}
-
-/** The entry's lstat, or undefined if it vanished since readdir (its writer committed). */
-async function lstatOrGone(disk: Disk, path: string): Promise<DiskStat | undefined> {
-  try {
-    return await disk.lstat(path);
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return undefined;
-    throw fsError(err, OP, path);
-  }
-}
-
-/** True if this call removed the file; false if someone else did first. */
-async function unlinkOrGone(disk: Disk, path: string): Promise<boolean> {
-  try {
-    await disk.unlink(path);
-    return true;
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw fsError(err, OP, path);
-  }
 }

@@ -6,7 +6,7 @@
  */
 import { basename, join } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
-import { errorCode } from '../base/errors.js';
+import { lstatIfPresent, unlinkIfPresent } from './if-present.js';
 import { ASIDE_RE, EXCLUSIVE, LOCK_SUFFIX, SHARED_PREFIX, breakIfStale } from './lock-record.js';
 
 /**
@@ -16,6 +16,9 @@ import { ASIDE_RE, EXCLUSIVE, LOCK_SUFFIX, SHARED_PREFIX, breakIfStale } from '.
  * for a moment unless their mover died; they too must be this old.
  */
 const MIN_STALE_MS = 30_000;
+const OP = 'cleanupTemps';
+
+const exists = async (disk: Disk, path: string): Promise<boolean> => (await lstatIfPresent(disk, path, OP)) !== undefined;
 
 export function isLockLeftover(name: string): boolean {
   return name.endsWith(LOCK_SUFFIX) || ASIDE_RE.test(name);
@@ -24,7 +27,7 @@ export function isLockLeftover(name: string): boolean {
 /** Clears what is dead at `path` (a lock or an aside record); resolves to the paths removed. */
 export async function clearLockLeftover(disk: Disk, path: string, stat: DiskStat, olderThanMs: number, now: number): Promise<string[]> {
   const staleMs = Math.max(olderThanMs, MIN_STALE_MS);
-  if (ASIDE_RE.test(basename(path))) return stat.isFile() && now - stat.mtimeMs > staleMs && (await unlinked(disk, path)) ? [path] : [];
+  if (ASIDE_RE.test(basename(path))) return stat.isFile() && now - stat.mtimeMs > staleMs && (await unlinkIfPresent(disk, path, OP)) ? [path] : [];
   if (stat.isFile()) {
     await breakIfStale(disk, path, staleMs);
     return (await exists(disk, path)) ? [] : [path];
@@ -37,32 +40,12 @@ export async function clearLockLeftover(disk: Disk, path: string, stat: DiskStat
       await breakIfStale(disk, record, staleMs);
       if (!(await exists(disk, record))) removed.push(record);
     } else if (ASIDE_RE.test(name)) {
-      const st = await disk.lstat(record).catch(() => undefined);
-      if (st?.isFile() && now - st.mtimeMs > staleMs && (await unlinked(disk, record))) removed.push(record);
+      const st = await lstatIfPresent(disk, record, OP);
+      if (st?.isFile() && now - st.mtimeMs > staleMs && (await unlinkIfPresent(disk, record, OP))) removed.push(record);
     }
   }
   // Fails harmlessly while a live holder's record is in it (a locker that finds it gone
   // makes it again).
   if (await disk.rmdir(path).then(() => true, () => false)) removed.push(path);
   return removed;
-}
-
-async function exists(disk: Disk, path: string): Promise<boolean> {
-  try {
-    await disk.lstat(path);
-    return true;
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw err;
-  }
-}
-
-async function unlinked(disk: Disk, path: string): Promise<boolean> {
-  try {
-    await disk.unlink(path);
-    return true;
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw err;
-  }
 }

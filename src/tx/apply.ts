@@ -9,6 +9,7 @@ import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
+import { unlinkIfPresent as unlinkIfThere } from '../file/if-present.js';
 import { ownedBy, type GuardOp, type TxOp } from './journal.js';
 
 /** rename(from, to); false if `from` is already gone (the rename was done before). */
@@ -23,14 +24,8 @@ export async function renameIfPresent(disk: Disk, from: string, to: string, retr
 }
 
 /** unlink(path); false if it was already gone. */
-export async function unlinkIfPresent(disk: Disk, path: string, retry?: RetryOptions): Promise<boolean> {
-  try {
-    await retryTransient(() => disk.unlink(path), retry);
-    return true;
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw fsError(err, 'unlink', path);
-  }
+export function unlinkIfPresent(disk: Disk, path: string, retry?: RetryOptions): Promise<boolean> {
+  return unlinkIfThere(disk, path, 'unlink', retry);
 }
 
 /** The user's files a committed transaction removes: deleted files, moved sources. */

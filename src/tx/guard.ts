@@ -16,6 +16,7 @@ import { PendingFile } from '../file/pending-file.js';
 import { readChunks } from '../file/read-chunks.js';
 import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
+import { lstatIfPresent } from '../file/if-present.js';
 import { dirsOf, removeOwned, restoreGuarded } from './apply.js';
 import { JournalWriter, journalPathFor, type GuardOp } from './journal.js';
 import { register, unregister, type Interruptible } from './live.js';
@@ -47,16 +48,6 @@ async function copyAside(disk: Disk, target: string, backup: string, retry: Retr
     throw err;
   } finally {
     await file.close().catch(() => undefined);
-  }
-}
-
-async function exists(disk: Disk, path: string): Promise<boolean> {
-  try {
-    await disk.lstat(path);
-    return true;
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw fsError(err, 'guard', path);
   }
 }
 
@@ -107,7 +98,7 @@ export async function guard<T>(paths: readonly string[], fn: () => Promise<T> | 
 
 async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: string[], fn: () => Promise<T> | T, opts: GuardOptions): Promise<T> {
   const ops: GuardOp[] = [];
-  for (const target of targets) ops.push({ kind: 'guard', target, backup: (await exists(disk, target)) ? stagePathFor(target, id) : null });
+  for (const target of targets) ops.push({ kind: 'guard', target, backup: (await lstatIfPresent(disk, target, 'guard')) ? stagePathFor(target, id) : null });
   const journal = await JournalWriter.create(disk, journalPathFor(realRoot, id), { v: 1, type: 'guard', id, root: realRoot, pid: process.pid, createdAt: Date.now(), ops });
   try {
     await inParallel(ops, 32, async (op) => (op.backup === null ? undefined : copyAside(disk, op.target, op.backup, opts.retry)));
