@@ -7,12 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock, recover, transaction } from '../src/index.js';
 import { nodeDisk, type Disk } from '../src/disk/index.js';
+import { lockAs } from '../src/file/lock.js';
+import { newRecord } from '../src/file/lock-record.js';
 import { HOST_TAG } from '../src/tx/owner.js';
 import { SimDisk } from './sim/sim-disk.js';
 import { sizeFromEnv, tmpDir } from './helpers/tmp.js';
@@ -199,4 +201,22 @@ test('across processes: under lock() of one file, a transaction over it and anot
   assert.ok(generation > 1, 'transactions ran while the reader locked');
   assert.deepEqual(locksLeft(dir), []);
   assert.deepEqual(owners(dir), []);
+});
+
+test('an owner file that has not been touched for a while is refreshed before it is linked as a lock', async () => {
+  const dir = await root();
+  const file = join(dir, 'owner');
+  const record = newRecord();
+  writeFileSync(file, `${JSON.stringify(record)}\n`);
+  const hourAgo = (Date.now() - 3_600_000) / 1000;
+  utimesSync(file, hourAgo, hourAgo);
+  // As after a long wait for another lock: from another host, this link would look dead.
+  const owner = { file, record, touchedAt: Date.now() - 3_600_000 };
+  const release = await lockAs(join(dir, 'a.txt'), { staleMs: 30_000 }, owner);
+  try {
+    assert.ok(Date.now() - lstatSync(join(dir, '.a.txt.atomicfs-lock')).mtimeMs < 10_000, 'the lock shows a fresh mtime');
+    assert.ok(Date.now() - owner.touchedAt < 10_000);
+  } finally {
+    await release();
+  }
 });

@@ -18,6 +18,8 @@ export interface LockOwner {
   /** A file on the file system of the locked paths whose first line is `record`. */
   file: string;
   record: LockRecord;
+  /** When the owner file's mtime was last set (every link shares it): holders on other hosts judge staleness by it. */
+  touchedAt: number;
 }
 
 /** held: the lock is ours; busy: another holder has it; folder, unsupported: use the folder form. */
@@ -25,6 +27,13 @@ export type LinkAttempt = 'held' | 'busy' | 'folder' | 'unsupported';
 
 /** Tries to make the lock `name` a link to the owner file, breaking a dead holder's link. */
 export async function tryLink(disk: Disk, owner: LockOwner, name: string, staleMs: number): Promise<LinkAttempt> {
+  // After a long wait for another lock, the owner file may look stale from another host
+  // the moment it is linked: refresh it first (holders refresh it every staleMs / 3).
+  if (Date.now() - owner.touchedAt > staleMs / 3) {
+    const now = Date.now();
+    await disk.utimes(owner.file, now, now);
+    owner.touchedAt = now;
+  }
   try {
     await disk.link(owner.file, name);
     return 'held';

@@ -113,8 +113,8 @@ export async function lockAs(path: string, opts: LockOptions, owner: LockOwner |
 /** The link form while it works (lock-link.ts), else the folder form. */
 async function tryExclusive(a: Attempt): Promise<boolean> {
   if (a.owner) {
-    a.freshAt = a.record.since;
     const got = await tryLink(a.disk, a.owner, a.dir, a.staleMs);
+    a.freshAt = a.owner.touchedAt;
     if (got === 'held') a.linked = true;
     if (got === 'held' || got === 'busy') return a.linked;
     if (got === 'unsupported') a.owner = undefined;
@@ -248,6 +248,7 @@ function holding(a: Attempt, file: string): Release {
     a.disk.utimes(file, now, now).then(
       () => {
         a.freshAt = now;
+        if (a.linked && a.owner) a.owner.touchedAt = now; // the owner file's mtime: every link shares it
       },
       () => undefined,
     );

@@ -53,7 +53,7 @@ export async function createOwner(disk: Disk, realRoot: string, id: string, path
     await disk.unlink(list).catch(() => undefined);
     throw err;
   }
-  return { file, record };
+  return { file, record, touchedAt: record.since };
 }
 
 /** Removes the owner file and its list once every lock linked to it is released. */
