@@ -4,7 +4,7 @@
  * shared holder. Records are JSON `{ pid, host, token, since }` on a file's first line,
  * created exclusively (O_EXCL), so an existing one is never replaced. A holder of many
  * locks (a transaction) may instead link one owner file, whose first line is its record,
- * as each lock (see lock-link.ts); the lines after the first name the paths it locks.
+ * as each lock (see lock-link.ts).
  */
 import { basename, dirname, join } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';

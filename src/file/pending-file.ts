@@ -30,7 +30,7 @@ export class PendingFile {
   /** Content written whole by `writeWhole`, hashed later while the sync is in flight. */
   private unhashed: Uint8Array | undefined;
   private state: 'open' | 'finished' | 'committed' | 'discarded' = 'open';
-  /** Settles this file's announced rename (see FinishOptions.announce). */
+  /** Settles this file's announced rename (see announceRename). */
   private settleRename: (() => void) | undefined;
   bytes = 0;
   sha256 = '';

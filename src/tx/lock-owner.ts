@@ -16,14 +16,13 @@ import { basename, join } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import type { LockOwner } from '../file/lock-link.js';
-import { breakIfStale, lockDirFor, newRecord, unlinkPersistently } from '../file/lock-record.js';
+import { LOCK_SUFFIX, breakIfStale, lockDirFor, newRecord, unlinkPersistently } from '../file/lock-record.js';
 import { ensureStateDir, readWhole } from './journal.js';
 import { mayBeAlive } from './owner.js';
 import { isInside, stateDirOf } from './root-paths.js';
 
 const OWNER_SUFFIX = '.owner';
 const LIST_SUFFIX = '.locks';
-const LOCK_SUFFIX = '.atomicfs-lock';
 
 async function createWith(disk: Disk, file: string, text: string, mode: number): Promise<void> {
   try {

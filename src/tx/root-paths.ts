@@ -62,13 +62,7 @@ async function realish(disk: Disk, abs: string, hops: number): Promise<string> {
   const parent = dirname(abs);
   if (parent === abs) return abs;
   const candidate = join(await realish(disk, parent, hops), basename(abs));
-  try {
-    const st = await disk.lstat(candidate);
-    if (!st.isSymbolicLink()) return candidate;
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return candidate;
-    throw err;
-  }
+  if (!(await isLink(disk, candidate))) return candidate;
   if (hops >= MAX_HOPS) throw new AtomicError('ELOOP', `${abs}: too many levels of symbolic links`, { path: abs });
   return realish(disk, resolve(dirname(candidate), await disk.readlink(candidate)), hops + 1);
 }
@@ -86,9 +80,9 @@ export type RootResolver = (path: string, op: string) => Promise<string>;
 
 /**
  * Resolves paths to real paths, each refused with EOUTSIDEROOT unless it lies in
- * `realRoot`. Files of one transaction mostly share a few
- * folders: each folder is resolved once, and each file then costs one lstat (to see
- * whether it is itself a link) instead of a realpath that walks every component again.
+ * `realRoot`. The files of one transaction mostly share a few folders: each folder is
+ * resolved once, and each file then costs one lstat (to see whether it is itself a link)
+ * instead of a realpath that walks every component again.
  */
 export function rootResolver(disk: Disk, realRoot: string): RootResolver {
   const dirs = new Map<string, Promise<string>>();
@@ -112,13 +106,17 @@ export function rootResolver(disk: Disk, realRoot: string): RootResolver {
   };
 }
 
-/** `candidate` (in a real folder) if it is not a symbolic link, else where the link leads. */
-async function leafOf(disk: Disk, candidate: string): Promise<string> {
+/** Whether `candidate` (in a real folder) is a symbolic link; a missing one is not. */
+async function isLink(disk: Disk, candidate: string): Promise<boolean> {
   try {
-    if (!(await disk.lstat(candidate)).isSymbolicLink()) return candidate;
+    return (await disk.lstat(candidate)).isSymbolicLink();
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return candidate;
+    if (errorCode(err) === 'ENOENT') return false;
     throw err;
   }
-  return realish(disk, candidate, 0);
+}
+
+/** `candidate` (in a real folder) if it is not a symbolic link, else where the link leads. */
+async function leafOf(disk: Disk, candidate: string): Promise<string> {
+  return (await isLink(disk, candidate)) ? realish(disk, candidate, 0) : candidate;
 }
