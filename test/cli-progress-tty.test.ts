@@ -68,10 +68,14 @@ test('errors are coloured on a terminal, and not with NO_COLOR', { skip }, async
     await tmux.start('plain', `sh -c ${q(cmd)}`, { NO_COLOR: '1' });
     let coloured = '';
     let plain = '';
+    // Two command starts at once on a loaded 2-core machine: allow a minute, and show the
+    // panes if even that is not enough.
     await waitFor('both commands to end', async () => {
       coloured = await tmux.capture('main', true);
       plain = await tmux.capture('plain', true);
       return coloured.includes('DONE') && plain.includes('DONE');
+    }, 60_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n--- coloured pane:\n${coloured}\n--- plain pane:\n${plain}`);
     });
     assert.ok(coloured.includes(`${ESC}[31matomicfs create: error EEXIST`), coloured);
     assert.match(plain, /atomicfs create: error EEXIST/);
