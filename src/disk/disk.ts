@@ -34,9 +34,18 @@ export interface DiskFile {
   /** fsync(2): the file's data and metadata reach stable storage. */
   sync(): Promise<void>;
   stat(): Promise<DiskStat>;
+  /** fchmod(2). May be done before it returns (see node-disk.ts); the promise still reports its outcome. */
   chmod(mode: number): Promise<void>;
   chown(uid: number, gid: number): Promise<void>;
   truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A directory opened for syncing. */
+export interface DiskDir {
+  readonly path: string;
+  /** fsync(2) on the directory: entry changes made in it before this call become durable. */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,4 +69,10 @@ export interface Disk {
   utimes(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
   /** fsync(2) on a directory: entries created, renamed or removed in it become durable. */
   syncDir(path: string): Promise<void>;
+  /**
+   * Optional: opens a directory for a sync to come, so that the open can run alongside
+   * the rename whose durability the sync is for (one round trip fewer after it). A disk
+   * without it is synced through `syncDir` alone.
+   */
+  openDir?(path: string): Promise<DiskDir>;
 }

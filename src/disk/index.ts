@@ -1,2 +1,2 @@
-export type { Disk, DiskFile, DiskStat, OpenFlags } from './disk.js';
+export type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from './disk.js';
 export { nodeDisk } from './node-disk.js';

@@ -10,7 +10,7 @@
  * about to start, so writers that finish together share one sync; renames announced later
  * are not waited for, so a steady stream of writers cannot hold a sync back.
  */
-import type { Disk } from '../disk/index.js';
+import type { Disk, DiskDir } from '../disk/index.js';
 import { fsError } from '../base/errors.js';
 
 interface DirState {
@@ -34,13 +34,49 @@ function forgetIfIdle(disk: Disk, dir: string, state: DirState): void {
   if (!state.running && !state.next && state.expected.size === 0) states.get(disk)?.delete(dir);
 }
 
-function start(disk: Disk, dir: string, state: DirState): Promise<void> {
-  const run = disk.syncDir(dir).finally(() => {
+function start(disk: Disk, dir: string, state: DirState, opened?: Promise<DiskDir | undefined>): Promise<void> {
+  const run = (opened ? syncOpened(disk, dir, opened) : disk.syncDir(dir)).finally(() => {
     if (state.running === run) state.running = undefined;
     forgetIfIdle(disk, dir, state);
   });
   state.running = run;
   return run;
+}
+
+async function syncOpened(disk: Disk, dir: string, opened: Promise<DiskDir | undefined>): Promise<void> {
+  const handle = await opened;
+  if (!handle) return disk.syncDir(dir);
+  try {
+    await handle.sync();
+  } finally {
+    dropOpened(opened);
+  }
+}
+
+/** Closes a folder from `openAhead` that will not be synced, in the background. */
+export function dropOpened(opened: Promise<DiskDir | undefined> | undefined): void {
+  // A read-only directory descriptor: a failing close loses nothing.
+  opened?.then((handle) => handle?.close()).catch(() => undefined);
+}
+
+/**
+ * Opens `dir` for the sync that will follow a rename into it, so that the open runs
+ * alongside the rename instead of after it. Only when that sync would likely start at
+ * once: no sync of the folder running or queued, and no rename announced into it but
+ * the caller's own (`announced`); a writer that joins a shared sync would only waste the
+ * open. Never rejects: a failed open leaves the sync to `Disk.syncDir`, which reports it.
+ *
+ * A directory opened before the rename is still the one synced after it: the sync is
+ * on the directory's inode, and the rename, by path, lands in the same inode unless the
+ * folder itself is replaced meanwhile (as it could be just after the rename, too).
+ */
+export function openAhead(disk: Disk, dir: string, announced: boolean): Promise<DiskDir | undefined> | undefined {
+  if (!disk.openDir) return undefined;
+  const state = stateOf(disk, dir);
+  const alone = !state.running && !state.next && state.expected.size <= (announced ? 1 : 0);
+  forgetIfIdle(disk, dir, state);
+  if (!alone) return undefined;
+  return disk.openDir(dir).catch(() => undefined);
 }
 
 /**
@@ -60,12 +96,16 @@ export function expectRename(disk: Disk, dir: string): () => void {
   };
 }
 
-/** Makes every entry change already done in `dir` durable. */
-export async function syncDirectory(disk: Disk, dir: string): Promise<void> {
+/**
+ * Makes every entry change already done in `dir` durable. `opened`, from `openAhead`, is
+ * used if the sync starts at once, and closed otherwise.
+ */
+export async function syncDirectory(disk: Disk, dir: string, opened?: Promise<DiskDir | undefined>): Promise<void> {
   const state = stateOf(disk, dir);
   try {
     // Nothing running, nobody on the way: start at once (a lone writer's case).
-    if (!state.running && !state.next && state.expected.size === 0) return await start(disk, dir, state);
+    if (!state.running && !state.next && state.expected.size === 0) return await start(disk, dir, state, opened);
+    dropOpened(opened);
     // Join the next sync, which starts once the running one (it may have started before
     // our rename) is over and the renames announced by then have happened.
     state.next ??= (state.running ?? Promise.resolve())

@@ -6,12 +6,12 @@
  */
 import { dirname } from 'node:path';
 import type { Hash } from 'node:crypto';
-import type { Disk, DiskFile } from '../disk/index.js';
+import type { Disk, DiskDir, DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, IntegrityError } from '../base/errors.js';
 import { newHash } from '../base/sha256.js';
 import { hashFile } from './sha256-file.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
-import { expectRename, syncDirectory } from './dir-sync.js';
+import { dropOpened, expectRename, openAhead, syncDirectory } from './dir-sync.js';
 
 export interface FinishOptions {
   mode: number;
@@ -168,23 +168,27 @@ export class PendingFile {
 
   /** Atomically replaces the target; with `fsync`, also makes the rename durable. */
   async commit(fsync: boolean, retry?: RetryOptions): Promise<void> {
+    const opened = this.openDirAhead(fsync);
     try {
       await this.alongsideClose(retryTransient(() => this.disk.rename(this.tempPath, this.target), retry, undefined, true), fsync);
     } catch (err) {
+      dropOpened(opened);
       throw fsError(err, this.op, this.shownPath);
     } finally {
       this.settle();
     }
     this.state = 'committed';
     // The rename is only durable once the directory entry is: sync the directory.
-    if (fsync) await this.syncDir();
+    if (fsync) await this.syncDir(opened);
   }
 
   /** Links the file in under the target's name, failing with EEXIST instead of replacing. */
   async commitNew(fsync: boolean, retry?: RetryOptions): Promise<void> {
+    const opened = this.openDirAhead(fsync);
     try {
       await this.alongsideClose(retryTransient(() => this.disk.link(this.tempPath, this.target), retry), fsync);
     } catch (err) {
+      dropOpened(opened);
       if (errorCode(err) === 'EEXIST') throw fsError(err, this.op, this.shownPath, 'already exists');
       throw fsError(err, this.op, this.shownPath);
     } finally {
@@ -193,7 +197,12 @@ export class PendingFile {
     this.state = 'committed';
     await this.disk.unlink(this.tempPath).catch(() => undefined);
     // One directory sync makes both the new link and the removed temp name durable.
-    if (fsync) await this.syncDir();
+    if (fsync) await this.syncDir(opened);
+  }
+
+  /** With `fsync`, the target's folder opened alongside the commit step (dir-sync.ts). */
+  private openDirAhead(fsync: boolean): Promise<DiskDir | undefined> | undefined {
+    return fsync ? openAhead(this.disk, dirname(this.target), this.settleRename !== undefined) : undefined;
   }
 
   /**
@@ -222,10 +231,10 @@ export class PendingFile {
    * Syncs the target's directory. Its failure comes after the rename: the error says so
    * and names the caller's path (syncDirectory's own error names only the folder).
    */
-  private async syncDir(): Promise<void> {
+  private async syncDir(opened: Promise<DiskDir | undefined> | undefined): Promise<void> {
     const dir = dirname(this.target);
     try {
-      await syncDirectory(this.disk, dir);
+      await syncDirectory(this.disk, dir, opened);
     } catch (err) {
       const code = errorCode(err) ?? 'EIO';
       throw new AtomicError(code, `${this.op} ${this.shownPath}: ${code}: replaced, but syncing folder ${dir} failed, so the change may not survive a power loss`, {

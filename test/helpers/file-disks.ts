@@ -13,7 +13,11 @@ export { nodeDisk };
 
 /** `nodeDisk` with some methods replaced. */
 export function wrapDisk(overrides: Partial<Disk>, base: Disk = nodeDisk): Disk {
-  return { ...base, ...overrides };
+  const disk: Disk = { ...base, ...overrides };
+  // A folder opened ahead is synced through its handle, not `syncDir`: a wrapper that
+  // changes `syncDir` must see every directory sync, so it gets none.
+  if (overrides.syncDir && !overrides.openDir) delete disk.openDir;
+  return disk;
 }
 
 /** A Node-like system error with `code` and `syscall`. */

@@ -68,6 +68,11 @@ export function faultyDisk(fault: Fault): FaultyDisk {
     chown: async (p: string, u: number, g: number) => (gate({ op: 'chown', path: p }), nodeDisk.chown(p, u, g)),
     utimes: async (p: string, a: number, m: number) => (gate({ op: 'utimes', path: p }), nodeDisk.utimes(p, a, m)),
     syncDir: async (p: string) => (gate({ op: 'syncDir', path: p }), nodeDisk.syncDir(p)),
+    // Opening a folder changes nothing; its sync is the call that counts.
+    openDir: async (p: string) => {
+      const dir = await nodeDisk.openDir!(p);
+      return { path: p, sync: async () => (gate({ op: 'syncDir', path: p }), dir.sync()), close: () => dir.close() };
+    },
   });
   return disk;
 }

@@ -21,7 +21,7 @@
  * Symbolic links are created by `symlink()` (a test helper, not a Disk call), durably.
  */
 import { posix } from 'node:path';
-import type { Disk, DiskFile, DiskStat, OpenFlags } from '../../src/disk/index.js';
+import type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from '../../src/disk/index.js';
 import { SimCrashError, sysError } from './sim-errors.js';
 import { rngOf, below, type Rng } from './prng.js';
 
@@ -473,10 +473,31 @@ export class SimDisk implements Disk {
 
   async syncDir(path: string): Promise<void> {
     this.enter('syncDir', path);
+    this.syncDirNode(this.dirToSync(path));
+  }
+
+  /**
+   * A folder opened ahead of its sync. The sync is of the inode opened, whatever the path
+   * names by then; it counts as a `syncDir` call (for crash points and logs), and opening
+   * changes nothing on disk, so it is no call of its own.
+   */
+  async openDir(path: string): Promise<DiskDir> {
+    if (this.crashed) throw SimCrashError.at('openDir', path);
+    const ino = this.dirToSync(path);
+    return {
+      path,
+      sync: async () => {
+        this.enter('syncDir', path);
+        this.syncDirNode(ino);
+      },
+      close: async () => undefined,
+    };
+  }
+
+  private dirToSync(path: string): number {
     const ino = this.existing(path, true, 'fsync');
-    const node = this.nodes.get(ino)!;
-    if (node.kind !== 'dir') throw sysError('ENOTDIR', 'open', path);
-    this.syncDirNode(ino);
+    if (this.nodes.get(ino)?.kind !== 'dir') throw sysError('ENOTDIR', 'open', path);
+    return ino;
   }
 
   // ---- used by SimFile ---------------------------------------------------------------
