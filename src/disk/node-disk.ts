@@ -70,13 +70,32 @@ function done(fn: (cb: (err: NodeJS.ErrnoException | null) => void) => void): Pr
   });
 }
 
+/** EBADF as the system gives it, for a call on a file this process already closed. */
+function closedError(syscall: string, path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`EBADF: bad file descriptor (already closed), ${syscall} '${path}'`), { code: 'EBADF', errno: -9, syscall, path });
+}
+
 class NodeFile implements DiskFile {
+  private descriptor: number | undefined;
+
   constructor(
     readonly path: string,
-    private readonly fd: number,
+    fd: number,
     /** Opened with O_TRUNC or truncated since: its close may start writeback (ext4's auto_da_alloc). */
     private truncated: boolean,
-  ) {}
+  ) {
+    this.descriptor = fd;
+  }
+
+  /**
+   * The open descriptor. After close its number may already belong to another file
+   * opened since, so any later call fails with EBADF here instead of reaching it.
+   * (Read inside the promise executors below, so the failure is a rejection.)
+   */
+  private get fd(): number {
+    if (this.descriptor === undefined) throw closedError('fd', this.path);
+    return this.descriptor;
+  }
 
   private get local(): boolean {
     return isLocal(dirname(this.path));
@@ -119,8 +138,11 @@ class NodeFile implements DiskFile {
   }
 
   close(): Promise<void> {
-    if (this.local && !this.truncated) return now(() => fs.closeSync(this.fd));
-    return done((cb) => fs.close(this.fd, cb));
+    const fd = this.descriptor;
+    if (fd === undefined) return Promise.reject(closedError('close', this.path));
+    this.descriptor = undefined;
+    if (this.local && !this.truncated) return now(() => fs.closeSync(fd));
+    return done((cb) => fs.close(fd, cb));
   }
 }
 
@@ -171,11 +193,20 @@ export const nodeDisk: Disk = {
 async function openDir(path: string): Promise<DiskDir> {
   // Directories can only be opened read-only; fsync on that descriptor flushes the
   // directory's entries (renames, links, unlinks) on Linux and macOS file systems.
-  const fd = await call<number>((cb) => fs.open(path, C.O_RDONLY | C.O_DIRECTORY, cb));
+  let fd: number | undefined = await call<number>((cb) => fs.open(path, C.O_RDONLY | C.O_DIRECTORY, cb));
   return {
     path,
-    sync: () => done((cb) => fs.fsync(fd, cb)),
-    // A read-only directory descriptor: a failing close loses nothing.
-    close: () => (isLocal(path) ? now(() => fs.closeSync(fd)) : done((cb) => fs.close(fd, cb))).catch(() => undefined),
+    sync: () => {
+      const open = fd;
+      return open === undefined ? Promise.reject(closedError('fsync', path)) : done((cb) => fs.fsync(open, cb));
+    },
+    close: () => {
+      const open = fd;
+      // Closed once only: the number may belong to another file by a second call.
+      fd = undefined;
+      if (open === undefined) return Promise.resolve();
+      // A read-only directory descriptor: a failing close loses nothing.
+      return (isLocal(path) ? now(() => fs.closeSync(open)) : done((cb) => fs.close(open, cb))).catch(() => undefined);
+    },
   };
 }
