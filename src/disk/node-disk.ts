@@ -16,14 +16,16 @@ const C = fs.constants;
  * Linux statfs(2) f_type of local file systems: ext2/3/4, XFS, btrfs, tmpfs, ramfs, F2FS,
  * ZFS, overlayfs (a container's root, over one of these).
  *
- * Each call sent to libuv's thread pool costs this thread a hand-over and a wake-up of
- * the worker (30-40 µs a round trip, and about as much processor time, on a small
- * virtual machine), and a durable write is a chain of such calls. On a local file
- * system, a few calls on a descriptor already open never wait for the device: fchmod(2)
- * changes the inode in memory, and close(2) of a file whose data is synced or of a
- * directory releases memory. Those are made on this thread there (a few µs each). On a
- * network file system the same calls are round trips to a server, so they stay in the
- * thread pool, as on any file system not listed (or not yet identified).
+ * Each call sent to libuv's thread pool costs this thread a hand-over, and wakes a worker
+ * if one is idle: 30-40 µs a round trip, and about as much processor time, on a small
+ * virtual machine (perf: mostly the context switches), and a durable write is a chain
+ * of such calls. On a local file system, a few calls on a descriptor already open never
+ * wait for the device: fchmod(2) changes the inode in memory, and close(2) of a file
+ * whose data is synced or of a directory releases memory. Those are made on this thread
+ * there (a few µs each), as long as the pool has an idle worker that the hand-over would
+ * wake (see `onThread`). On a network file system the same calls are round trips to a
+ * server, so they stay in the thread pool, as on any file system not listed (or not yet
+ * identified).
  */
 const LOCAL_FS_TYPES = new Set([0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x858458f6, 0xf2f52010, 0x2fc12fc1, 0x794c7630]);
 
@@ -31,8 +33,20 @@ const LOCAL_FS_TYPES = new Set([0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x85
 const localFolders = new Map<string, boolean>();
 const LOCAL_FOLDERS_MAX = 1024;
 
-function isLocal(folder: string): boolean {
-  return localFolders.get(folder) === true;
+/** libuv's pool size (read from the environment at its first use, 4 by default). */
+const POOL_SIZE = Math.min(Math.max(Number(process.env.UV_THREADPOOL_SIZE) || 4, 1), 1024);
+
+/** Calls of this disk in the thread pool now. */
+let inPool = 0;
+
+/**
+ * Whether a call on a file in `folder` is better made on this thread. Not when every
+ * worker is busy with our calls (many writers at once): a hand-over then wakes nobody and
+ * costs little, while the call made here would hold up this thread, which the others'
+ * completions wait for.
+ */
+function onThread(folder: string): boolean {
+  return inPool < POOL_SIZE && localFolders.get(folder) === true;
 }
 
 /** Runs `fn` at once on this thread, its outcome as a promise like the thread pool's. */
@@ -60,14 +74,17 @@ function learnFolder(folder: string): void {
 /** Wraps a callback-style fs call as a promise (util.promisify without its lookups). */
 function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    fn((err, value) => (err ? reject(err) : resolve(value)));
+    fn((err, value) => {
+      inPool--;
+      if (err) reject(err);
+      else resolve(value);
+    });
+    inPool++;
   });
 }
 
 function done(fn: (cb: (err: NodeJS.ErrnoException | null) => void) => void): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    fn((err) => (err ? reject(err) : resolve()));
-  });
+  return call<undefined>((cb) => fn((err) => cb(err, undefined)));
 }
 
 /** EBADF as the system gives it, for a call on a file this process already closed. */
@@ -97,8 +114,8 @@ class NodeFile implements DiskFile {
     return this.descriptor;
   }
 
-  private get local(): boolean {
-    return isLocal(dirname(this.path));
+  private get onThread(): boolean {
+    return onThread(dirname(this.path));
   }
 
   async write(data: Uint8Array, position?: number): Promise<void> {
@@ -124,7 +141,7 @@ class NodeFile implements DiskFile {
 
   chmod(mode: number): Promise<void> {
     // On a local file system, done at once on this thread (see LOCAL_FS_TYPES).
-    if (this.local) return now(() => fs.fchmodSync(this.fd, mode));
+    if (this.onThread) return now(() => fs.fchmodSync(this.fd, mode));
     return done((cb) => fs.fchmod(this.fd, mode, cb));
   }
 
@@ -141,7 +158,7 @@ class NodeFile implements DiskFile {
     const fd = this.descriptor;
     if (fd === undefined) return Promise.reject(closedError('close', this.path));
     this.descriptor = undefined;
-    if (this.local && !this.truncated) return now(() => fs.closeSync(fd));
+    if (this.onThread && !this.truncated) return now(() => fs.closeSync(fd));
     return done((cb) => fs.close(fd, cb));
   }
 }
@@ -206,7 +223,7 @@ async function openDir(path: string): Promise<DiskDir> {
       fd = undefined;
       if (open === undefined) return Promise.resolve();
       // A read-only directory descriptor: a failing close loses nothing.
-      return (isLocal(path) ? now(() => fs.closeSync(open)) : done((cb) => fs.close(open, cb))).catch(() => undefined);
+      return (onThread(path) ? now(() => fs.closeSync(open)) : done((cb) => fs.close(open, cb))).catch(() => undefined);
     },
   };
 }
