@@ -3,10 +3,13 @@
  * Pure functions, no disk: used both by single-file calls and by transactions.
  * Errors name the file and, for parse errors, the line and column.
  */
-import { parse as yamlParse, stringify as yamlStringify, YAMLParseError } from 'yaml';
+import type * as YamlModule from 'yaml';
 import { AtomicError } from './errors.js';
+import { lazily } from './load-lazily.js';
 import { jsonErrorOffset } from './json-position.js';
 import { validate, type JsonSchema } from './schema.js';
+
+const yaml = lazily<typeof YamlModule>('yaml');
 
 export interface EncodeOptions {
   /** JSON indentation (default 2). */
@@ -52,7 +55,7 @@ export function encodeYaml(value: unknown, path: string, opts: EncodeOptions = {
   const problem = findUnencodable(value, '', new Set());
   if (problem?.startsWith('circular')) throw encodeError(path, problem);
   try {
-    return yamlStringify(value);
+    return yaml().stringify(value);
   } catch (err) {
     throw encodeError(path, (err as Error).message, err);
   }
@@ -81,9 +84,9 @@ export function decodeJson(text: string, path: string): unknown {
 
 export function decodeYaml(text: string, path: string): unknown {
   try {
-    return yamlParse(text, { prettyErrors: true }) as unknown;
+    return yaml().parse(text, { prettyErrors: true }) as unknown;
   } catch (err) {
-    if (err instanceof YAMLParseError) {
+    if (err instanceof yaml().YAMLParseError) {
       const pos = err.linePos?.[0];
       const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
       throw new AtomicError('EPARSE', `${path}: invalid YAML${where}: ${err.message.split('\n')[0]}`, {

@@ -2,20 +2,31 @@
  * JSON Schema validation with Ajv (draft 2020-12 and draft-07 keywords, formats from
  * ajv-formats). Compiled validators are cached per schema object.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type * as AjvModule from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import { AtomicError, ValidationError } from './errors.js';
+import { lazily } from './load-lazily.js';
 
 export type JsonSchema = Record<string, unknown> | boolean;
 
-// ajv-formats is CommonJS: under NodeNext its default export arrives as the module object.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
+const ajvModule = lazily<typeof AjvModule>('ajv');
+// ajv-formats is CommonJS: its exports are the plugin function itself.
+const addFormats = lazily<(ajv: Ajv) => Ajv>('ajv-formats');
+
+let shared: Ajv | undefined;
+
+/** One validator for the process, made on the first schema (see load-lazily.ts). */
+function validator(): Ajv {
+  if (shared) return shared;
+  const ajv = new (ajvModule().Ajv)({ allErrors: true, strict: false });
+  addFormats()(ajv);
+  return (shared = ajv);
+}
 
 const cache = new WeakMap<object, ValidateFunction>();
 
 function compile(schema: JsonSchema, path: string | undefined): ValidateFunction {
+  const ajv = validator();
   if (typeof schema === 'boolean') return ajv.compile(schema);
   const cached = cache.get(schema);
   if (cached) return cached;
