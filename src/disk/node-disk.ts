@@ -22,8 +22,7 @@ const C = fs.constants;
  * of such calls. On a local file system, a few calls on a descriptor already open never
  * wait for the device: fchmod(2) changes the inode in memory, and close(2) of a file
  * whose data is synced or of a directory releases memory. Those are made on this thread
- * there (a few µs each), as long as the pool has an idle worker that the hand-over would
- * wake (see `onThread`). On a network file system the same calls are round trips to a
+ * there (a few µs each). On a network file system the same calls are round trips to a
  * server, so they stay in the thread pool, as on any file system not listed (or not yet
  * identified).
  */
@@ -33,20 +32,9 @@ const LOCAL_FS_TYPES = new Set([0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x85
 const localFolders = new Map<string, boolean>();
 const LOCAL_FOLDERS_MAX = 1024;
 
-/** libuv's pool size (read from the environment at its first use, 4 by default). */
-const POOL_SIZE = Math.min(Math.max(Number(process.env.UV_THREADPOOL_SIZE) || 4, 1), 1024);
-
-/** Calls of this disk in the thread pool now. */
-let inPool = 0;
-
-/**
- * Whether a call on a file in `folder` is better made on this thread. Not when every
- * worker is busy with our calls (many writers at once): a hand-over then wakes nobody and
- * costs little, while the call made here would hold up this thread, which the others'
- * completions wait for.
- */
+/** Whether calls on files in `folder` are made on this thread (see LOCAL_FS_TYPES). */
 function onThread(folder: string): boolean {
-  return inPool < POOL_SIZE && localFolders.get(folder) === true;
+  return localFolders.get(folder) === true;
 }
 
 /** Runs `fn` at once on this thread, its outcome as a promise like the thread pool's. */
@@ -74,17 +62,14 @@ function learnFolder(folder: string): void {
 /** Wraps a callback-style fs call as a promise (util.promisify without its lookups). */
 function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    fn((err, value) => {
-      inPool--;
-      if (err) reject(err);
-      else resolve(value);
-    });
-    inPool++;
+    fn((err, value) => (err ? reject(err) : resolve(value)));
   });
 }
 
 function done(fn: (cb: (err: NodeJS.ErrnoException | null) => void) => void): Promise<void> {
-  return call<undefined>((cb) => fn((err) => cb(err, undefined)));
+  return new Promise<void>((resolve, reject) => {
+    fn((err) => (err ? reject(err) : resolve()));
+  });
 }
 
 /** EBADF as the system gives it, for a call on a file this process already closed. */
