@@ -73,3 +73,27 @@ test('a write that fails does not hold back the directory sync of the others', {
   assert.ok(results.slice(1).every((r) => r.status === 'fulfilled'));
   for (let i = 0; i < N; i++) assert.equal(sim.contentOf(`/d/f${i}`), `new ${i}`);
 });
+
+test('a lone durable write opens its folder alongside its rename, and syncs it only once the rename is done', async () => {
+  const sim = new SimDisk();
+  sim.seedDir('/d');
+  sim.seedFile('/d/f', 'old');
+  const events: string[] = [];
+  const disk: Disk = Object.assign(Object.create(sim) as SimDisk, {
+    async rename(from: string, to: string) {
+      events.push('rename started');
+      await sleep(5);
+      await sim.rename(from, to);
+      events.push('rename done');
+    },
+    async openDir(path: string) {
+      events.push('folder opened');
+      const dir = await sim.openDir(path);
+      return { path, sync: async () => (events.push('folder synced'), dir.sync()), close: () => dir.close() };
+    },
+  });
+  await writeFile('/d/f', 'new', { disk });
+  assert.deepEqual(events, ['rename started', 'folder opened', 'rename done', 'folder synced']);
+  // Resolved, so durable: a power cut now keeps the new content.
+  for (const seed of [1, 2, 3]) assert.equal(SimDisk.fromImage(sim.crashImage({ kind: 'subset', seed })).contentOf('/d/f'), 'new');
+});

@@ -168,9 +168,11 @@ export class PendingFile {
 
   /** Atomically replaces the target; with `fsync`, also makes the rename durable. */
   async commit(fsync: boolean, retry?: RetryOptions): Promise<void> {
+    const renaming = retryTransient(() => this.disk.rename(this.tempPath, this.target), retry, undefined, true);
+    // Sent after the rename, which is on the critical path.
     const opened = this.openDirAhead(fsync);
     try {
-      await this.alongsideClose(retryTransient(() => this.disk.rename(this.tempPath, this.target), retry, undefined, true), fsync);
+      await this.alongsideClose(renaming, fsync);
     } catch (err) {
       dropOpened(opened);
       throw fsError(err, this.op, this.shownPath);
@@ -184,9 +186,10 @@ export class PendingFile {
 
   /** Links the file in under the target's name, failing with EEXIST instead of replacing. */
   async commitNew(fsync: boolean, retry?: RetryOptions): Promise<void> {
+    const linking = retryTransient(() => this.disk.link(this.tempPath, this.target), retry);
     const opened = this.openDirAhead(fsync);
     try {
-      await this.alongsideClose(retryTransient(() => this.disk.link(this.tempPath, this.target), retry), fsync);
+      await this.alongsideClose(linking, fsync);
     } catch (err) {
       dropOpened(opened);
       if (errorCode(err) === 'EEXIST') throw fsError(err, this.op, this.shownPath, 'already exists');
