@@ -182,6 +182,17 @@ const steps: Step[] = [
   ['read', async (d, r) => { const f = await d.open(join(r, 'd/c'), 'r'); const b = Buffer.alloc(16); const n = await f.read(b, 1); await f.close(); return b.subarray(0, n).toString(); }],
   ['write read-only', async (d, r) => { const f = await d.open(join(r, 'd/c'), 'r'); try { await f.write(Buffer.from('z')); } finally { await f.close(); } }],
   ['sync dir', (d, r) => d.syncDir(join(r, 'd'))],
+  ['sync a missing dir', (d, r) => d.syncDir(join(r, 'none'))],
+  ['sync a file as dir', (d, r) => d.syncDir(join(r, 'd/a'))],
+  ['open dir ahead of a rename, sync after it', async (d, r) => {
+    const dir = await d.openDir!(join(r, 'd'));
+    await d.rename(join(r, 'd/c'), join(r, 'd/c2'));
+    await dir.sync();
+    await dir.close();
+    await d.rename(join(r, 'd/c2'), join(r, 'd/c'));
+  }],
+  ['open a missing dir ahead', (d, r) => d.openDir!(join(r, 'none'))],
+  ['open a file as dir ahead', (d, r) => d.openDir!(join(r, 'd/a'))],
   ['rmdir empty', (d, r) => d.rmdir(join(r, 'd/sub'))],
 ];
 

@@ -495,7 +495,8 @@ export class SimDisk implements Disk {
   }
 
   private dirToSync(path: string): number {
-    const ino = this.existing(path, true, 'fsync');
+    // The real disk opens the folder first: a missing one fails there.
+    const ino = this.existing(path, true, 'open');
     if (this.nodes.get(ino)?.kind !== 'dir') throw sysError('ENOTDIR', 'open', path);
     return ino;
   }
