@@ -7,7 +7,7 @@
  * time, and a durable write is a chain of a dozen such calls.
  */
 import * as fs from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from './disk.js';
 
 const C = fs.constants;
@@ -49,7 +49,8 @@ function now(fn: () => void): Promise<void> {
 
 /** Starts finding out, once per folder, whether `folder` is on a local file system. */
 function learnFolder(folder: string): void {
-  if (process.platform !== 'linux' || localFolders.has(folder)) return;
+  // A relative folder could name another one once the working directory changes.
+  if (process.platform !== 'linux' || !isAbsolute(folder) || localFolders.has(folder)) return;
   // A bound on memory for processes that write into very many folders; forgetting only
   // costs a statfs more.
   if (localFolders.size >= LOCAL_FOLDERS_MAX) localFolders.clear();
