@@ -29,21 +29,35 @@ export function isTransient(err: unknown, isRename = false): boolean {
  * Runs `op`, retrying transient failures with exponential backoff and jitter, bounded
  * by `attempts` and `maxDelayMs`. Aborts between attempts when `signal` fires.
  */
-export async function retryTransient<T>(
+export function retryTransient<T>(
   op: () => Promise<T>,
   options: RetryOptions | undefined,
   signal?: AbortSignal,
   isRename = false,
 ): Promise<T> {
+  // The first attempt is the one that nearly always succeeds: it runs without the loop's
+  // async machinery, which a durable write would otherwise allocate twice.
+  let first: Promise<T>;
+  try {
+    first = op();
+  } catch (err) {
+    first = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+  return first.catch((err: unknown) => retryAfter(err, op, options, signal, isRename));
+}
+
+async function retryAfter<T>(firstError: unknown, op: () => Promise<T>, options: RetryOptions | undefined, signal: AbortSignal | undefined, isRename: boolean): Promise<T> {
   const attempts = Math.max(1, options?.attempts ?? 5);
   const maxDelayMs = Math.max(0, options?.maxDelayMs ?? 1000);
+  let err = firstError;
   for (let attempt = 1; ; attempt++) {
+    if (attempt >= attempts || !isTransient(err, isRename) || signal?.aborted) throw err;
+    const base = Math.min(maxDelayMs, 10 * 2 ** (attempt - 1));
+    await sleep(base / 2 + Math.random() * (base / 2));
     try {
       return await op();
-    } catch (err) {
-      if (attempt >= attempts || !isTransient(err, isRename) || signal?.aborted) throw err;
-      const base = Math.min(maxDelayMs, 10 * 2 ** (attempt - 1));
-      await sleep(base / 2 + Math.random() * (base / 2));
+    } catch (next) {
+      err = next;
     }
   }
 }

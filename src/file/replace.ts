@@ -72,13 +72,14 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   // The ticket is taken synchronously, at the call, keyed by the path as named: taken
   // after an await (the lstat below), it would follow the order in which the thread
   // pool finished those lstats, not call order. Commits then wait for their turn.
-  const ticket = takeTicket(resolvePath(path));
+  const named = resolvePath(path);
+  const ticket = takeTicket(named);
   let target: Target | undefined;
   let pending: PendingFile | undefined;
   let committed = false;
   try {
     let result: T;
-    ({ target, pending, result } = await prepare(disk, spec, announces(spec, ticket.first)));
+    ({ target, pending, result } = await prepare(disk, spec, named, announces(spec, ticket.first)));
     await pending.finish({
       mode: modeFor(opts, target.stat, spec.fallbackMode),
       owner: ownerFor(opts, target.stat),
@@ -101,7 +102,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     return { result, written };
   } catch (err) {
     if (!committed) {
-      await recordAudit(spec, { operation: op, outcome: 'failed', error: describe(err), files: [{ path: target?.path ?? resolvePath(path), before: null, after: null, size: 0 }] }).catch(() => undefined);
+      await recordAudit(spec, { operation: op, outcome: 'failed', error: describe(err), files: [{ path: target?.path ?? named, before: null, after: null, size: 0 }] }).catch(() => undefined);
     }
     throw err;
   } finally {
@@ -133,14 +134,13 @@ function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
  * folder, the temp is made again beside the real target (and in-memory content written
  * again), so that the final rename stays within one file system.
  */
-async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
+async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
-  const named = resolvePath(path);
   const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry).then((created) => {
     if (announce) created.announceRename();
     return created;
   });
-  const resolving = resolveTarget(disk, path, op);
+  const resolving = resolveTarget(disk, path, op, named);
   // Awaited below in every path; this only keeps a rejection from counting as unhandled
   // while the temp is being created or written.
   resolving.catch(() => undefined);

@@ -17,8 +17,8 @@ export interface Target {
   stat: DiskStat | undefined;
 }
 
-export async function resolveTarget(disk: Disk, path: string, op: string): Promise<Target> {
-  const requested = resolve(path);
+/** `requested` is `path` made absolute, when the caller has it already. */
+export async function resolveTarget(disk: Disk, path: string, op: string, requested = resolve(path)): Promise<Target> {
   let current = requested;
   for (let hop = 0; hop <= MAX_HOPS; hop++) {
     let st: DiskStat;
