@@ -20,9 +20,9 @@ const C = fs.constants;
  * if one is idle: 30-40 µs a round trip, and about as much processor time, on a small
  * virtual machine (perf: mostly the context switches), and a durable write is a chain
  * of such calls. On a local file system, a few calls on a descriptor already open never
- * wait for the device: fchmod(2) changes the inode in memory, and close(2) of a file
- * whose data is synced or of a directory releases memory. Those are made on this thread
- * there (a few µs each). On a network file system the same calls are round trips to a
+ * wait for the device: fchmod(2) changes the inode in memory, and close(2) releases
+ * memory (except after a truncation: see NodeFile.truncated). Those are made on this
+ * thread there (a few µs each). On a network file system the same calls are round trips to a
  * server, so they stay in the thread pool, as on any file system not listed (or not yet
  * identified).
  */
