@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { Hash } from 'node:crypto';
 import type { Disk, DiskDir, DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, IntegrityError } from '../base/errors.js';
-import { newHash } from '../base/sha256.js';
+import { newHash, sha256Hex } from '../base/sha256.js';
 import { hashFile } from './sha256-file.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
 import { dropOpened, expectRename, openAhead, syncDirectory } from './dir-sync.js';
@@ -26,9 +26,12 @@ export class PendingFile {
   private file: DiskFile | undefined;
   /** Finished but not yet closed (see `finish`'s closeAtCommit). */
   private unclosed: DiskFile | undefined;
-  private readonly hash: Hash = newHash();
+  /** The hash of content written in chunks (`write`), made at the first chunk. */
+  private hash: Hash | undefined;
   /** Content written whole by `writeWhole`, hashed later while the sync is in flight. */
   private unhashed: Uint8Array | undefined;
+  /** Its SHA-256, hex, once hashed. */
+  private wholeSha256: string | undefined;
   private state: 'open' | 'finished' | 'committed' | 'discarded' = 'open';
   /** Settles this file's announced rename (see announceRename). */
   private settleRename: (() => void) | undefined;
@@ -91,7 +94,7 @@ export class PendingFile {
     if (this.unhashed) throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the whole content was written`, { path: this.shownPath });
     // writeRaw dispatches the write before its first await: hashing overlaps it.
     const writing = this.writeRaw(chunk);
-    this.hash.update(chunk);
+    (this.hash ??= newHash()).update(chunk);
     await writing;
   }
 
@@ -137,14 +140,14 @@ export class PendingFile {
       if (closeNow || !ok) await file.close().catch(() => undefined);
       else this.unclosed = file;
     }
-    this.sha256 = this.hash.digest('hex');
+    this.sha256 = this.wholeSha256 ?? (this.hash ?? newHash()).digest('hex');
     this.state = 'finished';
     if (opts.verify) await this.verify();
   }
 
   /** Hashes content written whole, on the main thread while a disk call is in flight. */
   private hashUnhashed(): void {
-    if (this.unhashed) this.hash.update(this.unhashed);
+    if (this.unhashed) this.wholeSha256 = sha256Hex(this.unhashed);
     this.unhashed = undefined;
   }
 
