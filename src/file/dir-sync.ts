@@ -30,8 +30,13 @@ function stateOf(disk: Disk, dir: string): DirState {
   return state;
 }
 
+/** No sync running or queued, and no rename announced but `own` of the caller's. */
+function isIdle(state: DirState, own = 0): boolean {
+  return !state.running && !state.next && state.expected.size <= own;
+}
+
 function forgetIfIdle(disk: Disk, dir: string, state: DirState): void {
-  if (!state.running && !state.next && state.expected.size === 0) states.get(disk)?.delete(dir);
+  if (isIdle(state)) states.get(disk)?.delete(dir);
 }
 
 function start(disk: Disk, dir: string, state: DirState, opened?: Promise<DiskDir | undefined>): Promise<void> {
@@ -73,7 +78,7 @@ export function dropOpened(opened: Promise<DiskDir | undefined> | undefined): vo
 export function openAhead(disk: Disk, dir: string, announced: boolean): Promise<DiskDir | undefined> | undefined {
   if (!disk.openDir) return undefined;
   const state = stateOf(disk, dir);
-  const alone = !state.running && !state.next && state.expected.size <= (announced ? 1 : 0);
+  const alone = isIdle(state, announced ? 1 : 0);
   forgetIfIdle(disk, dir, state);
   if (!alone) return undefined;
   return disk.openDir(dir).catch(() => undefined);
@@ -104,7 +109,7 @@ export async function syncDirectory(disk: Disk, dir: string, opened?: Promise<Di
   const state = stateOf(disk, dir);
   try {
     // Nothing running, nobody on the way: start at once (a lone writer's case).
-    if (!state.running && !state.next && state.expected.size === 0) return await start(disk, dir, state, opened);
+    if (isIdle(state)) return await start(disk, dir, state, opened);
     dropOpened(opened);
     // Join the next sync, which starts once the running one (it may have started before
     // our rename) is over and the renames announced by then have happened.

@@ -6,13 +6,13 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
 
-/** lstat(path), or undefined if nothing is there. */
-export async function lstatIfPresent(disk: Disk, path: string, op: string): Promise<DiskStat | undefined> {
+/** lstat(path), or undefined if nothing is there. Errors name `shown` (the caller's path). */
+export async function lstatIfPresent(disk: Disk, path: string, op: string, shown = path): Promise<DiskStat | undefined> {
   try {
     return await disk.lstat(path);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined;
-    throw fsError(err, op, path);
+    throw fsError(err, op, shown);
   }
 }
 

@@ -20,6 +20,7 @@ import { AtomicError, errorCode, fsError, invalidArg, TransactionError } from '.
 import type { RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { hashIfExists } from '../file/hash-existing.js';
+import { lstatIfPresent } from '../file/if-present.js';
 import type { AuditFile, AuditHook, BackupHook } from '../file/hooks.js';
 import type { LockOwner } from '../file/lock-link.js';
 import { describe } from '../file/replace.js';
@@ -94,14 +95,9 @@ function touchedBy(planned: readonly Planned[]): string[] {
 }
 
 async function lstatOrUndefined(disk: Disk, path: string, op: string, shown: string): Promise<DiskStat | undefined> {
-  try {
-    const st = await disk.lstat(path);
-    if (st.isDirectory()) throw new AtomicError('EISDIR', `${op} ${shown}: is a directory, expected a file`, { path: shown });
-    return st;
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return undefined;
-    throw fsError(err, op, shown);
-  }
+  const st = await lstatIfPresent(disk, path, op, shown);
+  if (st?.isDirectory()) throw new AtomicError('EISDIR', `${op} ${shown}: is a directory, expected a file`, { path: shown });
+  return st;
 }
 
 /** Checks made under the locks (the state that counts) and the names of every file to make. */

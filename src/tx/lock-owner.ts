@@ -17,6 +17,7 @@ import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import type { LockOwner } from '../file/lock-link.js';
 import { LOCK_SUFFIX, breakIfStale, lockDirFor, newRecord, unlinkPersistently } from '../file/lock-record.js';
+import { lstatIfPresent } from '../file/if-present.js';
 import { ensureStateDir, readWhole } from './journal.js';
 import { mayBeAlive } from './owner.js';
 import { isInside, stateDirOf } from './root-paths.js';
@@ -102,10 +103,8 @@ async function readList(disk: Disk, list: string): Promise<string[]> {
 async function clearOwner(disk: Disk, realRoot: string, base: string): Promise<void> {
   const [file, list] = [base + OWNER_SUFFIX, base + LIST_SUFFIX];
   try {
-    const owner = await disk.lstat(file).catch((err: unknown) => {
-      if (errorCode(err) === 'ENOENT') return undefined; // died before making it: no link can exist
-      throw err;
-    });
+    // Missing if it died before making it: then no link to it can exist.
+    const owner = await lstatIfPresent(disk, file, 'recover');
     const locks = owner ? await readList(disk, list) : [];
     for (const lock of locks) {
       if (!owner || !isInside(realRoot, lock) || !basename(lock).endsWith(LOCK_SUFFIX)) continue;
