@@ -22,6 +22,13 @@ export interface FinishOptions {
   verify: boolean;
 }
 
+/**
+ * The last PendingFile done with, kept only for its hidden class, so that a full garbage
+ * collection while no write is in flight does not discard the code compiled against it
+ * (see `kept` in disk/node-disk.ts for the measurements).
+ */
+const kept: { file?: PendingFile } = {};
+
 export class PendingFile {
   private file: DiskFile | undefined;
   /** Finished but not yet closed (see `finish`'s closeAtCommit). */
@@ -183,6 +190,7 @@ export class PendingFile {
       this.settle();
     }
     this.state = 'committed';
+    this.retire();
     // The rename is only durable once the directory entry is: sync the directory.
     if (fsync) await this.syncDir(opened);
   }
@@ -201,6 +209,7 @@ export class PendingFile {
       this.settle();
     }
     this.state = 'committed';
+    this.retire();
     await this.disk.unlink(this.tempPath).catch(() => undefined);
     // One directory sync makes both the new link and the removed temp name durable.
     if (fsync) await this.syncDir(opened);
@@ -250,6 +259,12 @@ export class PendingFile {
     }
   }
 
+  /** Drops the content this object may still refer to, and keeps it (see `kept`). */
+  private retire(): void {
+    this.unhashed = this.hash = undefined;
+    kept.file = this;
+  }
+
   private settle(): void {
     this.settleRename?.();
     this.settleRename = undefined;
@@ -262,6 +277,7 @@ export class PendingFile {
     this.state = 'discarded';
     const files = [this.file, this.unclosed];
     this.file = this.unclosed = undefined;
+    this.retire();
     for (const file of files) if (file) await file.close().catch(() => undefined);
     await this.disk.unlink(this.tempPath).catch(() => undefined);
   }
