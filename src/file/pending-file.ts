@@ -149,6 +149,8 @@ export class PendingFile {
     }
     this.sha256 = this.wholeSha256 ?? (this.hash ?? newHash()).digest('hex');
     this.state = 'finished';
+    // A transaction's staged file ends here: the transaction renames it.
+    this.retire();
     if (opts.verify) await this.verify();
   }
 
