@@ -6,7 +6,7 @@
  */
 import { dirname } from 'node:path';
 import type { Hash } from 'node:crypto';
-import type { Disk, DiskDir, DiskFile } from '../disk/index.js';
+import { nodeDisk, type Disk, type DiskDir, type DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, IntegrityError } from '../base/errors.js';
 import { newHash, sha256Hex } from '../base/sha256.js';
 import { hashFile } from './sha256-file.js';
@@ -23,9 +23,10 @@ export interface FinishOptions {
 }
 
 /**
- * The last PendingFile done with, kept only for its hidden class, so that a full garbage
- * collection while no write is in flight does not discard the code compiled against it
- * (see `kept` in disk/node-disk.ts for the measurements).
+ * The last PendingFile done with on the real disk, kept only for its hidden class, so that
+ * a full garbage collection while no write is in flight does not discard the code
+ * compiled against it (see `kept` in disk/node-disk.ts for the measurements). One on a
+ * caller's own disk (a test's simulated one) is not kept: it would hold that disk.
  */
 const kept: { file?: PendingFile } = {};
 
@@ -264,7 +265,7 @@ export class PendingFile {
   /** Drops the content this object may still refer to, and keeps it (see `kept`). */
   private retire(): void {
     this.unhashed = this.hash = undefined;
-    kept.file = this;
+    if (this.disk === nodeDisk) kept.file = this;
   }
 
   private settle(): void {
