@@ -150,7 +150,8 @@ export class PendingFile {
     }
     this.sha256 = this.wholeSha256 ?? (this.hash ?? newHash()).digest('hex');
     this.state = 'finished';
-    // A transaction's staged file ends here: the transaction renames it.
+    // Its content is on disk: what is left (commit, or a transaction's own rename) needs
+    // only the paths and the descriptor left open for commit.
     this.retire();
     if (opts.verify) await this.verify();
   }
@@ -193,7 +194,6 @@ export class PendingFile {
       this.settle();
     }
     this.state = 'committed';
-    this.retire();
     // The rename is only durable once the directory entry is: sync the directory.
     if (fsync) await this.syncDir(opened);
   }
@@ -212,7 +212,6 @@ export class PendingFile {
       this.settle();
     }
     this.state = 'committed';
-    this.retire();
     await this.disk.unlink(this.tempPath).catch(() => undefined);
     // One directory sync makes both the new link and the removed temp name durable.
     if (fsync) await this.syncDir(opened);
