@@ -75,15 +75,14 @@ function learnFolder(folder: string): void {
  */
 const kept: { stats?: fs.Stats; file?: NodeFile } = {};
 
-/** Stats from a callback-style fs call, the last one kept (see kept). */
+/** `call` for Stats, the last one kept (see kept). */
 function stats(fn: (cb: (err: NodeJS.ErrnoException | null, value: fs.Stats) => void) => void): Promise<fs.Stats> {
-  return new Promise<fs.Stats>((resolve, reject) => {
+  return call<fs.Stats>((cb) =>
     fn((err, value) => {
-      if (err) return reject(err);
-      kept.stats = value;
-      resolve(value);
-    });
-  });
+      if (!err) kept.stats = value;
+      cb(err, value);
+    }),
+  );
 }
 
 /** Wraps a callback-style fs call as a promise (util.promisify without its lookups). */

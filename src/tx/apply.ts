@@ -9,7 +9,7 @@ import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
-import { unlinkIfPresent as unlinkIfThere } from '../file/if-present.js';
+import { unlinkIfPresent } from '../file/if-present.js';
 import { ownedBy, type GuardOp, type TxOp } from './journal.js';
 
 /** rename(from, to); false if `from` is already gone (the rename was done before). */
@@ -23,10 +23,6 @@ export async function renameIfPresent(disk: Disk, from: string, to: string, retr
   }
 }
 
-/** unlink(path); false if it was already gone. */
-export function unlinkIfPresent(disk: Disk, path: string, retry?: RetryOptions): Promise<boolean> {
-  return unlinkIfThere(disk, path, 'unlink', retry);
-}
 
 /** The user's files a committed transaction removes: deleted files, moved sources. */
 export function userRemovalsOf(ops: readonly TxOp[]): string[] {
@@ -56,8 +52,8 @@ export function dirsOf(ops: readonly (TxOp | GuardOp)[]): string[] {
 export async function rollForward(disk: Disk, ops: readonly TxOp[], retry?: RetryOptions): Promise<number> {
   await Promise.all(ops.flatMap((op) => (op.kind === 'delete' ? [] : [renameIfPresent(disk, op.stage, op.target, retry)])));
   const [, removed] = await Promise.all([
-    Promise.all(userRemovalsOf(ops).map((p) => unlinkIfPresent(disk, p, retry))),
-    Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, retry))),
+    Promise.all(userRemovalsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', retry))),
+    Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', retry))),
   ]);
   // The renames and unlinks are durable only once their folders are synced.
   await syncDirectories(disk, dirsOf(ops));
@@ -69,7 +65,7 @@ export async function rollForward(disk: Disk, ops: readonly TxOp[], retry?: Retr
  * links). Targets were not touched (or were already put back). Resolves to the count removed.
  */
 export async function removeOwned(disk: Disk, ops: readonly (TxOp | GuardOp)[], retry?: RetryOptions): Promise<number> {
-  const removed = await Promise.all(ops.flatMap(ownedBy).map((p) => unlinkIfPresent(disk, p, retry)));
+  const removed = await Promise.all(ops.flatMap(ownedBy).map((p) => unlinkIfPresent(disk, p, 'unlink', retry)));
   // The removals must be durable before the journal that names these files goes, or a
   // crash could bring back staged files that nothing names any more.
   await syncDirectories(disk, dirsOf(ops));
@@ -78,7 +74,7 @@ export async function removeOwned(disk: Disk, ops: readonly (TxOp | GuardOp)[], 
 
 /** A guard's restore: each original renamed back, files that did not exist removed. */
 export async function restoreGuarded(disk: Disk, ops: readonly GuardOp[], retry?: RetryOptions): Promise<void> {
-  await Promise.all(ops.map((op) => (op.backup === null ? unlinkIfPresent(disk, op.target, retry) : renameIfPresent(disk, op.backup, op.target, retry))));
+  await Promise.all(ops.map((op) => (op.backup === null ? unlinkIfPresent(disk, op.target, 'unlink', retry) : renameIfPresent(disk, op.backup, op.target, retry))));
   // The restored entries must be durable before the journal that could redo them goes.
   await syncDirectories(disk, dirsOf(ops));
 }

@@ -20,12 +20,12 @@ import { AtomicError, errorCode, fsError, invalidArg, TransactionError } from '.
 import type { RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { hashIfExists } from '../file/hash-existing.js';
-import { lstatIfPresent } from '../file/if-present.js';
+import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 import type { AuditFile, AuditHook, BackupHook } from '../file/hooks.js';
 import type { LockOwner } from '../file/lock-link.js';
 import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
-import { backupsOf, dirsOf, removeOwned, renameIfPresent, unlinkIfPresent, userRemovalsOf } from './apply.js';
+import { backupsOf, dirsOf, removeOwned, renameIfPresent, userRemovalsOf } from './apply.js';
 import { JournalWriter, journalPathFor, type TxOp } from './journal.js';
 import { markActive, markInactive } from './owner.js';
 import { lockSettled } from './recover.js';
@@ -302,7 +302,7 @@ async function applyInProcess(ctx: CommitContext, journal: JournalWriter, ops: r
   if (!failure) {
     const unlinks = await Promise.allSettled(
       userRemovalsOf(ops).map(async (p) => {
-        await unlinkIfPresent(disk, p, ctx.retry);
+        await unlinkIfPresent(disk, p, 'unlink', ctx.retry);
         removed.push(p);
       }),
     );
@@ -310,7 +310,7 @@ async function applyInProcess(ctx: CommitContext, journal: JournalWriter, ops: r
   }
   if (failure) throw await undo(ctx, journal, ops, backups, renamed, removed, failure.reason);
   try {
-    await Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, ctx.retry)));
+    await Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', ctx.retry)));
     // Every rename and unlink becomes durable here, each folder synced once, in parallel.
     await syncDirectories(disk, dirsOf(ops));
     await journal.remove();
