@@ -181,18 +181,21 @@ for (const op of WRITE_OPS) {
         assert.equal(await readFile(p, 'utf8'), 'checked');
       });
 
-      test('verify: true fails with EINTEGRITY when the read-back differs; target unchanged', async () => {
-        const dir = await tmpDir();
-        const p = join(dir, 'f');
-        if (op.replaces) await fsWriteFile(p, 'old');
-        // Reads flip the first byte. (A copy reads its source flipped too, and the
-        // read-back flips it again: still not what was written, so still caught.)
-        const disk = alteringReads();
-        await assert.rejects(op.run(p, 'payload', { verify: true, disk }), (err) => assertNames(err, 'EINTEGRITY', p));
-        if (op.replaces) assert.equal(await readFile(p, 'utf8'), 'old');
-        else await assert.rejects(stat(p), { code: 'ENOENT' });
-        assert.deepEqual(await tempsIn(dir), []);
-      });
+      // sha256: false turns off only the result's hash: verify still needs (and makes) one.
+      for (const sha256 of [undefined, false]) {
+        test(`verify: true${sha256 === false ? ' with sha256: false' : ''} fails with EINTEGRITY when the read-back differs; target unchanged`, async () => {
+          const dir = await tmpDir();
+          const p = join(dir, 'f');
+          if (op.replaces) await fsWriteFile(p, 'old');
+          // Reads flip the first byte. (A copy reads its source flipped too, and the
+          // read-back flips it again: still not what was written, so still caught.)
+          const disk = alteringReads();
+          await assert.rejects(op.run(p, 'payload', { verify: true, disk, sha256 }), (err) => assertNames(err, 'EINTEGRITY', p));
+          if (op.replaces) assert.equal(await readFile(p, 'utf8'), 'old');
+          else await assert.rejects(stat(p), { code: 'ENOENT' });
+          assert.deepEqual(await tempsIn(dir), []);
+        });
+      }
     }
 
     test('an abort before the call leaves everything as it was', async () => {

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile as fsWriteFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { atomicWrite, copyFile, createFile, moveFile, writeFile, type Progress, type Source, type WriteOptions } from '../src/index.js';
+import { atomicWrite, copyFile, createFile, moveFile, writeFile, writeJson, writeYaml, type MaybeHashedResult, type Progress, type Source, type WriteOptions, type WriteResult } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
 import { sourceFile, tempsIn } from './helpers/file-ops.js';
-import { sysError, wrapDisk, nodeDisk } from './helpers/file-disks.js';
+import { recordingHooks, sysError, wrapDisk, nodeDisk } from './helpers/file-disks.js';
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -46,6 +46,44 @@ for (const create of [false, true]) {
     });
   }
 }
+
+for (const create of [false, true]) {
+  const write = create ? createFile : writeFile;
+  const name = create ? 'createFile' : 'writeFile';
+  for (const s of SOURCES) {
+    test(`${name} with sha256: false writes ${s.name} and leaves the result's sha256 undefined`, async () => {
+      const dir = await tmpDir();
+      const p = join(dir, 'f');
+      const result = await write(p, s.make(), { sha256: false });
+      assert.equal(await readFile(p, 'utf8'), s.expected);
+      assert.deepEqual(result, { path: p, bytes: Buffer.byteLength(s.expected), sha256: undefined });
+      assert.deepEqual(await readdir(dir), ['f']);
+    });
+  }
+}
+
+test('sha256: false still hashes for the audit record, and the result carries that hash', async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'f');
+  const hooks = recordingHooks();
+  const result = await writeFile(p, 'audited', { sha256: false, audit: hooks.audit });
+  assert.equal(result.sha256, sha('audited'));
+  assert.equal(hooks.entries.length, 1);
+  assert.equal(hooks.entries[0]?.files[0]?.after, sha('audited'));
+});
+
+test('the result types follow the sha256 option', async () => {
+  const dir = await tmpDir();
+  const hashed: WriteResult = await writeFile(join(dir, 'a'), 'a');
+  const json: WriteResult = await writeJson(join(dir, 'b.json'), { b: 1 });
+  const maybe: MaybeHashedResult = await writeYaml(join(dir, 'c.yaml'), { c: 1 }, { sha256: false });
+  const opts: WriteOptions = { sha256: false };
+  // @ts-expect-error: options typed WriteOptions may turn the hash off, so no string is promised
+  const unsure: WriteResult = await createFile(join(dir, 'd'), 'd', opts);
+  // @ts-expect-error: with sha256: false the result's sha256 may be undefined
+  const notString: string = (await writeFile(join(dir, 'e'), 'e', { sha256: false })).sha256;
+  assert.deepEqual([hashed.sha256, json.sha256, maybe.sha256, unsure.sha256, notString], [sha('a'), sha('{\n  "b": 1\n}\n'), undefined, undefined, undefined]);
+});
 
 test('writeFile refuses a source that is none of the accepted kinds, before touching the disk', async () => {
   const dir = await tmpDir();

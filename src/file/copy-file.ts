@@ -30,6 +30,7 @@ export async function copyFile(src: string, dest: string, opts?: WriteOptions): 
     op: OP,
     path: dest,
     opts,
+    resultHash: false,
     async produce(put) {
       await srcTicket.turn;
       const { file, stat } = await openForRead(disk, src, OP, opts?.retry);

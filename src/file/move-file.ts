@@ -142,14 +142,16 @@ function renameError(err: unknown, m: Move): Error {
   return fsError(err, `${OP} ${m.src} ->`, m.dest, detail);
 }
 
-async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string> {
+async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | undefined> {
   const { disk, opts, target, from, src } = m;
   if (!m.srcStat.isFile()) throw fsError(exdev, OP, src, 'only regular files can be moved across devices');
   const fsync = opts?.fsync ?? true;
   const { file, stat } = await openForRead(disk, src, OP, opts?.retry);
   let pending: PendingFile | undefined;
   try {
-    pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, m.dest, OP, opts?.retry);
+    // The copy's hash is read only by verify and the audit record.
+    const hashed = (opts?.verify ?? false) || opts?.audit !== undefined;
+    pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, m.dest, OP, opts?.retry, hashed);
     for await (const chunk of readChunks(file, { op: OP, path: src, signal: opts?.signal })) {
       await pending.write(chunk);
       opts?.onProgress?.({ bytes: pending.bytes, total: stat.size });

@@ -26,6 +26,12 @@ export interface WriteOptions extends BaseOptions {
   fsync?: boolean | undefined;
   /** Read the written data back and compare SHA-256 before replacing the target. */
   verify?: boolean | undefined;
+  /**
+   * Hash the new content for the result's `sha256` (default true). `false` saves the
+   * hashing, about 0.7 ms of processor time per MiB; `sha256` is then undefined in the
+   * result, unless `verify` or `audit` needed the hash anyway.
+   */
+  sha256?: boolean | undefined;
   backup?: BackupHook | undefined;
   audit?: AuditHook | undefined;
   onProgress?: ((progress: Progress) => void) | undefined;
@@ -35,8 +41,20 @@ export interface WriteResult {
   /** The absolute path written (the symbolic link's target, if the path was a link). */
   path: string;
   bytes: number;
+  /** The new content's SHA-256, hex. */
   sha256: string;
 }
+
+/** The result of a write whose options may say `sha256: false`. */
+export interface MaybeHashedResult {
+  path: string;
+  bytes: number;
+  /** The new content's SHA-256, hex; undefined if it was not hashed. */
+  sha256: string | undefined;
+}
+
+/** Options of a write whose result carries `sha256` (it was not turned off). */
+export type HashedOptions<O extends WriteOptions = WriteOptions> = O & { sha256?: true | undefined };
 
 export function diskOf(opts: BaseOptions | undefined): Disk {
   return opts?.disk ?? nodeDisk;

@@ -44,7 +44,8 @@ export class PendingFile {
   /** Settles this file's announced rename (see announceRename). */
   private settleRename: (() => void) | undefined;
   bytes = 0;
-  sha256 = '';
+  /** The content's SHA-256, hex, once finished; undefined for a file made unhashed. */
+  sha256: string | undefined;
 
   private constructor(
     private readonly disk: Disk,
@@ -54,11 +55,16 @@ export class PendingFile {
     readonly shownPath: string,
     private readonly op: string,
     file: DiskFile,
+    /** Whether the content is hashed; only when someone reads `sha256` (a result, verify, audit). */
+    private readonly hashed: boolean,
   ) {
     this.file = file;
   }
 
-  /** Creates `tempPath` exclusively (never reusing a file), mode 0600 until complete. */
+  /**
+   * Creates `tempPath` exclusively (never reusing a file), mode 0600 until complete.
+   * Unless `hashed` is false, the content is hashed as it is written (see `sha256`).
+   */
   static async create(
     disk: Disk,
     tempPath: string,
@@ -66,10 +72,11 @@ export class PendingFile {
     shownPath: string,
     op: string,
     retry?: RetryOptions,
+    hashed = true,
   ): Promise<PendingFile> {
     try {
       const file = await retryTransient(() => disk.open(tempPath, 'wx', 0o600), retry);
-      return new PendingFile(disk, tempPath, target, shownPath, op, file);
+      return new PendingFile(disk, tempPath, target, shownPath, op, file, hashed);
     } catch (err) {
       const code = errorCode(err);
       if (code === 'ENOENT') throw fsError(err, op, shownPath, `parent directory ${dirname(target)} does not exist`);
@@ -94,7 +101,7 @@ export class PendingFile {
    */
   async writeWhole(data: Uint8Array): Promise<void> {
     if (this.bytes > 0 || this.unhashed) return this.write(data);
-    this.unhashed = data;
+    if (this.hashed) this.unhashed = data;
     await this.writeRaw(data);
   }
 
@@ -102,7 +109,7 @@ export class PendingFile {
     if (this.unhashed) throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the whole content was written`, { path: this.shownPath });
     // writeRaw dispatches the write before its first await: hashing overlaps it.
     const writing = this.writeRaw(chunk);
-    (this.hash ??= newHash()).update(chunk);
+    if (this.hashed) (this.hash ??= newHash()).update(chunk);
     await writing;
   }
 
@@ -148,7 +155,7 @@ export class PendingFile {
       if (closeNow || !ok) await file.close().catch(() => undefined);
       else this.unclosed = file;
     }
-    this.sha256 = this.wholeSha256 ?? (this.hash ?? newHash()).digest('hex');
+    if (this.hashed) this.sha256 = this.wholeSha256 ?? (this.hash ?? newHash()).digest('hex');
     this.state = 'finished';
     // Its content is on disk: what is left (commit, or a transaction's own rename) needs
     // only the paths and the descriptor left open for commit.
@@ -174,10 +181,13 @@ export class PendingFile {
 
   /** Reads the finished file back and compares SHA-256 with what was written. */
   private async verify(): Promise<void> {
+    const expected = this.sha256;
+    // Callers create a file hashed whenever they will verify it; this only guards that.
+    if (expected === undefined) throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: cannot verify content that was not hashed`, { path: this.shownPath });
     const { sha256 } = await hashFile(this.disk, this.tempPath).catch((err: unknown) => {
       throw fsError(err, this.op, this.shownPath);
     });
-    if (sha256 !== this.sha256) throw new IntegrityError(this.shownPath, this.sha256, sha256);
+    if (sha256 !== expected) throw new IntegrityError(this.shownPath, expected, sha256);
   }
 
   /** Atomically replaces the target; with `fsync`, also makes the rename durable. */

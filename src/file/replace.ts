@@ -10,7 +10,7 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
 import { AtomicError, invalidArg } from '../base/errors.js';
 import type { AuditRecord } from './hooks.js';
-import { diskOf, type WriteOptions, type WriteResult } from './options.js';
+import { diskOf, type MaybeHashedResult, type WriteOptions } from './options.js';
 import { takeTicket } from './path-order.js';
 import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
@@ -30,6 +30,8 @@ export interface ReplaceSpec<T> {
   rewritable?: boolean | undefined;
   /** Total bytes for progress reports, when known. */
   total?: number | undefined;
+  /** Whether the caller returns the content's hash (default: unless `opts.sha256` is false). */
+  resultHash?: boolean | undefined;
   /** Writes the content through `write`; its result is returned. */
   produce(write: (chunk: Uint8Array) => Promise<void>): Promise<T>;
 }
@@ -63,7 +65,7 @@ function ownerFor(opts: WriteOptions | undefined, existing: DiskStat | undefined
   return { uid: existing.uid, gid: existing.gid };
 }
 
-export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: WriteResult }> {
+export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: MaybeHashedResult }> {
   const { op, path, opts } = spec;
   checkOptions(op, path, opts);
   const disk = diskOf(opts);
@@ -94,8 +96,8 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     if (spec.noClobber) await pending.commitNew(opts?.fsync ?? true, opts?.retry);
     else await pending.commit(opts?.fsync ?? true, opts?.retry);
     committed = true;
-    const written: WriteResult = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
-    if (opts?.audit) await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256, size: written.bytes }] }).catch((err: unknown) => {
+    const written: MaybeHashedResult = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
+    if (opts?.audit) await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256 ?? null, size: written.bytes }] }).catch((err: unknown) => {
       // The change is made and durable; the caller must still learn that the trail lacks it.
       throw new AtomicError('EAUDIT', `${op} ${path}: written, but the audit record failed: ${describe(err)}`, { path, cause: err });
     });
@@ -136,7 +138,8 @@ function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
  */
 async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
-  const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry).then((created) => {
+  const hashed = hashes(spec);
+  const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry, hashed).then((created) => {
     if (announce) created.announceRename();
     return created;
   });
@@ -152,7 +155,7 @@ async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, annou
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
     if (target.path !== named) {
       await pending.discard();
-      pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry);
+      pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry, hashed);
       early = undefined;
     }
     return { target, pending, result: early ? early.result : await writeAll(spec, pending) };
@@ -162,6 +165,12 @@ async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, annou
     // it caused downstream.
     throw (await resolving.then(() => undefined, (resolutionError: unknown) => resolutionError)) ?? err;
   }
+}
+
+/** Whether the content is hashed: for the result, for `verify`, or for the audit record. */
+function hashes<T>(spec: ReplaceSpec<T>): boolean {
+  const opts = spec.opts;
+  return (spec.resultHash ?? opts?.sha256 !== false) || (opts?.verify ?? false) || opts?.audit !== undefined;
 }
 
 async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<T> {

@@ -1,16 +1,23 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes. */
 import { chunksOf, isData, sourceSize, type Source } from '../base/source.js';
 import { AtomicError, errorCode, invalidArg } from '../base/errors.js';
-import type { WriteOptions, WriteResult } from './options.js';
+import type { HashedOptions, MaybeHashedResult, WriteOptions, WriteResult } from './options.js';
 import { replaceFile } from './replace.js';
 
-/** Atomically replaces (or creates) `path` with `source`; durable when it resolves. */
-export async function writeFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult> {
+/**
+ * Atomically replaces (or creates) `path` with `source`; durable when it resolves. The
+ * result's `sha256` is a string unless the options say `sha256: false`.
+ */
+export function writeFile(path: string, source: Source, opts?: HashedOptions): Promise<WriteResult>;
+export function writeFile(path: string, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult>;
+export async function writeFile(path: string, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult> {
   return (await write('writeFile', path, source, opts, false)).written;
 }
 
 /** Like writeFile, but fails with EEXIST if `path` exists, even when processes race. */
-export async function createFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult> {
+export function createFile(path: string, source: Source, opts?: HashedOptions): Promise<WriteResult>;
+export function createFile(path: string, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult>;
+export async function createFile(path: string, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult> {
   return (await write('createFile', path, source, opts, true)).written;
 }
 
@@ -61,6 +68,7 @@ export async function atomicWrite<T>(path: string, fn: (handle: WriteHandle) => 
     op: 'atomicWrite',
     path,
     opts,
+    resultHash: false,
     produce: async (put) => fn({ write: (chunk) => put(typeof chunk === 'string' ? Buffer.from(chunk) : chunk) }),
   });
   return result;

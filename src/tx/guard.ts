@@ -39,7 +39,8 @@ async function copyAside(disk: Disk, target: string, backup: string, retry: Retr
   const { file, stat } = await openForRead(disk, target, 'guard', retry);
   let pending: PendingFile | undefined;
   try {
-    pending = await PendingFile.create(disk, backup, target, target, 'guard', retry);
+    // Nothing reads this copy's hash.
+    pending = await PendingFile.create(disk, backup, target, target, 'guard', retry, false);
     for await (const chunk of readChunks(file, { op: 'guard', path: target })) await pending.write(chunk);
     // The copy is synced: it is all that is left of the original once fn has run.
     await pending.finish({ mode: stat.mode & 0o7777, owner: { uid: stat.uid, gid: stat.gid }, ownerRequired: false, fsync: true, verify: false });

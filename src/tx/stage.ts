@@ -24,7 +24,7 @@ export interface Planned {
   /** Staged file name (not for deletes). */
   stage?: string | undefined;
   /** SHA-256 and size of the staged content, known once it is written. */
-  written?: { sha256: string; bytes: number } | undefined;
+  written?: { sha256: string | undefined; bytes: number } | undefined;
 }
 
 function ownerFor(staged: Staged, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
@@ -88,7 +88,7 @@ async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boole
       // The moved data must be durable before the commit record makes the move happen.
       await file.sync();
       const st = await file.stat();
-      p.written = { sha256: '', bytes: st.size };
+      p.written = { sha256: undefined, bytes: st.size };
     } finally {
       await file.close();
     }

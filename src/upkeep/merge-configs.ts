@@ -16,7 +16,8 @@ import { isPlainObject, mergeValues, type MergeStrategy, type PlainObject } from
 
 export type { MergeStrategy } from './deep-merge.js';
 
-export interface MergeOptions extends WriteOptions {
+/** A merge always reports the written file's hash: `sha256: false` is not among them. */
+export interface MergeOptions extends Omit<WriteOptions, 'sha256'> {
   /** 'deep' (default): objects merged recursively, arrays replaced. 'shallow': top-level keys replaced. */
   strategy?: MergeStrategy | undefined;
   /** JSON Schema the merged value must match before it is written. */
