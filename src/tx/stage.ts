@@ -23,7 +23,7 @@ export interface Planned {
   stat: DiskStat | undefined;
   /** Staged file name (not for deletes). */
   stage?: string | undefined;
-  /** SHA-256 and size of the staged content, known once it is written. */
+  /** SHA-256 (none for a move staged by a link) and size of the staged content, once written. */
   written?: { sha256: string | undefined; bytes: number } | undefined;
 }
 

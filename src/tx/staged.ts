@@ -9,8 +9,11 @@ import type { Source } from '../base/source.js';
 import { checkPath } from '../file/check-path.js';
 import type { WriteOptions } from '../file/options.js';
 
-/** Options of a staged write: as for the single-file call; backup, audit and disk belong to the transaction. */
-export type TxWriteOptions = Omit<WriteOptions, 'backup' | 'audit' | 'disk'>;
+/**
+ * Options of a staged write: as for the single-file call; backup, audit and disk belong to
+ * the transaction, and a staged write has no result of its own to carry a `sha256`.
+ */
+export type TxWriteOptions = Omit<WriteOptions, 'backup' | 'audit' | 'disk' | 'sha256'>;
 export type TxJsonOptions = TxWriteOptions & EncodeOptions;
 export interface TxDeleteOptions {
   /** No error if the file does not exist (default false: ENOENT fails the commit). */
