@@ -44,13 +44,7 @@ for (const create of [false, true]) {
       if (s.expected !== '') assert.equal(bytes.at(-1), Buffer.byteLength(s.expected));
       assert.deepEqual(await readdir(dir), ['f']);
     });
-  }
-}
 
-for (const create of [false, true]) {
-  const write = create ? createFile : writeFile;
-  const name = create ? 'createFile' : 'writeFile';
-  for (const s of SOURCES) {
     test(`${name} with sha256: false writes ${s.name} and leaves the result's sha256 undefined`, async () => {
       const dir = await tmpDir();
       const p = join(dir, 'f');

@@ -15,7 +15,7 @@ import { syncedAfter } from './synced-after.js';
 import { hashIfExists } from './hash-existing.js';
 import type { AuditFile } from './hooks.js';
 import { openForRead } from './open-read.js';
-import { diskOf, type WriteOptions } from './options.js';
+import { diskOf, hashesContent, type WriteOptions } from './options.js';
 import { takeTicket } from './path-order.js';
 import { PendingFile } from './pending-file.js';
 import { readChunks } from './read-chunks.js';
@@ -149,9 +149,8 @@ async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | unde
   const { file, stat } = await openForRead(disk, src, OP, opts?.retry);
   let pending: PendingFile | undefined;
   try {
-    // The copy's hash is read only by verify and the audit record.
-    const hashed = (opts?.verify ?? false) || opts?.audit !== undefined;
-    pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, m.dest, OP, opts?.retry, hashed);
+    // A move resolves to nothing: the copy's hash is only for verify and the audit record.
+    pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, m.dest, OP, opts?.retry, hashesContent(opts, false));
     for await (const chunk of readChunks(file, { op: OP, path: src, signal: opts?.signal })) {
       await pending.write(chunk);
       opts?.onProgress?.({ bytes: pending.bytes, total: stat.size });

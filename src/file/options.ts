@@ -56,6 +56,11 @@ export interface MaybeHashedResult {
 /** Options of a write whose result carries `sha256` (it was not turned off). */
 export type HashedOptions<O extends WriteOptions = WriteOptions> = O & { sha256?: true | undefined };
 
+/** Whether a write hashes its content: for its result, for `verify`, or for the audit record. */
+export function hashesContent(opts: WriteOptions | undefined, forResult: boolean): boolean {
+  return forResult || (opts?.verify ?? false) || opts?.audit !== undefined;
+}
+
 export function diskOf(opts: BaseOptions | undefined): Disk {
   return opts?.disk ?? nodeDisk;
 }

@@ -10,7 +10,7 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
 import { AtomicError, invalidArg } from '../base/errors.js';
 import type { AuditRecord } from './hooks.js';
-import { diskOf, type MaybeHashedResult, type WriteOptions } from './options.js';
+import { diskOf, hashesContent, type MaybeHashedResult, type WriteOptions } from './options.js';
 import { takeTicket } from './path-order.js';
 import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
@@ -138,7 +138,7 @@ function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
  */
 async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
-  const hashed = hashes(spec);
+  const hashed = hashesContent(opts, spec.resultHash ?? opts?.sha256 !== false);
   const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry, hashed).then((created) => {
     if (announce) created.announceRename();
     return created;
@@ -165,12 +165,6 @@ async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, annou
     // it caused downstream.
     throw (await resolving.then(() => undefined, (resolutionError: unknown) => resolutionError)) ?? err;
   }
-}
-
-/** Whether the content is hashed: for the result, for `verify`, or for the audit record. */
-function hashes<T>(spec: ReplaceSpec<T>): boolean {
-  const opts = spec.opts;
-  return (spec.resultHash ?? opts?.sha256 !== false) || (opts?.verify ?? false) || opts?.audit !== undefined;
 }
 
 async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<T> {
