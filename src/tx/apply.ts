@@ -23,7 +23,6 @@ export async function renameIfPresent(disk: Disk, from: string, to: string, retr
   }
 }
 
-
 /** The user's files a committed transaction removes: deleted files, moved sources. */
 export function userRemovalsOf(ops: readonly TxOp[]): string[] {
   return ops.flatMap((op) => (op.kind === 'delete' ? [op.target] : op.kind === 'move' ? [op.source] : []));

@@ -124,7 +124,6 @@ async function replay(disk: Disk, path: string, state: JournalState, report: Rec
   await removeJournal(disk, path);
 }
 
-
 /**
  * Locks every path, then makes sure no dead transaction's journal still holds changes:
  * one that committed before us but was never applied must be applied before we read or
