@@ -21,6 +21,7 @@ import { clearDeadOwners } from './lock-owner.js';
 import { mayBeAlive } from './owner.js';
 import { openRoot, stateDirOf } from './root-paths.js';
 import { removeOwned, restoreGuarded, rollForward } from './apply.js';
+import { deadDirsIds, dirsRecordPathFor, readDirsRecord, removeDirsRecord, removeEmptyDirs } from './parent-dirs.js';
 
 export interface RecoverReport {
   /** Transactions (and guards) undone: their files are as before them. */
@@ -36,19 +37,25 @@ export interface RecoverOptions extends BaseOptions {
   timeout?: number | undefined;
 }
 
-/** Journals of owners that are gone, by id. */
-export async function deadJournals(disk: Disk, realRoot: string): Promise<string[]> {
-  let names: string[];
+async function stateNames(disk: Disk, realRoot: string): Promise<string[]> {
   try {
-    names = await disk.readdir(stateDirOf(realRoot));
+    return await disk.readdir(stateDirOf(realRoot));
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return [];
     throw fsError(err, 'recover', stateDirOf(realRoot));
   }
+}
+
+function deadJournalsIn(names: readonly string[]): string[] {
   return names
     .map(idOfJournal)
     .filter((id): id is string => id !== undefined && !mayBeAlive(id))
     .sort();
+}
+
+/** Journals of owners that are gone, by id. */
+export async function deadJournals(disk: Disk, realRoot: string): Promise<string[]> {
+  return deadJournalsIn(await stateNames(disk, realRoot));
 }
 
 async function readState(disk: Disk, realRoot: string, id: string): Promise<JournalState | undefined> {
@@ -72,7 +79,8 @@ export async function recover(root: string, opts: RecoverOptions = {}): Promise<
 
 export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOptions = {}): Promise<RecoverReport> {
   const report: RecoverReport = { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 };
-  const ids = await deadJournals(disk, realRoot);
+  const names = await stateNames(disk, realRoot);
+  const ids = deadJournalsIn(names);
   // Check them all first: one damaged journal stops recovery before it changes anything.
   const states = new Map<string, JournalState>();
   for (const id of ids) {
@@ -92,6 +100,13 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
     }
   }
   await clearDeadOwners(disk, realRoot);
+  // Last, with the dead transactions' journals replayed and their locks cleared: only
+  // then are the folders of a rolled-back one empty (see parent-dirs.ts).
+  for (const id of deadDirsIds(names, mayBeAlive)) {
+    const record = dirsRecordPathFor(realRoot, id);
+    await removeEmptyDirs(disk, await readDirsRecord(disk, realRoot, record), true);
+    await removeDirsRecord(disk, record);
+  }
   return report;
 }
 
