@@ -21,7 +21,7 @@ import type { RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { hashIfExists } from '../file/hash-existing.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
-import type { AuditFile, AuditHook, BackupHook } from '../file/hooks.js';
+import type { AuditFile, AuditHook, BackupHook, BackupRequest } from '../file/hooks.js';
 import type { LockOwner } from '../file/lock-link.js';
 import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
@@ -169,10 +169,10 @@ async function linkBackups(disk: Disk, ops: readonly TxOp[]): Promise<Set<string
 }
 
 async function auditBefore(ctx: CommitContext, planned: readonly Planned[]): Promise<Map<string, string | null>> {
-  const before = new Map<string, string | null>();
-  if (!ctx.audit) return before;
-  for (const path of touchedBy(planned)) before.set(path, await hashIfExists(ctx.disk, path));
-  return before;
+  if (!ctx.audit) return new Map();
+  const paths = touchedBy(planned);
+  const hashes = await Promise.all(paths.map((path) => hashIfExists(ctx.disk, path)));
+  return new Map(paths.map((path, i) => [path, hashes[i] ?? null]));
 }
 
 function auditFiles(planned: readonly Planned[], before: Map<string, string | null>, applied: boolean): AuditFile[] {
@@ -230,6 +230,20 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
   }
 }
 
+/** What the backup keeps besides the files: which files the batch creates and removes, its name. */
+function backupRequest(ctx: CommitContext, planned: readonly Planned[]): BackupRequest {
+  return {
+    operation: ctx.operation ?? 'transaction',
+    root: ctx.realRoot,
+    transactionId: ctx.id,
+    name: ctx.name,
+    created: planned.filter((p) => p.staged.kind !== 'delete' && !p.stat).map((p) => p.target),
+    deleted: planned.flatMap((p) => (p.staged.kind === 'delete' ? [p.target] : p.staged.kind === 'move' && p.source !== undefined ? [p.source] : [])),
+    createdDirs: ctx.dirs?.made ?? [],
+    restoreOf: ctx.restoreOf,
+  };
+}
+
 /** Makes the missing folders of every file the transaction writes (see parent-dirs.ts). */
 async function createParents(ctx: CommitContext, planned: readonly Planned[], missing: ReadonlySet<string>): Promise<void> {
   if (missing.size === 0) return;
@@ -248,8 +262,14 @@ async function dropParents(disk: Disk, dirs: MadeDirs): Promise<void> {
 
 async function recordAudit(ctx: CommitContext, planned: readonly Planned[], before: Map<string, string | null>, backupId: string | undefined, outcome: 'ok' | 'rolled-back' | 'failed', err: unknown): Promise<void> {
   if (!ctx.audit) return;
+  if (outcome !== 'ok') {
+    // It failed before the files were hashed: they are as they were (rolled back), so
+    // their hashes now are their hashes before.
+    for (const path of touchedBy(planned)) if (!before.has(path)) before.set(path, await hashIfExists(ctx.disk, path).catch(() => null));
+  }
   await ctx.audit.record({
-    operation: 'transaction',
+    operation: ctx.operation ?? 'transaction',
+    name: ctx.name,
     transactionId: ctx.id,
     backupId,
     outcome,
@@ -261,6 +281,10 @@ async function recordAudit(ctx: CommitContext, planned: readonly Planned[], befo
 async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (before: Map<string, string | null>, backupId: string | undefined) => void): Promise<CommitResult> {
   const { planned, ops } = await plan(ctx, all);
   if (ops.length === 0) return { id: ctx.id, changed: [] };
+  // Hashed under the locks, before anything changes; kept in the journal too, so that a
+  // recovery of this transaction can record what the files were.
+  const before = await auditBefore(ctx, planned);
+  onBefore(before, undefined);
   const journal = await JournalWriter.create(ctx.disk, journalPathFor(ctx.realRoot, ctx.id), {
     v: 1,
     type: 'tx',
@@ -268,6 +292,8 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
     root: ctx.realRoot,
     pid: process.pid,
     createdAt: Date.now(),
+    name: ctx.name,
+    hashes: ctx.audit ? Object.fromEntries(before) : undefined,
     ops,
   });
   let backups: Set<string>;
@@ -284,8 +310,7 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
     // Staged files and backup links are new entries: they must survive a crash once the
     // commit record says to use them.
     await syncDirectories(ctx.disk, dirsOf(ops));
-    const before = await auditBefore(ctx, planned);
-    const backupId = ctx.backup ? await ctx.backup.preserve(touchedBy(planned), { operation: 'transaction', root: ctx.realRoot, transactionId: ctx.id }) : undefined;
+    const backupId = ctx.backup ? await ctx.backup.preserve(touchedBy(planned), backupRequest(ctx, planned)) : undefined;
     onBefore(before, backupId);
     checkInterrupt(ctx);
     markAttempted = true;

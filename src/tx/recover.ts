@@ -21,6 +21,8 @@ import { clearDeadOwners } from './lock-owner.js';
 import { mayBeAlive } from './owner.js';
 import { openRoot, stateDirOf } from './root-paths.js';
 import { removeOwned, restoreGuarded, rollForward } from './apply.js';
+import type { AuditHook, AuditRecord } from '../file/hooks.js';
+import { recoveredFiles, recoveryRecord } from './recover-audit.js';
 import { deadDirsIds, dirsRecordPathFor, readDirsRecord, removeDirsRecord, removeEmptyDirs } from './parent-dirs.js';
 
 export interface RecoverReport {
@@ -35,6 +37,8 @@ export interface RecoverReport {
 export interface RecoverOptions extends BaseOptions {
   /** Give up waiting for a journal's locks after this many ms (LockError). */
   timeout?: number | undefined;
+  /** Records one entry (operation `recover`) per transaction or guard rolled back or forward. */
+  audit?: AuditHook | undefined;
 }
 
 async function stateNames(disk: Disk, realRoot: string): Promise<string[]> {
@@ -92,12 +96,20 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
     // Hold the journal's paths so no transaction changes them while it is replayed, and
     // so that two recoveries of one journal run one after the other.
     const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal });
+    let record: AuditRecord | undefined;
     try {
       const state = await readState(disk, realRoot, id);
-      if (state) await replay(disk, journalPathFor(realRoot, id), state, report);
+      if (state) {
+        const forward = rollsForward(state);
+        // Read before the replay changes them.
+        const files = opts.audit && state.intent ? await recoveredFiles(disk, state.intent, forward) : [];
+        await replay(disk, journalPathFor(realRoot, id), state, report);
+        record = recoveryRecord(state.intent, id, forward, files);
+      }
     } finally {
       await release();
     }
+    if (record && opts.audit) await opts.audit.record(record);
   }
   await clearDeadOwners(disk, realRoot);
   // Last, with the dead transactions' journals replayed and their locks cleared: only
@@ -108,6 +120,12 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
     await removeDirsRecord(disk, record);
   }
   return report;
+}
+
+/** Whether recovery completes this journal's batch (else it undoes it). */
+function rollsForward(state: JournalState): boolean {
+  const last = state.marks[state.marks.length - 1];
+  return state.intent !== undefined && (state.intent.type === 'tx' ? last === 'commit' : last === 'done');
 }
 
 async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport): Promise<void> {
