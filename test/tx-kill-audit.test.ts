@@ -153,3 +153,30 @@ test('transaction() records the recovery it runs first in its own audit log', as
   const ops = (await audit.entries()).map((e) => `${e.operation}:${e.outcome}`);
   assert.deepEqual(ops, ['recover:ok', 'transaction:rolled-back']);
 });
+
+test('a named guard killed while its code ran: recover restores the file and records it', async () => {
+  const root = await tmpDir('atomicfs-killaudit-');
+  const path = join(root, 'db.txt');
+  writeFileSync(path, 'original\n');
+  const audit = new AuditLog(join(root, 'audit.log'));
+  const script = await childScript(root, 'guard.mjs', `
+    import { writeFileSync } from 'node:fs';
+    const [root, path] = process.argv.slice(2);
+    setInterval(() => {}, 1000);
+    await atomicfs.guard([path], async () => {
+      writeFileSync(path, 'half-edited');
+      console.log('editing');
+      await new Promise(() => {});
+    }, { root, name: 'in-place migration' });
+  `);
+  const { child, done } = run(script, [root, path]);
+  await waitFor(child, 'editing');
+  child.kill('SIGKILL');
+  await done;
+  const report = await recover(root, { audit });
+  assert.equal(report.rolledBack, 1);
+  assert.equal(readFileSync(path, 'utf8'), 'original\n');
+  const [e] = await audit.entries({ name: 'migration' });
+  assert.deepEqual([e?.operation, e?.outcome], ['recover', 'rolled-back']);
+  assert.deepEqual(e?.files, [{ path, before: sha256Hex('original\n'), after: sha256Hex('original\n'), size: 9 }]);
+});
