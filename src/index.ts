@@ -5,7 +5,7 @@ export type { Source, Data } from './base/source.js';
 export type { JsonSchema } from './base/schema.js';
 export type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from './disk/index.js';
 export type { BackupHook, BackupRequest, AuditHook, AuditRecord, AuditFile, AuditOutcome } from './file/hooks.js';
-export type { WriteOptions, WriteResult, MaybeHashedResult, HashedOptions, BaseOptions, Progress } from './file/options.js';
+export type { WriteOptions, WriteResult, HashedWriteResult, HashedOptions, BaseOptions, Progress } from './file/options.js';
 export { writeFile, createFile, atomicWrite, type WriteHandle } from './file/write-file.js';
 export { readFile, type ReadFileOptions } from './file/read-file.js';
 export { deleteFile, type DeleteOptions } from './file/delete-file.js';

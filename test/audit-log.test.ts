@@ -13,8 +13,8 @@ test('records from writeFile land in the log with hashes before and after', asyn
   const dir = await tmpDir();
   const log = new AuditLog(join(dir, 'audit.log'));
   const target = join(dir, 'a.txt');
-  const first = await writeFile(target, 'one', { audit: log });
-  const second = await writeFile(target, 'two!', { audit: log });
+  const first = await writeFile(target, 'one', { audit: log, sha256: true });
+  const second = await writeFile(target, 'two!', { audit: log, sha256: true });
   const entries = await log.entries();
   assert.equal(entries.length, 2);
   assert.deepEqual(entries.map((e) => e.seq), [1, 2]);

@@ -10,7 +10,7 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
 import { AtomicError, invalidArg } from '../base/errors.js';
 import type { AuditRecord } from './hooks.js';
-import { diskOf, hashesContent, type MaybeHashedResult, type WriteOptions } from './options.js';
+import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
 import { takeTicket } from './path-order.js';
 import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
@@ -30,7 +30,7 @@ export interface ReplaceSpec<T> {
   rewritable?: boolean | undefined;
   /** Total bytes for progress reports, when known. */
   total?: number | undefined;
-  /** Whether the caller returns the content's hash (default: unless `opts.sha256` is false). */
+  /** Whether the caller returns the content's hash (default: with `sha256: true`). */
   resultHash?: boolean | undefined;
   /** Writes the content through `write`; its result is returned. */
   produce(write: (chunk: Uint8Array) => Promise<void>): Promise<T>;
@@ -65,7 +65,7 @@ function ownerFor(opts: WriteOptions | undefined, existing: DiskStat | undefined
   return { uid: existing.uid, gid: existing.gid };
 }
 
-export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: MaybeHashedResult }> {
+export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: Written }> {
   const { op, path, opts } = spec;
   checkOptions(op, path, opts);
   const disk = diskOf(opts);
@@ -96,7 +96,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     if (spec.noClobber) await pending.commitNew(opts?.fsync ?? true, opts?.retry);
     else await pending.commit(opts?.fsync ?? true, opts?.retry);
     committed = true;
-    const written: MaybeHashedResult = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
+    const written: Written = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
     if (opts?.audit) await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256 ?? null, size: written.bytes }] }).catch((err: unknown) => {
       // The change is made and durable; the caller must still learn that the trail lacks it.
       throw new AtomicError('EAUDIT', `${op} ${path}: written, but the audit record failed: ${describe(err)}`, { path, cause: err });
@@ -138,7 +138,7 @@ function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
  */
 async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
-  const hashed = hashesContent(opts, spec.resultHash ?? opts?.sha256 !== false);
+  const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
   const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry, hashed).then((created) => {
     if (announce) created.announceRename();
     return created;

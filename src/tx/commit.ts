@@ -241,7 +241,7 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
   let backups: Set<string>;
   let markAttempted = false;
   try {
-    const staging = inParallel(planned, STAGE_CONCURRENCY, (p) => stageFile(ctx.disk, p, ctx.retry, ctx.signal));
+    const staging = inParallel(planned, STAGE_CONCURRENCY, (p) => stageFile(ctx.disk, p, ctx.retry, ctx.signal, ctx.audit !== undefined));
     const linking = linkBackups(ctx.disk, ops);
     const [, made] = await Promise.allSettled([staging, linking]).then(([a, b]) => {
       if (a.status === 'rejected') throw a.reason;

@@ -35,13 +35,16 @@ function ownerFor(staged: Staged, existing: DiskStat | undefined): { uid: number
   return { uid: existing.uid, gid: existing.gid };
 }
 
-/** Writes and syncs the staged file of a write, copy or (across devices) move. */
-export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | undefined, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Writes and syncs the staged file of a write, copy or (across devices) move. Its content
+ * is hashed only for an audit record or `verify`: nothing else reads the hash.
+ */
+export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | undefined, signal: AbortSignal | undefined, audited: boolean): Promise<void> {
   const s = p.staged;
   if (s.kind === 'delete' || p.stage === undefined) return;
   if (s.kind === 'move' && (await stageByLink(disk, p, p.stage))) return;
   const input = s.kind === 'write' ? undefined : await openForRead(disk, p.source ?? s.fromAbs, s.op, retry);
-  const pending = await PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry);
+  const pending = await PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry, audited || (s.opts.verify ?? false));
   try {
     const total = input ? input.stat.size : s.kind === 'write' ? sourceSize(s.source) : undefined;
     const chunks = input && s.kind !== 'write' ? readChunks(input.file, { op: s.op, path: s.from, signal }) : s.kind === 'write' ? chunksOf(s.source, s.op, s.path) : undefined;
