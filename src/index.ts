@@ -1,5 +1,5 @@
 export { AtomicError, ValidationError, IntegrityError, LockError, TransactionError } from './base/errors.js';
-export type { SchemaIssue } from './base/errors.js';
+export type { SchemaIssue, AtomicErrorCode, ErrorCode, SystemErrorCode } from './base/errors.js';
 export type { RetryOptions } from './base/retry.js';
 export type { Source, Data } from './base/source.js';
 export type { JsonSchema } from './base/schema.js';

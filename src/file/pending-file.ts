@@ -7,7 +7,7 @@
 import { dirname } from 'node:path';
 import type { Hash } from 'node:crypto';
 import type { Disk, DiskDir, DiskFile } from '../disk/index.js';
-import { AtomicError, errorCode, fsError, IntegrityError } from '../base/errors.js';
+import { AtomicError, errorCode, fsError, IntegrityError, systemCodeOf } from '../base/errors.js';
 import { newHash, sha256Hex } from '../base/sha256.js';
 import { hashFile } from './sha256-file.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
@@ -255,7 +255,7 @@ export class PendingFile {
     try {
       await syncDirectory(this.disk, dir, opened);
     } catch (err) {
-      const code = errorCode(err) ?? 'EIO';
+      const code = systemCodeOf(err) ?? 'EIO';
       throw new AtomicError(code, `${this.op} ${this.shownPath}: ${code}: replaced, but syncing folder ${dir} failed, so the change may not survive a power loss`, {
         path: this.shownPath,
         cause: err,

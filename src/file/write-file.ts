@@ -1,6 +1,6 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes. */
 import { chunksOf, isData, sourceSize, type Source } from '../base/source.js';
-import { AtomicError, errorCode, invalidArg } from '../base/errors.js';
+import { AtomicError, invalidArg, systemCodeOf } from '../base/errors.js';
 import { resultOf, type HashedOptions, type HashedWriteResult, type WriteOptions, type WriteResult } from './options.js';
 import { replaceFile } from './replace.js';
 
@@ -48,7 +48,7 @@ function write(op: string, path: string, source: Source, opts: WriteOptions | un
  */
 function sourceError(err: unknown, op: string, path: string): unknown {
   if (err instanceof AtomicError) return err;
-  const code = errorCode(err) ?? 'ESOURCE';
+  const code = systemCodeOf(err) ?? 'ESOURCE';
   const message = err instanceof Error ? err.message : String(err);
   return new AtomicError(code, `${op} ${path}: the source failed: ${message}`, { path, cause: err });
 }
