@@ -6,7 +6,7 @@
  * target is as it was.
  */
 import { resolve as resolvePath } from 'node:path';
-import type { Disk, DiskStat } from '../disk/index.js';
+import type { Disk } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
 import { AtomicError, invalidArg } from '../base/errors.js';
 import type { AuditRecord } from './hooks.js';
@@ -16,6 +16,8 @@ import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
 import { hashIfExists } from './hash-existing.js';
+import { checkMode, modeFor } from './file-mode.js';
+import { ownerFor } from './keep-owner.js';
 
 export interface ReplaceSpec<T> {
   op: string;
@@ -38,31 +40,7 @@ export interface ReplaceSpec<T> {
 
 function checkOptions(op: string, path: string, opts: WriteOptions | undefined): void {
   if (typeof path !== 'string' || path === '') throw invalidArg(op, undefined, `path must be a non-empty string, got ${JSON.stringify(path)}`);
-  if (opts?.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
-    throw invalidArg(op, path, `mode must be an integer from 0 to 0o7777, got ${String(opts.mode)}`);
-  }
-}
-
-export function defaultMode(): number {
-  // process.umask() without an argument only reads the mask (it is documented as
-  // deprecated for thread safety, which does not concern a read in the main thread).
-  return 0o666 & ~process.umask();
-}
-
-function modeFor(opts: WriteOptions | undefined, existing: DiskStat | undefined, fallback: number | undefined): number {
-  return opts?.mode ?? (existing ? existing.mode & 0o7777 : (fallback ?? defaultMode()));
-}
-
-// Read once: a process that changes its own ids mid-run is not one we write for.
-const OUR_UID = process.getuid?.();
-const OUR_GID = process.getgid?.();
-
-function ownerFor(opts: WriteOptions | undefined, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
-  if (opts?.chown) return opts.chown;
-  if (!existing) return undefined;
-  // Only chown when it would change something: a new file already belongs to us.
-  if (existing.uid === OUR_UID && existing.gid === OUR_GID) return undefined;
-  return { uid: existing.uid, gid: existing.gid };
+  checkMode(op, path, opts?.mode);
 }
 
 export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: Written }> {
@@ -83,8 +61,8 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     let result: T;
     ({ target, pending, result } = await prepare(disk, spec, named, announces(spec, ticket.first)));
     await pending.finish({
-      mode: modeFor(opts, target.stat, spec.fallbackMode),
-      owner: ownerFor(opts, target.stat),
+      mode: modeFor(opts?.mode, target.stat, spec.fallbackMode),
+      owner: ownerFor(opts?.chown, target.stat),
       ownerRequired: opts?.chown !== undefined,
       fsync: opts?.fsync ?? true,
       verify: opts?.verify ?? false,

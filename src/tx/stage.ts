@@ -4,13 +4,15 @@
  */
 import type { Disk, DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
-import { errorCode, fsError } from '../base/errors.js';
+import { fsError } from '../base/errors.js';
 import { chunksOf, sourceSize } from '../base/source.js';
 import type { RetryOptions } from '../base/retry.js';
 import { PendingFile } from '../file/pending-file.js';
 import { openForRead } from '../file/open-read.js';
 import { readChunks } from '../file/read-chunks.js';
-import { defaultMode } from '../file/replace.js';
+import { modeFor } from '../file/file-mode.js';
+import { ownerFor } from '../file/keep-owner.js';
+import { noHardLink } from '../file/hard-links.js';
 import type { Staged } from './staged.js';
 
 /** One staged op, resolved and planned under the transaction's locks. */
@@ -25,14 +27,6 @@ export interface Planned {
   stage?: string | undefined;
   /** SHA-256 (none for a move staged by a link) and size of the staged content, once written. */
   written?: { sha256: string | undefined; bytes: number } | undefined;
-}
-
-function ownerFor(staged: Staged, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
-  if (staged.kind !== 'delete' && staged.opts.chown) return staged.opts.chown;
-  if (!existing) return undefined;
-  // Only chown when it would change something: a new file already belongs to us.
-  if (existing.uid === process.getuid?.() && existing.gid === process.getgid?.()) return undefined;
-  return { uid: existing.uid, gid: existing.gid };
 }
 
 /**
@@ -56,8 +50,8 @@ export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | un
     }
     const existing = p.stat ?? input?.stat;
     await pending.finish({
-      mode: s.opts.mode ?? (existing ? existing.mode & 0o7777 : defaultMode()),
-      owner: ownerFor(s, p.stat),
+      mode: modeFor(s.opts.mode, existing),
+      owner: ownerFor(s.opts.chown, p.stat),
       ownerRequired: s.opts.chown !== undefined,
       fsync: true, // always: the commit record must never point at data that is not on disk
       verify: s.opts.verify ?? false,
@@ -81,8 +75,7 @@ async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boole
   try {
     await disk.link(p.source, stage);
   } catch (err) {
-    const code = errorCode(err);
-    if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') return false;
+    if (noHardLink(err)) return false;
     throw fsError(err, s.op, s.from);
   }
   try {
