@@ -6,9 +6,8 @@
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
+import { STATE_DIR } from '../file/temp-name.js';
 
-/** The folder under the root that holds journals (and nothing a transaction may touch). */
-export const STATE_DIR = '.atomicfs';
 const MAX_HOPS = 40; // as Linux's MAXSYMLINKS
 
 export function stateDirOf(realRoot: string): string {
