@@ -185,24 +185,6 @@ export async function ensureStateDir(disk: Disk, dir: string): Promise<void> {
   });
 }
 
-export async function readWhole(disk: Disk, path: string): Promise<Buffer> {
-  const file = await disk.open(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let pos = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(64 * 1024);
-      const n = await file.read(buf, pos);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      pos += n;
-    }
-    return Buffer.concat(chunks);
-  } finally {
-    await file.close();
-  }
-}
-
 /** Splits the journal into complete lines, each with the bytes that precede it. */
 function linesOf(bytes: Buffer): { text: string; before: Buffer }[] {
   const out: { text: string; before: Buffer }[] = [];
