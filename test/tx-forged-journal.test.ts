@@ -82,7 +82,7 @@ const inRoot = (f: Fixture, n: string): string => join(f.root, n);
 const victim = (f: Fixture): string => join(f.outside, 'victim');
 const [PUT, DEL, MOVE] = [0, 1, 2];
 function edit<K extends TxOp['kind']>(f: Fixture, i: number, change: (op: Extract<TxOp, { kind: K }>) => object): TxOp[] {
-  return f.ops.map((op, j) => (j === i ? ({ ...op, ...change(op as Extract<TxOp, { kind: K }>) } as TxOp) : op));
+  return f.ops.map((op, j) => (j === i ? ({ ...op, ...change(op as Extract<TxOp, { kind: K }>) }) : op));
 }
 
 const forgeries: [string, Forgery][] = [
