@@ -17,6 +17,13 @@
  *   Persisted changes to one name apply in issue order, the last one wins.
  * - Every call is logged (op, path) and can be made to fail with an injected error code.
  *
+ * - `landInAnyOrder(seed)`: calls in flight together land in any order (seeded). A call
+ *   takes effect, is counted and can crash or fail only when it lands; calls land one at
+ *   a time, a random one of those in flight, each after the code woken by the previous
+ *   one has run (and may have issued more). So an fsync covers only what has landed when
+ *   it lands, as a real one covers what reached the kernel before it started. By default
+ *   every call lands the moment it is made.
+ *
  * Directory metadata (mode, owner, times) is durable at once; only entries are modelled.
  * Symbolic links are created by `symlink()` (a test helper, not a Disk call), durably.
  */
@@ -151,6 +158,8 @@ export class SimDisk implements Disk {
   private readonly persistentFaults: { op: string; path: string; code: string }[] = [];
   readonly log: CallRecord[] = [];
   umask = 0o022;
+  /** With `landInAnyOrder`: the calls in flight, each waiting for its turn to land. */
+  private inFlight: { rng: Rng; waiting: (() => void)[]; scheduled: boolean } | undefined;
   /** Folders standing for other file systems: rename and link across them fail with EXDEV. */
   private readonly mounts: string[] = [];
   private readonly devs = new Map<number, number>();
@@ -204,6 +213,39 @@ export class SimDisk implements Disk {
   crashAfter(k: number): void {
     this.crashAt = k;
     if (this.calls >= k) this.crashed = true;
+  }
+
+  /** From now on, calls in flight together land in an order drawn from `seed`. */
+  landInAnyOrder(seed: number): void {
+    this.inFlight = { rng: rngOf(seed), waiting: [], scheduled: false };
+  }
+
+  get reordering(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /** Resolves when this call's turn to land has come (only with `landInAnyOrder`). */
+  land(): Promise<void> {
+    const f = this.inFlight;
+    if (!f) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      f.waiting.push(resolve);
+      this.scheduleLanding();
+    });
+  }
+
+  private scheduleLanding(): void {
+    const f = this.inFlight;
+    if (!f || f.scheduled || f.waiting.length === 0) return;
+    f.scheduled = true;
+    // One landing per turn of the event loop: what the previous one woke runs first, and
+    // the calls it makes join those in flight.
+    setImmediate(() => {
+      f.scheduled = false;
+      const [go] = f.waiting.splice(below(f.rng, f.waiting.length), 1);
+      go?.();
+      this.scheduleLanding();
+    });
   }
 
   get callCount(): number {
@@ -340,6 +382,7 @@ export class SimDisk implements Disk {
   // ---- the Disk interface ----------------------------------------------------------
 
   async open(path: string, flags: OpenFlags, mode = 0o666): Promise<DiskFile> {
+    if (this.inFlight) await this.land();
     this.enter('open', path);
     const create = flags !== 'r' && flags !== 'r+';
     const exclusive = flags === 'wx' || flags === 'ax';
@@ -362,16 +405,19 @@ export class SimDisk implements Disk {
   }
 
   async stat(path: string): Promise<DiskStat> {
+    if (this.inFlight) await this.land();
     this.enter('stat', path);
     return this.statOf(this.existing(path, true, 'stat'));
   }
 
   async lstat(path: string): Promise<DiskStat> {
+    if (this.inFlight) await this.land();
     this.enter('lstat', path);
     return this.statOf(this.existing(path, false, 'lstat'));
   }
 
   async realpath(path: string): Promise<string> {
+    if (this.inFlight) await this.land();
     this.enter('realpath', path);
     const r = this.resolve(path, true, 'realpath');
     if (r.ino === undefined) throw sysError('ENOENT', 'realpath', path);
@@ -379,6 +425,7 @@ export class SimDisk implements Disk {
   }
 
   async readlink(path: string): Promise<string> {
+    if (this.inFlight) await this.land();
     this.enter('readlink', path);
     const node = this.nodes.get(this.existing(path, false, 'readlink'))!;
     if (node.kind !== 'symlink') throw sysError('EINVAL', 'readlink', path);
@@ -386,6 +433,7 @@ export class SimDisk implements Disk {
   }
 
   async readdir(path: string): Promise<string[]> {
+    if (this.inFlight) await this.land();
     this.enter('readdir', path);
     const node = this.nodes.get(this.existing(path, true, 'scandir'))!;
     if (node.kind !== 'dir') throw sysError('ENOTDIR', 'scandir', path);
@@ -393,6 +441,7 @@ export class SimDisk implements Disk {
   }
 
   async mkdir(path: string, mode = 0o777): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('mkdir', path);
     const r = this.resolve(path, false, 'mkdir');
     if (r.ino !== undefined) throw sysError('EEXIST', 'mkdir', path);
@@ -402,6 +451,7 @@ export class SimDisk implements Disk {
   }
 
   async rmdir(path: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('rmdir', path);
     const r = this.resolve(path, false, 'rmdir');
     if (r.ino === undefined) throw sysError('ENOENT', 'rmdir', path);
@@ -413,6 +463,7 @@ export class SimDisk implements Disk {
   }
 
   async rename(from: string, to: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('rename', from, to);
     const a = this.resolve(from, false, 'rename', to);
     if (a.ino === undefined) throw sysError('ENOENT', 'rename', from, to);
@@ -438,6 +489,7 @@ export class SimDisk implements Disk {
   }
 
   async link(existing: string, to: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('link', existing, to);
     const a = this.resolve(existing, false, 'link', to);
     if (a.ino === undefined) throw sysError('ENOENT', 'link', existing, to);
@@ -449,6 +501,7 @@ export class SimDisk implements Disk {
   }
 
   async unlink(path: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('unlink', path);
     const r = this.resolve(path, false, 'unlink');
     if (r.ino === undefined) throw sysError('ENOENT', 'unlink', path);
@@ -457,21 +510,25 @@ export class SimDisk implements Disk {
   }
 
   async chmod(path: string, mode: number): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('chmod', path);
     this.changeMeta(this.existing(path, true, 'chmod'), { mode: mode & 0o7777 });
   }
 
   async chown(path: string, uid: number, gid: number): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('chown', path);
     this.changeMeta(this.existing(path, true, 'chown'), { uid, gid });
   }
 
   async utimes(path: string, _atimeMs: number, mtimeMs: number): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('utime', path);
     this.changeMeta(this.existing(path, true, 'utime'), { mtimeMs });
   }
 
   async syncDir(path: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('syncDir', path);
     this.syncDirNode(this.dirToSync(path));
   }
@@ -487,6 +544,7 @@ export class SimDisk implements Disk {
     return {
       path,
       sync: async () => {
+        if (this.inFlight) await this.land();
         this.enter('syncDir', path);
         this.syncDirNode(ino);
       },
@@ -698,6 +756,7 @@ class SimFile implements DiskFile {
   }
 
   async write(data: Uint8Array, position?: number): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('write');
     if (this.flags === 'r') throw sysError('EBADF', 'write', this.path);
     const node = this.sim.node(this.ino);
@@ -709,6 +768,7 @@ class SimFile implements DiskFile {
   }
 
   async read(buffer: Uint8Array, position: number, length = buffer.byteLength): Promise<number> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('read');
     if (this.flags !== 'r' && this.flags !== 'r+') throw sysError('EBADF', 'read', this.path);
     const node = this.sim.node(this.ino);
@@ -719,26 +779,31 @@ class SimFile implements DiskFile {
   }
 
   async sync(): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('fsync');
     this.sim.syncFile(this.ino);
   }
 
   async stat(): Promise<DiskStat> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('fstat');
     return this.sim.statOf(this.ino);
   }
 
   async chmod(mode: number): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('fchmod');
     this.sim.changeMeta(this.ino, { mode: mode & 0o7777 });
   }
 
   async chown(uid: number, gid: number): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('fchown');
     this.sim.changeMeta(this.ino, { uid, gid });
   }
 
   async truncate(length: number): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('ftruncate');
     if (this.flags === 'r') throw sysError('EINVAL', 'ftruncate', this.path);
     const node = this.sim.node(this.ino);
@@ -747,6 +812,7 @@ class SimFile implements DiskFile {
   }
 
   async close(): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('close');
     this.closed = true;
   }
