@@ -20,9 +20,10 @@
  * - `landInAnyOrder(seed)`: calls in flight together land in any order (seeded). A call
  *   takes effect, is counted and can crash or fail only when it lands; calls land one at
  *   a time, a random one of those in flight, each after the code woken by the previous
- *   one has run (and may have issued more). So an fsync covers only what has landed when
- *   it lands, as a real one covers what reached the kernel before it started. By default
- *   every call lands the moment it is made.
+ *   one has run (and may have issued more). An fsync (of a file or a folder) starts when
+ *   it lands and returns a turn later, while other calls may land: it covers only what
+ *   had landed when it started, and only once it returns. By default every call lands
+ *   the moment it is made.
  *
  * Directory metadata (mode, owner, times) is durable at once; only entries are modelled.
  * Symbolic links are created by `symlink()` (a test helper, not a Disk call), durably.
@@ -530,7 +531,9 @@ export class SimDisk implements Disk {
   async syncDir(path: string): Promise<void> {
     if (this.inFlight) await this.land();
     this.enter('syncDir', path);
-    this.syncDirNode(this.dirToSync(path));
+    const ino = this.dirToSync(path);
+    if (this.inFlight) return this.inFlightSync('syncDir', path, this.startDirSync(ino));
+    this.syncDirNode(ino);
   }
 
   /**
@@ -546,6 +549,7 @@ export class SimDisk implements Disk {
       sync: async () => {
         if (this.inFlight) await this.land();
         this.enter('syncDir', path);
+        if (this.inFlight) return this.inFlightSync('syncDir', path, this.startDirSync(ino));
         this.syncDirNode(ino);
       },
       close: async () => undefined,
@@ -651,9 +655,39 @@ export class SimDisk implements Disk {
     this.changes.push({ parts: [{ dir, name, ino, synced: false }] });
   }
 
-  private syncDirNode(ino: number): void {
+  /**
+   * With calls landing in any order, a sync starts when it lands and returns a turn later,
+   * while other calls in flight may land; it covers only what had landed when it started,
+   * and only once it returns (a sync cut short by the power cut covers nothing).
+   */
+  async inFlightSync(op: string, path: string, finish: () => void): Promise<void> {
+    await this.land();
+    if (this.crashed) throw SimCrashError.at(op, path);
+    finish();
+  }
+
+  /** A folder sync started now: its finisher makes the entry changes made so far durable. */
+  private startDirSync(ino: number): () => void {
+    const covered = new Set(this.changes);
+    return () => this.syncDirNode(ino, covered);
+  }
+
+  /** A file sync started now: its finisher makes the file as it is now durable. */
+  startFileSync(ino: number): () => void {
+    const node = this.node(ino);
+    if (node.kind === 'dir') return this.startDirSync(ino);
+    if (node.kind !== 'file') return () => undefined;
+    const [data, meta, count] = [node.data, node.meta, node.pending.length];
+    return () => {
+      node.durableData = data;
+      node.durableMeta = meta;
+      node.pending = node.pending.slice(count);
+    };
+  }
+
+  private syncDirNode(ino: number, covered?: Set<EntryChange>): void {
     this.dirNode(ino);
-    for (const change of this.changes) for (const p of change.parts) if (p.dir === ino) p.synced = true;
+    for (const change of this.changes) if (!covered || covered.has(change)) for (const p of change.parts) if (p.dir === ino) p.synced = true;
     // Fold fully durable changes into the durable entries, from the front only, so that
     // the order of changes to one name is kept.
     while (this.changes[0]?.parts.every((p) => p.synced)) {
@@ -781,6 +815,7 @@ class SimFile implements DiskFile {
   async sync(): Promise<void> {
     if (this.sim.reordering) await this.sim.land();
     this.check('fsync');
+    if (this.sim.reordering) return this.sim.inFlightSync('fsync', this.path, this.sim.startFileSync(this.ino));
     this.sim.syncFile(this.ino);
   }
 
