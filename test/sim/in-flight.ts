@@ -4,7 +4,7 @@ import type { ExploreResult } from './explore.js';
 
 /** One landing order per seed: ATOMICFS_CRASH_INFLIGHT_SEEDS of them (small by default). */
 export function inFlightSeeds(): number[] {
-  const n = sizeFromEnv('ATOMICFS_CRASH_INFLIGHT_SEEDS', 4);
+  const n = sizeFromEnv('ATOMICFS_CRASH_INFLIGHT_SEEDS', 2);
   const base = sizeFromEnv('ATOMICFS_CRASH_SEED', 1);
   return Array.from({ length: n }, (_, i) => base * 7919 + i);
 }
