@@ -58,7 +58,7 @@ function sequencedDisk(order: string[], start: { arrive(): Promise<void> }, seco
   };
 }
 
-test('opposite orders, both on the waiting path, each holding a first lock: no deadlock (global order)', { timeout: 20_000 }, async () => {
+test('opposite orders, both on the waiting path, each holding a first lock: no deadlock (global order)', { timeout: 60_000 }, async () => {
   const dir = await tmpDir('atomicfs-order-');
   const [a, b, z] = ['a', 'b', 'z'].map((n) => join(dir, n)) as [string, string, string];
   for (const p of [a, b, z]) writeFileSync(p, '');
@@ -73,7 +73,9 @@ test('opposite orders, both on the waiting path, each holding a first lock: no d
     while (!(held(a) && held(b)) && Date.now() < until) await sleep(5);
     await holdZ();
   })();
-  const take = (order: string[]) => lockAll(order, { disk: sequencedDisk(order, start, second), timeout: 5_000 });
+  // A deadlock shows as both waits running out; generous, for a loaded machine (a run
+  // without one takes well under a second).
+  const take = (order: string[]) => lockAll(order, { disk: sequencedDisk(order, start, second), timeout: 20_000 });
   const one = take([a, b, z]);
   const two = take([b, a, z]);
   // Whoever got everything first releases, so that the other can finish.
