@@ -180,6 +180,9 @@ test('guards group commit: a writer whose rename lands while a directory sync ru
   await started;
   const b = writeFile('/d/b', 'B1', { disk });
   await renamed;
+  // Let the second writer go as far as it can (its calls land at once; nothing else waits
+  // on a timer), up to the directory sync it needs, while the first sync still runs.
+  await new Promise((r) => setImmediate(r));
   holding!();
   await Promise.all([a, b]);
   // Both resolved: a power cut now, whatever was not synced, keeps both.

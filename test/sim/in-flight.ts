@@ -2,9 +2,12 @@
 import { sizeFromEnv } from '../helpers/tmp.js';
 import type { ExploreResult } from './explore.js';
 
-/** One landing order per seed: ATOMICFS_CRASH_INFLIGHT_SEEDS of them (small by default). */
-export function inFlightSeeds(): number[] {
-  const n = sizeFromEnv('ATOMICFS_CRASH_INFLIGHT_SEEDS', 2);
+/**
+ * One landing order per seed: ATOMICFS_CRASH_INFLIGHT_SEEDS of them (small by default),
+ * `times` as many for a cheap row whose hazard needs a rarer order.
+ */
+export function inFlightSeeds(times = 1): number[] {
+  const n = sizeFromEnv('ATOMICFS_CRASH_INFLIGHT_SEEDS', 2) * times;
   const base = sizeFromEnv('ATOMICFS_CRASH_SEED', 1);
   return Array.from({ length: n }, (_, i) => base * 7919 + i);
 }
