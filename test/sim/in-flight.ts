@@ -4,10 +4,11 @@ import type { ExploreResult } from './explore.js';
 
 /**
  * One landing order per seed: ATOMICFS_CRASH_INFLIGHT_SEEDS of them (small by default),
- * `times` as many for a cheap row whose hazard needs a rarer order.
+ * `times` as many for a cheap row whose hazard needs a rarer order (or a fraction, at
+ * least one, for an expensive row).
  */
 export function inFlightSeeds(times = 1): number[] {
-  const n = sizeFromEnv('ATOMICFS_CRASH_INFLIGHT_SEEDS', 2) * times;
+  const n = Math.max(1, Math.round(sizeFromEnv('ATOMICFS_CRASH_INFLIGHT_SEEDS', 2) * times));
   const base = sizeFromEnv('ATOMICFS_CRASH_SEED', 1);
   return Array.from({ length: n }, (_, i) => base * 7919 + i);
 }
