@@ -18,7 +18,7 @@ export function merged(runs: ExploreResult[]): ExploreResult {
   const first = runs[0];
   if (!first) throw new Error('no runs to merge');
   return {
-    name: `${first.name} (${runs.length} orders)`,
+    name: `${first.name} (${runs.length} order${runs.length === 1 ? '' : 's'})`,
     calls: Math.max(...runs.map((r) => r.calls)),
     crashPoints: runs.reduce((n, r) => n + r.crashPoints, 0),
     states: runs.reduce((n, r) => n + r.states, 0),
