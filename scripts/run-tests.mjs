@@ -12,5 +12,11 @@ function find(dir) {
 }
 const only = process.argv.slice(2);
 const files = (only.length ? only : find('dist/test')).sort();
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// Every test gets a bound, so that a hang (a deadlock, a lost wake-up) fails instead of
+// stalling the whole run. The runner applies it to each test file as a whole too, so it
+// must cover the longest file (the crash explorations) on a loaded machine; tests that
+// can hang (locks, races) carry a tighter bound of their own. Larger explorations
+// through the environment may raise it.
+const timeout = Number(process.env.ATOMICFS_TEST_TIMEOUT_MS ?? 900_000);
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', `--test-timeout=${timeout}`, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

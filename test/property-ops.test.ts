@@ -66,6 +66,42 @@ async function recoverAll(disk: Disk): Promise<void> {
 /** What the runs exercised: the property must not pass by never crashing or faulting. */
 const seen = { steps: 0, crashes: 0, faults: 0, txs: 0 };
 
+/**
+ * A call that failed made no promise of durability: a change it made visible before its
+ * failure (say, a rename whose directory sync then failed) may still be undone by a later
+ * power cut. Such paths keep the values a crash may bring back, until a call that resolved
+ * changes them (making their new value durable) or a crash settles them.
+ */
+type Undoable = Map<string, Set<string | null>>;
+
+/** The paths whose new value a resolved `cmd` made durable (not those it had nothing to do to). */
+function madeDurable(cmd: Cmd, before: Model): string[] {
+  switch (cmd.k) {
+    case 'copy':
+      return [cmd.q];
+    case 'move':
+      return cmd.p === cmd.q ? [] : [cmd.p, cmd.q];
+    case 'tx':
+      return cmd.changes.filter(([p, v]) => v !== null || before.has(p)).map(([p]) => p);
+    default:
+      return [cmd.p];
+  }
+}
+
+/** Each of `models`, and each variant of it in which undoable paths hold a value a crash may bring back. */
+function withUndone(models: Model[], undoable: Undoable): Model[] {
+  let out = models;
+  for (const [p, values] of undoable) {
+    out = out.flatMap((m) => [m, ...[...values].map((v) => {
+      const variant = new Map(m);
+      if (v === null) variant.delete(p);
+      else variant.set(p, v);
+      return variant;
+    })]);
+  }
+  return out;
+}
+
 function codeOf(err: unknown): string | undefined {
   return (err as { code?: string } | undefined)?.code;
 }
@@ -74,6 +110,7 @@ async function play(steps: Step[]): Promise<void> {
   let sim = new SimDisk();
   sim.seedDir(`${ROOT}/sub`);
   let model: Model = new Map();
+  let undoable: Undoable = new Map();
   for (const [i, s] of steps.entries()) {
     const where = `step ${i} ${JSON.stringify(s)}`;
     const { next, error } = applyModel(model, s.cmd);
@@ -97,9 +134,11 @@ async function play(steps: Step[]): Promise<void> {
       sim = SimDisk.fromImage(sim.crashImage(s.crash.mode), REBOOT_AGE_MS);
       await recoverAll(sim);
       const got = actual(sim, true);
-      const allowed = error ? [model] : resolved ? [next] : [model, next];
+      if (resolved) for (const p of madeDurable(s.cmd, model)) undoable.delete(p);
+      const allowed = withUndone(error ? [model] : resolved ? [next] : [model, next], undoable);
       assert.ok(allowed.some((m) => sameModel(m, got)), `${where}: after a crash (${describeMode(s.crash.mode)}) and recovery: ${showModel(got)}, expected ${allowed.map(showModel).join(' or ')}`);
       model = got;
+      undoable = new Map();
       continue;
     }
     sim.crashAfter(Infinity);
@@ -107,6 +146,7 @@ async function play(steps: Step[]): Promise<void> {
     if (err === undefined) {
       assert.equal(error, undefined, `${where}: resolved, expected ${error ?? ''}`);
       assert.ok(sameModel(next, got), `${where}: ${showModel(got)}, expected ${showModel(next)}`);
+      if (!error) for (const p of madeDurable(s.cmd, model)) undoable.delete(p);
       model = next;
     } else if (error !== undefined && codeOf(err) === error) {
       assert.ok(sameModel(model, got), `${where}: failed with ${error} as expected, but the files changed: ${showModel(got)}`);
@@ -115,6 +155,10 @@ async function play(steps: Step[]): Promise<void> {
       seen.faults++;
       assert.equal(codeOf(err), faulted.code, `${where}: ${showError(err)}`);
       assert.ok(sameModel(model, got) || (!error && sameModel(next, got)), `${where}: failed with ${showError(err)}: ${showModel(got)}, expected old ${showModel(model)} or new ${showModel(next)}`);
+      for (const p of PATHS) {
+        const was = model.get(p) ?? null;
+        if ((got.get(p) ?? null) !== was) undoable.set(p, new Set([...(undoable.get(p) ?? []), was]));
+      }
       model = got;
     }
   }

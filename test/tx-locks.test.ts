@@ -30,7 +30,7 @@ async function rootWith(names: string[]): Promise<string> {
   return root;
 }
 
-test('transactions sharing a file serialize across processes; the later one wins', async () => {
+test('transactions sharing a file serialize across processes; the later one wins', { timeout: 120_000 }, async () => {
   const root = await rootWith(['a', 'b']);
   const order: string[] = [];
   const first = child(root, 'one', ['a', 'b'], 1500);
@@ -47,7 +47,7 @@ test('transactions sharing a file serialize across processes; the later one wins
   assert.deepEqual(journals(root), []);
 });
 
-test('disjoint transactions run at once', async () => {
+test('disjoint transactions run at once', { timeout: 120_000 }, async () => {
   const root = await rootWith(['a', 'c']);
   const first = child(root, 'one', ['a'], 20_000);
   await waitFor(first.child, 'holding');
@@ -60,7 +60,7 @@ test('disjoint transactions run at once', async () => {
   await first.done;
 });
 
-test('opposite staging orders in two processes: no deadlock, every round commits', async () => {
+test('opposite staging orders in two processes: no deadlock, every round commits', { timeout: 120_000 }, async () => {
   const rounds = sizeFromEnv('ATOMICFS_TX_LOCK_ROUNDS', 15);
   const root = await rootWith(['a', 'b', 'c']);
   const p = child(root, 'p', ['a', 'b', 'c'], 0, rounds);
@@ -73,7 +73,7 @@ test('opposite staging orders in two processes: no deadlock, every round commits
   assert.equal(new Set(final).size, 1, `one transaction's content in all three files: ${final.join(' ')}`);
 });
 
-test('in one process: concurrent transactions with opposite orders both commit, one after the other', async () => {
+test('in one process: concurrent transactions with opposite orders both commit, one after the other', { timeout: 120_000 }, async () => {
   const root = await rootWith(['a', 'b']);
   const t1 = await transaction({ root });
   const t2 = await transaction({ root });

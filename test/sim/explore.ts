@@ -15,14 +15,20 @@ export interface Scenario {
   name: string;
   /** Seeds the durable state before the operation (on a fresh disk). */
   setup(sim: SimDisk): void;
-  /** The operation under test. */
-  run(disk: Disk): Promise<unknown>;
+  /**
+   * The operation under test. A sequence of operations (or concurrent ones) calls `done`
+   * with a name for each that resolved, so that recovery and the check know which must
+   * be durable.
+   */
+  run(disk: Disk, done?: (step: string) => void): Promise<unknown>;
   /** Recovery after a crash (for transactions `recover(root, { disk })`); none for single files. */
-  recover?: ((disk: Disk) => Promise<unknown>) | undefined;
+  recover?: ((disk: Disk, done: ReadonlySet<string>) => Promise<unknown>) | undefined;
   /** A description of the broken promise, or undefined if the state keeps it. */
-  check(sim: SimDisk, resolved: boolean): string | undefined;
+  check(sim: SimDisk, resolved: boolean, done: ReadonlySet<string>): string | undefined;
   /** What a recovery crashed half-way must reach again (default answerOf: files only). */
   answer?: ((sim: SimDisk) => string) | undefined;
+  /** Run on a disk whose calls in flight together land in the order this seed draws (SimDisk.landInAnyOrder). */
+  inFlightSeed?: number | undefined;
 }
 
 export interface ExploreOptions {
@@ -77,8 +83,13 @@ export function modesFor(opts: ExploreOptions, salt: number): CrashMode[] {
 
 /** Runs `run` on `sim`; resolves to whether it resolved. Non-crash failures are rethrown. */
 async function runUntilCrash(run: (d: Disk) => Promise<unknown>, sim: SimDisk): Promise<boolean> {
+  return runWithSteps((d) => run(d), sim, new Set());
+}
+
+/** Runs `run` on `sim`, recording in `done` the steps that resolved; resolves to whether all of it did. */
+async function runWithSteps(run: (d: Disk, done: (step: string) => void) => Promise<unknown>, sim: SimDisk, done: Set<string>): Promise<boolean> {
   try {
-    await run(sim);
+    await run(sim, (step) => done.add(step));
     return true;
   } catch (err) {
     if (sim.isCrashed && isCrash(err)) return false;
@@ -92,6 +103,7 @@ async function runUntilCrash(run: (d: Disk) => Promise<unknown>, sim: SimDisk): 
 function fresh(s: Scenario): SimDisk {
   const sim = new SimDisk();
   s.setup(sim);
+  if (s.inFlightSeed !== undefined) sim.landInAnyOrder(s.inFlightSeed);
   return sim;
 }
 
@@ -108,21 +120,23 @@ export function answerOf(sim: SimDisk): string {
 
 export async function explore(s: Scenario, opts: ExploreOptions): Promise<ExploreResult> {
   const base = fresh(s);
-  await s.run(base);
+  const all = new Set<string>();
+  await s.run(base, (step) => all.add(step));
   const calls = base.callCount;
   const result: ExploreResult = { name: s.name, calls, crashPoints: 0, states: 0, recoveryStates: 0, violations: [] };
-  const clean = s.check(base, true);
+  const clean = s.check(base, true, all);
   if (clean) result.violations.push({ scenario: s.name, crashAfter: calls, call: undefined, mode: 'no crash', phase: 'run', message: clean });
   const spread = spreadPoints(calls + 1, opts.recoveryCrashPoints);
   for (let k = 0; k <= calls; k++) {
     const sim = fresh(s);
     sim.crashAfter(k);
-    const resolved = await runUntilCrash((d) => s.run(d), sim);
+    const done = new Set<string>();
+    const resolved = await runWithSteps((d, note) => s.run(d, note), sim, done);
     result.crashPoints++;
     for (const [i, mode] of modesFor(opts, k).entries()) {
       result.states++;
       const where = { scenario: s.name, crashAfter: k, call: base.log[k - 1], mode: describeMode(mode) };
-      const problem = await checkState(s, sim.crashImage(mode), resolved, { ...opts, recoveryCrashModes: spread.has(k) && i < opts.recoveryCrashModes ? 1 : 0 }, k, result);
+      const problem = await checkState(s, sim.crashImage(mode), resolved, done, { ...opts, recoveryCrashModes: spread.has(k) && i < opts.recoveryCrashModes ? 1 : 0 }, k, result);
       if (problem) result.violations.push({ ...where, ...problem });
     }
   }
@@ -138,23 +152,24 @@ function spreadPoints(count: number, n: number): Set<number> {
 }
 
 /** Recovers a crash state and checks it, then crashes recovery at each of its calls. */
-async function checkState(s: Scenario, image: Image, resolved: boolean, opts: ExploreOptions, salt: number, result: ExploreResult): Promise<{ phase: string; message: string } | undefined> {
+async function checkState(s: Scenario, image: Image, resolved: boolean, done: ReadonlySet<string>, opts: ExploreOptions, salt: number, result: ExploreResult): Promise<{ phase: string; message: string } | undefined> {
   const disk = SimDisk.fromImage(image, REBOOT_AGE_MS);
   if (s.recover) {
     try {
-      await s.recover(disk);
+      await s.recover(disk, done);
     } catch (err) {
       return { phase: 'recover', message: `recovery failed: ${showError(err)}` };
     }
   }
-  const message = s.check(disk, resolved);
+  const message = s.check(disk, resolved, done);
   if (message) return { phase: 'after recovery', message };
   if (!s.recover || opts.recoveryCrashModes === 0) return undefined;
-  return recoveryCrashes(s, image, (s.answer ?? answerOf)(disk), opts, salt, result);
+  return recoveryCrashes(s, image, (s.answer ?? answerOf)(disk), done, opts, salt, result);
 }
 
-async function recoveryCrashes(s: Scenario, image: Image, answer: string, opts: ExploreOptions, salt: number, result: ExploreResult): Promise<{ phase: string; message: string } | undefined> {
-  const recover = s.recover!;
+async function recoveryCrashes(s: Scenario, image: Image, answer: string, done: ReadonlySet<string>, opts: ExploreOptions, salt: number, result: ExploreResult): Promise<{ phase: string; message: string } | undefined> {
+  const recoverOnce = s.recover!;
+  const recover = (disk: Disk): Promise<unknown> => recoverOnce(disk, done);
   const count = SimDisk.fromImage(image, REBOOT_AGE_MS);
   await recover(count);
   for (let j = 0; j < count.callCount; j++) {

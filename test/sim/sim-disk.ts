@@ -17,6 +17,14 @@
  *   Persisted changes to one name apply in issue order, the last one wins.
  * - Every call is logged (op, path) and can be made to fail with an injected error code.
  *
+ * - `landInAnyOrder(seed)`: calls in flight together land in any order (seeded). A call
+ *   takes effect, is counted and can crash or fail only when it lands; calls land one at
+ *   a time, a random one of those in flight, each after the code woken by the previous
+ *   one has run (and may have issued more). An fsync (of a file or a folder) starts when
+ *   it lands and returns a turn later, while other calls may land: it covers only what
+ *   had landed when it started, and only once it returns. By default every call lands
+ *   the moment it is made.
+ *
  * Directory metadata (mode, owner, times) is durable at once; only entries are modelled.
  * Symbolic links are created by `symlink()` (a test helper, not a Disk call), durably.
  */
@@ -151,6 +159,8 @@ export class SimDisk implements Disk {
   private readonly persistentFaults: { op: string; path: string; code: string }[] = [];
   readonly log: CallRecord[] = [];
   umask = 0o022;
+  /** With `landInAnyOrder`: the calls in flight, each waiting for its turn to land. */
+  private inFlight: { rng: Rng; waiting: (() => void)[]; scheduled: boolean } | undefined;
   /** Folders standing for other file systems: rename and link across them fail with EXDEV. */
   private readonly mounts: string[] = [];
   private readonly devs = new Map<number, number>();
@@ -204,6 +214,39 @@ export class SimDisk implements Disk {
   crashAfter(k: number): void {
     this.crashAt = k;
     if (this.calls >= k) this.crashed = true;
+  }
+
+  /** From now on, calls in flight together land in an order drawn from `seed`. */
+  landInAnyOrder(seed: number): void {
+    this.inFlight = { rng: rngOf(seed), waiting: [], scheduled: false };
+  }
+
+  get reordering(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /** Resolves when this call's turn to land has come (only with `landInAnyOrder`). */
+  land(): Promise<void> {
+    const f = this.inFlight;
+    if (!f) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      f.waiting.push(resolve);
+      this.scheduleLanding();
+    });
+  }
+
+  private scheduleLanding(): void {
+    const f = this.inFlight;
+    if (!f || f.scheduled || f.waiting.length === 0) return;
+    f.scheduled = true;
+    // One landing per turn of the event loop: what the previous one woke runs first, and
+    // the calls it makes join those in flight.
+    setImmediate(() => {
+      f.scheduled = false;
+      const [go] = f.waiting.splice(below(f.rng, f.waiting.length), 1);
+      go?.();
+      this.scheduleLanding();
+    });
   }
 
   get callCount(): number {
@@ -340,6 +383,7 @@ export class SimDisk implements Disk {
   // ---- the Disk interface ----------------------------------------------------------
 
   async open(path: string, flags: OpenFlags, mode = 0o666): Promise<DiskFile> {
+    if (this.inFlight) await this.land();
     this.enter('open', path);
     const create = flags !== 'r' && flags !== 'r+';
     const exclusive = flags === 'wx' || flags === 'ax';
@@ -362,16 +406,19 @@ export class SimDisk implements Disk {
   }
 
   async stat(path: string): Promise<DiskStat> {
+    if (this.inFlight) await this.land();
     this.enter('stat', path);
     return this.statOf(this.existing(path, true, 'stat'));
   }
 
   async lstat(path: string): Promise<DiskStat> {
+    if (this.inFlight) await this.land();
     this.enter('lstat', path);
     return this.statOf(this.existing(path, false, 'lstat'));
   }
 
   async realpath(path: string): Promise<string> {
+    if (this.inFlight) await this.land();
     this.enter('realpath', path);
     const r = this.resolve(path, true, 'realpath');
     if (r.ino === undefined) throw sysError('ENOENT', 'realpath', path);
@@ -379,6 +426,7 @@ export class SimDisk implements Disk {
   }
 
   async readlink(path: string): Promise<string> {
+    if (this.inFlight) await this.land();
     this.enter('readlink', path);
     const node = this.nodes.get(this.existing(path, false, 'readlink'))!;
     if (node.kind !== 'symlink') throw sysError('EINVAL', 'readlink', path);
@@ -386,6 +434,7 @@ export class SimDisk implements Disk {
   }
 
   async readdir(path: string): Promise<string[]> {
+    if (this.inFlight) await this.land();
     this.enter('readdir', path);
     const node = this.nodes.get(this.existing(path, true, 'scandir'))!;
     if (node.kind !== 'dir') throw sysError('ENOTDIR', 'scandir', path);
@@ -393,6 +442,7 @@ export class SimDisk implements Disk {
   }
 
   async mkdir(path: string, mode = 0o777): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('mkdir', path);
     const r = this.resolve(path, false, 'mkdir');
     if (r.ino !== undefined) throw sysError('EEXIST', 'mkdir', path);
@@ -402,6 +452,7 @@ export class SimDisk implements Disk {
   }
 
   async rmdir(path: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('rmdir', path);
     const r = this.resolve(path, false, 'rmdir');
     if (r.ino === undefined) throw sysError('ENOENT', 'rmdir', path);
@@ -413,6 +464,7 @@ export class SimDisk implements Disk {
   }
 
   async rename(from: string, to: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('rename', from, to);
     const a = this.resolve(from, false, 'rename', to);
     if (a.ino === undefined) throw sysError('ENOENT', 'rename', from, to);
@@ -438,6 +490,7 @@ export class SimDisk implements Disk {
   }
 
   async link(existing: string, to: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('link', existing, to);
     const a = this.resolve(existing, false, 'link', to);
     if (a.ino === undefined) throw sysError('ENOENT', 'link', existing, to);
@@ -449,6 +502,7 @@ export class SimDisk implements Disk {
   }
 
   async unlink(path: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('unlink', path);
     const r = this.resolve(path, false, 'unlink');
     if (r.ino === undefined) throw sysError('ENOENT', 'unlink', path);
@@ -457,23 +511,29 @@ export class SimDisk implements Disk {
   }
 
   async chmod(path: string, mode: number): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('chmod', path);
     this.changeMeta(this.existing(path, true, 'chmod'), { mode: mode & 0o7777 });
   }
 
   async chown(path: string, uid: number, gid: number): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('chown', path);
     this.changeMeta(this.existing(path, true, 'chown'), { uid, gid });
   }
 
   async utimes(path: string, _atimeMs: number, mtimeMs: number): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('utime', path);
     this.changeMeta(this.existing(path, true, 'utime'), { mtimeMs });
   }
 
   async syncDir(path: string): Promise<void> {
+    if (this.inFlight) await this.land();
     this.enter('syncDir', path);
-    this.syncDirNode(this.dirToSync(path));
+    const ino = this.dirToSync(path);
+    if (this.inFlight) return this.inFlightSync('syncDir', path, this.startDirSync(ino));
+    this.syncDirNode(ino);
   }
 
   /**
@@ -487,7 +547,9 @@ export class SimDisk implements Disk {
     return {
       path,
       sync: async () => {
+        if (this.inFlight) await this.land();
         this.enter('syncDir', path);
+        if (this.inFlight) return this.inFlightSync('syncDir', path, this.startDirSync(ino));
         this.syncDirNode(ino);
       },
       close: async () => undefined,
@@ -593,9 +655,39 @@ export class SimDisk implements Disk {
     this.changes.push({ parts: [{ dir, name, ino, synced: false }] });
   }
 
-  private syncDirNode(ino: number): void {
+  /**
+   * With calls landing in any order, a sync starts when it lands and returns a turn later,
+   * while other calls in flight may land; it covers only what had landed when it started,
+   * and only once it returns (a sync cut short by the power cut covers nothing).
+   */
+  async inFlightSync(op: string, path: string, finish: () => void): Promise<void> {
+    await this.land();
+    if (this.crashed) throw SimCrashError.at(op, path);
+    finish();
+  }
+
+  /** A folder sync started now: its finisher makes the entry changes made so far durable. */
+  private startDirSync(ino: number): () => void {
+    const covered = new Set(this.changes);
+    return () => this.syncDirNode(ino, covered);
+  }
+
+  /** A file sync started now: its finisher makes the file as it is now durable. */
+  startFileSync(ino: number): () => void {
+    const node = this.node(ino);
+    if (node.kind === 'dir') return this.startDirSync(ino);
+    if (node.kind !== 'file') return () => undefined;
+    const [data, meta, count] = [node.data, node.meta, node.pending.length];
+    return () => {
+      node.durableData = data;
+      node.durableMeta = meta;
+      node.pending = node.pending.slice(count);
+    };
+  }
+
+  private syncDirNode(ino: number, covered?: Set<EntryChange>): void {
     this.dirNode(ino);
-    for (const change of this.changes) for (const p of change.parts) if (p.dir === ino) p.synced = true;
+    for (const change of this.changes) if (!covered || covered.has(change)) for (const p of change.parts) if (p.dir === ino) p.synced = true;
     // Fold fully durable changes into the durable entries, from the front only, so that
     // the order of changes to one name is kept.
     while (this.changes[0]?.parts.every((p) => p.synced)) {
@@ -698,6 +790,7 @@ class SimFile implements DiskFile {
   }
 
   async write(data: Uint8Array, position?: number): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('write');
     if (this.flags === 'r') throw sysError('EBADF', 'write', this.path);
     const node = this.sim.node(this.ino);
@@ -709,6 +802,7 @@ class SimFile implements DiskFile {
   }
 
   async read(buffer: Uint8Array, position: number, length = buffer.byteLength): Promise<number> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('read');
     if (this.flags !== 'r' && this.flags !== 'r+') throw sysError('EBADF', 'read', this.path);
     const node = this.sim.node(this.ino);
@@ -719,26 +813,32 @@ class SimFile implements DiskFile {
   }
 
   async sync(): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('fsync');
+    if (this.sim.reordering) return this.sim.inFlightSync('fsync', this.path, this.sim.startFileSync(this.ino));
     this.sim.syncFile(this.ino);
   }
 
   async stat(): Promise<DiskStat> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('fstat');
     return this.sim.statOf(this.ino);
   }
 
   async chmod(mode: number): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('fchmod');
     this.sim.changeMeta(this.ino, { mode: mode & 0o7777 });
   }
 
   async chown(uid: number, gid: number): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('fchown');
     this.sim.changeMeta(this.ino, { uid, gid });
   }
 
   async truncate(length: number): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('ftruncate');
     if (this.flags === 'r') throw sysError('EINVAL', 'ftruncate', this.path);
     const node = this.sim.node(this.ino);
@@ -747,6 +847,7 @@ class SimFile implements DiskFile {
   }
 
   async close(): Promise<void> {
+    if (this.sim.reordering) await this.sim.land();
     this.check('close');
     this.closed = true;
   }
