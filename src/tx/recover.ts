@@ -18,7 +18,8 @@ import { idOfJournal, journalPathFor, namedPaths, parseJournal, readWhole, remov
 import type { LockOwner } from '../file/lock-link.js';
 import { lockAll } from './locks.js';
 import { clearDeadOwners } from './lock-owner.js';
-import { mayBeAlive } from './owner.js';
+import { ownerMayBeAlive } from './owner.js';
+import type { Coordinator } from '../file/coordinator.js';
 import { openRoot, stateDirOf } from './root-paths.js';
 import { removeOwned, restoreGuarded, rollForward } from './apply.js';
 
@@ -34,10 +35,16 @@ export interface RecoverReport {
 export interface RecoverOptions extends BaseOptions {
   /** Give up waiting for a journal's locks after this many ms (LockError). */
   timeout?: number | undefined;
+  /**
+   * The coordination service the folder's transactions use (`etcdCoordinator`): owners'
+   * liveness and commit decisions come from it. Every process using the folder must
+   * use the same one.
+   */
+  coordinator?: Coordinator | undefined;
 }
 
 /** Journals of owners that are gone, by id. */
-export async function deadJournals(disk: Disk, realRoot: string): Promise<string[]> {
+export async function deadJournals(disk: Disk, realRoot: string, coordinator?: Coordinator): Promise<string[]> {
   let names: string[];
   try {
     names = await disk.readdir(stateDirOf(realRoot));
@@ -45,10 +52,9 @@ export async function deadJournals(disk: Disk, realRoot: string): Promise<string
     if (errorCode(err) === 'ENOENT') return [];
     throw fsError(err, 'recover', stateDirOf(realRoot));
   }
-  return names
-    .map(idOfJournal)
-    .filter((id): id is string => id !== undefined && !mayBeAlive(id))
-    .sort();
+  const ids = names.map(idOfJournal).filter((id): id is string => id !== undefined);
+  const alive = await Promise.all(ids.map((id) => ownerMayBeAlive(id, coordinator)));
+  return ids.filter((_, i) => !alive[i]).sort();
 }
 
 async function readState(disk: Disk, realRoot: string, id: string): Promise<JournalState | undefined> {
@@ -72,7 +78,8 @@ export async function recover(root: string, opts: RecoverOptions = {}): Promise<
 
 export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOptions = {}): Promise<RecoverReport> {
   const report: RecoverReport = { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 };
-  const ids = await deadJournals(disk, realRoot);
+  const coordinator = opts.coordinator;
+  const ids = await deadJournals(disk, realRoot, coordinator);
   // Check them all first: one damaged journal stops recovery before it changes anything.
   const states = new Map<string, JournalState>();
   for (const id of ids) {
@@ -83,19 +90,36 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
     const paths = first.intent ? namedPaths(first.intent).touched : [];
     // Hold the journal's paths so no transaction changes them while it is replayed, and
     // so that two recoveries of one journal run one after the other.
-    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal });
+    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, coordinator });
     try {
       const state = await readState(disk, realRoot, id);
-      if (state) await replay(disk, journalPathFor(realRoot, id), state, report);
+      if (state) await replay(disk, journalPathFor(realRoot, id), state, report, coordinator && (() => coordinator.decideAbort(id)));
     } finally {
       await release();
     }
+    // The journal is gone for good: nobody will ask for its decision again.
+    if (coordinator) await coordinator.forget(id).catch(() => undefined);
   }
-  await clearDeadOwners(disk, realRoot);
+  // Owner files and lock links exist only for transactions without a coordinator, and
+  // their pids cannot be judged across containers.
+  if (!coordinator) await clearDeadOwners(disk, realRoot);
   return report;
 }
 
-async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport): Promise<void> {
+/**
+ * Whether a journal is to be rolled forward. Its own records say so when they can: the
+ * owner writes `commit` only after its decision, and `abort` after undoing an apply.
+ * Without them, a coordinated transaction's fate is settled in the coordinator first:
+ * "aborted" is recorded unless a commit decision exists, so its owner, if it is merely
+ * paused, can never commit once we roll back.
+ */
+async function committed(marks: readonly string[], decide: (() => Promise<string>) | undefined, done: string): Promise<boolean> {
+  if (marks.includes('abort')) return false;
+  if (marks[marks.length - 1] === done) return true;
+  return decide !== undefined && (await decide()) === 'committed';
+}
+
+async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport, decide: (() => Promise<string>) | undefined): Promise<void> {
   const intent = state.intent;
   if (!intent) {
     // Torn intent: no staged file was ever created (they are made after it is synced).
@@ -103,23 +127,25 @@ async function replay(disk: Disk, path: string, state: JournalState, report: Rec
     report.rolledBack++;
     return;
   }
-  const last = state.marks[state.marks.length - 1];
   if (intent.type === 'tx') {
-    if (last === 'commit') {
+    if (await committed(state.marks, decide, 'commit')) {
       report.tempsRemoved += await rollForward(disk, intent.ops);
       report.rolledForward++;
     } else {
       report.tempsRemoved += await removeOwned(disk, intent.ops);
       report.rolledBack++;
     }
-  } else if (last === 'ready') {
+  } else if (!state.marks.includes('ready')) {
+    // fn never ran: only the copies to drop.
+    report.tempsRemoved += await removeOwned(disk, intent.ops);
+    report.rolledBack++;
+  } else if (await committed(state.marks, decide, 'done')) {
+    report.tempsRemoved += await removeOwned(disk, intent.ops);
+    report.rolledForward++;
+  } else {
     await restoreGuarded(disk, intent.ops);
     report.tempsRemoved += await removeOwned(disk, intent.ops);
     report.rolledBack++;
-  } else {
-    report.tempsRemoved += await removeOwned(disk, intent.ops);
-    if (last === 'done') report.rolledForward++;
-    else report.rolledBack++;
   }
   await removeJournal(disk, path);
 }
@@ -129,12 +155,12 @@ async function replay(disk: Disk, path: string, state: JournalState, report: Rec
  * one that committed before us but was never applied must be applied before we read or
  * replace those files. Recovery takes locks of its own, so ours are released meanwhile.
  */
-export async function lockSettled(disk: Disk, realRoot: string, paths: string[], opts: RecoverOptions, owner?: LockOwner): Promise<() => Promise<void>> {
+export async function lockSettled(disk: Disk, realRoot: string, paths: string[], opts: RecoverOptions, owner?: LockOwner, holder?: string): Promise<() => Promise<void>> {
   for (;;) {
-    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, owner });
+    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, owner, coordinator: opts.coordinator, holder });
     let dead: string[];
     try {
-      dead = await deadJournals(disk, realRoot);
+      dead = await deadJournals(disk, realRoot, opts.coordinator);
     } catch (err) {
       await release();
       throw err;

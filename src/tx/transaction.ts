@@ -9,6 +9,7 @@ import type { RetryOptions } from '../base/retry.js';
 import type { Source } from '../base/source.js';
 import { checkPath } from '../file/check-path.js';
 import type { AuditHook, BackupHook } from '../file/hooks.js';
+import type { Coordinator } from '../file/coordinator.js';
 import { diskOf } from '../file/options.js';
 import { runCommit, type CommitContext, type CommitResult } from './commit.js';
 import { register, unregister } from './live.js';
@@ -29,6 +30,11 @@ export interface TransactionOptions {
   retry?: RetryOptions | undefined;
   /** Give up waiting for locks after this many ms (the commit fails, rolled back). */
   timeout?: number | undefined;
+  /**
+   * Locks, owners' liveness and the commit decision kept in a coordination service
+   * (`etcdCoordinator` from `atomicfs/etcd`), for hosts or containers sharing the root.
+   */
+  coordinator?: Coordinator | undefined;
   disk?: Disk | undefined;
 }
 
@@ -56,6 +62,7 @@ export class Transaction implements AsyncDisposable {
       timeout: opts.timeout,
       backup: opts.backup,
       audit: opts.audit,
+      coordinator: opts.coordinator,
       interrupted: false,
       committed: false,
     };
@@ -194,6 +201,6 @@ export async function transaction(opts: TransactionOptions): Promise<Transaction
   if (typeof opts !== 'object' || opts === null) throw new AtomicError('EINVAL', 'transaction: options with a root are required');
   const disk = diskOf(opts);
   const realRoot = await openRoot(disk, opts.root, 'transaction');
-  await recoverRoot(disk, realRoot, { timeout: opts.timeout, signal: opts.signal });
+  await recoverRoot(disk, realRoot, { timeout: opts.timeout, signal: opts.signal, coordinator: opts.coordinator });
   return new Transaction(opts, disk, realRoot);
 }
