@@ -31,7 +31,12 @@ let cluster: EtcdCluster | undefined;
 before(async () => {
   if (!skip) cluster = await EtcdCluster.start();
 });
+const spawned: Host[] = [];
 after(async () => {
+  // A failed test may leave a host stopped: end them all (each its own process group).
+  for (const h of spawned) {
+    if (h.child.exitCode === null && h.child.signalCode === null) h.signal('SIGKILL');
+  }
   await cluster?.stop();
 });
 
@@ -75,7 +80,7 @@ function host(command: string, opts: object): Host {
   });
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
-  return {
+  const h: Host = {
     child,
     lines,
     exited,
@@ -93,6 +98,8 @@ function host(command: string, opts: object): Host {
       if (child.pid !== undefined) process.kill(-child.pid, sig);
     },
   };
+  spawned.push(h);
+  return h;
 }
 
 async function finished(h: Host): Promise<Line> {
@@ -137,7 +144,7 @@ test('host A stopped before its commit decision, past its lease; host B recovers
   a.signal('SIGSTOP');
   await sleep(LEASE_MS + 2000); // past A's lease: etcd drops its locks
   const b = await finished(host('recover', { root }));
-  assert.deepEqual(b, { ok: true, report: { rolledBack: 1, rolledForward: 0, tempsRemoved: 10 } });
+  assert.deepEqual(b, { ok: true, report: { rolledBack: 1, rolledForward: 0, tempsRemoved: 20 } }); // 10 staged files, 10 backup links
   assert.deepEqual(values(files), Array(10).fill('old'));
   writeFileSync(go, '');
   a.signal('SIGCONT');
@@ -160,7 +167,7 @@ test('host A stopped just after its commit decision; B rolls forward; another ho
   a.signal('SIGSTOP');
   await sleep(LEASE_MS + 2000);
   const b = await finished(host('recover', { root }));
-  assert.deepEqual(b, { ok: true, report: { rolledBack: 0, rolledForward: 1, tempsRemoved: 1 } });
+  assert.deepEqual(b, { ok: true, report: { rolledBack: 0, rolledForward: 1, tempsRemoved: 11 } }); // backup links
   assert.deepEqual(values(files), Array(10).fill('new'));
   assert.equal(existsSync(gone), false);
   writeFileSync(gone, 'made after the transaction');
