@@ -27,18 +27,22 @@ export async function updateJson<T = unknown>(
   if (opts.schema !== undefined) assertSchemaCompiles(opts.schema, path);
   const { coordinator, ...writeOpts } = opts;
   const { release, stillHeld } = await lockHeld(path, { timeout: opts.lockTimeout, signal: opts.signal, disk: opts.disk, coordinator });
+  let next: T;
   try {
     const old = await readJson<T>(path, { disk: opts.disk, signal: opts.signal, retry: opts.retry }).catch((err: unknown) => {
       if (errorCode(err) === 'ENOENT') return opts.default;
       throw err;
     });
-    const next = await fn(old);
+    next = await fn(old);
     // A holder paused past its lease may have lost the lock to another updater, who
     // read the same old value: writing now would lose that update.
     if (!(await stillHeld())) throw new AtomicError('ECOORDINATOR', `updateJson ${path}: the lock was lost (its lease in the coordinator expired) before writing; nothing was written`, { path });
     await writeJson(path, next, writeOpts);
-    return next;
-  } finally {
-    await release();
+  } catch (err) {
+    // The failure says more than a release that fails after it.
+    await release().catch(() => undefined);
+    throw err;
   }
+  await release();
+  return next;
 }
