@@ -6,7 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
@@ -189,4 +191,23 @@ test('etcdCoordinator refuses bad options with EINVAL', { skip }, () => {
   assert.throws(() => etcdCoordinator({ endpoints: [] }), { code: 'EINVAL', message: /endpoints/ });
   assert.throws(() => etcdCoordinator({ endpoints: 'http://127.0.0.1:1', leaseMS: 5 } as never), { code: 'EINVAL', message: /leaseMS/ });
   assert.throws(() => etcdCoordinator({ endpoints: 'http://127.0.0.1:1', leaseMs: -1 }), { code: 'EINVAL', message: /leaseMs/ });
+});
+
+test('without the etcd3 package installed, the first request says how to install it (ECOORDINATOR)', async () => {
+  // The built library alone, where no node_modules can be found: as for a user who did
+  // not install the optional peer dependency.
+  const dir = await tmpDir('atomicfs-etcd-nopeer-');
+  cpSync(fileURLToPath(new URL('../src', import.meta.url)), join(dir, 'dist', 'src'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  const script = join(dir, 'try.mjs');
+  writeFileSync(
+    script,
+    `import { etcdCoordinator } from './dist/src/etcd/index.js';
+const c = etcdCoordinator({ endpoints: 'http://127.0.0.1:1' });
+try { await c.isAlive('x'); console.log('no error'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`,
+  );
+  const out = execFileSync(process.execPath, [script], { cwd: dir, encoding: 'utf8' });
+  const result = JSON.parse(out) as { code: string; message: string };
+  assert.equal(result.code, 'ECOORDINATOR');
+  assert.match(result.message, /npm install etcd3@1\.1\.2/);
 });
