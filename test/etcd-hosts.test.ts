@@ -136,6 +136,21 @@ test(`two hosts increment one updateJson counter ${COUNT} times between them: ex
   assert.equal(JSON.parse(readFileSync(file, 'utf8')), COUNT);
 });
 
+test('host A, alive but waiting in the middle of its commit; host B (same pid, same host name) recovers: A\'s transaction is left alone and commits', { skip, timeout: 120_000 }, async () => {
+  const { root, files } = await folder(10, 'old');
+  const go = join(root, '..', `${root.split('/').pop() ?? ''}.go`);
+  const a = host('commit', { root, files, value: 'new', pause: 'before', go });
+  await a.line((l) => l.paused === true);
+  await sleep(LEASE_MS + 1000); // longer than the lease: A's keepalive must be what keeps it
+  const b = await finished(host('recover', { root }));
+  assert.deepEqual(b, { ok: true, report: { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 } });
+  assert.equal(journals(root).length, 1, 'the live journal is still there');
+  writeFileSync(go, '');
+  assert.deepEqual(await finished(a), { ok: true });
+  assert.deepEqual(values(files), Array(10).fill('new'));
+  assertClean(root);
+});
+
 test('host A stopped before its commit decision, past its lease; host B recovers; A continued: its commit is refused, all old', { skip, timeout: 120_000 }, async () => {
   const { root, files } = await folder(10, 'old');
   const go = join(root, '..', `${root.split('/').pop() ?? ''}.go`);
