@@ -26,7 +26,7 @@ import type { LockOwner } from '../file/lock-link.js';
 import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
 import { backupsOf, dirsOf, removeOwned, renameIfPresent, rollForward, userRemovalsOf } from './apply.js';
-import type { Coordinator } from '../file/coordinator.js';
+import { budgetUntil, type Coordinator } from '../file/coordinator.js';
 import { JournalWriter, journalPathFor, type TxOp } from './journal.js';
 import { markActive, markInactive } from './owner.js';
 import { lockSettled } from './recover.js';
@@ -198,7 +198,7 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
       planned = await resolveAll(ctx, staged);
       if (ctx.coordinator) {
         // Alive for recovery elsewhere from before our journal exists until we are done.
-        await ctx.coordinator.enter(ctx.id);
+        await ctx.coordinator.enter(ctx.id, ctx.timeout === undefined ? undefined : budgetUntil(Date.now() + ctx.timeout));
         entered = true;
       } else {
         owner = await createOwner(ctx.disk, ctx.realRoot, ctx.id, touchedBy(planned));

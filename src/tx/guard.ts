@@ -17,7 +17,7 @@ import { readChunks } from '../file/read-chunks.js';
 import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
 import { lstatIfPresent } from '../file/if-present.js';
-import type { Coordinator } from '../file/coordinator.js';
+import { budgetUntil, type Coordinator } from '../file/coordinator.js';
 import { dirsOf, removeOwned, restoreGuarded } from './apply.js';
 import { JournalWriter, journalPathFor, type GuardOp } from './journal.js';
 import { register, unregister, type Interruptible } from './live.js';
@@ -95,7 +95,7 @@ export async function guard<T>(paths: readonly string[], fn: () => Promise<T> | 
   let release: (() => Promise<void>) | undefined;
   try {
     if (opts.coordinator) {
-      await opts.coordinator.enter(id);
+      await opts.coordinator.enter(id, opts.timeout === undefined ? undefined : budgetUntil(Date.now() + opts.timeout));
       entered = true;
     }
     release = await lockSettled(disk, realRoot, targets, opts, undefined, id);
