@@ -248,6 +248,7 @@ class EtcdCoordinatorImpl implements EtcdCoordinator {
 
   /** Drops claims whose request failed (they may have gone through), retrying in the background. */
   private dropLater(keys: readonly string[], holder: string, shared: boolean): void {
+    if (this.closed) return; // the lease is revoked: every claim under it is gone
     const drop = (): Promise<boolean> => this.release(keys, holder, shared);
     this.orphans.add(drop);
     this.orphanTimer ??= setInterval(() => {
