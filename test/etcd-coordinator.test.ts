@@ -36,7 +36,7 @@ after(async () => {
 
 function coordinator(prefix: string): EtcdCoordinator {
   if (!cluster) throw new Error('no cluster');
-  const c = etcdCoordinator({ endpoints: cluster.endpoints, leaseMs: 2000, prefix });
+  const c = etcdCoordinator({ endpoints: cluster.endpoints, leaseMs: 10_000, prefix }); // losses are made by revoking
   made.push(c);
   return c;
 }

@@ -24,7 +24,9 @@ import { journals, leftovers, snapshot } from './helpers/tx-files.js';
 const HOST = fileURLToPath(new URL('./helpers/etcd-host.js', import.meta.url));
 const COUNT = sizeFromEnv('ATOMICFS_ETCD_COUNT', 500);
 const KILLS = sizeFromEnv('ATOMICFS_ETCD_KILLS', 6);
-const LEASE_MS = 2000;
+// Short, since several tests wait for a lease to run out; long enough that a loaded
+// machine's keepalives still get through (a lost lease would fail a live host's commit).
+const LEASE_MS = 3000;
 const skip = skipUnlessEtcd(true);
 
 let cluster: EtcdCluster | undefined;
@@ -57,8 +59,8 @@ interface Host {
   signal(sig: NodeJS.Signals): void;
 }
 
-function host(command: string, opts: object): Host {
-  const args = JSON.stringify({ ...opts, endpoints: endpoints(), leaseMs: LEASE_MS });
+function host(command: string, opts: object, leaseMs = LEASE_MS): Host {
+  const args = JSON.stringify({ ...opts, endpoints: endpoints(), leaseMs });
   const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--uts', 'sh', '-c', 'hostname host && exec "$0" "$@"', process.execPath, HOST, command, args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Line[] = [];
   const waiters: { pred: (l: Line) => boolean; resolve: (l: Line) => void }[] = [];
@@ -129,8 +131,9 @@ function assertClean(root: string): void {
 test(`two hosts increment one updateJson counter ${COUNT} times between them: exactly ${COUNT}`, { skip, timeout: 10 * 60_000 }, async () => {
   const root = await tmpDir('atomicfs-etcd-counter-');
   const file = join(root, 'counter.json');
-  const a = host('counter', { file, n: Math.ceil(COUNT / 2) });
-  const b = host('counter', { file, n: Math.floor(COUNT / 2) });
+  // Nobody waits for a lease to run out here: a long one.
+  const a = host('counter', { file, n: Math.ceil(COUNT / 2) }, 10_000);
+  const b = host('counter', { file, n: Math.floor(COUNT / 2) }, 10_000);
   assert.deepEqual(await finished(a), { ok: true });
   assert.deepEqual(await finished(b), { ok: true });
   assert.equal(JSON.parse(readFileSync(file, 'utf8')), COUNT);
