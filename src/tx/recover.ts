@@ -23,6 +23,9 @@ import { ownerMayBeAlive } from './owner.js';
 import type { Coordinator } from '../file/coordinator.js';
 import { openRoot, stateDirOf } from './root-paths.js';
 import { removeOwned, restoreGuarded, rollForward } from './apply.js';
+import type { AuditHook, AuditRecord } from '../file/hooks.js';
+import { recoveredFiles, recoveryRecord } from './recover-audit.js';
+import { deadDirsIds, dirsRecordPathFor, idOfDirsRecord, readDirsRecord, removeDirsRecord, removeEmptyDirs } from './parent-dirs.js';
 
 export interface RecoverReport {
   /** Transactions (and guards) undone: their files are as before them. */
@@ -36,6 +39,8 @@ export interface RecoverReport {
 export interface RecoverOptions extends BaseOptions {
   /** Give up waiting for a journal's locks after this many ms (LockError). */
   timeout?: number | undefined;
+  /** Records one entry (operation `recover`) per transaction or guard rolled back or forward. */
+  audit?: AuditHook | undefined;
   /**
    * The coordination service the folder's transactions use (`etcdCoordinator`): owners'
    * liveness and commit decisions come from it. Every process using the folder must
@@ -44,18 +49,33 @@ export interface RecoverOptions extends BaseOptions {
   coordinator?: Coordinator | undefined;
 }
 
-/** Journals of owners that are gone, by id. */
-export async function deadJournals(disk: Disk, realRoot: string, coordinator?: Coordinator): Promise<string[]> {
-  let names: string[];
+async function stateNames(disk: Disk, realRoot: string): Promise<string[]> {
   try {
-    names = await disk.readdir(stateDirOf(realRoot));
+    return await disk.readdir(stateDirOf(realRoot));
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return [];
     throw fsError(err, 'recover', stateDirOf(realRoot));
   }
-  const ids = names.map(idOfJournal).filter((id): id is string => id !== undefined);
+}
+
+/** The ids among `names` whose owner may be alive (asked of the coordinator, if any). */
+async function aliveIn(names: readonly string[], idOf: (name: string) => string | undefined, coordinator: Coordinator | undefined): Promise<Set<string>> {
+  const ids = names.map(idOf).filter((id): id is string => id !== undefined);
   const alive = await Promise.all(ids.map((id) => ownerMayBeAlive(id, coordinator)));
-  return ids.filter((_, i) => !alive[i]).sort();
+  return new Set(ids.filter((_, i) => alive[i]));
+}
+
+async function deadJournalsIn(names: readonly string[], coordinator: Coordinator | undefined): Promise<string[]> {
+  const alive = await aliveIn(names, idOfJournal, coordinator);
+  return names
+    .map(idOfJournal)
+    .filter((id): id is string => id !== undefined && !alive.has(id))
+    .sort();
+}
+
+/** Journals of owners that are gone, by id. */
+export async function deadJournals(disk: Disk, realRoot: string, coordinator?: Coordinator): Promise<string[]> {
+  return deadJournalsIn(await stateNames(disk, realRoot), coordinator);
 }
 
 async function readState(disk: Disk, realRoot: string, id: string): Promise<JournalState | undefined> {
@@ -80,7 +100,8 @@ export async function recover(root: string, opts: RecoverOptions = {}): Promise<
 export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOptions = {}): Promise<RecoverReport> {
   const report: RecoverReport = { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 };
   const coordinator = opts.coordinator;
-  const ids = await deadJournals(disk, realRoot, coordinator);
+  const names = await stateNames(disk, realRoot);
+  const ids = await deadJournalsIn(names, coordinator);
   // Check them all first: one damaged journal stops recovery before it changes anything.
   const states = new Map<string, JournalState>();
   for (const id of ids) {
@@ -92,35 +113,56 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
     // Hold the journal's paths so no transaction changes them while it is replayed, and
     // so that two recoveries of one journal run one after the other.
     const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, coordinator });
+    let record: AuditRecord | undefined;
     try {
       const state = await readState(disk, realRoot, id);
-      if (state) await replay(disk, journalPathFor(realRoot, id), state, report, coordinator && (() => coordinator.decideAbort(id)));
+      if (state) {
+        const forward = await rollsForward(state, coordinator && (() => coordinator.decideAbort(id)));
+        // Read before the replay changes them.
+        const files = opts.audit && state.intent ? await recoveredFiles(disk, state.intent, forward) : [];
+        await replay(disk, journalPathFor(realRoot, id), state, report, forward);
+        record = recoveryRecord(state.intent, id, forward, files);
+      }
     } finally {
       await release();
     }
     // The journal is gone for good: nobody will ask for its decision again.
     if (coordinator) await coordinator.forget(id).catch(() => undefined);
+    if (record && opts.audit) await opts.audit.record(record);
   }
   // Owner files and lock links exist only for transactions without a coordinator, and
   // their pids cannot be judged across containers.
   if (!coordinator) await clearDeadOwners(disk, realRoot);
+  // Last, with the dead transactions' journals replayed and their locks cleared: only
+  // then are the folders of a rolled-back one empty (see parent-dirs.ts).
+  const aliveDirs = await aliveIn(names, idOfDirsRecord, coordinator);
+  for (const id of deadDirsIds(names, (id) => aliveDirs.has(id))) {
+    const record = dirsRecordPathFor(realRoot, id);
+    await removeEmptyDirs(disk, await readDirsRecord(disk, realRoot, record), true);
+    await removeDirsRecord(disk, record);
+  }
   return report;
 }
 
 /**
- * Whether a journal is to be rolled forward. Its own records say so when they can: the
- * owner writes `commit` only after its decision, and `abort` after undoing an apply.
- * Without them, a coordinated transaction's fate is settled in the coordinator first:
- * "aborted" is recorded unless a commit decision exists, so its owner, if it is merely
- * paused, can never commit once we roll back.
+ * Whether recovery completes this journal's batch (else it undoes it). Its own records say
+ * so when they can: the owner writes `commit` (`done`) only after its decision, and `abort`
+ * after undoing an apply. Without them, a coordinated batch's fate is settled in the
+ * coordinator first: "aborted" is recorded unless a commit decision exists, so its owner,
+ * if it is merely paused, can never commit once we roll back.
  */
-async function committed(marks: readonly string[], decide: (() => Promise<string>) | undefined, done: string): Promise<boolean> {
+async function rollsForward(state: JournalState, decide: (() => Promise<string>) | undefined): Promise<boolean> {
+  const intent = state.intent;
+  if (intent === undefined) return false;
+  const marks = state.marks;
   if (marks.includes('abort')) return false;
-  if (marks[marks.length - 1] === done) return true;
+  if (marks[marks.length - 1] === (intent.type === 'tx' ? 'commit' : 'done')) return true;
+  // A guard whose fn never ran (no `ready`) has nothing to decide.
+  if (intent.type === 'guard' && !marks.includes('ready')) return false;
   return decide !== undefined && (await decide()) === 'committed';
 }
 
-async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport, decide: (() => Promise<string>) | undefined): Promise<void> {
+async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport, forward: boolean): Promise<void> {
   const intent = state.intent;
   if (!intent) {
     // Torn intent: no staged file was ever created (they are made after it is synced).
@@ -129,24 +171,22 @@ async function replay(disk: Disk, path: string, state: JournalState, report: Rec
     return;
   }
   if (intent.type === 'tx') {
-    if (await committed(state.marks, decide, 'commit')) {
+    if (forward) {
       report.tempsRemoved += await rollForward(disk, intent.ops);
       report.rolledForward++;
     } else {
       report.tempsRemoved += await removeOwned(disk, intent.ops);
       report.rolledBack++;
     }
-  } else if (!state.marks.includes('ready')) {
-    // fn never ran: only the copies to drop.
-    report.tempsRemoved += await removeOwned(disk, intent.ops);
-    report.rolledBack++;
-  } else if (await committed(state.marks, decide, 'done')) {
-    report.tempsRemoved += await removeOwned(disk, intent.ops);
-    report.rolledForward++;
-  } else {
+  } else if (!forward && state.marks.includes('ready')) {
     await restoreGuarded(disk, intent.ops);
     report.tempsRemoved += await removeOwned(disk, intent.ops);
     report.rolledBack++;
+  } else {
+    // fn never ran (no `ready`), or its edits are kept (`done`, or decided so): drop the copies.
+    report.tempsRemoved += await removeOwned(disk, intent.ops);
+    if (forward) report.rolledForward++;
+    else report.rolledBack++;
   }
   await removeJournal(disk, path);
 }
