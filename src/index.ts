@@ -14,6 +14,7 @@ export { moveFile, type MoveOptions } from './file/move-file.js';
 export { sha256File } from './file/sha256-file.js';
 export { cleanupTemps, type CleanupOptions, type CleanupResult } from './file/cleanup-temps.js';
 export { lock, type LockOptions, type Release } from './file/lock.js';
+export type { Coordinator, Decision, ClaimResult } from './file/coordinator.js';
 export { writeJson, readJson, writeYaml, readYaml, type WriteValueOptions, type ReadValueOptions } from './formats/json.js';
 export { updateJson, type UpdateJsonOptions } from './formats/update-json.js';
 export { BackupStore, type BackupStoreOptions, type BackupInfo, type BackupQuery, type BackupVerifyResult, type BackupProblem, type PruneResult } from './backup/backup-store.js';

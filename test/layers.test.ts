@@ -21,6 +21,7 @@ const RANK: Record<string, number> = {
   audit: 4,
   upkeep: 4,
   'index.ts': 5,
+  etcd: 5,
   cli: 6,
 };
 

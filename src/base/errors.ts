@@ -11,6 +11,7 @@
 export const ATOMIC_ERROR_CODES = [
   'ABORT_ERR',
   'EAUDIT',
+  'ECOORDINATOR',
   'ECORRUPT',
   'EENCODE',
   'EEXIST',

@@ -37,6 +37,8 @@ import {
   type LockRecord,
 } from './lock-record.js';
 import { tryLink, type LockOwner } from './lock-link.js';
+import { lockKeys, type HeldLock } from './coordinated-lock.js';
+import type { Coordinator } from './coordinator.js';
 
 export interface LockOptions extends BaseOptions {
   /** Give up after this many ms with LockError (ELOCKED); wait forever if not given. */
@@ -45,6 +47,11 @@ export interface LockOptions extends BaseOptions {
   shared?: boolean | undefined;
   /** How long a holder on another host may go without refreshing before it counts as dead (default 30 s). */
   staleMs?: number | undefined;
+  /**
+   * Keep the lock in a coordination service (`etcdCoordinator` from `atomicfs/etcd`)
+   * instead of beside the file: for processes on several hosts sharing the folder.
+   */
+  coordinator?: Coordinator | undefined;
 }
 
 export type Release = () => Promise<void>;
@@ -66,13 +73,28 @@ interface Attempt {
 const MAX_POLL_MS = 100;
 
 export async function lock(path: string, opts: LockOptions = {}): Promise<Release> {
+  if (opts.coordinator) return (await lockHeld(path, opts)).release;
   return lockAs(path, opts, undefined);
+}
+
+/** lock(), also saying whether the lock is still held (a coordinated lock can be lost). */
+export async function lockHeld(path: string, opts: LockOptions): Promise<HeldLock> {
+  if (!opts.coordinator) {
+    const release = await lockAs(path, opts, undefined);
+    return { release, stillHeld: () => Promise.resolve(true) };
+  }
+  checkLockArgs(path, opts);
+  return lockKeys(opts.coordinator, [resolve(path)], { timeout: opts.timeout, shared: opts.shared === true, signal: opts.signal }, path);
+}
+
+function checkLockArgs(path: string, opts: LockOptions): void {
+  if (typeof path !== 'string' || path === '') throw invalidArg('lock', undefined, 'path must be a non-empty string');
+  if (opts.timeout !== undefined && !(opts.timeout >= 0)) throw invalidArg('lock', path, `timeout must be a number of ms >= 0, got ${String(opts.timeout)}`);
 }
 
 /** lock(), an exclusive one held as a link to `owner` where the file system allows it. */
 export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined): Promise<Release> {
-  if (typeof path !== 'string' || path === '') throw invalidArg('lock', undefined, 'path must be a non-empty string');
-  if (opts.timeout !== undefined && !(opts.timeout >= 0)) throw invalidArg('lock', path, `timeout must be a number of ms >= 0, got ${String(opts.timeout)}`);
+  checkLockArgs(path, opts);
   const abs = resolve(path);
   const shared = opts.shared === true;
   const a: Attempt = {

@@ -2,9 +2,10 @@
  * Read-modify-write of a JSON file under an exclusive cross-process lock, so that
  * concurrent updaters (threads of one process or many processes) never lose an update.
  */
-import { errorCode, invalidArg } from '../base/errors.js';
+import { AtomicError, errorCode, invalidArg } from '../base/errors.js';
 import { assertSchemaCompiles } from '../base/schema.js';
-import { lock } from '../file/lock.js';
+import type { Coordinator } from '../file/coordinator.js';
+import { lockHeld } from '../file/lock.js';
 import { readJson, writeJson, type WriteValueOptions } from './json.js';
 
 export interface UpdateJsonOptions<T> extends WriteValueOptions {
@@ -12,6 +13,8 @@ export interface UpdateJsonOptions<T> extends WriteValueOptions {
   default?: T | undefined;
   /** Give up waiting for the lock after this many ms (LockError, ELOCKED). */
   lockTimeout?: number | undefined;
+  /** Keep the lock in a coordination service (see lock()): for hosts sharing the folder. */
+  coordinator?: Coordinator | undefined;
 }
 
 export async function updateJson<T = unknown>(
@@ -22,16 +25,24 @@ export async function updateJson<T = unknown>(
   if (typeof fn !== 'function') throw invalidArg('updateJson', path, 'fn must be a function');
   // A schema that does not compile must fail before we wait for a lock or read anything.
   if (opts.schema !== undefined) assertSchemaCompiles(opts.schema, path);
-  const release = await lock(path, { timeout: opts.lockTimeout, signal: opts.signal, disk: opts.disk });
+  const { coordinator, ...writeOpts } = opts;
+  const { release, stillHeld } = await lockHeld(path, { timeout: opts.lockTimeout, signal: opts.signal, disk: opts.disk, coordinator });
+  let next: T;
   try {
     const old = await readJson<T>(path, { disk: opts.disk, signal: opts.signal, retry: opts.retry }).catch((err: unknown) => {
       if (errorCode(err) === 'ENOENT') return opts.default;
       throw err;
     });
-    const next = await fn(old);
-    await writeJson(path, next, opts);
-    return next;
-  } finally {
-    await release();
+    next = await fn(old);
+    // A holder paused past its lease may have lost the lock to another updater, who
+    // read the same old value: writing now would lose that update.
+    if (!(await stillHeld())) throw new AtomicError('ECOORDINATOR', `updateJson ${path}: the lock was lost (its lease in the coordinator expired) before writing; nothing was written`, { path });
+    await writeJson(path, next, writeOpts);
+  } catch (err) {
+    // The failure says more than a release that fails after it.
+    await release().catch(() => undefined);
+    throw err;
   }
+  await release();
+  return next;
 }

@@ -48,8 +48,11 @@ export function dirsOf(ops: readonly (TxOp | GuardOp)[]): string[] {
  * touched folder synced once (in parallel) so that all of it is durable before the
  * journal goes. Resolves to the count of backup links removed.
  */
-export async function rollForward(disk: Disk, ops: readonly TxOp[], retry?: RetryOptions): Promise<number> {
+export async function rollForward(disk: Disk, ops: readonly TxOp[], retry?: RetryOptions, beforeRemovals?: () => Promise<void>): Promise<number> {
   await Promise.all(ops.flatMap((op) => (op.kind === 'delete' ? [] : [renameIfPresent(disk, op.stage, op.target, retry)])));
+  // A rename of a staged file can only ever happen once (its name is the transaction's
+  // own); an unlink of a user's file cannot tell: the caller may check it may still.
+  if (userRemovalsOf(ops).length > 0) await beforeRemovals?.();
   const [, removed] = await Promise.all([
     Promise.all(userRemovalsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', retry))),
     Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', retry))),

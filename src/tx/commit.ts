@@ -27,7 +27,8 @@ import type { LockOwner } from '../file/lock-link.js';
 import { describe } from '../file/replace.js';
 import { noHardLink } from '../file/hard-links.js';
 import { stagePathFor } from '../file/temp-name.js';
-import { backupsOf, dirsOf, removeOwned, renameIfPresent, userRemovalsOf } from './apply.js';
+import { backupsOf, dirsOf, removeOwned, renameIfPresent, rollForward, userRemovalsOf } from './apply.js';
+import { budgetUntil, type Coordinator } from '../file/coordinator.js';
 import { JournalWriter, journalPathFor, type TxOp } from './journal.js';
 import { markActive, markInactive } from './owner.js';
 import { lockSettled } from './recover.js';
@@ -47,6 +48,8 @@ export interface CommitContext {
   timeout?: number | undefined;
   backup?: BackupHook | undefined;
   audit?: AuditHook | undefined;
+  /** Locks, liveness and the commit decision kept in a coordination service (etcd). */
+  coordinator?: Coordinator | undefined;
   /** Set by handleSignals(): roll back if the commit point is not reached yet. */
   interrupted: boolean;
   /** Set once the commit record is durable. */
@@ -199,14 +202,21 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
   try {
     let release: (() => Promise<void>) | undefined;
     let owner: LockOwner | undefined;
+    let entered = false;
     let rolledBack = false;
     try {
       checkInterrupt(ctx);
       const missing = new Set<string>();
       planned = inExistingFolders(await resolveAll(ctx, staged, missing), missing);
       await createParents(ctx, planned, missing);
-      owner = await createOwner(ctx.disk, ctx.realRoot, ctx.id, touchedBy(planned));
-      release = await lockSettled(ctx.disk, ctx.realRoot, touchedBy(planned), ctx, owner);
+      if (ctx.coordinator) {
+        // Alive for recovery elsewhere from before our journal exists until we are done.
+        await ctx.coordinator.enter(ctx.id, ctx.timeout === undefined ? undefined : budgetUntil(Date.now() + ctx.timeout));
+        entered = true;
+      } else {
+        owner = await createOwner(ctx.disk, ctx.realRoot, ctx.id, touchedBy(planned));
+      }
+      release = await lockSettled(ctx.disk, ctx.realRoot, touchedBy(planned), ctx, owner, ctx.id);
       const result = await commitLocked(ctx, planned, (b, id) => {
         before = b;
         backupId = id;
@@ -225,6 +235,8 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
       // Only now, with our locks (which live in them) gone, can the folders be empty.
       // Best effort too: the folder journal stays for recovery if this fails.
       if (rolledBack && ctx.dirs) await dropParents(ctx.disk, ctx.dirs).catch(() => undefined);
+      // A journal left behind (rolledBack: false) is then for any recovery to complete.
+      if (entered) await ctx.coordinator?.leave(ctx.id).catch(() => undefined);
     }
   } finally {
     markInactive(ctx.id);
@@ -332,15 +344,81 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
     const backupId = ctx.backup ? await ctx.backup.preserve(touchedBy(planned), backupRequest(ctx, planned)) : undefined;
     onBefore(before, backupId);
     checkInterrupt(ctx);
-    markAttempted = true;
-    await journal.mark('commit'); // THE COMMIT POINT
+    if (!ctx.coordinator) {
+      markAttempted = true;
+      await journal.mark('commit'); // THE COMMIT POINT
+    }
   } catch (err) {
     throw await rollBackBeforeCommit(ctx, journal, ops, err, markAttempted);
   }
+  const keys = lockKeysOf(planned);
+  if (ctx.coordinator) await decide(ctx, ctx.coordinator, journal, ops, keys);
   ctx.committed = true;
-  await applyInProcess(ctx, journal, ops, backups);
+  if (ctx.coordinator) await applyCoordinated(ctx, ctx.coordinator, journal, ops, keys);
+  else await applyInProcess(ctx, journal, ops, backups);
   const changed = planned.flatMap((p) => [p.target, ...(p.staged.kind === 'move' && p.source !== undefined ? [p.source] : [])]);
   return { id: ctx.id, changed };
+}
+
+/** The keys the transaction locked: its paths, sorted, once each (as lockAll takes them). */
+function lockKeysOf(planned: readonly Planned[]): string[] {
+  return [...new Set(touchedBy(planned))].sort();
+}
+
+/**
+ * THE COMMIT POINT of a coordinated transaction: the decision recorded in the
+ * coordinator, on the condition that every lock is still ours. Then the journal's commit
+ * record, so that the journal on disk tells every reader the same. A decision whose
+ * outcome is unknown (the request failed) is settled by trying to abort: one of the two
+ * must stand.
+ */
+async function decide(ctx: CommitContext, coordinator: Coordinator, journal: JournalWriter, ops: readonly TxOp[], keys: readonly string[]): Promise<void> {
+  let decided: boolean;
+  try {
+    decided = await coordinator.decideCommit(ctx.id, keys);
+  } catch (err) {
+    let outcome: string;
+    try {
+      outcome = await coordinator.decideAbort(ctx.id);
+    } catch {
+      await journal.close().catch(() => undefined);
+      throw failed(ctx, false, err, 'could not learn whether its commit decision was recorded (the coordinator did not answer); recover(root) settles it once the coordinator is back');
+    }
+    if (outcome === 'aborted') throw await rollBackBeforeCommit(ctx, journal, ops, err, false);
+    decided = true;
+  }
+  if (!decided) {
+    const lost = new AtomicError('ECOORDINATOR', `transaction ${ctx.id} in ${ctx.root}: its locks were lost before its commit decision (its lease in the coordinator expired, and recovery elsewhere may have aborted it); it cannot commit`, { path: ctx.root });
+    throw await rollBackBeforeCommit(ctx, journal, ops, lost, false);
+  }
+  try {
+    await journal.mark('commit');
+  } catch (err) {
+    await journal.close().catch(() => undefined);
+    throw failed(ctx, false, err, 'is committed (its decision is recorded in the coordinator), but its journal could not say so; recover(root) completes it');
+  }
+}
+
+/**
+ * Apply after a coordinated decision: the idempotent roll-forward that recovery runs, and
+ * no undo in process. Once its lease is lost, a recovery on another host may be applying
+ * the same journal at the same time; both renaming the same staged files is harmless (a
+ * staged name is renamed once, the other finds it gone), but undoing would not be. The
+ * user's files it removes are removed only while its locks are still its own.
+ */
+async function applyCoordinated(ctx: CommitContext, coordinator: Coordinator, journal: JournalWriter, ops: readonly TxOp[], keys: readonly string[]): Promise<void> {
+  try {
+    await rollForward(ctx.disk, ops, ctx.retry, async () => {
+      if (!(await coordinator.holds(keys, ctx.id, true))) {
+        throw new AtomicError('ECOORDINATOR', `transaction ${ctx.id} in ${ctx.root}: its locks were lost after its commit decision (its lease expired); recovery elsewhere completes it`, { path: ctx.root });
+      }
+    });
+    await journal.remove();
+  } catch (err) {
+    await journal.close().catch(() => undefined);
+    throw failed(ctx, false, err, 'is committed (its decision is recorded in the coordinator), but was not fully applied here; recover(root) completes it');
+  }
+  await coordinator.forget(ctx.id).catch(() => undefined);
 }
 
 /**

@@ -17,6 +17,7 @@ import { readChunks } from '../file/read-chunks.js';
 import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
 import { lstatIfPresent } from '../file/if-present.js';
+import { budgetUntil, type Coordinator } from '../file/coordinator.js';
 import { dirsOf, removeOwned, restoreGuarded } from './apply.js';
 import { JournalWriter, journalPathFor, type GuardOp } from './journal.js';
 import { register, unregister, type Interruptible } from './live.js';
@@ -35,6 +36,8 @@ export interface GuardOptions {
   retry?: RetryOptions | undefined;
   /** Give up waiting for locks after this many ms. */
   timeout?: number | undefined;
+  /** Locks, liveness and the keep-or-restore decision kept in a coordination service (see transaction()). */
+  coordinator?: Coordinator | undefined;
   /** The batch's name: kept in its journal and its audit entry. */
   name?: string | undefined;
   /** Records one entry (operation `guard`): `ok` with the files' hashes before and after, or `rolled-back`. */
@@ -97,12 +100,51 @@ export async function guard<T>(paths: readonly string[], fn: () => Promise<T> | 
   const targets = [...new Set(await Promise.all(paths.map((p: string) => resolveInRoot(p, 'guard'))))];
   const id = newTxId();
   markActive(id);
-  const release = await lockSettled(disk, realRoot, targets, opts);
+  let entered = false;
+  let release: (() => Promise<void>) | undefined;
   try {
+    if (opts.coordinator) {
+      await opts.coordinator.enter(id, opts.timeout === undefined ? undefined : budgetUntil(Date.now() + opts.timeout));
+      entered = true;
+    }
+    release = await lockSettled(disk, realRoot, targets, opts, undefined, id);
     return await guarded(disk, realRoot, id, targets, fn, opts);
   } finally {
     markInactive(id);
-    await release();
+    await release?.();
+    if (entered) await opts.coordinator?.leave(id).catch(() => undefined);
+  }
+}
+
+/**
+ * With a coordinator, fn's edits are kept only if "committed" is recorded while every
+ * lock is still ours: a guard whose lease was lost may be being restored by recovery on
+ * another host. Throws if they are not to be kept; `restore` says whether this process
+ * may still put the originals back itself (it may not once its locks are lost).
+ */
+async function decideKeep(coordinator: Coordinator, id: string, keys: readonly string[], realRoot: string): Promise<void> {
+  let decided: boolean;
+  try {
+    decided = await coordinator.decideCommit(id, keys);
+  } catch (err) {
+    let outcome: string;
+    try {
+      outcome = await coordinator.decideAbort(id);
+    } catch {
+      throw new TransactionError(`guard in ${realRoot}: could not learn whether keeping the edits was recorded (the coordinator did not answer); recover(root) settles it once the coordinator is back`, false, { cause: err, transactionId: id });
+    }
+    if (outcome === 'aborted') throw new GuardRestore(err);
+    decided = true;
+  }
+  if (!decided) {
+    throw new TransactionError(`guard in ${realRoot}: its locks were lost before the edits could be kept (its lease in the coordinator expired); recovery restores the originals`, false, { cause: new AtomicError('ECOORDINATOR', `guard in ${realRoot}: locks lost`, { path: realRoot }), transactionId: id });
+  }
+}
+
+/** The edits are not to be kept: restore the originals (this process still holds the locks). */
+class GuardRestore extends Error {
+  constructor(readonly reason: unknown) {
+    super('restore');
   }
 }
 
@@ -137,6 +179,11 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
   let restoring: Promise<void> | undefined;
   const restore = (): Promise<void> =>
     (restoring ??= (async () => {
+      // Once our locks are lost, recovery elsewhere restores (or has restored, and others
+      // may have changed the files since): putting back from here could undo their work.
+      if (opts.coordinator && !(await opts.coordinator.holds(targets, id, true))) {
+        throw new AtomicError('ECOORDINATOR', `guard in ${realRoot}: its locks were lost (its lease in the coordinator expired); recovery restores the originals`, { path: realRoot });
+      }
       await journal.close();
       await restoreGuarded(disk, ops, opts.retry);
       await removeOwned(disk, ops, opts.retry);
@@ -173,10 +220,24 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
     }
     throw new TransactionError(`guard in ${realRoot}: the edited files could not be synced (${describe(err)}); the originals were restored`, true, { cause: err, transactionId: id });
   }
+  if (opts.coordinator) {
+    try {
+      await decideKeep(opts.coordinator, id, targets, realRoot);
+    } catch (err) {
+      if (!(err instanceof GuardRestore)) throw err;
+      try {
+        await restore();
+      } catch (restoreErr) {
+        throw new TransactionError(`guard in ${realRoot}: the coordinator did not answer (${describe(err.reason)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`, false, { cause: err.reason, transactionId: id });
+      }
+      throw new TransactionError(`guard in ${realRoot}: the coordinator did not answer (${describe(err.reason)}); the originals were restored`, true, { cause: err.reason, transactionId: id });
+    }
+  }
   await journal.mark('done');
   await journal.close();
   await removeOwned(disk, ops, opts.retry);
   await journal.remove();
+  await opts.coordinator?.forget(id).catch(() => undefined);
   await audit('ok');
   return result;
 }

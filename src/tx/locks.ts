@@ -11,6 +11,8 @@ import type { Disk } from '../disk/index.js';
 import { LockError } from '../base/errors.js';
 import { lockAs, type Release } from '../file/lock.js';
 import type { LockOwner } from '../file/lock-link.js';
+import { lockKeys } from '../file/coordinated-lock.js';
+import type { Coordinator } from '../file/coordinator.js';
 
 export interface LockAllOptions {
   disk: Disk;
@@ -18,6 +20,10 @@ export interface LockAllOptions {
   signal?: AbortSignal | undefined;
   /** Hold each lock as a link to this owner file where possible (file/lock-link.ts). */
   owner?: LockOwner | undefined;
+  /** Keep the locks in this coordination service instead of beside the files. */
+  coordinator?: Coordinator | undefined;
+  /** With a coordinator: who holds them (a transaction's id); a fresh token if undefined. */
+  holder?: string | undefined;
 }
 
 function releaserOf(held: Release[]): Release {
@@ -40,6 +46,11 @@ async function tryAll(sorted: string[], opts: LockAllOptions): Promise<Release |
 /** Locks every path (real paths); resolves to a release of them all. */
 export async function lockAll(paths: Iterable<string>, opts: LockAllOptions): Promise<Release> {
   const sorted = [...new Set(paths)].sort();
+  if (opts.coordinator) {
+    if (sorted.length === 0) return () => Promise.resolve();
+    const held = await lockKeys(opts.coordinator, sorted, { timeout: opts.timeout, shared: false, signal: opts.signal, holder: opts.holder }, sorted[0] ?? '');
+    return releaserOf([held.release]);
+  }
   const fast = await tryAll(sorted, opts);
   if (fast) return fast;
   const held: Release[] = [];

@@ -9,6 +9,7 @@
 import { randomId } from '../file/temp-name.js';
 import { HOST, isProcessAlive } from '../file/process-alive.js';
 import { sha256Hex } from '../base/sha256.js';
+import type { Coordinator } from '../file/coordinator.js';
 
 /** A short, file-name-safe tag of this host's name. */
 export const HOST_TAG = sha256Hex(HOST).slice(0, 8);
@@ -48,4 +49,18 @@ export function mayBeAlive(id: string): boolean {
   if (host !== HOST_TAG) return true;
   if (Number(pid) === process.pid) return nonce === NONCE && active.has(id);
   return isProcessAlive(Number(pid));
+}
+
+/**
+ * With a coordinator, liveness comes from it (the owner's lease), not from pids: across
+ * containers a pid and host name say nothing. Only this very process's own transactions
+ * are known here without asking.
+ */
+export async function ownerMayBeAlive(id: string, coordinator: Coordinator | undefined): Promise<boolean> {
+  if (!coordinator) return mayBeAlive(id);
+  const m = ID_RE.exec(id);
+  if (!m) return true;
+  const [, host, pid, nonce] = m;
+  if (host === HOST_TAG && Number(pid) === process.pid && nonce === NONCE) return active.has(id);
+  return coordinator.isAlive(id);
 }

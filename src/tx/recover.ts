@@ -19,12 +19,13 @@ import { readWhole } from '../file/read-file.js';
 import type { LockOwner } from '../file/lock-link.js';
 import { lockAll } from './locks.js';
 import { clearDeadOwners } from './lock-owner.js';
-import { mayBeAlive } from './owner.js';
+import { ownerMayBeAlive } from './owner.js';
+import type { Coordinator } from '../file/coordinator.js';
 import { openRoot, stateDirOf } from './root-paths.js';
 import { removeOwned, restoreGuarded, rollForward } from './apply.js';
 import type { AuditHook, AuditRecord } from '../file/hooks.js';
 import { recoveredFiles, recoveryRecord } from './recover-audit.js';
-import { deadDirsIds, dirsRecordPathFor, readDirsRecord, removeDirsRecord, removeEmptyDirs } from './parent-dirs.js';
+import { deadDirsIds, dirsRecordPathFor, idOfDirsRecord, readDirsRecord, removeDirsRecord, removeEmptyDirs } from './parent-dirs.js';
 
 export interface RecoverReport {
   /** Transactions (and guards) undone: their files are as before them. */
@@ -40,6 +41,12 @@ export interface RecoverOptions extends BaseOptions {
   timeout?: number | undefined;
   /** Records one entry (operation `recover`) per transaction or guard rolled back or forward. */
   audit?: AuditHook | undefined;
+  /**
+   * The coordination service the folder's transactions use (`etcdCoordinator`): owners'
+   * liveness and commit decisions come from it. Every process using the folder must
+   * use the same one.
+   */
+  coordinator?: Coordinator | undefined;
 }
 
 async function stateNames(disk: Disk, realRoot: string): Promise<string[]> {
@@ -51,16 +58,24 @@ async function stateNames(disk: Disk, realRoot: string): Promise<string[]> {
   }
 }
 
-function deadJournalsIn(names: readonly string[]): string[] {
+/** The ids among `names` whose owner may be alive (asked of the coordinator, if any). */
+async function aliveIn(names: readonly string[], idOf: (name: string) => string | undefined, coordinator: Coordinator | undefined): Promise<Set<string>> {
+  const ids = names.map(idOf).filter((id): id is string => id !== undefined);
+  const alive = await Promise.all(ids.map((id) => ownerMayBeAlive(id, coordinator)));
+  return new Set(ids.filter((_, i) => alive[i]));
+}
+
+async function deadJournalsIn(names: readonly string[], coordinator: Coordinator | undefined): Promise<string[]> {
+  const alive = await aliveIn(names, idOfJournal, coordinator);
   return names
     .map(idOfJournal)
-    .filter((id): id is string => id !== undefined && !mayBeAlive(id))
+    .filter((id): id is string => id !== undefined && !alive.has(id))
     .sort();
 }
 
 /** Journals of owners that are gone, by id. */
-export async function deadJournals(disk: Disk, realRoot: string): Promise<string[]> {
-  return deadJournalsIn(await stateNames(disk, realRoot));
+export async function deadJournals(disk: Disk, realRoot: string, coordinator?: Coordinator): Promise<string[]> {
+  return deadJournalsIn(await stateNames(disk, realRoot), coordinator);
 }
 
 async function readState(disk: Disk, realRoot: string, id: string): Promise<JournalState | undefined> {
@@ -84,8 +99,9 @@ export async function recover(root: string, opts: RecoverOptions = {}): Promise<
 
 export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOptions = {}): Promise<RecoverReport> {
   const report: RecoverReport = { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 };
+  const coordinator = opts.coordinator;
   const names = await stateNames(disk, realRoot);
-  const ids = deadJournalsIn(names);
+  const ids = await deadJournalsIn(names, coordinator);
   // Check them all first: one damaged journal stops recovery before it changes anything.
   const states = new Map<string, JournalState>();
   for (const id of ids) {
@@ -96,26 +112,31 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
     const paths = first.intent ? namedPaths(first.intent).touched : [];
     // Hold the journal's paths so no transaction changes them while it is replayed, and
     // so that two recoveries of one journal run one after the other.
-    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal });
+    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, coordinator });
     let record: AuditRecord | undefined;
     try {
       const state = await readState(disk, realRoot, id);
       if (state) {
-        const forward = rollsForward(state);
+        const forward = await rollsForward(state, coordinator && (() => coordinator.decideAbort(id)));
         // Read before the replay changes them.
         const files = opts.audit && state.intent ? await recoveredFiles(disk, state.intent, forward) : [];
-        await replay(disk, journalPathFor(realRoot, id), state, report);
+        await replay(disk, journalPathFor(realRoot, id), state, report, forward);
         record = recoveryRecord(state.intent, id, forward, files);
       }
     } finally {
       await release();
     }
+    // The journal is gone for good: nobody will ask for its decision again.
+    if (coordinator) await coordinator.forget(id).catch(() => undefined);
     if (record && opts.audit) await opts.audit.record(record);
   }
-  await clearDeadOwners(disk, realRoot);
+  // Owner files and lock links exist only for transactions without a coordinator, and
+  // their pids cannot be judged across containers.
+  if (!coordinator) await clearDeadOwners(disk, realRoot);
   // Last, with the dead transactions' journals replayed and their locks cleared: only
   // then are the folders of a rolled-back one empty (see parent-dirs.ts).
-  for (const id of deadDirsIds(names, mayBeAlive)) {
+  const aliveDirs = await aliveIn(names, idOfDirsRecord, coordinator);
+  for (const id of deadDirsIds(names, (id) => aliveDirs.has(id))) {
     const record = dirsRecordPathFor(realRoot, id);
     await removeEmptyDirs(disk, await readDirsRecord(disk, realRoot, record), true);
     await removeDirsRecord(disk, record);
@@ -123,13 +144,25 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
   return report;
 }
 
-/** Whether recovery completes this journal's batch (else it undoes it). */
-function rollsForward(state: JournalState): boolean {
-  const last = state.marks[state.marks.length - 1];
-  return state.intent !== undefined && (state.intent.type === 'tx' ? last === 'commit' : last === 'done');
+/**
+ * Whether recovery completes this journal's batch (else it undoes it). Its own records say
+ * so when they can: the owner writes `commit` (`done`) only after its decision, and `abort`
+ * after undoing an apply. Without them, a coordinated batch's fate is settled in the
+ * coordinator first: "aborted" is recorded unless a commit decision exists, so its owner,
+ * if it is merely paused, can never commit once we roll back.
+ */
+async function rollsForward(state: JournalState, decide: (() => Promise<string>) | undefined): Promise<boolean> {
+  const intent = state.intent;
+  if (intent === undefined) return false;
+  const marks = state.marks;
+  if (marks.includes('abort')) return false;
+  if (marks[marks.length - 1] === (intent.type === 'tx' ? 'commit' : 'done')) return true;
+  // A guard whose fn never ran (no `ready`) has nothing to decide.
+  if (intent.type === 'guard' && !marks.includes('ready')) return false;
+  return decide !== undefined && (await decide()) === 'committed';
 }
 
-async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport): Promise<void> {
+async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport, forward: boolean): Promise<void> {
   const intent = state.intent;
   if (!intent) {
     // Torn intent: no staged file was ever created (they are made after it is synced).
@@ -137,22 +170,22 @@ async function replay(disk: Disk, path: string, state: JournalState, report: Rec
     report.rolledBack++;
     return;
   }
-  const last = state.marks[state.marks.length - 1];
   if (intent.type === 'tx') {
-    if (last === 'commit') {
+    if (forward) {
       report.tempsRemoved += await rollForward(disk, intent.ops);
       report.rolledForward++;
     } else {
       report.tempsRemoved += await removeOwned(disk, intent.ops);
       report.rolledBack++;
     }
-  } else if (last === 'ready') {
+  } else if (!forward && state.marks.includes('ready')) {
     await restoreGuarded(disk, intent.ops);
     report.tempsRemoved += await removeOwned(disk, intent.ops);
     report.rolledBack++;
   } else {
+    // fn never ran (no `ready`), or its edits are kept (`done`, or decided so): drop the copies.
     report.tempsRemoved += await removeOwned(disk, intent.ops);
-    if (last === 'done') report.rolledForward++;
+    if (forward) report.rolledForward++;
     else report.rolledBack++;
   }
   await removeJournal(disk, path);
@@ -163,12 +196,12 @@ async function replay(disk: Disk, path: string, state: JournalState, report: Rec
  * one that committed before us but was never applied must be applied before we read or
  * replace those files. Recovery takes locks of its own, so ours are released meanwhile.
  */
-export async function lockSettled(disk: Disk, realRoot: string, paths: string[], opts: RecoverOptions, owner?: LockOwner): Promise<() => Promise<void>> {
+export async function lockSettled(disk: Disk, realRoot: string, paths: string[], opts: RecoverOptions, owner?: LockOwner, holder?: string): Promise<() => Promise<void>> {
   for (;;) {
-    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, owner });
+    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, owner, coordinator: opts.coordinator, holder });
     let dead: string[];
     try {
-      dead = await deadJournals(disk, realRoot);
+      dead = await deadJournals(disk, realRoot, opts.coordinator);
     } catch (err) {
       await release();
       throw err;

@@ -9,6 +9,7 @@ import type { RetryOptions } from '../base/retry.js';
 import type { Source } from '../base/source.js';
 import { checkPath } from '../file/check-path.js';
 import type { AuditHook, BackupHook } from '../file/hooks.js';
+import type { Coordinator } from '../file/coordinator.js';
 import { diskOf } from '../file/options.js';
 import { runCommit, type CommitContext, type CommitResult } from './commit.js';
 import { register, unregister } from './live.js';
@@ -31,6 +32,11 @@ export interface TransactionOptions {
   retry?: RetryOptions | undefined;
   /** Give up waiting for locks after this many ms (the commit fails, rolled back). */
   timeout?: number | undefined;
+  /**
+   * Locks, owners' liveness and the commit decision kept in a coordination service
+   * (`etcdCoordinator` from `atomicfs/etcd`), for hosts or containers sharing the root.
+   */
+  coordinator?: Coordinator | undefined;
   /** The batch's name: kept in its backup, its audit entry and its journal (one line, at most 200 characters). */
   name?: string | undefined;
   disk?: Disk | undefined;
@@ -69,6 +75,7 @@ export class Transaction implements AsyncDisposable {
       timeout: opts.timeout,
       backup: opts.backup,
       audit: opts.audit,
+      coordinator: opts.coordinator,
       interrupted: false,
       committed: false,
     };
@@ -222,6 +229,6 @@ export async function startTransaction(opts: TransactionOptions, kind?: Transact
   const disk = diskOf(opts);
   const realRoot = await openRoot(disk, opts.root, 'transaction');
   // A batch killed earlier is recorded in this batch's audit log as it is recovered.
-  await recoverRoot(disk, realRoot, { timeout: opts.timeout, signal: opts.signal, audit: opts.audit });
+  await recoverRoot(disk, realRoot, { timeout: opts.timeout, signal: opts.signal, audit: opts.audit, coordinator: opts.coordinator });
   return new Transaction(opts, disk, realRoot, kind);
 }
