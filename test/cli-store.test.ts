@@ -71,10 +71,13 @@ test('writes are recorded; audit show, summary (table and --json) and verify, wh
 
   const summary = await runCli(['audit', 'summary', '--audit', log]);
   assert.equal(summary.code, 0, summary.stderr);
-  assert.match(summary.stdout, /^3 entries, .*; 1 not ok/);
-  assert.match(summary.stdout, /OPERATION\s+ENTRIES\n-+\s+-+\nwriteFile\s+1\n/);
+  assert.match(summary.stdout, /^3 entries, .*; 1 not ok; 0% rolled back/);
+  assert.match(summary.stdout, /OPERATION\s+ENTRIES\s+OK\s+ROLLED-BACK\s+FAILED\s+ROLLBACK%\s+P50\s+P95\n[- ]+\nwriteFile\s+1\s+1\s+0\s+0\s+0%\s+[\d.]+ m?s\s+[\d.]+ m?s\n/);
   const sj = jsonOf(await runCli(['audit', 'summary', '--audit', log, '--json']));
   assert.deepEqual((sj.summary as { byOutcome: object }).byOutcome, { ok: 2, failed: 1 });
+  const ops = (sj.summary as { operations: Record<string, { entries: number; failed: number; p50Ms?: number; p95Ms?: number }> }).operations;
+  assert.deepEqual([ops.createFile?.entries, ops.createFile?.failed], [1, 1]);
+  assert.equal(typeof ops.writeFile?.p95Ms, 'number', 'the command\'s writes are timed in the audit log');
 
   const good = await runCli(['audit', 'verify', '--audit', log, '--json']);
   assert.equal(good.code, 0, good.stderr);

@@ -4,7 +4,7 @@ import { AtomicError, AuditLog } from '../index.js';
 import { toJson } from './json-value.js';
 import { runCommand } from './run.js';
 import { renderTable } from './table.js';
-import { formatBytes } from './units.js';
+import { formatBytes, formatMs } from './units.js';
 import { addJsonFlag } from './write-options.js';
 
 interface AuditFlags {
@@ -48,16 +48,26 @@ function entriesTable(entries: Entries): string {
   return renderTable(['SEQ', 'TIME', 'OPERATION', 'OUTCOME', 'FILES'], rows);
 }
 
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(rate > 0 && rate < 0.1 ? 1 : 0)}%`;
+}
+
+/** One row per operation: outcomes, rollback rate, p50/p95 durations. */
+function operationsTable(s: Summary): string {
+  const rows = Object.entries(s.operations).map(([op, o]) => [
+    op, String(o.entries), String(o.ok), String(o.rolledBack), String(o.failed), percent(o.rollbackRate), formatMs(o.p50Ms), formatMs(o.p95Ms),
+  ]);
+  return renderTable(['OPERATION', 'ENTRIES', 'OK', 'ROLLED-BACK', 'FAILED', 'ROLLBACK%', 'P50', 'P95'], rows);
+}
+
 function summaryText(s: Summary): string {
-  const counts = (label: string, by: Record<string, number>): string =>
-    renderTable([label, 'ENTRIES'], Object.entries(by).map(([k, n]) => [k, String(n)]));
   const span = s.first === undefined ? '' : `, ${s.first} to ${s.last ?? s.first}`;
   return [
-    `${s.entries} entries${span}; ${formatBytes(s.bytesWritten)} written; ${s.failures.length} not ok`,
+    `${s.entries} entries${span}; ${formatBytes(s.bytesWritten)} written; ${s.failures.length} not ok; ${percent(s.rollbackRate)} rolled back`,
     '',
-    counts('OPERATION', s.byOperation),
+    operationsTable(s),
     '',
-    counts('OUTCOME', s.byOutcome),
+    renderTable(['OUTCOME', 'ENTRIES'], Object.entries(s.byOutcome).map(([k, n]) => [k, String(n)])),
   ].join('\n');
 }
 
@@ -88,7 +98,7 @@ export function registerAudit(program: Command): void {
       }),
   );
 
-  addQueryFlags(auditCommand(audit, 'summary', 'count the entries per operation and outcome', 'atomicfs audit summary --audit audit.jsonl --since 2026-01-01')).action(
+  addQueryFlags(auditCommand(audit, 'summary', 'count the entries per operation and outcome: rollback rate, p50/p95 durations', 'atomicfs audit summary --audit audit.jsonl --since 2026-01-01')).action(
     (flags: AuditFlags) =>
       runCommand({ command: 'audit summary', json: flags.json, failure: 'read', interrupts: 'abort' }, async () => {
         const summary = await new AuditLog(flags.audit).summary(queryOf(flags));
