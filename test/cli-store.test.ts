@@ -23,7 +23,7 @@ test('writes keep backups; list (table and --json), restore, verify and prune th
   }
   const table = await runCli(['backups', 'list', '--backup-dir', bk]);
   assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /^ID\s+CREATED\s+OPERATION\s+FILES\n-+/);
+  assert.match(table.stdout, /^ID\s+TIME\s+OPERATION\s+CHANGED\s+CREATED\s+DELETED\s+NAME\n-+/);
   assert.equal(table.stdout.trim().split('\n').length, 4, table.stdout);
   assert.ok(!table.stdout.includes('\u001b'), 'no escape codes off a terminal');
 
@@ -67,7 +67,7 @@ test('writes are recorded; audit show, summary (table and --json) and verify, wh
   const entries = jsonOf(shown).entries as { operation: string; outcome: string }[];
   assert.deepEqual(entries.map((e) => [e.operation, e.outcome]), [['writeFile', 'ok'], ['createFile', 'failed'], ['copyFile', 'ok']]);
   const failedOnly = await runCli(['audit', 'show', '--audit', log, '--outcome', 'failed']);
-  assert.match(failedOnly.stdout, /^SEQ\s+TIME\s+OPERATION\s+OUTCOME\s+FILES\n-+.*\n2\s+\S+\s+createFile\s+failed\s+/);
+  assert.match(failedOnly.stdout, /^SEQ\s+TIME\s+OPERATION\s+OUTCOME\s+CHANGED\s+CREATED\s+DELETED\s+DURATION\s+NAME\n-+.*\n2\s+\S+\s+createFile\s+failed\s+1\s+0\s+0\s+[\d.]+ m?s\n?$/);
 
   const summary = await runCli(['audit', 'summary', '--audit', log]);
   assert.equal(summary.code, 0, summary.stderr);

@@ -1,0 +1,147 @@
+/**
+ * Listings made for people: `backups list`, `audit show` and `backups restore` print one
+ * line per batch within the width (120 off a terminal), paths only with --files or
+ * `show <id>`; --json keeps every field; a missing store or log is an error naming it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile as fsWriteFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuditLog, BackupStore, withTransaction } from '../src/index.js';
+import { cut, fitTable, printable, widthFor } from '../src/cli/listing.js';
+import { jsonOf, runCli } from './helpers/cli-run.js';
+import { tmpDir } from './helpers/tmp.js';
+
+const FILES = 150;
+
+/** A folder of notes with long paths, changed in one batch kept in a store and an audit log. */
+async function batchOfNotes(): Promise<{ dir: string; store: string; log: string; paths: string[] }> {
+  const dir = await tmpDir();
+  const notes = join(dir, 'a-folder-of-notes-with-a-rather-long-name', 'and-a-subfolder-too');
+  await mkdir(notes, { recursive: true });
+  const paths = Array.from({ length: FILES }, (_, i) => join(notes, `note-number-${String(i).padStart(4, '0')}-about-something.md`));
+  for (const p of paths) await fsWriteFile(p, 'old\n');
+  const store = join(dir, 'backups');
+  const log = join(dir, 'audit.log');
+  await withTransaction((tx) => {
+    for (const p of paths.slice(0, -10)) tx.writeFile(p, 'new\n');
+    for (const p of paths.slice(-10)) tx.deleteFile(p);
+  }, { root: dir, backup: new BackupStore(store), audit: new AuditLog(log) });
+  return { dir, store, log, paths };
+}
+
+function assertFits(text: string, width: number): void {
+  for (const line of text.split('\n')) assert.ok([...line].length <= width, `${[...line].length} > ${width}: ${line}`);
+}
+
+test('backups list: one line per batch within 120 columns; --files and show <id> give the paths; --json every field', async () => {
+  const { store, paths } = await batchOfNotes();
+  const r = await runCli(['backups', 'list', '--backup-dir', store]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 3, r.stdout);
+  assertFits(r.stdout, 120);
+  assert.match(lines[2]!, /^\d{8}T\d{9}Z-[0-9a-f]{8}\s+\S+Z\s+transaction\s+1[45]0\s+0\s+(10|0)\b/);
+  assert.ok(!r.stdout.includes('note-number'), 'no path in the plain listing');
+
+  const id = lines[2]!.split(' ')[0]!;
+  const narrow = await runCli(['backups', 'list', '--backup-dir', store, '--width', '40']);
+  assertFits(narrow.stdout, 40);
+  assert.ok(narrow.stdout.split('\n')[2]!.endsWith('…'));
+
+  const withFiles = await runCli(['backups', 'list', '--backup-dir', store, '--files']);
+  assert.equal(withFiles.code, 0, withFiles.stderr);
+  for (const p of paths.slice(0, -10)) assert.ok(withFiles.stdout.includes(`    ~ ${p}\n`), p);
+  for (const p of paths.slice(-10)) assert.ok(withFiles.stdout.includes(`    - ${p}`) || withFiles.stdout.includes(`    ~ ${p}`), p);
+
+  const shown = await runCli(['backups', 'show', id, '--backup-dir', store]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`^backup\\s+${id}\\n`));
+  assert.match(shown.stdout, /\nfiles\s+1[45]0 changed(, 10 deleted)?\n/);
+  assert.equal(shown.stdout.split('\n').filter((l) => /^ {2}[~+-] \//.test(l)).length, FILES);
+
+  const json = jsonOf(await runCli(['backups', 'list', '--backup-dir', store, '--json']));
+  const [b] = json.backups as { id: string; files: { path: string; sha256: string }[] }[];
+  assert.equal(b?.id, id);
+  assert.equal(b?.files.length, FILES);
+  assert.match(b?.files[0]?.sha256 ?? '', /^[0-9a-f]{64}$/);
+});
+
+test('backups restore prints one line, the paths only with --files', async () => {
+  const { store, paths } = await batchOfNotes();
+  const id = (jsonOf(await runCli(['backups', 'list', '--backup-dir', store, '--json'])).backups as { id: string }[])[0]!.id;
+  const r = await runCli(['backups', 'restore', id, '--backup-dir', store]);
+  assert.equal(r.code, 0, r.stderr);
+  assertFits(r.stdout, 120);
+  assert.match(r.stdout, new RegExp(`^restored backup ${id}: ${FILES} files put back`));
+  assert.ok(!r.stdout.includes('note-number'));
+  const again = await runCli(['backups', 'restore', id, '--backup-dir', store, '--files', '--json']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal((jsonOf(again).restored as string[]).length, FILES);
+  const listed = await runCli(['backups', 'restore', id, '--backup-dir', store, '--files']);
+  for (const p of paths) assert.ok(listed.stdout.includes(p), p);
+});
+
+test('audit show: one line per entry with counts and duration; show <seq> gives the paths', async () => {
+  const { log, paths } = await batchOfNotes();
+  const r = await runCli(['audit', 'show', '--audit', log]);
+  assert.equal(r.code, 0, r.stderr);
+  assertFits(r.stdout, 120);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 3, r.stdout);
+  assert.match(lines[2]!, /^1\s+\S+Z\s+transaction\s+ok\s+140\s+0\s+10\s+[\d.]+ m?s/);
+  const one = await runCli(['audit', 'show', '1', '--audit', log]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stdout, /^entry\s+1\n/);
+  assert.match(one.stdout, /\noutcome\s+ok\n/);
+  for (const p of paths) assert.ok(one.stdout.includes(p), p);
+  const oneJson = jsonOf(await runCli(['audit', 'show', '1', '--audit', log, '--json']));
+  assert.equal((oneJson.entry as { files: unknown[] }).files.length, FILES);
+  const none = await runCli(['audit', 'show', '7', '--audit', log]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /no entry 7/);
+  const bad = await runCli(['audit', 'show', 'x', '--audit', log]);
+  assert.equal(bad.code, 2);
+});
+
+test('a missing store or audit log is an error (status 1) naming the path, for every subcommand', async () => {
+  const dir = await tmpDir();
+  const typo = join(dir, 'bakcups');
+  const id = '20260101T120000000Z-1a2b3c4d';
+  for (const args of [['list'], ['show', id], ['restore', id], ['verify', id], ['prune', '--keep', '1']]) {
+    const r = await runCli(['backups', ...args, '--backup-dir', typo]);
+    assert.equal(r.code, 1, `${args[0] ?? ''}: ${r.stdout}`);
+    assert.match(r.stderr, /ENOENT: no backup store at /, args[0]);
+    assert.ok(r.stderr.includes(typo), r.stderr);
+  }
+  for (const sub of ['show', 'summary', 'verify']) {
+    const r = await runCli(['audit', sub, '--audit', join(dir, 'audit.lgo')]);
+    assert.equal(r.code, 1, sub);
+    assert.ok(r.stderr.includes(join(dir, 'audit.lgo')), r.stderr);
+  }
+  await mkdir(join(dir, 'empty-store'));
+  const empty = await runCli(['backups', 'list', '--backup-dir', join(dir, 'empty-store')]);
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.match(empty.stdout, /^no backups in /);
+});
+
+test('fitTable: columns aligned, the last one cut with …, every line within the width', () => {
+  const lines = fitTable(['A', 'NAME'], [['1', 'short'], ['22', 'a much longer name than fits']], 16);
+  assert.deepEqual(lines, ['A   NAME', '--  ------------', '1   short', '22  a much long…']);
+  for (const l of fitTable(['AAAAAAAAAA', 'BBBBBBBBBB', 'C'], [['x', 'y', 'z']], 8)) assert.ok([...l].length <= 8, l);
+  assert.equal(cut('abcdef', 4), 'abc…');
+  assert.equal(cut('abc', 4), 'abc');
+});
+
+test('names and paths cannot put control characters (a newline, an escape) on the terminal', () => {
+  assert.equal(printable('evil\n\u001b[2Jname'), 'evil??[2Jname');
+  const [, , row] = fitTable(['NAME'], [['a\nb']], 120);
+  assert.equal(row, 'a?b');
+});
+
+test('the width: --width wins (0 = none), else the terminal\'s, else 120', () => {
+  assert.equal(widthFor({}, { isTTY: false }), 120);
+  assert.equal(widthFor({}, { isTTY: true, columns: 80 }), 80);
+  assert.equal(widthFor({ width: 60 }, { isTTY: true, columns: 80 }), 60);
+  assert.equal(widthFor({ width: 0 }, { isTTY: false }), Infinity);
+});
