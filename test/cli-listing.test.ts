@@ -5,11 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile as fsWriteFile, mkdir } from 'node:fs/promises';
+import { writeFile as fsWriteFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditLog, BackupStore, withTransaction } from '../src/index.js';
 import { cut, fitTable, printable, widthFor } from '../src/cli/listing.js';
-import { jsonOf, runCli } from './helpers/cli-run.js';
+import { CLI, jsonOf, runCli } from './helpers/cli-run.js';
+import { waitFor } from './helpers/cli-files.js';
+import { Tmux, tmuxAvailable } from './helpers/cli-tmux.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const FILES = 150;
@@ -102,6 +104,29 @@ test('audit show: one line per entry with counts and duration; show <seq> gives 
   assert.match(none.stderr, /no entry 7/);
   const bad = await runCli(['audit', 'show', 'x', '--audit', log]);
   assert.equal(bad.code, 2);
+});
+
+const noTmux = tmuxAvailable() ? false : 'tmux is not installed: the terminal width is not checked (apt-get install -y tmux)';
+const q = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+test('on a terminal, lines are fitted to its width', { skip: noTmux }, async () => {
+  const { store } = await batchOfNotes();
+  const status = join(store, '..', 'status');
+  const tmux = new Tmux();
+  try {
+    // The pane is 120 columns; the terminal is told it has 70, which is what the command reads.
+    const cmd = `stty cols 70; node ${q(CLI)} backups list --backup-dir ${q(store)}; echo "EXIT:$?" > ${q(status)}; sleep 120`;
+    await tmux.start('main', `sh -c ${q(cmd)}`);
+    await waitFor('the listing', () => readFile(status, 'utf8').then(() => true, () => false), 60_000);
+    assert.equal((await readFile(status, 'utf8')).trim(), 'EXIT:0');
+    const screen = await tmux.capture('main');
+    const row = screen.split('\n').find((l) => /^\d{8}T\d{9}Z-/.test(l));
+    assert.ok(row !== undefined, screen);
+    assert.equal([...row].length, 70, row);
+    assert.ok(row.endsWith('…'), row);
+  } finally {
+    await tmux.stop();
+  }
 });
 
 test('a missing store or audit log is an error (status 1) naming the path, for every subcommand', async () => {
