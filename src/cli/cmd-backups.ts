@@ -80,13 +80,13 @@ function showText(b: Batch, flags: StoreFlags): string {
   return [...head, '', ...fileLines(changes, '  ')].join('\n');
 }
 
-function restoredText(r: Record<string, unknown>, flags: RestoreFlags, dir: string): string {
+function restoredText(r: Record<string, unknown>, flags: RestoreFlags): string {
   const list = (key: string): string[] => (Array.isArray(r[key]) ? (r[key] as string[]) : []);
   const put = list('restored');
   const removed = list('removed');
   const parts = [`${plural(put.length, 'file')} put back`, ...(removed.length > 0 ? [`${plural(removed.length, 'file')} it had created removed`] : [])];
   const lines = [`restored backup ${String(r.id)}: ${parts.join(', ')}`];
-  if (typeof r.backupId === 'string') lines.push(`undo it with: atomicfs backups restore ${r.backupId} --backup-dir ${dir}`);
+  if (typeof r.backupId === 'string') lines.push(`this restore is kept as backup ${r.backupId}: restore that to undo it`);
   if (flags.files === true) lines.push(...fileLines({ changed: put, created: [], deleted: removed }, '  '));
   return lines.join('\n');
 }
@@ -135,7 +135,7 @@ export function registerBackups(program: Command): void {
           ...(flags.audit === undefined ? {} : { audit: new AuditLog(flags.audit) }),
         });
         const result = toJson(r) as Record<string, JsonValue>;
-        return { data: { backupDir: flags.backupDir, ...result }, text: restoredText(result, flags, flags.backupDir) };
+        return { data: { backupDir: flags.backupDir, ...result }, text: restoredText(result, flags) };
       }),
     );
 
