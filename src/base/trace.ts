@@ -82,15 +82,21 @@ function isHook(v: unknown): v is RecordHook {
   return typeof v === 'object' && v !== null && typeof (v as { record?: unknown }).record === 'function';
 }
 
+/** The audit hook in `opts`, if it has one the call will use. */
+function auditHookOf(opts: unknown): RecordHook | undefined {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) return undefined;
+  const audit = (opts as { audit?: unknown }).audit;
+  return isHook(audit) ? audit : undefined;
+}
+
 /**
  * `opts` with its `audit` hook wrapped so that each record carries `durationMs` from
  * `clock`. Anything else (no options, no hook, something the call will refuse) is
  * passed on unchanged, so the call's own checks still see it.
  */
 export function withAuditClock<T>(opts: T, clock: AuditClock): T {
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) return opts;
-  const audit = (opts as { audit?: unknown }).audit;
-  if (!isHook(audit)) return opts;
+  const audit = auditHookOf(opts);
+  if (!audit) return opts;
   const timed: RecordHook = { record: (entry) => audit.record({ ...entry, durationMs: roundMs(performance.now() - clock.start) }) };
   return { ...opts, audit: timed };
 }
@@ -105,21 +111,23 @@ async function timedRun<R>(ctx: TraceContext, run: () => Promise<R>): Promise<R>
 }
 
 /** Runs `run` as one traced call of `spec` (only when someone listens). */
-export function traceCall<R>(spec: TraceSpec, args: readonly unknown[], run: () => Promise<R>, startTime = performance.now()): Promise<R> {
+export function traceCall<R>(spec: TraceSpec, args: readonly unknown[], run: () => Promise<R>, startTime?: number): Promise<R> {
   const ch = channelOf(spec.operation);
   if (!ch.hasSubscribers) return run();
-  const ctx: TraceContext = { operation: spec.operation, ...spec.describe?.(args), startTime };
+  const ctx: TraceContext = { operation: spec.operation, ...spec.describe?.(args), startTime: startTime ?? performance.now() };
   return ch.tracePromise(() => timedRun(ctx, run), ctx);
 }
 
 /**
  * Runs `run(args)` as one call of `spec`: its options' audit hook timed, and traced when
- * someone listens.
+ * someone listens. Neither asked for, it is a plain call.
  */
 export function runTraced<R>(spec: TraceSpec, args: unknown[], run: (args: unknown[]) => Promise<R>): Promise<R> {
-  const start = performance.now();
   const at = spec.optionsAt;
-  if (at !== undefined && args.length > at) args[at] = withAuditClock(args[at], { start });
+  const audited = at !== undefined && auditHookOf(args[at]) !== undefined;
+  if (!audited && !channelOf(spec.operation).hasSubscribers) return run(args);
+  const start = performance.now();
+  if (audited) args[at] = withAuditClock(args[at], { start });
   return traceCall(spec, args, () => run(args), start);
 }
 
@@ -147,11 +155,15 @@ interface Committable {
  * the time the caller spent staging.
  */
 export function tracedOpen<O, T extends Committable>(spec: TraceSpec, open: (opts: O) => Promise<T>): (opts: O) => Promise<T> {
+  const ch = channelOf(spec.operation);
   return async (opts: O): Promise<T> => {
-    const clock: AuditClock = { start: performance.now() };
+    const audited = auditHookOf(opts) !== undefined;
+    // Records made before the commit (the recovery transaction() runs first) count from here.
+    const clock: AuditClock = { start: audited ? performance.now() : 0 };
     const tx = await open(withAuditClock(opts, clock));
     const commit = tx.commit.bind(tx);
     const tracedCommit = (): Promise<unknown> => {
+      if (!audited && !ch.hasSubscribers) return commit();
       clock.start = performance.now();
       return traceCall(spec, [opts, tx.id], commit, clock.start);
     };
