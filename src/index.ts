@@ -26,7 +26,7 @@ export type { WriteValueOptions, ReadValueOptions } from './formats/json.js';
 import { updateJson as updateJsonCore } from './formats/update-json.js';
 export type { UpdateJsonOptions } from './formats/update-json.js';
 import { BackupStore as BackupStoreCore } from './backup/backup-store.js';
-export type { BackupStoreOptions, BackupInfo, BackupVerifyResult, BackupProblem, PruneResult } from './backup/backup-store.js';
+export type { BackupStoreOptions, BackupInfo, BackupQuery, BackupVerifyResult, BackupProblem, PruneResult } from './backup/backup-store.js';
 export type { RestoreOptions, RestoreResult } from './backup/restore.js';
 export type { BackupFile, Manifest as BackupManifest } from './backup/manifest.js';
 export { AuditLog, type AuditLogOptions, type AuditQuery, type AuditVerifyResult, type AuditSummary, type AuditEntry, type OperationStats } from './audit/audit-log.js';
