@@ -28,7 +28,7 @@ async function batchOfNotes(): Promise<{ dir: string; store: string; log: string
   await withTransaction((tx) => {
     for (const p of paths.slice(0, -10)) tx.writeFile(p, 'new\n');
     for (const p of paths.slice(-10)) tx.deleteFile(p);
-  }, { root: dir, backup: new BackupStore(store), audit: new AuditLog(log) });
+  }, { root: dir, backup: new BackupStore(store), audit: new AuditLog(log), name: 'notes of the week' });
   return { dir, store, log, paths };
 }
 
@@ -43,7 +43,7 @@ test('backups list: one line per batch within 120 columns; --files and show <id>
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 3, r.stdout);
   assertFits(r.stdout, 120);
-  assert.match(lines[2]!, /^\d{8}T\d{9}Z-[0-9a-f]{8}\s+\S+Z\s+transaction\s+1[45]0\s+0\s+(10|0)\b/);
+  assert.match(lines[2]!, /^\d{8}T\d{9}Z-[0-9a-f]{8}\s+\S+Z\s+transaction\s+140\s+0\s+10\s+notes of the week$/);
   assert.ok(!r.stdout.includes('note-number'), 'no path in the plain listing');
 
   const id = lines[2]!.split(' ')[0]!;
@@ -54,12 +54,13 @@ test('backups list: one line per batch within 120 columns; --files and show <id>
   const withFiles = await runCli(['backups', 'list', '--backup-dir', store, '--files']);
   assert.equal(withFiles.code, 0, withFiles.stderr);
   for (const p of paths.slice(0, -10)) assert.ok(withFiles.stdout.includes(`    ~ ${p}\n`), p);
-  for (const p of paths.slice(-10)) assert.ok(withFiles.stdout.includes(`    - ${p}`) || withFiles.stdout.includes(`    ~ ${p}`), p);
+  for (const p of paths.slice(-10)) assert.ok(withFiles.stdout.includes(`    - ${p}`), p);
 
   const shown = await runCli(['backups', 'show', id, '--backup-dir', store]);
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, new RegExp(`^backup\\s+${id}\\n`));
-  assert.match(shown.stdout, /\nfiles\s+1[45]0 changed(, 10 deleted)?\n/);
+  assert.match(shown.stdout, /\nname\s+notes of the week\n/);
+  assert.match(shown.stdout, /\nfiles\s+140 changed, 10 deleted\n/);
   assert.equal(shown.stdout.split('\n').filter((l) => /^ {2}[~+-] \//.test(l)).length, FILES);
 
   const json = jsonOf(await runCli(['backups', 'list', '--backup-dir', store, '--json']));
@@ -69,19 +70,28 @@ test('backups list: one line per batch within 120 columns; --files and show <id>
   assert.match(b?.files[0]?.sha256 ?? '', /^[0-9a-f]{64}$/);
 });
 
-test('backups restore prints one line, the paths only with --files', async () => {
+test('backups restore prints one line and its undo, the paths only with --files; --no-keep-current keeps no undo', async () => {
   const { store, paths } = await batchOfNotes();
-  const id = (jsonOf(await runCli(['backups', 'list', '--backup-dir', store, '--json'])).backups as { id: string }[])[0]!.id;
+  const backups = async (): Promise<{ id: string; operation: string }[]> => jsonOf(await runCli(['backups', 'list', '--backup-dir', store, '--json'])).backups as { id: string; operation: string }[];
+  const id = (await backups())[0]!.id;
   const r = await runCli(['backups', 'restore', id, '--backup-dir', store]);
   assert.equal(r.code, 0, r.stderr);
   assertFits(r.stdout, 120);
-  assert.match(r.stdout, new RegExp(`^restored backup ${id}: ${FILES} files put back`));
-  assert.ok(!r.stdout.includes('note-number'));
-  const again = await runCli(['backups', 'restore', id, '--backup-dir', store, '--files', '--json']);
-  assert.equal(again.code, 0, again.stderr);
-  assert.equal((jsonOf(again).restored as string[]).length, FILES);
+  const [first, second, ...rest] = r.stdout.trimEnd().split('\n');
+  assert.equal(first, `restored backup ${id}: ${FILES} files put back`);
+  const undo = /^this restore is kept as backup (\S+): restore that to undo it$/.exec(second ?? '')?.[1];
+  assert.deepEqual(rest, []);
+  assert.deepEqual((await backups()).map((b) => [b.id, b.operation]), [[undo, 'restore'], [id, 'transaction']]);
+
+  const undone = await runCli(['backups', 'restore', undo ?? '', '--backup-dir', store, '--no-keep-current', '--json']);
+  assert.equal(undone.code, 0, undone.stderr);
+  const doc = jsonOf(undone);
+  assert.deepEqual([(doc.restored as string[]).length, (doc.removed as string[]).length, doc.backupId], [FILES - 10, 10, undefined]);
+  assert.equal((await backups()).length, 2, 'no backup of the undo');
+
   const listed = await runCli(['backups', 'restore', id, '--backup-dir', store, '--files']);
-  for (const p of paths) assert.ok(listed.stdout.includes(p), p);
+  assert.equal(listed.code, 0, listed.stderr);
+  for (const p of paths) assert.ok(listed.stdout.includes(`  ~ ${p}\n`), p);
 });
 
 test('audit show: one line per entry with counts and duration; show <seq> gives the paths', async () => {
@@ -91,7 +101,7 @@ test('audit show: one line per entry with counts and duration; show <seq> gives 
   assertFits(r.stdout, 120);
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 3, r.stdout);
-  assert.match(lines[2]!, /^1\s+\S+Z\s+transaction\s+ok\s+140\s+0\s+10\s+[\d.]+ m?s/);
+  assert.match(lines[2]!, /^1\s+\S+Z\s+transaction\s+ok\s+140\s+0\s+10\s+[\d.]+ m?s\s+notes of the week$/);
   const one = await runCli(['audit', 'show', '1', '--audit', log]);
   assert.equal(one.code, 0, one.stderr);
   assert.match(one.stdout, /^entry\s+1\n/);

@@ -44,10 +44,10 @@ function addQueryFlags(cmd: Command): Command {
 }
 
 function queryOf(flags: AuditFlags): Parameters<AuditLog['entries']>[0] {
-  return { path: flags.path, since: flags.since, until: flags.until, outcome: flags.outcome, operation: flags.operation };
+  return { path: flags.path, since: flags.since, until: flags.until, outcome: flags.outcome, operation: flags.operation, name: flags.name };
 }
 
-type Entry = Entries[number] & { name?: string | undefined };
+type Entry = Entries[number];
 
 /**
  * An entry's files: created (no hash before), deleted (none after), else changed. An entry
@@ -134,7 +134,7 @@ export function registerAudit(program: Command): void {
           if (!entry) throw new AtomicError('ENOENT', `${log.file}: no entry ${seq}`, { path: log.file });
           return { data: { audit: flags.audit, entry: toJson(entry) }, text: entryText(entry, flags) };
         }
-        const entries = (await log.entries(queryOf(flags))).filter((e: Entry) => flags.name === undefined || (e.name ?? '').toLowerCase().includes(flags.name.toLowerCase()));
+        const entries = await log.entries(queryOf(flags));
         const text = entries.length === 0 ? `no entries in ${flags.audit} match` : entriesText(entries, flags);
         return { data: { audit: flags.audit, entries: toJson(entries) }, text };
       }),

@@ -21,18 +21,17 @@ interface ListFlags extends StoreFlags {
 interface RestoreFlags extends StoreFlags {
   root?: string;
   keepCurrent?: boolean;
+  name?: string;
   audit?: string;
   timeout?: number;
 }
 
-/** What a backup says of its batch (fields of newer manifests are optional here). */
-type Batch = BackupInfo & { name?: string | undefined; created?: string[] | undefined; deleted?: string[] | undefined; restoreOf?: string | undefined };
+type Batch = BackupInfo;
 
 /** The batch's files: kept ones replaced (changed) or deleted, and the ones it created. */
 export function changesOfBackup(b: Batch): Changes {
-  const deleted = b.deleted ?? [];
-  const gone = new Set(deleted);
-  return { changed: b.files.map((f) => f.path).filter((p) => !gone.has(p)), created: b.created ?? [], deleted };
+  const gone = new Set(b.deleted);
+  return { changed: b.files.map((f) => f.path).filter((p) => !gone.has(p)), created: b.created, deleted: b.deleted };
 }
 
 function storeCommand(parent: Command, usage: string, description: string, example: string): Command {
@@ -49,11 +48,6 @@ async function openStore(dir: string): Promise<BackupStore> {
   const store = new BackupStore(dir);
   if (!(await store.exists())) throw new AtomicError('ENOENT', `no backup store at ${store.dir}: no such folder (check --backup-dir)`, { path: store.dir });
   return store;
-}
-
-function matches(b: Batch, flags: ListFlags): boolean {
-  if (flags.operation !== undefined && b.operation !== flags.operation) return false;
-  return flags.name === undefined || (b.name ?? '').toLowerCase().includes(flags.name.toLowerCase());
 }
 
 function listText(list: readonly Batch[], flags: ListFlags, dir: string): string {
@@ -84,7 +78,12 @@ function restoredText(r: Record<string, unknown>, flags: RestoreFlags): string {
   const list = (key: string): string[] => (Array.isArray(r[key]) ? (r[key] as string[]) : []);
   const put = list('restored');
   const removed = list('removed');
-  const parts = [`${plural(put.length, 'file')} put back`, ...(removed.length > 0 ? [`${plural(removed.length, 'file')} it had created removed`] : [])];
+  const dirs = list('removedDirs');
+  const parts = [
+    `${plural(put.length, 'file')} put back`,
+    ...(removed.length > 0 ? [`${plural(removed.length, 'file')} it had created removed`] : []),
+    ...(dirs.length > 0 ? [`${plural(dirs.length, 'folder')} removed`] : []),
+  ];
   const lines = [`restored backup ${String(r.id)}: ${parts.join(', ')}`];
   if (typeof r.backupId === 'string') lines.push(`this restore is kept as backup ${r.backupId}: restore that to undo it`);
   if (flags.files === true) lines.push(...fileLines({ changed: put, created: [], deleted: removed }, '  '));
@@ -103,7 +102,7 @@ export function registerBackups(program: Command): void {
     .action((flags: ListFlags) =>
       runCommand({ command: 'backups list', json: flags.json, failure: 'read', interrupts: 'abort' }, async () => {
         const store = await openStore(flags.backupDir);
-        const list = ((await store.list()) as Batch[]).filter((b) => matches(b, flags));
+        const list = await store.list({ name: flags.name, operation: flags.operation });
         return { data: { backupDir: flags.backupDir, backups: toJson(list) }, text: listText(list, flags, flags.backupDir) };
       }),
     );
@@ -113,7 +112,7 @@ export function registerBackups(program: Command): void {
       runCommand({ command: 'backups show', json: flags.json, failure: 'read', interrupts: 'abort' }, async () => {
         const store = await openStore(flags.backupDir);
         await store.manifest(id); // a bad or unknown id: its own clear error
-        const found = ((await store.list()) as Batch[]).find((b) => b.id === id);
+        const found = (await store.list()).find((b) => b.id === id);
         if (!found) throw new AtomicError('ECORRUPT', `backup ${id} in ${store.dir} cannot be listed`, { path: store.dir });
         return { data: { backupDir: flags.backupDir, backup: toJson(found) }, text: showText(found, flags) };
       }),
@@ -121,7 +120,9 @@ export function registerBackups(program: Command): void {
 
   addListingFlags(storeCommand(backups, 'restore <id>', 'undo backup <id>\'s batch, in one transaction: its files put back (checked against their SHA-256 sums first)', 'atomicfs backups restore 20260101T120000000Z-1a2b3c4d --backup-dir /var/backups/app'))
     .option('--root <dir>', "the transaction's root (default: the backup's root, else the folder holding all its files)")
-    .option('--keep-current', 'keep the current versions in the same store first, so the restore can be undone')
+    .option('--no-keep-current', 'do not keep the versions the restore replaces and removes (by default they are kept in the same store, as a backup that undoes the restore)')
+    .option('--keep-current', 'the default, kept for old scripts')
+    .option('--name <name>', "the restore's name (default: restore of <id>, and the batch's name)")
     .option('--audit <file>', 'record the restore in this audit log')
     .option('--timeout <ms>', "give up waiting for the files' locks after this many milliseconds", parseMs)
     .action((id: string, flags: RestoreFlags) =>
@@ -131,7 +132,8 @@ export function registerBackups(program: Command): void {
           root: flags.root,
           timeout: flags.timeout,
           signal: ctx.signal,
-          ...(flags.keepCurrent === true ? { backup: store } : {}),
+          name: flags.name,
+          backup: flags.keepCurrent === false ? false : store,
           ...(flags.audit === undefined ? {} : { audit: new AuditLog(flags.audit) }),
         });
         const result = toJson(r) as Record<string, JsonValue>;
