@@ -58,11 +58,12 @@ test('a failing call publishes error with the error, then asyncEnd', async () =>
 
 test('a transaction is traced at its commit, with its root, name and id; withTransaction as a whole', async () => {
   const dir = await tmpDir();
-  const opened = await transaction({ root: dir });
+  const opened = await transaction({ root: dir, name: 'nightly sync' });
   opened.writeFile(join(dir, 'a.txt'), 'a');
   const seen = await watch('transaction', () => opened.commit());
   assert.deepEqual(seen.map((s) => s.event), ['start', 'end', 'asyncStart', 'asyncEnd']);
   assert.equal(seen[0]!.ctx.root, dir);
+  assert.equal(seen[0]!.ctx.name, 'nightly sync');
   assert.equal(seen[0]!.ctx.transactionId, opened.id);
   assert.equal(opened.state, 'committed');
   const whole = await watch('withTransaction', () => withTransaction((tx) => void tx.writeFile(join(dir, 'b.txt'), 'b'), { root: dir }));
