@@ -126,6 +126,9 @@ export class BackupStore implements BackupHook {
   /** Keeps the current content of `paths` as one backup; see BackupHook. */
   async preserve(paths: readonly string[], request: BackupRequest): Promise<string | undefined> {
     const found = await existingFiles(this.d, paths);
+    const kept = new Set(found.map((f) => f.path));
+    // A path named as created that exists is replaced, not created (a caller may not know).
+    request = { ...request, created: request.created?.map((p) => resolve(p)).filter((p) => !kept.has(p)) };
     // A change that only creates files still gets a backup: its undo removes them.
     if (found.length === 0 && (request.created?.length ?? 0) === 0) return undefined;
     const id = newBackupId();

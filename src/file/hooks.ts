@@ -13,7 +13,7 @@ export interface BackupRequest {
   transactionId?: string | undefined;
   /** The batch's name, if it was given one. */
   name?: string | undefined;
-  /** Files the change creates (absolute): an undo removes them. */
+  /** Files the change creates (absolute; any that exist are taken as replaced): an undo removes them. */
   created?: readonly string[] | undefined;
   /** Files the change removes (absolute; also among `paths`). */
   deleted?: readonly string[] | undefined;
