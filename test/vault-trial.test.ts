@@ -29,22 +29,21 @@ const WIDTH = 120;
 /** The vault's state: every folder's mode, every file's SHA-256 and mode (state and lock entries left out). */
 type Snapshot = Map<string, string>;
 
+/** `fn` over `items`, `width` at a time (thousands of small files: latency, not bandwidth). */
+async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<void>, width = 32): Promise<void> {
+  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
+}
+
 async function snapshot(root: string): Promise<Snapshot> {
   const out: Snapshot = new Map();
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, e.name);
-      if (e.name === '.atomicfs' || e.name.endsWith('.atomicfs-lock')) continue;
-      const mode = ((await stat(p)).mode & 0o7777).toString(8);
-      if (e.isDirectory()) {
-        out.set(`${relative(root, p)}/`, mode);
-        await walk(p);
-      } else {
-        out.set(relative(root, p), `${mode} ${createHash('sha256').update(await readFile(p)).digest('hex')}`);
-      }
-    }
-  };
-  await walk(root);
+  const entries = (await readdir(root, { withFileTypes: true, recursive: true }))
+    .map((e) => ({ path: join(e.parentPath, e.name), dir: e.isDirectory() }))
+    .filter((e) => !relative(root, e.path).split('/').some((part) => part === '.atomicfs' || part.endsWith('.atomicfs-lock')));
+  await inBatches(entries, async (e) => {
+    const mode = ((await stat(e.path)).mode & 0o7777).toString(8);
+    if (e.dir) out.set(`${relative(root, e.path)}/`, mode);
+    else out.set(relative(root, e.path), `${mode} ${createHash('sha256').update(await readFile(e.path)).digest('hex')}`);
+  });
   return out;
 }
 
@@ -64,13 +63,11 @@ async function makeVault(root: string): Promise<string[]> {
   for (let t = 0; t < TOPS; t++) folders.push(join(root, `area-${t}`));
   for (let f = 0; folders.length < FOLDERS; f++) folders.push(join(root, `area-${f % TOPS}`, `topic-${f}`));
   for (const d of folders) await mkdir(d, { recursive: true });
-  const notes: string[] = [];
-  for (let i = 0; i < NOTES; i++) {
-    const p = join(folders[i % folders.length]!, `note-${String(i).padStart(5, '0')}.md`);
+  const notes = Array.from({ length: NOTES }, (_, i) => join(folders[i % folders.length]!, `note-${String(i).padStart(5, '0')}.md`));
+  await inBatches(notes.map((p, i) => [p, i] as const), async ([p, i]) => {
     await fsWriteFile(p, noteText(i, 'v1'));
     if (i % 7 === 0) await chmod(p, 0o600);
-    notes.push(p);
-  }
+  });
   return notes;
 }
 
@@ -171,14 +168,14 @@ test(`the notes-vault trial: ${NOTES} notes in ${FOLDERS} folders, through the l
   assertSameVault(await snapshot(vault), s1, 'after undoing the restore');
   clock.lap('library: the restore undone');
 
-  // 5. Command: a plan into new folders.
+  // 5. Command: a named plan into new folders.
   const plan = join(dir, 'weekly.json');
   const planned = Array.from({ length: 20 }, (_, i) => ({ op: 'write', path: `archive/2026/w${String(i % 4).padStart(2, '0')}/summary-${i}.md`, content: `week ${i}\n` }));
-  await fsWriteFile(plan, JSON.stringify({ operations: planned }));
+  await fsWriteFile(plan, JSON.stringify({ name: 'weekly review', operations: planned }));
   const applied = await runCli(['apply', plan, '--root', vault, '--backup-dir', storeDir, '--audit', logFile]);
   assert.equal(applied.code, 0, applied.stderr);
   assert.equal(await readFile(join(vault, 'archive/2026/w03/summary-19.md'), 'utf8'), 'week 19\n');
-  clock.lap('command: a plan into new folders');
+  clock.lap('command: a named plan into new folders');
 
   // 6. A batch SIGKILLed mid-commit; recovery by the command leaves the vault as it was and audits it.
   const s2 = await snapshot(vault);
@@ -229,6 +226,7 @@ test(`the notes-vault trial: ${NOTES} notes in ${FOLDERS} folders, through the l
   assertReadable(finalShow, 'audit show');
   assertReadable(finalSummary, 'audit summary');
   assert.equal(finalList.stdout.trimEnd().split('\n').length, 2 + 4, 'the batch, the restore, its undo and the plan');
+  assert.match(finalList.stdout, /\n\S+\s+\S+\s+transaction\s+0\s+20\s+0\s+weekly review\n/);
   assert.match(finalSummary.stdout, /\nrecover\s+1\s+0\s+1\s+0\s+100%/);
   const summary = await audit.summary();
   assert.ok(summary.operations.recover?.rolledBack === 1, JSON.stringify(summary.operations));
