@@ -48,7 +48,8 @@ test('entries() filters by path, time range, outcome and operation; summary() co
     { path: '/v/notes/b.md', before: H('1'), after: H('b'), size: 20 },
     { path: '/v/other/c.md', before: H('2'), after: null, size: 0 },
   ] });
-  // Apart by a few ms on both sides: entry times and `mid` have millisecond precision.
+  // Apart from the entries on both sides by a few ms: one in the same millisecond as `mid`
+  // would count as after it.
   await new Promise((r) => setTimeout(r, 5));
   const mid = new Date();
   await new Promise((r) => setTimeout(r, 5));

@@ -155,3 +155,16 @@ test('failed and rolled-back transactions record the real hashes of the files th
   const byPath = Object.fromEntries((e?.files ?? []).map((f) => [relative(root, f.path), f.before]));
   assert.deepEqual(byPath, { 'notes/n0.md': sha256Hex('note 0\n'), 'notes/n1.md': sha256Hex('note 1\n'), 'notes/fresh.md': null });
 });
+
+test('an explicit rollback records the files it would have changed, as they are', async () => {
+  const { root, audit } = await vault();
+  const tx = await transaction({ root, audit, name: 'abandoned' });
+  tx.writeFile(join(root, 'notes/n0.md'), 'never').writeFile(join(root, 'notes/none.md'), 'never');
+  await tx.rollback();
+  const [e] = await audit.entries({ name: 'abandoned' });
+  assert.equal(e?.outcome, 'rolled-back');
+  assert.deepEqual(e?.files.map((f) => [relative(root, f.path), f.before, f.after]), [
+    ['notes/n0.md', sha256Hex('note 0\n'), sha256Hex('note 0\n')],
+    ['notes/none.md', null, null],
+  ]);
+});

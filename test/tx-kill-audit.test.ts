@@ -20,7 +20,7 @@ const OLD = ['note 0\n', 'note 1\n'];
 const NEW = ['new 0\n', 'new 1\n', 'fresh\n'];
 
 /** The child runs the batch on a disk that stops for ever at `stopAt`, and is killed there. */
-async function killedBatch(stopAt: 'backup' | 'apply', audited = true): Promise<{ root: string; store: BackupStore; audit: AuditLog; id: string }> {
+async function killedBatch(stopAt: 'backup' | 'apply' | 'finish', audited = true): Promise<{ root: string; store: BackupStore; audit: AuditLog; id: string }> {
   const root = await tmpDir('atomicfs-killaudit-');
   mkdirSync(join(root, 'notes'));
   OLD.forEach((t, i) => writeFileSync(join(root, `notes/n${i}.md`), t));
@@ -33,6 +33,7 @@ async function killedBatch(stopAt: 'backup' | 'apply', audited = true): Promise<
     const disk = { ...nodeDisk,
       async link(from, to) { if (stopAt === 'backup' && to.includes('/files/')) await stop('backup'); return nodeDisk.link(from, to); },
       async rename(from, to) { if (stopAt === 'apply' && from.endsWith('.atomicfs-stage')) await stop('apply'); return nodeDisk.rename(from, to); },
+      async unlink(path) { if (stopAt === 'finish' && path.endsWith('.dirs')) await stop('finish'); return nodeDisk.unlink(path); },
     };
     setInterval(() => {}, 1000);
     const backup = new atomicfs.BackupStore(root + '/.backups', { disk });
@@ -128,10 +129,54 @@ test('a batch that kept no hashes: recovery finds the old ones in its backup lin
   );
 });
 
+test('killed with every file replaced and its backup links gone: the hashes before come from the journal', async () => {
+  const { root, audit } = await killedBatch('finish');
+  assert.deepEqual(files(root), NEW, 'applied, only the journal is left');
+  const report = await recover(root, { audit });
+  assert.equal(report.rolledForward, 1);
+  nothingLeft(root);
+  const [e] = await audit.entries();
+  assert.deepEqual(
+    e?.files.map((f) => [f.before, f.after]),
+    [
+      [sha256Hex(OLD[0]!), sha256Hex(NEW[0]!)],
+      [sha256Hex(OLD[1]!), sha256Hex(NEW[1]!)],
+      [null, sha256Hex(NEW[2]!)],
+    ],
+  );
+});
+
 test('transaction() records the recovery it runs first in its own audit log', async () => {
   const { root, audit } = await killedBatch('apply');
   const tx = await transaction({ root, audit });
   await tx.rollback();
   const ops = (await audit.entries()).map((e) => `${e.operation}:${e.outcome}`);
   assert.deepEqual(ops, ['recover:ok', 'transaction:rolled-back']);
+});
+
+test('a named guard killed while its code ran: recover restores the file and records it', async () => {
+  const root = await tmpDir('atomicfs-killaudit-');
+  const path = join(root, 'db.txt');
+  writeFileSync(path, 'original\n');
+  const audit = new AuditLog(join(root, 'audit.log'));
+  const script = await childScript(root, 'guard.mjs', `
+    import { writeFileSync } from 'node:fs';
+    const [root, path] = process.argv.slice(2);
+    setInterval(() => {}, 1000);
+    await atomicfs.guard([path], async () => {
+      writeFileSync(path, 'half-edited');
+      console.log('editing');
+      await new Promise(() => {});
+    }, { root, name: 'in-place migration' });
+  `);
+  const { child, done } = run(script, [root, path]);
+  await waitFor(child, 'editing');
+  child.kill('SIGKILL');
+  await done;
+  const report = await recover(root, { audit });
+  assert.equal(report.rolledBack, 1);
+  assert.equal(readFileSync(path, 'utf8'), 'original\n');
+  const [e] = await audit.entries({ name: 'migration' });
+  assert.deepEqual([e?.operation, e?.outcome], ['recover', 'rolled-back']);
+  assert.deepEqual(e?.files, [{ path, before: sha256Hex('original\n'), after: sha256Hex('original\n'), size: 9 }]);
 });

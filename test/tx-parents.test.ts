@@ -111,3 +111,21 @@ test('recovery removes the folders of a dead transaction that never committed', 
   assert.deepEqual(readdirSync(state), []);
   assert.deepEqual(journals(root), []);
 });
+
+test('files in folders that do not exist: a forced delete does nothing, others fail with ENOENT naming them', async () => {
+  const root = await tmpDir('atomicfs-parents-');
+  writeFileSync(join(root, 'keep.md'), 'keep');
+  await withTransaction((tx) => void tx.deleteFile(join(root, 'nope/x.md'), { force: true }).writeFile(join(root, 'keep.md'), 'kept'), { root });
+  assert.equal(readFileSync(join(root, 'keep.md'), 'utf8'), 'kept');
+  for (const stage of [
+    (tx: Awaited<ReturnType<typeof transaction>>) => tx.deleteFile(join(root, 'nope/x.md')),
+    (tx: Awaited<ReturnType<typeof transaction>>) => tx.moveFile(join(root, 'nope/x.md'), join(root, 'new/y.md')),
+    (tx: Awaited<ReturnType<typeof transaction>>) => tx.copyFile(join(root, 'nope/x.md'), join(root, 'y.md')),
+  ]) {
+    const tx = await transaction({ root });
+    stage(tx);
+    await assert.rejects(tx.commit(), (err: unknown) => err instanceof TransactionError && err.rolledBack && (err.cause as { code?: string }).code === 'ENOENT' && err.message.includes(join(root, 'nope/x.md')) && !err.message.includes('lock'));
+  }
+  assert.ok(!existsSync(join(root, 'new')) && !existsSync(join(root, 'nope')));
+  assert.deepEqual(state(root), []);
+});

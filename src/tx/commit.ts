@@ -14,6 +14,7 @@
  * A failure before 4 removes what 3 made. A failure in 5 undoes what 5 did, using the
  * backup links, and marks the journal `abort` before cleaning up.
  */
+import { dirname } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
 import { AtomicError, errorCode, fsError, invalidArg, TransactionError } from '../base/errors.js';
@@ -202,7 +203,7 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
     try {
       checkInterrupt(ctx);
       const missing = new Set<string>();
-      planned = await resolveAll(ctx, staged, missing);
+      planned = inExistingFolders(await resolveAll(ctx, staged, missing), missing);
       await createParents(ctx, planned, missing);
       owner = await createOwner(ctx.disk, ctx.realRoot, ctx.id, touchedBy(planned));
       release = await lockSettled(ctx.disk, ctx.realRoot, touchedBy(planned), ctx, owner);
@@ -242,6 +243,24 @@ function backupRequest(ctx: CommitContext, planned: readonly Planned[]): BackupR
     createdDirs: ctx.dirs?.made ?? [],
     restoreOf: ctx.restoreOf,
   };
+}
+
+/**
+ * A file in a folder that does not exist cannot be deleted, copied or moved (nor locked:
+ * its lock lives beside it): ENOENT naming it, before anything happens; a forced delete
+ * of it has nothing to do and is dropped.
+ */
+function inExistingFolders(planned: Planned[], missing: ReadonlySet<string>): Planned[] {
+  if (missing.size === 0) return planned;
+  return planned.filter((p) => {
+    const s = p.staged;
+    if ((s.kind === 'copy' || s.kind === 'move') && p.source !== undefined && missing.has(dirname(p.source))) {
+      throw new AtomicError('ENOENT', `${s.op} ${s.from}: no such file or directory`, { path: s.from });
+    }
+    if (s.kind !== 'delete' || !missing.has(dirname(p.target))) return true;
+    if (s.force) return false;
+    throw new AtomicError('ENOENT', `${s.op} ${s.path}: no such file or directory`, { path: s.path });
+  });
 }
 
 /** Makes the missing folders of every file the transaction writes (see parent-dirs.ts). */

@@ -14,6 +14,7 @@ import { runCommit, type CommitContext, type CommitResult } from './commit.js';
 import { register, unregister } from './live.js';
 import { newTxId } from './owner.js';
 import { checkBatchName } from './batch-name.js';
+import { hashIfExists } from '../file/hash-existing.js';
 import { recoverRoot } from './recover.js';
 import { checkLexically, openRoot } from './root-paths.js';
 import { checkSource, checkWriteOptions, encodeFor, type Staged, type TxDeleteOptions, type TxJsonOptions, type TxWriteOptions } from './staged.js';
@@ -181,9 +182,17 @@ export class Transaction implements AsyncDisposable {
     if (this._state === 'committing') throw new AtomicError('EINVAL', `rollback: transaction ${this.id} is committing`, { path: this.ctx.root });
     if (this._state !== 'open') return;
     this._state = 'rolled-back';
+    const paths = [...new Set(this.staged.flatMap((s) => (s.kind === 'move' ? [s.abs, s.fromAbs] : [s.abs])))];
     this.staged.length = 0;
     unregister(this);
-    await this.ctx.audit?.record({ operation: this.ctx.operation ?? 'transaction', name: this.ctx.name, transactionId: this.id, outcome: 'rolled-back', files: [] });
+    if (!this.ctx.audit) return;
+    // Nothing was written: the files it would have changed are as they were, and the
+    // entry says what they were.
+    const files = await Promise.all(paths.map(async (path) => {
+      const before = await hashIfExists(this.ctx.disk, path).catch(() => null);
+      return { path, before, after: before, size: 0 };
+    }));
+    await this.ctx.audit.record({ operation: this.ctx.operation ?? 'transaction', name: this.ctx.name, transactionId: this.id, outcome: 'rolled-back', files });
   }
 
   /** For `await using`: an uncommitted transaction is rolled back. */
