@@ -103,7 +103,8 @@ const notes = readdirSync(vault, { recursive: true }).map(String).filter((n) => 
 async function* stalled() {
   yield Buffer.from('# half a note\\n');
   process.stdout.write('stalled\\n');
-  await new Promise(() => undefined);
+  // A timer, not a bare pending promise: with nothing left to do, node would exit by itself.
+  await new Promise((resolve) => setTimeout(resolve, 3_600_000));
 }
 await atomicfs.withTransaction((tx) => {
   for (const n of notes) tx.writeFile(join(vault, n), 'rewritten by a batch that will be killed\\n');
@@ -185,7 +186,7 @@ test(`the notes-vault trial: ${NOTES} notes in ${FOLDERS} folders, through the l
   assert.ok((await readdir(join(vault, 'doomed'))).length > 0, 'the killed batch had made its folders');
   killed.child.kill('SIGKILL');
   const end = await killed.done;
-  assert.equal(end.signal, 'SIGKILL', end.stderr);
+  assert.equal(end.signal, 'SIGKILL', `the child died by our kill, not by itself (status ${String(end.code)}): ${end.stderr}`);
   clock.lap('a batch killed mid-commit');
   const recovered = await runCli(['recover', vault, '--audit', logFile, '--json']);
   assert.equal(recovered.code, 0, recovered.stderr);
