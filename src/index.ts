@@ -1,12 +1,12 @@
 import { argText, optText, runTraced, traceCall, traced, tracedOpen, type Describe, type TraceSpec } from './base/trace.js';
 export { AtomicError, ValidationError, IntegrityError, LockError, TransactionError } from './base/errors.js';
-export type { SchemaIssue } from './base/errors.js';
+export type { SchemaIssue, AtomicErrorCode, ErrorCode, SystemErrorCode } from './base/errors.js';
 export type { RetryOptions } from './base/retry.js';
 export type { Source, Data } from './base/source.js';
 export type { JsonSchema } from './base/schema.js';
 export type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from './disk/index.js';
 export type { BackupHook, BackupRequest, AuditHook, AuditRecord, AuditFile, AuditOutcome } from './file/hooks.js';
-export type { WriteOptions, WriteResult, MaybeHashedResult, HashedOptions, BaseOptions, Progress } from './file/options.js';
+export type { WriteOptions, WriteResult, HashedWriteResult, HashedOptions, BaseOptions, Progress } from './file/options.js';
 import * as writes from './file/write-file.js';
 export type { WriteHandle } from './file/write-file.js';
 import { readFile as readFileCore } from './file/read-file.js';

@@ -44,7 +44,7 @@ test('a producer ended by a signal, or that cannot be started: status 1, the fil
   await assertUntouched(dir, target);
   const missing = await runCli(['write', target, '--', join(dir, 'no-such-producer')]);
   assert.equal(missing.code, 1, missing.stderr);
-  assert.match(missing.stderr, /error ENOENT: .*cannot start the producer/);
+  assert.match(missing.stderr, /error EPRODUCER \(ENOENT\): .*cannot start the producer/);
   await assertUntouched(dir, target);
 });
 

@@ -1,6 +1,6 @@
 /** `write <path>` and `create <path>`: stdin, streamed, into a file, atomically. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createFile, writeFile, type WriteResult } from '../index.js';
+import { createFile, writeFile, type HashedWriteResult } from '../index.js';
 import type { CommandResult } from './output.js';
 import { checkedInput } from './checked-input.js';
 import { runProducer } from './producer.js';
@@ -54,9 +54,10 @@ async function writeInput(ctx: RunContext, op: string, write: Writer, path: stri
   }
   const input = checkedInput(source, { path, size: flags.size, allowEmpty: flags.allowEmpty === true });
   const progress = byteProgress(`${op} ${path}`, flags.size);
-  let written: WriteResult;
+  let written: HashedWriteResult;
   try {
-    written = await write(path, input, { ...writeOptions(flags, ctx.signal), onProgress: (p) => progress.onProgress(p) });
+    // The command prints the hash of what it wrote, so it asks for it.
+    written = await write(path, input, { ...writeOptions(flags, ctx.signal), sha256: true, onProgress: (p) => progress.onProgress(p) });
   } finally {
     progress.stop();
   }

@@ -4,26 +4,13 @@
  * to one path land in call order and the last call wins. Data is still written to the
  * temporary files in parallel; only the commit steps are ordered.
  */
-const tails = new Map<string, Promise<void>>();
+import { KeyLines, type Place } from '../base/key-lines.js';
 
-export interface Ticket {
-  /** Resolves when every earlier writer to the path has committed or failed. */
-  turn: Promise<void>;
-  /** Must be called exactly once, after this writer's commit step ended either way. */
-  done(): void;
-  /** No earlier writer to the path was pending when the ticket was taken: `turn` is resolved. */
-  first: boolean;
-}
+const lines = new KeyLines();
+
+/** `turn`, `done()` and `first` as for any place in a line (base/key-lines.ts). */
+export type Ticket = Place;
 
 export function takeTicket(path: string): Ticket {
-  const pending = tails.get(path);
-  const previous = pending ?? Promise.resolve();
-  let done!: () => void;
-  const mine = new Promise<void>((resolve) => (done = resolve));
-  const tail = previous.then(() => mine);
-  tails.set(path, tail);
-  void tail.then(() => {
-    if (tails.get(path) === tail) tails.delete(path);
-  });
-  return { turn: previous, done, first: pending === undefined };
+  return lines.take(path);
 }

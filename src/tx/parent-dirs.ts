@@ -18,7 +18,8 @@ import { errorCode, fsError } from '../base/errors.js';
 import { syncDirectories, syncDirectory } from '../file/dir-sync.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 import { clearLockLeftover, isLockLeftover } from '../file/stale-locks.js';
-import { ensureStateDir, readWhole } from './journal.js';
+import { readWhole } from '../file/read-file.js';
+import { ensureStateDir } from './journal.js';
 import { isTxId } from './owner.js';
 import { isInside, stateDirOf } from './root-paths.js';
 
@@ -159,7 +160,7 @@ export async function removeDirsRecord(disk: Disk, record: string): Promise<void
 export async function readDirsRecord(disk: Disk, realRoot: string, record: string): Promise<string[]> {
   let text: string;
   try {
-    text = (await readWhole(disk, record)).toString('utf8');
+    text = (await readWhole(disk, record, 'recover')).toString('utf8');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return [];
     throw fsError(err, 'recover', record);
