@@ -18,8 +18,8 @@ import { errorCode, fsError } from '../base/errors.js';
 import { syncDirectories, syncDirectory } from '../file/dir-sync.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 import { clearLockLeftover, isLockLeftover } from '../file/stale-locks.js';
-import { readWhole } from '../file/read-file.js';
 import { ensureStateDir } from './journal.js';
+import { readWhole } from '../file/read-file.js';
 import { isTxId } from './owner.js';
 import { isInside, stateDirOf } from './root-paths.js';
 
