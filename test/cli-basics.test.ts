@@ -6,7 +6,7 @@ import { runCli } from './helpers/cli-run.js';
 
 const SUBCOMMANDS = [
   ['write'], ['create'], ['rm'], ['cp'], ['mv'], ['apply'], ['recover'],
-  ['backups'], ['backups', 'list'], ['backups', 'restore'], ['backups', 'prune'],
+  ['backups'], ['backups', 'list'], ['backups', 'show'], ['backups', 'restore'], ['backups', 'prune'],
   ['audit'], ['audit', 'show'], ['audit', 'verify'], ['audit', 'summary'],
   ['lock'], ['sha256'], ['rotate'], ['merge'], ['cleanup'], ['backups', 'verify'],
 ];

@@ -26,6 +26,8 @@ export interface AuditEntry {
   transactionId?: string | undefined;
   backupId?: string | undefined;
   error?: string | undefined;
+  /** Milliseconds the operation took (absent in entries written before durations were kept). */
+  durationMs?: number | undefined;
   pid: number;
   host: string;
 }
@@ -53,8 +55,8 @@ export function headerLine(now: Date, host: string): string {
 }
 
 export function entryLine(entry: AuditEntry, prev: string): string {
-  const { seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, pid, host } = entry;
-  return seal({ seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, pid, host }, prev);
+  const { seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, durationMs, pid, host } = entry;
+  return seal({ seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, durationMs, pid, host }, prev);
 }
 
 function isEntry(o: Record<string, unknown>): boolean {

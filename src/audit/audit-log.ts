@@ -16,11 +16,13 @@ import { syncDirectory } from '../file/dir-sync.js';
 import { diskOf } from '../file/options.js';
 import { tempPathFor } from '../file/temp-name.js';
 import { entryLine, headerLine, isHeader, parseLine, type AuditEntry, type ParsedLine } from './audit-line.js';
+import { operationStats, type OperationStats } from './audit-stats.js';
 import { checkChain, type BreakReason } from './hash-chain.js';
 import { firstLine, lastGoodLine, linesOf } from './log-file.js';
 import { nameMatcher } from '../base/name-match.js';
 
 export type { AuditEntry } from './audit-line.js';
+export type { OperationStats } from './audit-stats.js';
 
 export interface AuditLogOptions {
   disk?: Disk | undefined;
@@ -60,6 +62,10 @@ export interface AuditSummary {
   failures: AuditEntry[];
   first?: string | undefined;
   last?: string | undefined;
+  /** Share of the entries that were rolled back (0 to 1). */
+  rollbackRate: number;
+  /** Per operation: outcomes, rollback rate, and p50/p95 durations. */
+  operations: Record<string, OperationStats>;
 }
 
 // Appends of this process to one log, in order (the file lock serialises processes).
@@ -193,6 +199,7 @@ export class AuditLog implements AuditHook {
       transactionId: r.transactionId,
       backupId: r.backupId,
       error: r.error,
+      durationMs: typeof r.durationMs === 'number' && Number.isFinite(r.durationMs) && r.durationMs >= 0 ? r.durationMs : undefined,
       pid: process.pid,
       host: HOST,
     };
@@ -246,10 +253,11 @@ export class AuditLog implements AuditHook {
     return out;
   }
 
-  /** Counts by operation and outcome, bytes written, and the failures. */
+  /** Counts by operation and outcome, bytes written, the failures, rollback rates and durations. */
   async summary(query: AuditQuery = {}): Promise<AuditSummary> {
-    const s: AuditSummary = { entries: 0, byOperation: {}, byOutcome: {}, bytesWritten: 0, failures: [] };
-    for (const e of await this.entries(query)) {
+    const entries = await this.entries(query);
+    const s: AuditSummary = { entries: 0, byOperation: {}, byOutcome: {}, bytesWritten: 0, failures: [], rollbackRate: 0, operations: operationStats(entries) };
+    for (const e of entries) {
       s.entries++;
       s.byOperation[e.operation] = (s.byOperation[e.operation] ?? 0) + 1;
       s.byOutcome[e.outcome] = (s.byOutcome[e.outcome] ?? 0) + 1;
@@ -258,6 +266,7 @@ export class AuditLog implements AuditHook {
       s.first ??= e.time;
       s.last = e.time;
     }
+    s.rollbackRate = s.entries === 0 ? 0 : (s.byOutcome['rolled-back'] ?? 0) / s.entries;
     return s;
   }
 }

@@ -198,6 +198,16 @@ export class BackupStore implements BackupHook {
     return out;
   }
 
+  /** Whether the store's folder exists (the first backup makes it): a command tells a mistyped store from an empty one. */
+  async exists(): Promise<boolean> {
+    try {
+      return (await this.d.stat(this.dir)).isDirectory();
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return false;
+      throw fsError(err, 'backup', this.dir);
+    }
+  }
+
   /** Backup folder names, newest first. */
   private async ids(): Promise<string[]> {
     let names: string[];

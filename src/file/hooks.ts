@@ -55,6 +55,8 @@ export interface AuditRecord {
   name?: string | undefined;
   /** `code: message` of the failure, when outcome is not 'ok'. */
   error?: string | undefined;
+  /** Milliseconds from the public call's start to this record (the entry layer sets it). */
+  durationMs?: number | undefined;
 }
 
 export interface AuditHook {

@@ -119,13 +119,17 @@ export function recordingHooks(): {
   backup: { preserve(paths: readonly string[], request: { operation: string }): Promise<string | undefined> };
   audit: { record(entry: AuditRecord): Promise<void> };
   preserved: { paths: string[]; operation: string; contents: (string | null)[] }[];
+  /** The records, less `durationMs` (the public entry times every record: see `durations`). */
   entries: AuditRecord[];
+  durations: (number | undefined)[];
 } {
   const preserved: { paths: string[]; operation: string; contents: (string | null)[] }[] = [];
   const entries: AuditRecord[] = [];
+  const durations: (number | undefined)[] = [];
   return {
     preserved,
     entries,
+    durations,
     backup: {
       async preserve(paths, request) {
         const contents = await Promise.all(paths.map(readText));
@@ -135,7 +139,9 @@ export function recordingHooks(): {
     },
     audit: {
       async record(entry) {
-        entries.push(entry);
+        const { durationMs, ...rest } = entry;
+        durations.push(durationMs);
+        entries.push(rest);
       },
     },
   };
