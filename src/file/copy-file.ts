@@ -10,6 +10,7 @@ import { checkPath } from './check-path.js';
 import { openForRead } from './open-read.js';
 import { diskOf, type WriteOptions } from './options.js';
 import { takeTicket } from './path-order.js';
+import { realish } from './real-path.js';
 import { readChunks } from './read-chunks.js';
 import { replaceFile, type ReplaceSpec } from './replace.js';
 
@@ -25,14 +26,15 @@ export async function copyFile(src: string, dest: string, opts?: WriteOptions): 
   const disk = diskOf(opts);
   // Taken at the call, like the dest ticket that replaceFile takes synchronously below:
   // a copy issued after a write to src reads what that write committed.
-  const srcTicket = takeTicket(resolve(src));
+  const from = resolve(src);
+  const srcTicket = takeTicket(from, () => realish(disk, from));
   const spec: ReplaceSpec<void> = {
     op: OP,
     path: dest,
     opts,
     resultHash: false,
     async produce(put) {
-      await srcTicket.turn;
+      await srcTicket.turn();
       const { file, stat } = await openForRead(disk, src, OP, opts?.retry);
       srcTicket.done();
       try {

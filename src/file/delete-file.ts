@@ -15,6 +15,7 @@ import { hashIfExists } from './hash-existing.js';
 import type { AuditHook, BackupHook } from './hooks.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { takeTicket } from './path-order.js';
+import { realEntry } from './real-path.js';
 import { describe } from './replace.js';
 
 export interface DeleteOptions extends BaseOptions {
@@ -35,10 +36,10 @@ export async function deleteFile(path: string, opts?: DeleteOptions): Promise<vo
   throwIfAborted(opts?.signal, OP, path);
   const abs = resolve(path);
   // Taken at the call: a delete issued after a write to the same path lands after it.
-  const ticket = takeTicket(abs);
+  const ticket = takeTicket(abs, () => realEntry(disk, abs));
   const state = { removed: false };
   try {
-    await ticket.turn;
+    await ticket.turn();
     throwIfAborted(opts?.signal, OP, path);
     await removeOnce(disk, path, abs, opts, state);
   } catch (err) {

@@ -37,6 +37,7 @@ import {
   type LockRecord,
 } from './lock-record.js';
 import { tryLink, type LockOwner } from './lock-link.js';
+import { realish } from './real-path.js';
 
 export interface LockOptions extends BaseOptions {
   /** Give up after this many ms with LockError (ELOCKED); wait forever if not given. */
@@ -70,13 +71,18 @@ export async function lock(path: string, opts: LockOptions = {}): Promise<Releas
 }
 
 /** lock(), an exclusive one held as a link to `owner` where the file system allows it. */
-export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined): Promise<Release> {
+export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined, isReal = false): Promise<Release> {
   if (typeof path !== 'string' || path === '') throw invalidArg('lock', undefined, 'path must be a non-empty string');
   if (opts.timeout !== undefined && !(opts.timeout >= 0)) throw invalidArg('lock', path, `timeout must be a number of ms >= 0, got ${String(opts.timeout)}`);
-  const abs = resolve(path);
+  const disk = diskOf(opts);
+  // The lock belongs to the file, not the spelling: through a link, a chain of links or a
+  // link to its folder, every caller finds the one lock beside the real file.
+  const abs = isReal ? resolve(path) : await realish(disk, resolve(path)).catch((err: unknown) => {
+    throw fsError(err, 'lock', path);
+  });
   const shared = opts.shared === true;
   const a: Attempt = {
-    disk: diskOf(opts),
+    disk,
     path: abs,
     dir: lockDirFor(abs),
     staleMs: opts.staleMs ?? 30_000,

@@ -17,6 +17,7 @@ import type { AuditFile } from './hooks.js';
 import { openForRead } from './open-read.js';
 import { diskOf, hashesContent, type WriteOptions } from './options.js';
 import { takeTicket } from './path-order.js';
+import { realEntry, realish } from './real-path.js';
 import { PendingFile } from './pending-file.js';
 import { readChunks } from './read-chunks.js';
 import { describe } from './replace.js';
@@ -49,13 +50,16 @@ export async function moveFile(src: string, dest: string, opts?: MoveOptions): P
   const disk = diskOf(opts);
   throwIfAborted(opts?.signal, OP, src);
   const from = resolve(src);
-  // Taken at the call, so the move lands after earlier writes to either path (one ticket
-  // when both name one path: a second would wait for the first, forever).
-  const tickets = [...new Set([from, resolve(dest)])].map((p) => takeTicket(p));
+  // Taken at the call, so the move lands after earlier writes to either path. src is
+  // moved itself (a link as the link), dest is written through its links. The two are one
+  // group: they must not wait for each other.
+  const to = resolve(dest);
+  const group = {};
+  const tickets = [takeTicket(from, () => realEntry(disk, from), group), takeTicket(to, () => realish(disk, to), group)];
   let files: AuditFile[] = [{ path: from, before: null, after: null, size: 0 }];
   let moved = false;
   try {
-    await Promise.all(tickets.map((t) => t.turn));
+    await Promise.all(tickets.map((t) => t.turn()));
     throwIfAborted(opts?.signal, OP, src);
     const move = await prepare(disk, src, dest, from, opts);
     if (!move) return;

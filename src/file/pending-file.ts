@@ -94,6 +94,11 @@ export class PendingFile {
     this.settleRename ??= expectRename(this.disk, dirname(this.target));
   }
 
+  /** Withdraws an announced rename: this file has to wait for another writer first. */
+  withdrawAnnouncement(): void {
+    this.settle();
+  }
+
   /**
    * Writes the entire content in one piece (as the first and only write). Hashing a large
    * buffer takes the main thread a while, so it is put off until `finish` has the fsync

@@ -12,6 +12,7 @@ import { AtomicError, invalidArg } from '../base/errors.js';
 import type { AuditRecord } from './hooks.js';
 import { diskOf, hashesContent, type MaybeHashedResult, type WriteOptions } from './options.js';
 import { takeTicket } from './path-order.js';
+import { realish } from './real-path.js';
 import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
@@ -71,11 +72,11 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   const disk = diskOf(opts);
   const signal = opts?.signal;
   throwIfAborted(signal, op, path);
-  // The ticket is taken synchronously, at the call, keyed by the path as named: taken
-  // after an await (the lstat below), it would follow the order in which the thread
-  // pool finished those lstats, not call order. Commits then wait for their turn.
+  // The ticket is taken synchronously, at the call: taken after an await (the lstat
+  // below), it would follow the order in which the thread pool finished those lstats,
+  // not call order. Commits then wait for their turn on the real file.
   const named = resolvePath(path);
-  const ticket = takeTicket(named);
+  const ticket = takeTicket(named, () => realish(disk, named));
   let target: Target | undefined;
   let pending: PendingFile | undefined;
   let committed = false;
@@ -90,7 +91,8 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
       verify: opts?.verify ?? false,
       closeAtCommit: true,
     });
-    await ticket.turn;
+    const announced = pending;
+    await ticket.turn(() => announced.withdrawAnnouncement());
     throwIfAborted(signal, op, path);
     const before = opts?.backup || opts?.audit ? await beforeCommit(disk, spec, target.path) : NOTHING_BEFORE;
     if (spec.noClobber) await pending.commitNew(opts?.fsync ?? true, opts?.retry);

@@ -5,11 +5,11 @@
  */
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
-import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
+import { AtomicError, fsError, invalidArg } from '../base/errors.js';
+import { isLink, realish } from '../file/real-path.js';
 
 /** The folder under the root that holds journals (and nothing a transaction may touch). */
 export const STATE_DIR = '.atomicfs';
-const MAX_HOPS = 40; // as Linux's MAXSYMLINKS
 
 export function stateDirOf(realRoot: string): string {
   return join(realRoot, STATE_DIR);
@@ -52,21 +52,6 @@ export function checkLexically(op: string, path: string, root: string, realRoot:
   return abs;
 }
 
-/** The real path `abs` names: every symbolic link followed, the last one too, even if dangling. */
-async function realish(disk: Disk, abs: string, hops: number): Promise<string> {
-  try {
-    return await disk.realpath(abs);
-  } catch (err) {
-    if (errorCode(err) !== 'ENOENT') throw err;
-  }
-  const parent = dirname(abs);
-  if (parent === abs) return abs;
-  const candidate = join(await realish(disk, parent, hops), basename(abs));
-  if (!(await isLink(disk, candidate))) return candidate;
-  if (hops >= MAX_HOPS) throw new AtomicError('ELOOP', `${abs}: too many levels of symbolic links`, { path: abs });
-  return realish(disk, resolve(dirname(candidate), await disk.readlink(candidate)), hops + 1);
-}
-
 /** Refuses a real path outside `realRoot` or inside its state folder. */
 function checkReal(realRoot: string, real: string, path: string, op: string): string {
   if (!isInside(realRoot, real)) throw outsideRoot(op, path, realRoot);
@@ -104,16 +89,6 @@ export function rootResolver(disk: Disk, realRoot: string): RootResolver {
     }
     return checkReal(realRoot, real, path, op);
   };
-}
-
-/** Whether `candidate` (in a real folder) is a symbolic link; a missing one is not. */
-async function isLink(disk: Disk, candidate: string): Promise<boolean> {
-  try {
-    return (await disk.lstat(candidate)).isSymbolicLink();
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw err;
-  }
 }
 
 /** `candidate` (in a real folder) if it is not a symbolic link, else where the link leads. */

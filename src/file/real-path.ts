@@ -1,0 +1,43 @@
+/**
+ * The file a path names, whatever its spelling: every symbolic link followed (those on
+ * the way, a link to a folder, and the last one too, even if it dangles), `..` resolved.
+ * Locks and the in-process write order are keyed on it, so that callers naming one file
+ * through different links still exclude and order each other.
+ */
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Disk } from '../disk/index.js';
+import { AtomicError, errorCode } from '../base/errors.js';
+
+const MAX_HOPS = 40; // as Linux's MAXSYMLINKS
+
+/** The real path `abs` names (it need not exist): one realpath(3) when it does. */
+export async function realish(disk: Disk, abs: string, hops = 0): Promise<string> {
+  try {
+    return await disk.realpath(abs);
+  } catch (err) {
+    // ENOTDIR too: a component is a file; the path as it is then names nothing else.
+    if (errorCode(err) !== 'ENOENT') throw err;
+  }
+  const parent = dirname(abs);
+  if (parent === abs) return abs;
+  const candidate = join(await realish(disk, parent, hops), basename(abs));
+  if (!(await isLink(disk, candidate))) return candidate;
+  if (hops >= MAX_HOPS) throw new AtomicError('ELOOP', `${abs}: too many levels of symbolic links`, { path: abs });
+  return realish(disk, resolve(dirname(candidate), await disk.readlink(candidate)), hops + 1);
+}
+
+/** The real path of the entry `abs` itself: its folder resolved, a link at the end kept as the link. */
+export async function realEntry(disk: Disk, abs: string): Promise<string> {
+  const parent = dirname(abs);
+  return parent === abs ? abs : join(await realish(disk, parent), basename(abs));
+}
+
+/** Whether `candidate` (in a real folder) is a symbolic link; a missing one is not. */
+export async function isLink(disk: Disk, candidate: string): Promise<boolean> {
+  try {
+    return (await disk.lstat(candidate)).isSymbolicLink();
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
