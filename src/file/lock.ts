@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
-import { errorCode, fsError, invalidArg, LockError } from '../base/errors.js';
+import { AtomicError, errorCode, fsError, invalidArg, LockError } from '../base/errors.js';
 import { diskOf, type BaseOptions } from './options.js';
 import {
   EXCLUSIVE,
@@ -46,9 +46,26 @@ export interface LockOptions extends BaseOptions {
   shared?: boolean | undefined;
   /** How long a holder on another host may go without refreshing before it counts as dead (default 30 s). */
   staleMs?: number | undefined;
+  /**
+   * Called once if the lock is lost while held (its record removed or taken over by
+   * another holder): the holder must stop relying on it. The lock's `signal` fires too.
+   */
+  onCompromised?: ((err: AtomicError) => void) | undefined;
 }
 
 export type Release = () => Promise<void>;
+
+/**
+ * A held lock: call it to release. `signal` aborts if the lock is lost while held (with
+ * an ECOMPROMISED error as its reason). A release never removes a lock that is not the
+ * holder's own; after a loss it rejects with ECOMPROMISED, unless `onCompromised` was
+ * given (the holder has been told already).
+ */
+export interface HeldLock extends Release {
+  readonly signal: AbortSignal;
+  /** The real path locked (links followed). */
+  readonly path: string;
+}
 
 interface Attempt {
   disk: Disk;
@@ -56,22 +73,25 @@ interface Attempt {
   dir: string;
   staleMs: number;
   record: LockRecord;
-  /** When our record last had a fresh mtime (set just before it is created or touched). */
-  freshAt: number;
   /** Exclusive holders only: the owner file to link as the lock, while that works. */
   owner: LockOwner | undefined;
   /** The lock is held as a link to the owner file (not as a folder). */
   linked: boolean;
+  /** Aborted when the lock is found lost while held. */
+  lost: AbortController;
+  onCompromised: ((err: AtomicError) => void) | undefined;
+  /** Taken by a caller's lock() (not for a transaction): unlock() can release it. */
+  forCaller: boolean;
 }
 
 const MAX_POLL_MS = 100;
 
-export async function lock(path: string, opts: LockOptions = {}): Promise<Release> {
+export async function lock(path: string, opts: LockOptions = {}): Promise<HeldLock> {
   return lockAs(path, opts, undefined);
 }
 
 /** lock(), an exclusive one held as a link to `owner` where the file system allows it. */
-export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined, isReal = false): Promise<Release> {
+export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined, isReal = false): Promise<HeldLock> {
   if (typeof path !== 'string' || path === '') throw invalidArg('lock', undefined, 'path must be a non-empty string');
   if (opts.timeout !== undefined && !(opts.timeout >= 0)) throw invalidArg('lock', path, `timeout must be a number of ms >= 0, got ${String(opts.timeout)}`);
   const disk = diskOf(opts);
@@ -87,9 +107,11 @@ export async function lockAs(path: string, opts: LockOptions, owner: LockOwner |
     dir: lockDirFor(abs),
     staleMs: opts.staleMs ?? 30_000,
     record: (!shared && owner?.record) || newRecord(),
-    freshAt: 0,
     owner: shared ? undefined : owner,
     linked: false,
+    lost: new AbortController(),
+    onCompromised: opts.onCompromised,
+    forCaller: !isReal,
   };
   const deadline = opts.timeout === undefined ? Infinity : Date.now() + opts.timeout;
   const name = shared ? SHARED_PREFIX + a.record.token : EXCLUSIVE;
@@ -120,7 +142,6 @@ export async function lockAs(path: string, opts: LockOptions, owner: LockOwner |
 async function tryExclusive(a: Attempt): Promise<boolean> {
   if (a.owner) {
     const got = await tryLink(a.disk, a.owner, a.dir, a.staleMs);
-    a.freshAt = a.owner.touchedAt;
     if (got === 'held') a.linked = true;
     if (got === 'held' || got === 'busy') return a.linked;
     if (got === 'unsupported') a.owner = undefined;
@@ -140,7 +161,6 @@ async function ensureDir(a: Attempt): Promise<void> {
 async function tryClaimExclusive(a: Attempt): Promise<boolean> {
   await ensureDir(a);
   try {
-    a.freshAt = Date.now();
     await createRecord(a.disk, a.dir, EXCLUSIVE, a.record);
     return true;
   } catch (err) {
@@ -161,7 +181,6 @@ async function tryShared(a: Attempt): Promise<boolean> {
   await ensureDir(a);
   const mine = SHARED_PREFIX + a.record.token;
   try {
-    a.freshAt = Date.now();
     await createRecord(a.disk, a.dir, mine, a.record);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;
@@ -207,32 +226,31 @@ async function readersGone(a: Attempt): Promise<boolean> {
 }
 
 /**
- * Removes our own record. A failure is tried again; if the record still cannot be
+ * Removes our own record, after checking that it is ours: a record that was removed (or
+ * broken as stale, by a breaker that misjudged us) and then claimed by another holder is
+ * theirs, and is left alone. A failure is tried again; if the record still cannot be
  * removed, the error is thrown (release must not fail silently) and the record, whose
- * token is then dropped, counts as stale for this process's next lock.
+ * token is then dropped, counts as stale for this process's next lock. Resolves to false
+ * if the record was no longer ours.
  */
-async function removeOwn(a: Attempt, file: string): Promise<void> {
+async function removeOwn(a: Attempt, file: string): Promise<boolean> {
+  let ours: boolean;
   try {
-    // Others break a live holder's record only after staleMs without a refresh (same
-    // host: never). One refreshed less than staleMs/2 ago is still ours for certain, so
-    // it is unlinked without the open/read/close that checks its token, unless clocks
-    // disagree by more than staleMs/2, which breaks stale detection anyway.
-    if (Date.now() - a.freshAt < a.staleMs / 2) await removeRecord(a.disk, file);
-    else await removeIfOurs(a, file);
+    ours = await removeIfOurs(a, file);
   } catch (err) {
     throw fsError(err, 'release lock', a.path);
   }
   // Tidy up: fails harmlessly while others still use the folder.
   if (!a.linked) await a.disk.rmdir(a.dir).catch(() => undefined);
+  return ours;
 }
 
 /**
- * Removes the record at `file` if it is still ours (it is not if a stale-lock breaker
- * took it and another holder claimed the name). If it cannot be read where it is, it is
- * renamed aside and read there; a record that turns out to be someone else's is linked
+ * Removes the record at `file` if it is still ours. If it cannot be read where it is, it
+ * is renamed aside and read there; a record that turns out to be someone else's is linked
  * back.
  */
-async function removeIfOurs(a: Attempt, file: string): Promise<void> {
+async function removeIfOurs(a: Attempt, file: string): Promise<boolean> {
   let entry: Awaited<ReturnType<typeof readRecord>>;
   try {
     entry = await readRecord(a.disk, file, false);
@@ -242,35 +260,107 @@ async function removeIfOurs(a: Attempt, file: string): Promise<void> {
     const mine = (await readRecord(a.disk, aside, false))?.record?.token === a.record.token;
     if (!mine) await a.disk.link(aside, file).catch(() => undefined);
     await removeRecord(a.disk, aside);
-    return;
+    return mine;
   }
-  if (entry?.record?.token === a.record.token) await removeRecord(a.disk, file);
+  if (entry?.record?.token !== a.record.token) return false;
+  await removeRecord(a.disk, file);
+  return true;
 }
 
-function holding(a: Attempt, file: string): Release {
-  // Holders on other hosts can only be told alive by a fresh mtime: keep it fresh.
+/** Whether the record at `file` is still ours; false if it is gone or another holder's. */
+async function stillOurs(a: Attempt, file: string): Promise<boolean> {
+  const entry = await readRecord(a.disk, file, false);
+  return entry?.record?.token === a.record.token;
+}
+
+function compromised(a: Attempt): AtomicError {
+  return new AtomicError('ECOMPROMISED', `lock ${a.path}: the lock was lost while held (its record was removed or taken over by another holder)`, { path: a.path });
+}
+
+/** Tells the holder, once, that its lock is lost. */
+function markLost(a: Attempt): void {
+  if (a.lost.signal.aborted) return;
+  const err = compromised(a);
+  a.lost.abort(err);
+  a.onCompromised?.(err);
+}
+
+function holding(a: Attempt, file: string): HeldLock {
+  // Holders on other hosts can only be told alive by a fresh mtime: keep it fresh. Each
+  // refresh first checks that the record is still ours, so a holder learns of a loss
+  // within staleMs / 3 (never refreshing someone else's record into looking alive).
   const timer = setInterval(() => {
     const now = Date.now();
-    a.disk.utimes(file, now, now).then(
-      () => {
-        a.freshAt = now;
+    stillOurs(a, file)
+      .then(async (ours) => {
+        if (!ours) {
+          clearInterval(timer);
+          markLost(a);
+          return;
+        }
+        await a.disk.utimes(file, now, now);
         if (a.linked && a.owner) a.owner.touchedAt = now; // the owner file's mtime: every link shares it
-      },
-      () => undefined,
-    );
+      })
+      .catch(() => undefined);
   }, Math.max(50, a.staleMs / 3));
   timer.unref();
   let released: Promise<void> | undefined;
-  return () => {
+  const release = (): Promise<void> => {
     released ??= (async () => {
       clearInterval(timer);
+      heldHere.get(a.path)?.delete(handle);
+      if (heldHere.get(a.path)?.size === 0) heldHere.delete(a.path);
+      let ours: boolean;
       try {
-        await removeOwn(a, file);
+        ours = await removeOwn(a, file);
       } finally {
         // A record left by a failed removal is then stale, not ours forever.
         dropToken(a.record.token);
       }
+      if (ours && !a.lost.signal.aborted) return;
+      const told = a.onCompromised !== undefined;
+      markLost(a);
+      if (!told) throw compromised(a);
     })();
     return released;
   };
+  const handle: HeldLock = Object.assign(release, { signal: a.lost.signal, path: a.path });
+  // A transaction's locks are its own business, not unlock()'s.
+  if (a.forCaller) {
+    let mine = heldHere.get(a.path);
+    if (!mine) heldHere.set(a.path, (mine = new Set()));
+    mine.add(handle);
+  }
+  return handle;
+}
+
+/** The locks this process holds through lock(), by real path: for unlock(). */
+const heldHere = new Map<string, Set<HeldLock>>();
+
+/** The most recent lock this process holds on the real path `real`. */
+export function heldByUs(real: string): HeldLock | undefined {
+  const mine = heldHere.get(real);
+  if (!mine) return undefined;
+  let last: HeldLock | undefined;
+  for (const h of mine) last = h;
+  return last;
+}
+
+/** Whether a live holder (exclusive or shared, any process) has the lock of `real`. */
+export async function isLockedReal(disk: Disk, real: string, staleMs: number): Promise<boolean> {
+  const dir = lockDirFor(real);
+  let st;
+  try {
+    st = await disk.lstat(dir);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+  // A link to a holder's owner file (lock-link.ts): one exclusive holder.
+  const records = st.isDirectory() ? (await disk.readdir(dir).catch(() => [] as string[])).filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX)).map((n) => join(dir, n)) : [dir];
+  for (const r of records) {
+    const entry = await readRecord(disk, r);
+    if (entry && !isStale(entry, staleMs)) return true;
+  }
+  return false;
 }
