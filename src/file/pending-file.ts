@@ -179,7 +179,9 @@ export class PendingFile {
       await file.chown(owner.uid, owner.gid);
     } catch (err) {
       const code = errorCode(err);
-      if (!required && (code === 'EPERM' || code === 'EINVAL')) return;
+      // Not permitted, or a file system without owners (ENOSYS on some FUSE mounts): a new
+      // file keeps the writer as owner. An owner asked for explicitly is never given up.
+      if (!required && (code === 'EPERM' || code === 'EINVAL' || code === 'ENOSYS')) return;
       throw err;
     }
   }
