@@ -5,6 +5,8 @@
  * interleave, and none is lost. Hooked into writes and transactions via their `audit`
  * option (AuditHook).
  */
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
 import { dirname, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { Disk, DiskFile } from '../disk/index.js';
@@ -23,7 +25,7 @@ export type { AuditEntry } from './audit-line.js';
 export interface AuditLogOptions {
   disk?: Disk | undefined;
   /** Lock wait bound for an append, in ms (default: wait until acquired). */
-  lockTimeout?: number | undefined;
+  timeout?: number | undefined;
 }
 
 export interface AuditQuery {
@@ -75,8 +77,9 @@ function touches(entry: AuditEntry, path: string): boolean {
 export class AuditLog implements AuditHook {
   readonly file: string;
 
-  constructor(file: string, private readonly options: AuditLogOptions = {}) {
-    if (typeof file !== 'string' || file === '') throw invalidArg('AuditLog', undefined, 'file must be a non-empty string');
+  constructor(given: PathLike, private readonly options: AuditLogOptions = {}) {
+    const file = pathArg('AuditLog', given, 'file');
+    checkOptions('AuditLog', 'AuditLog', file, options);
     this.file = resolve(file);
   }
 
@@ -101,7 +104,7 @@ export class AuditLog implements AuditHook {
   }
 
   private async append(record: AuditRecord): Promise<void> {
-    const release = await lock(this.file, { disk: this.disk, timeout: this.options.lockTimeout });
+    const release = await lock(this.file, { disk: this.disk, timeout: this.options.timeout });
     try {
       await this.appendLocked(record);
     } catch (err) {
@@ -227,6 +230,7 @@ export class AuditLog implements AuditHook {
 
   /** Entries matching `query`, oldest first. Lines that are not audit entries are skipped. */
   async entries(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    checkOptions('AuditLog.entries', 'audit entries', this.file, query);
     const since = query.since === undefined ? -Infinity : timeOf(query.since, 'since', this.file);
     const until = query.until === undefined ? Infinity : timeOf(query.until, 'until', this.file);
     const path = query.path === undefined ? undefined : resolve(query.path);
@@ -246,6 +250,7 @@ export class AuditLog implements AuditHook {
 
   /** Counts by operation and outcome, bytes written, and the failures. */
   async summary(query: AuditQuery = {}): Promise<AuditSummary> {
+    checkOptions('AuditLog.summary', 'audit summary', this.file, query);
     const s: AuditSummary = { entries: 0, byOperation: {}, byOutcome: {}, bytesWritten: 0, failures: [] };
     for (const e of await this.entries(query)) {
       s.entries++;

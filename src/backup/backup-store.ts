@@ -21,6 +21,8 @@ import { restoreFiles, type RestoreOptions, type RestoreResult } from './restore
 import { existingFiles, keepFiles } from './keep-files.js';
 import { makeDirs, removeTree } from './tree.js';
 import { readFile } from '../file/read-file.js';
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
 
 export interface BackupStoreOptions {
   /** Keep at most this many complete backups (the newest). */
@@ -65,21 +67,13 @@ export interface PruneResult {
 
 const DEFAULT_GRACE_MS = 60 * 60 * 1000;
 
-function checkCount(name: string, value: number | undefined, dir: string): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
-    throw invalidArg('BackupStore', dir, `${name} must be an integer >= 1, got ${String(value)}`);
-  }
-}
-
 export class BackupStore implements BackupHook {
   readonly dir: string;
   private readonly disk: Disk | undefined;
 
-  constructor(dir: string, private readonly options: BackupStoreOptions = {}) {
-    if (typeof dir !== 'string' || dir === '') throw invalidArg('BackupStore', undefined, 'dir must be a non-empty string');
-    checkCount('keep', options.keep, dir);
-    if (options.maxAgeMs !== undefined && !(options.maxAgeMs >= 0)) throw invalidArg('BackupStore', dir, 'maxAgeMs must be a number >= 0');
-    if (options.graceMs !== undefined && !(options.graceMs >= 0)) throw invalidArg('BackupStore', dir, 'graceMs must be a number >= 0');
+  constructor(folder: PathLike, private readonly options: BackupStoreOptions = {}) {
+    const dir = pathArg('BackupStore', folder, 'dir', false);
+    checkOptions('BackupStore', 'BackupStore', dir, options);
     this.dir = resolve(dir);
     this.disk = options.disk;
   }
@@ -206,6 +200,7 @@ export class BackupStore implements BackupHook {
    * missing copy) and changes nothing. Files the backed-up change created are not removed.
    */
   async restore(id: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+    checkOptions('BackupStore.restore', 'restore', `${this.dir} ${String(id)}`, opts);
     const m = await this.manifest(id);
     for (const f of m.files) {
       const kept = await this.hashKept(id, f);

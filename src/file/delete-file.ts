@@ -8,7 +8,8 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { throwIfAborted } from '../base/abort.js';
 import { AtomicError, errorCode, fsError } from '../base/errors.js';
 import { retryTransient } from '../base/retry.js';
-import { checkPath } from './check-path.js';
+import { pathArg, type PathLike } from './check-path.js';
+import { checkOptions } from '../base/options-check.js';
 import { syncDirectory } from './dir-sync.js';
 import { syncedAfter } from './synced-after.js';
 import { hashIfExists } from './hash-existing.js';
@@ -30,8 +31,9 @@ export interface DeleteOptions extends BaseOptions {
 const OP = 'deleteFile';
 
 /** Removes `path`; ENOENT unless `force`; durable when it resolves unless `fsync: false`. */
-export async function deleteFile(path: string, opts?: DeleteOptions): Promise<void> {
-  checkPath(OP, path);
+export async function deleteFile(given: PathLike, opts?: DeleteOptions): Promise<void> {
+  const path = pathArg(OP, given);
+  checkOptions(OP, OP, path, opts);
   const disk = diskOf(opts);
   throwIfAborted(opts?.signal, OP, path);
   const abs = resolve(path);

@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { AtomicError, fsError } from '../base/errors.js';
-import { checkPath } from './check-path.js';
+import { pathArg, type PathLike } from './check-path.js';
+import { checkOptions } from '../base/options-check.js';
 import { heldByUs, isLockedReal } from './lock.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { realish } from './real-path.js';
@@ -16,8 +17,9 @@ export interface CheckOptions extends Pick<BaseOptions, 'disk'> {
 }
 
 /** Whether a live holder has a lock (exclusive or shared) on the file `path` names. */
-export async function check(path: string, opts?: CheckOptions): Promise<boolean> {
-  checkPath('check', path);
+export async function check(given: PathLike, opts?: CheckOptions): Promise<boolean> {
+  const path = pathArg('check', given, 'path', false);
+  checkOptions('check', 'check', path, opts);
   const disk = diskOf(opts);
   try {
     return await isLockedReal(disk, await realish(disk, resolve(path)), opts?.staleMs ?? 30_000);
@@ -33,8 +35,9 @@ export type UnlockOptions = Pick<BaseOptions, 'disk'>;
  * recent one, if it holds several shared ones). ENOTACQUIRED if it holds none: another
  * process's lock is never removed.
  */
-export async function unlock(path: string, opts?: UnlockOptions): Promise<void> {
-  checkPath('unlock', path);
+export async function unlock(given: PathLike, opts?: UnlockOptions): Promise<void> {
+  const path = pathArg('unlock', given, 'path', false);
+  checkOptions('unlock', 'unlock', path, opts);
   const disk = diskOf(opts);
   let real: string;
   try {

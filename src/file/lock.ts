@@ -19,7 +19,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
-import { AtomicError, errorCode, fsError, invalidArg, LockError } from '../base/errors.js';
+import { AtomicError, errorCode, fsError, LockError } from '../base/errors.js';
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from './check-path.js';
 import { diskOf, type BaseOptions } from './options.js';
 import {
   EXCLUSIVE,
@@ -86,14 +88,14 @@ interface Attempt {
 
 const MAX_POLL_MS = 100;
 
-export async function lock(path: string, opts: LockOptions = {}): Promise<HeldLock> {
-  return lockAs(path, opts, undefined);
+export async function lock(path: PathLike, opts: LockOptions = {}): Promise<HeldLock> {
+  const p = pathArg('lock', path, 'path', false);
+  checkOptions('lock', 'lock', p, opts);
+  return lockAs(p, opts, undefined);
 }
 
 /** lock(), an exclusive one held as a link to `owner` where the file system allows it. */
 export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined, isReal = false): Promise<HeldLock> {
-  if (typeof path !== 'string' || path === '') throw invalidArg('lock', undefined, 'path must be a non-empty string');
-  if (opts.timeout !== undefined && !(opts.timeout >= 0)) throw invalidArg('lock', path, `timeout must be a number of ms >= 0, got ${String(opts.timeout)}`);
   const disk = diskOf(opts);
   // The lock belongs to the file, not the spelling: through a link, a chain of links or a
   // link to its folder, every caller finds the one lock beside the real file.

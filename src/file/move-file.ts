@@ -9,7 +9,8 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { throwIfAborted } from '../base/abort.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
 import { retryTransient } from '../base/retry.js';
-import { checkPath } from './check-path.js';
+import { pathArg, type PathLike } from './check-path.js';
+import { checkOptions } from '../base/options-check.js';
 import { syncDirectories, syncDirectory } from './dir-sync.js';
 import { syncedAfter } from './synced-after.js';
 import { hashIfExists } from './hash-existing.js';
@@ -43,9 +44,10 @@ interface Move {
  * Moves `src` to `dest`, replacing dest atomically (through a symbolic link at dest, the
  * file it points to). A symbolic link at src is moved itself. Moving onto itself is a no-op.
  */
-export async function moveFile(src: string, dest: string, opts?: MoveOptions): Promise<void> {
-  checkPath(OP, src, 'src');
-  checkPath(OP, dest, 'dest');
+export async function moveFile(source: PathLike, destination: PathLike, opts?: MoveOptions): Promise<void> {
+  const src = pathArg(OP, source, 'src');
+  const dest = pathArg(OP, destination, 'dest');
+  checkOptions(OP, OP, src, opts);
   refuseMetadataOptions(src, opts);
   const disk = diskOf(opts);
   throwIfAborted(opts?.signal, OP, src);

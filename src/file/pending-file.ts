@@ -81,6 +81,10 @@ export class PendingFile {
       const code = errorCode(err);
       if (code === 'ENOENT') throw fsError(err, op, shownPath, `parent directory ${dirname(target)} does not exist`);
       if (code === 'ENOTDIR') throw fsError(err, op, shownPath, `parent ${dirname(target)} is not a directory`);
+      // The file itself may well be writable: what failed is making a new file beside it.
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw fsError(err, op, shownPath, `cannot create a temporary file in folder ${dirname(tempPath)} (the replacement is made there, then renamed over the file)`);
+      }
       throw fsError(err, op, shownPath);
     }
   }

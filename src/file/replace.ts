@@ -5,10 +5,11 @@
  * and sync the directory. On any failure or abort the temporary file is removed and the
  * target is as it was.
  */
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
-import { AtomicError, invalidArg } from '../base/errors.js';
+import { AtomicError, errorCode } from '../base/errors.js';
+import { makeParents } from './make-parents.js';
 import type { AuditRecord } from './hooks.js';
 import { diskOf, hashesContent, type MaybeHashedResult, type WriteOptions } from './options.js';
 import { takeTicket } from './path-order.js';
@@ -37,13 +38,6 @@ export interface ReplaceSpec<T> {
   produce(write: (chunk: Uint8Array) => Promise<void>): Promise<T>;
 }
 
-function checkOptions(op: string, path: string, opts: WriteOptions | undefined): void {
-  if (typeof path !== 'string' || path === '') throw invalidArg(op, undefined, `path must be a non-empty string, got ${JSON.stringify(path)}`);
-  if (opts?.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
-    throw invalidArg(op, path, `mode must be an integer from 0 to 0o7777, got ${String(opts.mode)}`);
-  }
-}
-
 export function defaultMode(): number {
   // process.umask() without an argument only reads the mask (it is documented as
   // deprecated for thread safety, which does not concern a read in the main thread).
@@ -51,7 +45,10 @@ export function defaultMode(): number {
 }
 
 function modeFor(opts: WriteOptions | undefined, existing: DiskStat | undefined, fallback: number | undefined): number {
-  return opts?.mode ?? (existing ? existing.mode & 0o7777 : (fallback ?? defaultMode()));
+  const mode = opts?.mode;
+  if (typeof mode === 'number') return mode;
+  // mode: false: what a new file gets, whatever the replaced file had.
+  return existing && mode !== false ? existing.mode & 0o7777 : (fallback ?? defaultMode());
 }
 
 // Read once: a process that changes its own ids mid-run is not one we write for.
@@ -60,7 +57,8 @@ const OUR_GID = process.getgid?.();
 
 function ownerFor(opts: WriteOptions | undefined, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
   if (opts?.chown) return opts.chown;
-  if (!existing) return undefined;
+  // chown: false: the writer's, as a new file gets.
+  if (!existing || opts?.chown === false) return undefined;
   // Only chown when it would change something: a new file already belongs to us.
   if (existing.uid === OUR_UID && existing.gid === OUR_GID) return undefined;
   return { uid: existing.uid, gid: existing.gid };
@@ -68,7 +66,6 @@ function ownerFor(opts: WriteOptions | undefined, existing: DiskStat | undefined
 
 export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: MaybeHashedResult }> {
   const { op, path, opts } = spec;
-  checkOptions(op, path, opts);
   const disk = diskOf(opts);
   const signal = opts?.signal;
   throwIfAborted(signal, op, path);
@@ -86,7 +83,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     await pending.finish({
       mode: modeFor(opts, target.stat, spec.fallbackMode),
       owner: ownerFor(opts, target.stat),
-      ownerRequired: opts?.chown !== undefined,
+      ownerRequired: opts?.chown !== undefined && opts.chown !== false,
       fsync: opts?.fsync ?? true,
       verify: opts?.verify ?? false,
       closeAtCommit: true,
@@ -141,7 +138,7 @@ function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
 async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
   const hashed = hashesContent(opts, spec.resultHash ?? opts?.sha256 !== false);
-  const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry, hashed).then((created) => {
+  const creating = createTemp(disk, named, spec, hashed).then((created) => {
     if (announce) created.announceRename();
     return created;
   });
@@ -157,7 +154,7 @@ async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, annou
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
     if (target.path !== named) {
       await pending.discard();
-      pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry, hashed);
+      pending = await createTemp(disk, target.path, spec, hashed);
       early = undefined;
     }
     return { target, pending, result: early ? early.result : await writeAll(spec, pending) };
@@ -167,6 +164,18 @@ async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, annou
     // it caused downstream.
     throw (await resolving.then(() => undefined, (resolutionError: unknown) => resolutionError)) ?? err;
   }
+}
+
+/** A temporary file beside `target`; with `parents`, missing folders are made first. */
+async function createTemp<T>(disk: Disk, target: string, spec: ReplaceSpec<T>, hashed: boolean): Promise<PendingFile> {
+  const { op, path, opts } = spec;
+  try {
+    return await PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
+  } catch (err) {
+    if (opts?.parents !== true || errorCode(err) !== 'ENOENT') throw err;
+  }
+  await makeParents(disk, dirname(target), op, path);
+  return PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
 }
 
 async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<T> {

@@ -4,32 +4,36 @@
  */
 import { errorCode, invalidArg } from '../base/errors.js';
 import { assertSchemaCompiles } from '../base/schema.js';
-import { lock } from '../file/lock.js';
-import { readJson, writeJson, type WriteValueOptions } from './json.js';
+import { lockAs } from '../file/lock.js';
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
+import { readValue, writeChecked, type WriteValueOptions } from './json.js';
 
 export interface UpdateJsonOptions<T> extends WriteValueOptions {
   /** The value `fn` receives when the file does not exist (default: undefined). */
   default?: T | undefined;
-  /** Give up waiting for the lock after this many ms (LockError, ELOCKED). */
-  lockTimeout?: number | undefined;
+  /** Give up waiting for the lock after this many ms (LockError, ELOCKED); wait until acquired if not given. */
+  timeout?: number | undefined;
 }
 
 export async function updateJson<T = unknown>(
-  path: string,
+  given: PathLike,
   fn: (old: T | undefined) => T | Promise<T>,
   opts: UpdateJsonOptions<T> = {},
 ): Promise<T> {
+  const path = pathArg('updateJson', given);
+  checkOptions('updateJson', 'updateJson', path, opts);
   if (typeof fn !== 'function') throw invalidArg('updateJson', path, 'fn must be a function');
   // A schema that does not compile must fail before we wait for a lock or read anything.
   if (opts.schema !== undefined) assertSchemaCompiles(opts.schema, path);
-  const release = await lock(path, { timeout: opts.lockTimeout, signal: opts.signal, disk: opts.disk });
+  const release = await lockAs(path, { timeout: opts.timeout, signal: opts.signal, disk: opts.disk }, undefined);
   try {
-    const old = await readJson<T>(path, { disk: opts.disk, signal: opts.signal, retry: opts.retry }).catch((err: unknown) => {
+    const old = await (readValue('json', path, { disk: opts.disk, signal: opts.signal, retry: opts.retry }) as Promise<T>).catch((err: unknown) => {
       if (errorCode(err) === 'ENOENT') return opts.default;
       throw err;
     });
     const next = await fn(old);
-    await writeJson(path, next, opts);
+    await writeChecked('json', path, next, opts);
     return next;
   } finally {
     await release();

@@ -7,6 +7,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import type { Disk } from '../disk/index.js';
 import { AtomicError, fsError, invalidArg } from '../base/errors.js';
 import { isLink, realish } from '../file/real-path.js';
+import { pathArg } from '../file/check-path.js';
 
 /** The folder under the root that holds journals (and nothing a transaction may touch). */
 export const STATE_DIR = '.atomicfs';
@@ -26,8 +27,8 @@ export function outsideRoot(op: string, path: string, root: string): AtomicError
 }
 
 /** Resolves the root to its real path; it must be an existing directory. */
-export async function openRoot(disk: Disk, root: unknown, op: string): Promise<string> {
-  if (typeof root !== 'string' || root === '') throw invalidArg(op, undefined, `root must be a non-empty string, got ${JSON.stringify(root)}`);
+export async function openRoot(disk: Disk, given: unknown, op: string): Promise<string> {
+  const root = pathArg(op, given, 'root', false);
   let real: string;
   try {
     real = await disk.realpath(resolve(root));

@@ -29,7 +29,8 @@ export interface Planned {
 
 function ownerFor(staged: Staged, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
   if (staged.kind !== 'delete' && staged.opts.chown) return staged.opts.chown;
-  if (!existing) return undefined;
+  // chown: false: the writer's, as a new file gets.
+  if (!existing || (staged.kind !== 'delete' && staged.opts.chown === false)) return undefined;
   // Only chown when it would change something: a new file already belongs to us.
   if (existing.uid === process.getuid?.() && existing.gid === process.getgid?.()) return undefined;
   return { uid: existing.uid, gid: existing.gid };
@@ -43,8 +44,9 @@ export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | un
   const input = s.kind === 'write' ? undefined : await openForRead(disk, p.source ?? s.fromAbs, s.op, retry);
   const pending = await PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry);
   try {
-    const total = input ? input.stat.size : s.kind === 'write' ? sourceSize(s.source) : undefined;
-    const chunks = input && s.kind !== 'write' ? readChunks(input.file, { op: s.op, path: s.from, signal }) : s.kind === 'write' ? chunksOf(s.source, s.op, s.path) : undefined;
+    const encoding = s.opts.encoding ?? 'utf8';
+    const total = input ? input.stat.size : s.kind === 'write' ? sourceSize(s.source, encoding) : undefined;
+    const chunks = input && s.kind !== 'write' ? readChunks(input.file, { op: s.op, path: s.from, signal }) : s.kind === 'write' ? chunksOf(s.source, s.op, s.path, encoding) : undefined;
     for await (const chunk of chunks ?? []) {
       if (signal?.aborted) throw abortError(signal, s.op, s.path);
       if (s.opts.signal?.aborted) throw abortError(s.opts.signal, s.op, s.path);
@@ -53,9 +55,10 @@ export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | un
     }
     const existing = p.stat ?? input?.stat;
     await pending.finish({
-      mode: s.opts.mode ?? (existing ? existing.mode & 0o7777 : defaultMode()),
+      // mode: false: a new file's default, whatever the replaced file had.
+      mode: typeof s.opts.mode === 'number' ? s.opts.mode : existing && s.opts.mode !== false ? existing.mode & 0o7777 : defaultMode(),
       owner: ownerFor(s, p.stat),
-      ownerRequired: s.opts.chown !== undefined,
+      ownerRequired: s.opts.chown !== undefined && s.opts.chown !== false,
       fsync: true, // always: the commit record must never point at data that is not on disk
       verify: s.opts.verify ?? false,
     });

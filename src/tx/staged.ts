@@ -5,6 +5,7 @@
  */
 import { encodeJson, encodeYaml, type EncodeOptions } from '../base/codec.js';
 import { invalidArg } from '../base/errors.js';
+import { checkOptions } from '../base/options-check.js';
 import type { Source } from '../base/source.js';
 import { checkPath } from '../file/check-path.js';
 import type { WriteOptions } from '../file/options.js';
@@ -26,14 +27,9 @@ export type Staged =
   | { kind: 'move'; op: 'moveFile'; path: string; abs: string; from: string; fromAbs: string; opts: TxWriteOptions }
   | { kind: 'delete'; op: 'deleteFile'; path: string; abs: string; force: boolean };
 
-export function checkWriteOptions(op: string, path: string, opts: TxWriteOptions | undefined): TxWriteOptions {
-  if (opts === undefined) return {};
-  if (typeof opts !== 'object' || opts === null) throw invalidArg(op, path, 'options must be an object');
-  if (opts.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
-    throw invalidArg(op, path, `mode must be an integer from 0 to 0o7777, got ${String(opts.mode)}`);
-  }
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw invalidArg(op, path, 'onProgress must be a function');
-  return opts;
+export function checkWriteOptions(op: 'writeFile' | 'createFile' | 'writeJson' | 'writeYaml' | 'copyFile' | 'moveFile', path: string, opts: TxWriteOptions | undefined): TxWriteOptions {
+  checkOptions(`tx.${op}`, op, path, opts);
+  return opts ?? {};
 }
 
 export function checkSource(op: string, path: string, source: unknown): Source {
