@@ -55,7 +55,7 @@ const OPTION_KINDS: Record<string, Check> = {
   keep: isCount,
   maxAgeMs: isMs,
   graceMs: isMs,
-  root: isText,
+  root: (v) => ((typeof v === 'string' && v !== '') || v instanceof URL ? undefined : 'must be a non-empty path or a file: URL'),
   hardLinks: isBool,
   autoPrune: isBool,
   maxFiles: isCount,

@@ -24,9 +24,10 @@ import { readChunks } from './read-chunks.js';
 import { describe } from './replace.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
+import { makeParents } from './make-parents.js';
 
 /** `verify` and `onProgress` concern the copy across devices; a rename moves no data. */
-export type MoveOptions = Pick<WriteOptions, 'fsync' | 'verify' | 'backup' | 'audit' | 'onProgress' | 'signal' | 'retry' | 'disk'>;
+export type MoveOptions = Pick<WriteOptions, 'fsync' | 'verify' | 'backup' | 'audit' | 'onProgress' | 'signal' | 'retry' | 'disk' | 'parents'>;
 
 const OP = 'moveFile';
 
@@ -131,7 +132,7 @@ async function beforeMove(m: Move): Promise<{ backupId: string | undefined; file
 async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
   const { disk, opts, target, from } = m;
   try {
-    await retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal, true);
+    await renameMakingParents(m);
   } catch (err) {
     if (errorCode(err) !== 'EXDEV') throw renameError(err, m);
     return { sha256: await moveAcrossDevices(m, err) };
@@ -140,6 +141,21 @@ async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
   // directory and the removed one in src's (the same sync when they share a directory).
   if (opts?.fsync ?? true) await syncedAfter(syncDirectories(disk, [dirname(target.path), dirname(from)]), `${OP} ${m.src} ->`, m.dest, 'moved');
   return { sha256: undefined };
+}
+
+/** The rename; with `parents`, dest's missing folders are made (durably) if it fails for want of them. */
+async function renameMakingParents(m: Move): Promise<void> {
+  const { disk, opts, target, from } = m;
+  const rename = (): Promise<void> => retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal, true);
+  try {
+    await rename();
+    return;
+  } catch (err) {
+    // ENOENT also when src vanished: then the second rename fails the same way.
+    if (opts?.parents !== true || errorCode(err) !== 'ENOENT') throw err;
+  }
+  await makeParents(disk, dirname(target.path), OP, m.dest);
+  await rename();
 }
 
 /** Names both paths (the failure may be at either end), with dest as the error's path. */
@@ -161,8 +177,9 @@ async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | unde
       await pending.write(chunk);
       opts?.onProgress?.({ bytes: pending.bytes, total: stat.size });
     }
-    // A move keeps src's mode and, where permitted, its owner (as mv does).
-    await pending.finish({ mode: stat.mode & 0o7777, owner: ownerToKeep(stat), ownerRequired: false, fsync, verify: opts?.verify ?? false });
+    // A move keeps src's mode, its times and, where permitted, its owner (as a rename and mv do).
+    const times = { atimeMs: stat.atimeMs ?? stat.mtimeMs, mtimeMs: stat.mtimeMs };
+    await pending.finish({ mode: stat.mode & 0o7777, owner: ownerToKeep(stat), ownerRequired: false, fsync, verify: opts?.verify ?? false, times });
     throwIfAborted(opts?.signal, OP, src);
     await pending.commit(fsync, opts?.retry);
   } finally {

@@ -20,6 +20,8 @@ export interface FinishOptions {
   ownerRequired?: boolean;
   fsync: boolean;
   verify: boolean;
+  /** Access and modification times to give the file (a move across devices keeps the source's). */
+  times?: { atimeMs: number; mtimeMs: number } | undefined;
 }
 
 /**
@@ -148,6 +150,8 @@ export class PendingFile {
       if (!opts.fsync) this.hashUnhashed();
       await chmodding;
       if (opts.owner) await this.chown(file, opts.owner, opts.ownerRequired ?? false);
+      // Before the sync, so that the times are as durable as the data.
+      if (opts.times) await this.disk.utimes(this.tempPath, opts.times.atimeMs, opts.times.mtimeMs);
       // The data must be on disk before the rename makes it reachable under the target's
       // name; otherwise a power cut can leave the new name pointing at an empty file.
       if (opts.fsync) {
