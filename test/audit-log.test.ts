@@ -48,6 +48,8 @@ test('entries() filters by path, time range, outcome and operation; summary() co
     { path: '/v/notes/b.md', before: H('1'), after: H('b'), size: 20 },
     { path: '/v/other/c.md', before: H('2'), after: null, size: 0 },
   ] });
+  // Apart by a few ms on both sides: entries are timed to the millisecond.
+  await new Promise((r) => setTimeout(r, 5));
   const mid = new Date();
   await new Promise((r) => setTimeout(r, 5));
   await log.record({ operation: 'transaction', outcome: 'rolled-back', transactionId: 't2', error: 'EIO: boom', files: [{ path: '/v/notes/a.md', before: H('a'), after: null, size: 0 }] });

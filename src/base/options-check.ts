@@ -72,8 +72,8 @@ const OPTION_KINDS: Record<string, Check> = {
 const BASE = ['signal', 'retry', 'disk'];
 const WRITE = [...BASE, 'encoding', 'mode', 'chown', 'parents', 'fsync', 'verify', 'sha256', 'backup', 'audit', 'onProgress'];
 const ENCODE = ['spaces', 'replacer', 'schema'];
-/** A transaction's staged write: backup, audit and disk belong to the transaction; no result to hash. */
-const TX_WRITE = WRITE.filter((n) => !['backup', 'audit', 'disk', 'sha256'].includes(n));
+/** A transaction's staged write: backup, audit and disk belong to the transaction; no result to hash; parent folders are always made. */
+const TX_WRITE = WRITE.filter((n) => !['backup', 'audit', 'disk', 'sha256', 'parents'].includes(n));
 const TX = ['root', 'backup', 'audit', 'signal', 'retry', 'timeout', 'disk'];
 const QUERY = ['path', 'since', 'until', 'outcome', 'operation'];
 
@@ -137,6 +137,8 @@ export function optionCalls(): OptionsCall[] {
  */
 const PEER_NAMES: Record<string, string> = {
   lockTimeout: 'timeout',
+  // atomically's `timeout` bounds its retries: here that is `retry` (a call that waits for a lock knows `timeout`).
+  timeout: 'retry',
   wait: 'timeout',
   timeoutMs: 'timeout',
   indent: 'spaces',

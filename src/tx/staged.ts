@@ -12,9 +12,10 @@ import type { WriteOptions } from '../file/options.js';
 
 /**
  * Options of a staged write: as for the single-file call; backup, audit and disk belong to
- * the transaction, and a staged write has no result of its own to carry a `sha256`.
+ * the transaction, a staged write has no result of its own to carry a `sha256`, and a
+ * transaction always makes the missing parent folders of what it writes (`parents`).
  */
-export type TxWriteOptions = Omit<WriteOptions, 'backup' | 'audit' | 'disk' | 'sha256'>;
+export type TxWriteOptions = Omit<WriteOptions, 'backup' | 'audit' | 'disk' | 'sha256' | 'parents'>;
 export type TxJsonOptions = TxWriteOptions & EncodeOptions;
 export interface TxDeleteOptions {
   /** No error if the file does not exist (default false: ENOENT fails the commit). */
