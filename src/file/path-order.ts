@@ -5,25 +5,38 @@
  * the temporary files in parallel; only the commit steps are ordered.
  *
  * "The same file" is the real file, not the spelling: a write through a symbolic link
- * (or a link to its folder) and one to the target are ordered too. The real path costs
- * disk calls, so it is only learnt when a ticket has earlier ones pending (a lone
- * writer's turn is immediate), and once per ticket.
+ * (or a link to its folder) and one to the target are ordered too. The real path costs a
+ * disk call, so it is only learnt when some ticket has earlier ones pending (a lone
+ * writer's turn is immediate), and once per ticket. A turn waits until every earlier
+ * ticket's real path is known (one promise chained per ticket, not a scan of them all),
+ * then for the earlier tickets on its own real path, found by map.
  */
 
 interface Entry {
-  /** The path as named (absolute): the cheap, synchronous guess at the file. */
+  /** The path as named (absolute): what a path that cannot be resolved is keyed by. */
   readonly named: string;
   /** Tickets taken together by one call (a move's two ends) never wait for each other. */
   readonly group: object;
+  /** Call order. */
+  readonly seq: number;
   readonly realOf: () => Promise<string>;
   real: Promise<string> | undefined;
+  /** The ticket taken just before this one, until `through` has linked past it. */
+  prev: Entry | undefined;
+  /** Resolves once this ticket's real path and those of all before it are known (or they ended). */
+  through: Promise<void> | undefined;
   readonly finished: Promise<void>;
+  ended: boolean;
 }
 
-/** Pending tickets, in call order (a Set iterates in insertion order). */
-const pending = new Set<Entry>();
-/** Pending tickets per path as named, for `first`. */
+let lastSeq = 0;
+let last: Entry | undefined;
+/** Tickets not yet done, by real path, once it is known. */
+const byReal = new Map<string, Set<Entry>>();
+/** Tickets not yet done, per path as named, for `first`. */
 const namedCount = new Map<string, number>();
+/** Tickets not yet done. */
+let pendingCount = 0;
 
 export interface Ticket {
   /**
@@ -38,10 +51,28 @@ export interface Ticket {
   first: boolean;
 }
 
-function realOf(entry: Entry): Promise<string> {
-  // A path that cannot be resolved (a loop, a permission) is keyed as named: its own
-  // call reports the problem.
-  return (entry.real ??= entry.realOf().catch(() => entry.named));
+/** The real path of a ticket, learnt once; a path that cannot be resolved is keyed as named (its own call reports the problem). */
+function realOf(e: Entry): Promise<string> {
+  return (e.real ??= e
+    .realOf()
+    .catch(() => e.named)
+    .then((real) => {
+      if (!e.ended) {
+        let same = byReal.get(real);
+        if (!same) byReal.set(real, (same = new Set()));
+        same.add(e);
+      }
+      return real;
+    }));
+}
+
+function through(e: Entry): Promise<void> {
+  if (e.through) return e.through;
+  const before = e.prev ? through(e.prev) : undefined;
+  e.prev = undefined; // linked: an ended ticket before it can be collected
+  const mine = e.ended ? undefined : realOf(e);
+  e.through = before || mine ? Promise.all([before, mine]).then(() => undefined) : Promise.resolve();
+  return e.through;
 }
 
 /**
@@ -49,35 +80,39 @@ function realOf(entry: Entry): Promise<string> {
  * needed; `group` ties the tickets of one call together.
  */
 export function takeTicket(named: string, real: () => Promise<string>, group: object = {}): Ticket {
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const entry: Entry = { named, group, realOf: real, real: undefined, finished };
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  // Only a ticket taken while others were pending can have to wait.
+  const alone = pendingCount === 0;
+  const entry: Entry = { named, group, seq: ++lastSeq, realOf: real, real: undefined, prev: alone ? undefined : last, through: undefined, finished, ended: false };
+  last = entry;
+  pendingCount++;
   const count = namedCount.get(named) ?? 0;
   namedCount.set(named, count + 1);
-  // Snapshot of those before us: only they can make us wait.
-  const earlier = pending.size === 0 ? undefined : [...pending].filter((e) => e.group !== group);
-  pending.add(entry);
-  let ended = false;
   return {
     first: count === 0,
-    turn: (onWait) => (earlier === undefined || earlier.length === 0 ? Promise.resolve() : waitFor(entry, earlier, onWait)),
+    turn: (onWait) => (alone ? Promise.resolve() : waitFor(entry, onWait)),
     done: () => {
-      if (ended) return;
-      ended = true;
-      pending.delete(entry);
+      if (entry.ended) return;
+      entry.ended = true;
+      pendingCount--;
       const left = (namedCount.get(named) ?? 1) - 1;
       if (left > 0) namedCount.set(named, left);
       else namedCount.delete(named);
-      done();
+      void entry.real?.then((key) => {
+        const same = byReal.get(key);
+        same?.delete(entry);
+        if (same?.size === 0) byReal.delete(key);
+      });
+      finish();
     },
   };
 }
 
-async function waitFor(entry: Entry, earlier: readonly Entry[], onWait: (() => void) | undefined): Promise<void> {
-  const live = earlier.filter((e) => pending.has(e));
-  if (live.length === 0) return;
-  const [mine, ...theirs] = await Promise.all([realOf(entry), ...live.map(realOf)]);
-  const same = live.filter((e, i) => theirs[i] === mine && pending.has(e));
+async function waitFor(entry: Entry, onWait: (() => void) | undefined): Promise<void> {
+  await through(entry);
+  const key = await realOf(entry);
+  const same = [...(byReal.get(key) ?? [])].filter((e) => e.seq < entry.seq && e.group !== entry.group && !e.ended);
   if (same.length === 0) return;
   onWait?.();
   await Promise.all(same.map((e) => e.finished));
