@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { lock, readJson, updateJson, writeFile } from '../src/index.js';
+import { copyFile, lock, moveFile, readJson, updateJson, writeFile } from '../src/index.js';
 import { childScript, run } from './helpers/child.js';
 import { sizeFromEnv, tmpDir } from './helpers/tmp.js';
 
@@ -88,4 +88,16 @@ test('writeFile: calls through a link and on its target land in call order', asy
   const fourth = writeFile(names[4]!, 'last again');
   await Promise.all([third, fourth]);
   assert.equal(readFileSync(target, 'utf8'), 'last again');
+});
+
+test('copyFile and moveFile between a link and its target neither hang nor churn', async () => {
+  const { names, target } = await spellings();
+  await writeFile(target, 'content');
+  await Promise.all([
+    assert.rejects(copyFile(names[1]!, target), { code: 'EINVAL' }),
+    assert.rejects(copyFile(target, names[4]!), { code: 'EINVAL' }),
+    assert.rejects(moveFile(names[4]!, target), { code: 'EINVAL' }),
+    writeFile(names[2]!, 'after'),
+  ]);
+  assert.equal(readFileSync(target, 'utf8'), 'after');
 });
