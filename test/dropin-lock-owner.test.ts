@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, lock, unlock, type AtomicError } from '../src/index.js';
+import { check, lock, unlock, updateJson, type AtomicError } from '../src/index.js';
 import { childScript, run, waitFor } from './helpers/child.js';
 import { tmpDir } from './helpers/tmp.js';
 
@@ -130,4 +130,23 @@ test("unlock: another process's lock is never removed (ENOTACQUIRED)", async () 
   assert.equal(await check(p), true);
   child.kill();
   await done;
+});
+
+test("unlock: never releases the lock updateJson holds for its own read-modify-write", async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'c.json');
+  let inside!: () => void;
+  const entered = new Promise<void>((r) => (inside = r));
+  let proceed!: () => void;
+  const gate = new Promise<void>((r) => (proceed = r));
+  const updating = updateJson<{ n: number }>(p, async (old) => {
+    inside();
+    await gate;
+    return { n: (old?.n ?? 0) + 1 };
+  });
+  await entered;
+  await assert.rejects(unlock(p), { code: 'ENOTACQUIRED' });
+  assert.equal(await check(p), true);
+  proceed();
+  assert.deepEqual(await updating, { n: 1 });
 });

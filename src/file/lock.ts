@@ -82,7 +82,7 @@ interface Attempt {
   /** Aborted when the lock is found lost while held. */
   lost: AbortController;
   onCompromised: ((err: AtomicError) => void) | undefined;
-  /** Taken by a caller's lock() (not for a transaction): unlock() can release it. */
+  /** Taken by a caller's lock() (not for a transaction or updateJson): unlock() can release it. */
   forCaller: boolean;
 }
 
@@ -91,11 +91,15 @@ const MAX_POLL_MS = 100;
 export async function lock(path: PathLike, opts: LockOptions = {}): Promise<HeldLock> {
   const p = pathArg('lock', path, 'path', false);
   checkOptions('lock', 'lock', p, opts);
-  return lockAs(p, opts, undefined);
+  return lockAs(p, opts, undefined, false, true);
 }
 
 /** lock(), an exclusive one held as a link to `owner` where the file system allows it. */
-export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined, isReal = false): Promise<HeldLock> {
+/**
+ * `isReal`: `path` is a real path already (a transaction's). `forCaller`: a caller's own
+ * lock, which unlock(path) may release (not one a library call holds for its own work).
+ */
+export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined, isReal = false, forCaller = false): Promise<HeldLock> {
   const disk = diskOf(opts);
   // The lock belongs to the file, not the spelling: through a link, a chain of links or a
   // link to its folder, every caller finds the one lock beside the real file.
@@ -113,7 +117,7 @@ export async function lockAs(path: string, opts: LockOptions, owner: LockOwner |
     linked: false,
     lost: new AbortController(),
     onCompromised: opts.onCompromised,
-    forCaller: !isReal,
+    forCaller,
   };
   const deadline = opts.timeout === undefined ? Infinity : Date.now() + opts.timeout;
   const name = shared ? SHARED_PREFIX + a.record.token : EXCLUSIVE;
@@ -327,7 +331,7 @@ function holding(a: Attempt, file: string): HeldLock {
     return released;
   };
   const handle: HeldLock = Object.assign(release, { signal: a.lost.signal, path: a.path });
-  // A transaction's locks are its own business, not unlock()'s.
+  // A transaction's or updateJson's locks are their own business, not unlock()'s.
   if (a.forCaller) {
     let mine = heldHere.get(a.path);
     if (!mine) heldHere.set(a.path, (mine = new Set()));
