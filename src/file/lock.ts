@@ -94,8 +94,8 @@ export async function lock(path: PathLike, opts: LockOptions = {}): Promise<Held
   return lockAs(p, opts, undefined, false, true);
 }
 
-/** lock(), an exclusive one held as a link to `owner` where the file system allows it. */
 /**
+ * lock(), an exclusive one held as a link to `owner` where the file system allows it.
  * `isReal`: `path` is a real path already (a transaction's). `forCaller`: a caller's own
  * lock, which unlock(path) may release (not one a library call holds for its own work).
  */
