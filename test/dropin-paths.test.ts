@@ -138,3 +138,12 @@ test('a trailing slash on a folder is fine where a folder is meant (lock, cleanu
   const tx = await atomicfs.transaction({ root: dir + '/' });
   await tx.rollback();
 });
+
+test('AuditLog entries filter by a file: URL as by a path', async () => {
+  const dir = await tmpDir();
+  const log = new atomicfs.AuditLog(pathToFileURL(join(dir, 'audit.log')));
+  await atomicfs.writeFile(join(dir, 'a.txt'), 'A', { audit: log });
+  await atomicfs.writeFile(join(dir, 'b.txt'), 'B', { audit: log });
+  assert.equal((await log.entries({ path: pathToFileURL(join(dir, 'a.txt')) })).length, 1);
+  assert.equal((await log.entries({ path: join(dir, 'b.txt') })).length, 1);
+});

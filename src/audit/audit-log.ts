@@ -29,8 +29,8 @@ export interface AuditLogOptions {
 }
 
 export interface AuditQuery {
-  /** Entries touching this file, or any file under this folder. */
-  path?: string | undefined;
+  /** Entries touching this file, or any file under this folder (a path or a file: URL). */
+  path?: PathLike | undefined;
   since?: Date | number | string | undefined;
   until?: Date | number | string | undefined;
   outcome?: AuditOutcome | undefined;
@@ -233,7 +233,7 @@ export class AuditLog implements AuditHook {
     checkOptions('AuditLog.entries', 'audit entries', this.file, query);
     const since = query.since === undefined ? -Infinity : timeOf(query.since, 'since', this.file);
     const until = query.until === undefined ? Infinity : timeOf(query.until, 'until', this.file);
-    const path = query.path === undefined ? undefined : resolve(query.path);
+    const path = query.path === undefined ? undefined : resolve(pathArg('audit entries', query.path, 'path', false));
     const out: AuditEntry[] = [];
     for (const line of await this.readAll()) {
       const e = line?.entry;

@@ -17,6 +17,7 @@ const isObject: Check = (v) => (typeof v === 'object' && v !== null ? undefined 
 const isMs: Check = (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must be a number of milliseconds >= 0');
 const isCount: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : 'must be an integer >= 1');
 const isText: Check = (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string');
+const isPath: Check = (v) => ((typeof v === 'string' && v !== '') || v instanceof URL ? undefined : 'must be a non-empty path or a file: URL');
 const isAny: Check = () => undefined;
 const hasMethod =
   (name: string): Check =>
@@ -55,14 +56,14 @@ const OPTION_KINDS: Record<string, Check> = {
   keep: isCount,
   maxAgeMs: isMs,
   graceMs: isMs,
-  root: (v) => ((typeof v === 'string' && v !== '') || v instanceof URL ? undefined : 'must be a non-empty path or a file: URL'),
+  root: isPath,
   hardLinks: isBool,
   autoPrune: isBool,
   maxFiles: isCount,
   compress: isBool,
   strategy: (v) => (v === 'deep' || v === 'shallow' ? undefined : "must be 'deep' or 'shallow'"),
   signals: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? undefined : 'must be an array of signal names'),
-  path: isText,
+  path: isPath,
   since: isAny,
   until: isAny,
   outcome: isText,
