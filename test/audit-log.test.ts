@@ -13,8 +13,8 @@ test('records from writeFile land in the log with hashes before and after', asyn
   const dir = await tmpDir();
   const log = new AuditLog(join(dir, 'audit.log'));
   const target = join(dir, 'a.txt');
-  const first = await writeFile(target, 'one', { audit: log });
-  const second = await writeFile(target, 'two!', { audit: log });
+  const first = await writeFile(target, 'one', { audit: log, sha256: true });
+  const second = await writeFile(target, 'two!', { audit: log, sha256: true });
   const entries = await log.entries();
   assert.equal(entries.length, 2);
   assert.deepEqual(entries.map((e) => e.seq), [1, 2]);
@@ -48,7 +48,8 @@ test('entries() filters by path, time range, outcome and operation; summary() co
     { path: '/v/notes/b.md', before: H('1'), after: H('b'), size: 20 },
     { path: '/v/other/c.md', before: H('2'), after: null, size: 0 },
   ] });
-  // Apart by a few ms on both sides: entries are timed to the millisecond.
+  // Entry times have millisecond resolution and `since`/`until` include their bound: mid
+  // must lie strictly between the entries' times, so it is taken 5 ms after and before.
   await new Promise((r) => setTimeout(r, 5));
   const mid = new Date();
   await new Promise((r) => setTimeout(r, 5));

@@ -14,7 +14,7 @@ import { pathArg, type PathLike } from './check-path.js';
 import { checkOptions } from '../base/options-check.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { isProcessAlive } from './process-alive.js';
-import { parseTempName } from './temp-name.js';
+import { parseTempName, STATE_DIR } from './temp-name.js';
 import { clearLockLeftover, isLockLeftover } from './stale-locks.js';
 import { lstatIfPresent, unlinkIfPresent } from './if-present.js';
 
@@ -32,8 +32,6 @@ export interface CleanupResult {
 
 const OP = 'cleanupTemps';
 const DEFAULT_OLDER_THAN_MS = 15 * 60 * 1000;
-// The library's own state (journals, locks) is left to transaction recovery.
-const STATE_DIR = '.atomicfs';
 
 export async function cleanupTemps(folder: PathLike, opts?: CleanupOptions): Promise<CleanupResult> {
   const dir = pathArg(OP, folder, 'dir', false);

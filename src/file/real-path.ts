@@ -4,11 +4,10 @@
  * Locks and the in-process write order are keyed on it, so that callers naming one file
  * through different links still exclude and order each other.
  */
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Disk } from '../disk/index.js';
-import { AtomicError, errorCode } from '../base/errors.js';
-
-const MAX_HOPS = 40; // as Linux's MAXSYMLINKS
+import { errorCode } from '../base/errors.js';
+import { linkTarget, MAX_LINK_HOPS, tooManyLinks } from './resolve-target.js';
 
 /** The real path `abs` names (it need not exist): one realpath(3) when it does. */
 export async function realish(disk: Disk, abs: string, hops = 0): Promise<string> {
@@ -22,8 +21,8 @@ export async function realish(disk: Disk, abs: string, hops = 0): Promise<string
   if (parent === abs) return abs;
   const candidate = join(await realish(disk, parent, hops), basename(abs));
   if (!(await isLink(disk, candidate))) return candidate;
-  if (hops >= MAX_HOPS) throw new AtomicError('ELOOP', `${abs}: too many levels of symbolic links`, { path: abs });
-  return realish(disk, resolve(dirname(candidate), await disk.readlink(candidate)), hops + 1);
+  if (hops >= MAX_LINK_HOPS) throw tooManyLinks(undefined, abs);
+  return realish(disk, await linkTarget(disk, candidate), hops + 1);
 }
 
 /** The real path of the entry `abs` itself: its folder resolved, a link at the end kept as the link. */

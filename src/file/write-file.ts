@@ -1,34 +1,34 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes. */
 import { chunksOf, isData, sourceSize, type Source } from '../base/source.js';
-import { AtomicError, errorCode, invalidArg } from '../base/errors.js';
-import type { HashedOptions, MaybeHashedResult, WriteOptions, WriteResult } from './options.js';
+import { AtomicError, invalidArg, systemCodeOf } from '../base/errors.js';
+import { resultOf, type HashedOptions, type HashedWriteResult, type WriteOptions, type WriteResult, type Written } from './options.js';
 import { replaceFile } from './replace.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from './check-path.js';
 
 /**
  * Atomically replaces (or creates) `path` with `source`; durable when it resolves. The
- * result's `sha256` is a string unless the options say `sha256: false`.
+ * result carries the content's `sha256` only with `sha256: true`.
  */
-export function writeFile(path: PathLike, source: Source, opts?: HashedOptions): Promise<WriteResult>;
-export function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult>;
-export async function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult> {
+export function writeFile(path: PathLike, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
+export function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult>;
+export async function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
   const p = pathArg('writeFile', path);
   checkOptions('writeFile', 'writeFile', p, opts);
-  return writeData('writeFile', p, source, opts);
+  return resultOf(await writeData('writeFile', p, source, opts), opts);
 }
 
 /** Like writeFile, but fails with EEXIST if `path` exists, even when processes race. */
-export function createFile(path: PathLike, source: Source, opts?: HashedOptions): Promise<WriteResult>;
-export function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult>;
-export async function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult> {
+export function createFile(path: PathLike, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
+export function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult>;
+export async function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
   const p = pathArg('createFile', path);
   checkOptions('createFile', 'createFile', p, opts);
-  return writeData('createFile', p, source, opts, true);
+  return resultOf(await writeData('createFile', p, source, opts, true), opts);
 }
 
 /** writeFile (or createFile, `noClobber`) for callers that checked path and options already. */
-export async function writeData(op: string, path: string, source: Source, opts: WriteOptions | undefined, noClobber = false): Promise<MaybeHashedResult> {
+export async function writeData(op: string, path: string, source: Source, opts: WriteOptions | undefined, noClobber = false): Promise<Written> {
   const encoding = opts?.encoding ?? 'utf8';
   const { written } = await replaceFile({
     op,
@@ -57,7 +57,7 @@ export async function writeData(op: string, path: string, source: Source, opts: 
  */
 function sourceError(err: unknown, op: string, path: string): unknown {
   if (err instanceof AtomicError) return err;
-  const code = errorCode(err) ?? 'ESOURCE';
+  const code = systemCodeOf(err) ?? 'ESOURCE';
   const message = err instanceof Error ? err.message : String(err);
   return new AtomicError(code, `${op} ${path}: the source failed: ${message}`, { path, cause: err });
 }

@@ -4,7 +4,7 @@ import { validate, type JsonSchema } from '../base/schema.js';
 import { readData } from '../file/read-file.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
-import type { BaseOptions, HashedOptions, MaybeHashedResult, WriteOptions, WriteResult } from '../file/options.js';
+import { resultOf, type BaseOptions, type HashedOptions, type HashedWriteResult, type WriteOptions, type WriteResult, type Written } from '../file/options.js';
 import { writeData } from '../file/write-file.js';
 
 export interface WriteValueOptions extends WriteOptions, EncodeOptions {}
@@ -18,15 +18,15 @@ const encoders = { json: encodeJson, yaml: encodeYaml } as const;
 const decoders = { json: decodeJson, yaml: decodeYaml } as const;
 
 /** Validates and encodes before anything touches the disk, then writes atomically. */
-export async function writeValue(format: Format, given: PathLike, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult> {
+export async function writeValue(format: Format, given: PathLike, value: unknown, opts?: WriteValueOptions): Promise<WriteResult> {
   const op = format === 'json' ? 'writeJson' : 'writeYaml';
   const path = pathArg(op, given);
   checkOptions(op, op, path, opts);
-  return writeChecked(format, path, value, opts);
+  return resultOf(await writeChecked(format, path, value, opts), opts);
 }
 
 /** writeJson or writeYaml for callers that checked path and options already. */
-export async function writeChecked(format: Format, path: string, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult> {
+export async function writeChecked(format: Format, path: string, value: unknown, opts?: WriteValueOptions): Promise<Written> {
   const text = encoders[format](value, path, opts);
   return writeData('writeFile', path, text, opts);
 }
@@ -41,16 +41,16 @@ export async function readValue(format: Format, given: PathLike, opts?: ReadValu
   return value;
 }
 
-/** The result's `sha256` is a string unless the options say `sha256: false`, as for writeFile. */
-export function writeJson(path: PathLike, value: unknown, opts?: HashedOptions<WriteValueOptions>): Promise<WriteResult>;
-export function writeJson(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult>;
-export function writeJson(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult> {
+/** The result carries the content's `sha256` only with `sha256: true`, as for writeFile. */
+export function writeJson(path: PathLike, value: unknown, opts: HashedOptions<WriteValueOptions>): Promise<HashedWriteResult>;
+export function writeJson(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<WriteResult>;
+export function writeJson(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<WriteResult> {
   return writeValue('json', path, value, opts);
 }
 
-export function writeYaml(path: PathLike, value: unknown, opts?: HashedOptions<WriteValueOptions>): Promise<WriteResult>;
-export function writeYaml(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult>;
-export function writeYaml(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult> {
+export function writeYaml(path: PathLike, value: unknown, opts: HashedOptions<WriteValueOptions>): Promise<HashedWriteResult>;
+export function writeYaml(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<WriteResult>;
+export function writeYaml(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<WriteResult> {
   return writeValue('yaml', path, value, opts);
 }
 

@@ -6,11 +6,10 @@
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { AtomicError, fsError, invalidArg } from '../base/errors.js';
+import { STATE_DIR } from '../file/temp-name.js';
 import { isLink, realish } from '../file/real-path.js';
 import { pathArg } from '../file/check-path.js';
 
-/** The folder under the root that holds journals (and nothing a transaction may touch). */
-export const STATE_DIR = '.atomicfs';
 
 export function stateDirOf(realRoot: string): string {
   return join(realRoot, STATE_DIR);

@@ -4,13 +4,15 @@
  */
 import type { Disk, DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
-import { errorCode, fsError } from '../base/errors.js';
+import { fsError } from '../base/errors.js';
 import { chunksOf, sourceSize } from '../base/source.js';
 import type { RetryOptions } from '../base/retry.js';
 import { PendingFile } from '../file/pending-file.js';
 import { openForRead } from '../file/open-read.js';
 import { readChunks } from '../file/read-chunks.js';
-import { defaultMode } from '../file/replace.js';
+import { modeFor } from '../file/file-mode.js';
+import { ownerFor } from '../file/keep-owner.js';
+import { noHardLink } from '../file/hard-links.js';
 import type { Staged } from './staged.js';
 
 /** One staged op, resolved and planned under the transaction's locks. */
@@ -27,22 +29,16 @@ export interface Planned {
   written?: { sha256: string | undefined; bytes: number } | undefined;
 }
 
-function ownerFor(staged: Staged, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
-  if (staged.kind !== 'delete' && staged.opts.chown) return staged.opts.chown;
-  // chown: false: the writer's, as a new file gets.
-  if (!existing || (staged.kind !== 'delete' && staged.opts.chown === false)) return undefined;
-  // Only chown when it would change something: a new file already belongs to us.
-  if (existing.uid === process.getuid?.() && existing.gid === process.getgid?.()) return undefined;
-  return { uid: existing.uid, gid: existing.gid };
-}
-
-/** Writes and syncs the staged file of a write, copy or (across devices) move. */
-export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | undefined, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Writes and syncs the staged file of a write, copy or (across devices) move. Its content
+ * is hashed only for an audit record or `verify`: nothing else reads the hash.
+ */
+export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | undefined, signal: AbortSignal | undefined, audited: boolean): Promise<void> {
   const s = p.staged;
   if (s.kind === 'delete' || p.stage === undefined) return;
   if (s.kind === 'move' && (await stageByLink(disk, p, p.stage))) return;
   const input = s.kind === 'write' ? undefined : await openForRead(disk, p.source ?? s.fromAbs, s.op, retry);
-  const pending = await PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry);
+  const pending = await PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry, audited || (s.opts.verify ?? false));
   try {
     const encoding = s.opts.encoding ?? 'utf8';
     const total = input ? input.stat.size : s.kind === 'write' ? sourceSize(s.source, encoding) : undefined;
@@ -55,9 +51,9 @@ export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | un
     }
     const existing = p.stat ?? input?.stat;
     await pending.finish({
-      // mode: false: a new file's default, whatever the replaced file had.
-      mode: typeof s.opts.mode === 'number' ? s.opts.mode : existing && s.opts.mode !== false ? existing.mode & 0o7777 : defaultMode(),
-      owner: ownerFor(s, p.stat),
+      // mode: false and chown: false: a new file's, whatever the replaced file had.
+      mode: modeFor(s.opts.mode, existing),
+      owner: ownerFor(s.opts.chown, p.stat),
       ownerRequired: s.opts.chown !== undefined && s.opts.chown !== false,
       fsync: true, // always: the commit record must never point at data that is not on disk
       verify: s.opts.verify ?? false,
@@ -81,8 +77,7 @@ async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boole
   try {
     await disk.link(p.source, stage);
   } catch (err) {
-    const code = errorCode(err);
-    if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') return false;
+    if (noHardLink(err)) return false;
     throw fsError(err, s.op, s.from);
   }
   try {
