@@ -47,6 +47,7 @@ function invokers(dir: string): Record<OptionsCall, (opts: object) => unknown> {
     rotateFile: (o) => a.rotateFile(f, { maxFiles: 1, ...o }),
     BackupStore: (o) => new a.BackupStore(join(dir, 'b'), o),
     'BackupStore.restore': (o) => new a.BackupStore(join(dir, 'b')).restore('x', o),
+    'BackupStore.list': (o) => new a.BackupStore(join(dir, 'b')).list(o),
     AuditLog: (o) => new a.AuditLog(join(dir, 'audit.log'), o),
     'AuditLog.entries': (o) => new a.AuditLog(join(dir, 'audit.log')).entries(o),
     'AuditLog.summary': (o) => new a.AuditLog(join(dir, 'audit.log')).summary(o),
@@ -77,7 +78,7 @@ const WITHOUT_OPTIONS: Record<string, string> = {
 
 /** Which table entries an export's calls go through. */
 function callsOf(name: string): string[] {
-  if (name === 'BackupStore') return ['BackupStore', 'BackupStore.restore'];
+  if (name === 'BackupStore') return ['BackupStore', 'BackupStore.restore', 'BackupStore.list'];
   if (name === 'AuditLog') return ['AuditLog', 'AuditLog.entries', 'AuditLog.summary'];
   if (name === 'transaction') return ['transaction', 'tx.writeFile', 'tx.createFile', 'tx.copyFile', 'tx.moveFile', 'tx.writeJson', 'tx.writeYaml', 'tx.deleteFile'];
   return [name];

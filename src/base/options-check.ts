@@ -39,7 +39,7 @@ const OPTION_KINDS: Record<string, Check> = {
   fsync: isBool,
   verify: isBool,
   sha256: isBool,
-  backup: hasMethod('preserve'),
+  backup: (v) => (v === false ? undefined : hasMethod('preserve')(v)),
   audit: hasMethod('record'),
   onProgress: isFn,
   timeout: isMs,
@@ -68,6 +68,8 @@ const OPTION_KINDS: Record<string, Check> = {
   until: isAny,
   outcome: isText,
   operation: isText,
+  // Checked further where it names a batch (tx/batch-name.ts); a query may give a pattern.
+  name: (v) => (typeof v === 'string' || v instanceof RegExp ? undefined : 'must be a string (or, in a query, a RegExp)'),
 };
 
 const BASE = ['signal', 'retry', 'disk'];
@@ -75,8 +77,8 @@ const WRITE = [...BASE, 'encoding', 'mode', 'chown', 'parents', 'fsync', 'verify
 const ENCODE = ['spaces', 'replacer', 'schema'];
 /** A transaction's staged write: backup, audit and disk belong to the transaction; no result to hash; parent folders are always made. */
 const TX_WRITE = WRITE.filter((n) => !['backup', 'audit', 'disk', 'sha256', 'parents'].includes(n));
-const TX = ['root', 'backup', 'audit', 'signal', 'retry', 'timeout', 'disk'];
-const QUERY = ['path', 'since', 'until', 'outcome', 'operation'];
+const TX = ['root', 'name', 'backup', 'audit', 'signal', 'retry', 'timeout', 'disk'];
+const QUERY = ['path', 'name', 'since', 'until', 'outcome', 'operation'];
 
 /** The option names each public call takes. */
 const CALL_OPTIONS = {
@@ -100,14 +102,15 @@ const CALL_OPTIONS = {
   mergeConfigs: [...WRITE.filter((n) => n !== 'sha256'), 'strategy', 'schema'],
   rotateFile: ['disk', 'maxFiles', 'compress'],
   BackupStore: ['keep', 'maxAgeMs', 'root', 'graceMs', 'hardLinks', 'autoPrune', 'disk'],
-  'BackupStore.restore': ['root', 'audit', 'backup', 'signal', 'timeout'],
+  'BackupStore.restore': ['root', 'name', 'audit', 'backup', 'signal', 'timeout'],
+  'BackupStore.list': ['name', 'operation'],
   AuditLog: ['disk', 'timeout'],
   'AuditLog.entries': QUERY,
   'AuditLog.summary': QUERY,
   transaction: TX,
   withTransaction: TX,
-  guard: ['root', 'signal', 'retry', 'timeout', 'disk'],
-  recover: [...BASE, 'timeout'],
+  guard: ['root', 'name', 'signal', 'retry', 'timeout', 'disk'],
+  recover: [...BASE, 'timeout', 'audit'],
   handleSignals: ['signals'],
   'tx.writeFile': TX_WRITE,
   'tx.createFile': TX_WRITE,

@@ -9,20 +9,26 @@ import type { Disk } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
 import { linkTarget, MAX_LINK_HOPS, tooManyLinks } from './resolve-target.js';
 
-/** The real path `abs` names (it need not exist): one realpath(3) when it does. */
-export async function realish(disk: Disk, abs: string, hops = 0): Promise<string> {
+/**
+ * The real path `abs` names (it need not exist): one realpath(3) when it does. `missing`
+ * (if given) collects the real paths of the components that do not exist (the folders a
+ * transaction will have to create).
+ */
+export async function realish(disk: Disk, abs: string, hops = 0, missing?: Set<string>): Promise<string> {
   try {
     return await disk.realpath(abs);
   } catch (err) {
-    // ENOTDIR too: a component is a file; the path as it is then names nothing else.
     if (errorCode(err) !== 'ENOENT') throw err;
   }
   const parent = dirname(abs);
   if (parent === abs) return abs;
-  const candidate = join(await realish(disk, parent, hops), basename(abs));
-  if (!(await isLink(disk, candidate))) return candidate;
+  const candidate = join(await realish(disk, parent, hops, missing), basename(abs));
+  if (!(await isLink(disk, candidate))) {
+    missing?.add(candidate);
+    return candidate;
+  }
   if (hops >= MAX_LINK_HOPS) throw tooManyLinks(undefined, abs);
-  return realish(disk, await linkTarget(disk, candidate), hops + 1);
+  return realish(disk, await linkTarget(disk, candidate), hops + 1, missing);
 }
 
 /** The real path of the entry `abs` itself: its folder resolved, a link at the end kept as the link. */

@@ -67,14 +67,15 @@ export type RootResolver = (path: string, op: string) => Promise<string>;
  * Resolves paths to real paths, each refused with EOUTSIDEROOT unless it lies in
  * `realRoot`. The files of one transaction mostly share a few folders: each folder is
  * resolved once, and each file then costs one lstat (to see whether it is itself a link)
- * instead of a realpath that walks every component again.
+ * instead of a realpath that walks every component again. `missing` collects the real
+ * paths of folders on the way that do not exist (see realish).
  */
-export function rootResolver(disk: Disk, realRoot: string): RootResolver {
+export function rootResolver(disk: Disk, realRoot: string, missing?: Set<string>): RootResolver {
   const dirs = new Map<string, Promise<string>>();
   const realDir = (dir: string): Promise<string> => {
     let real = dirs.get(dir);
     if (!real) {
-      real = realish(disk, dir, 0);
+      real = realish(disk, dir, 0, missing);
       dirs.set(dir, real);
     }
     return real;
