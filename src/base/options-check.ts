@@ -109,7 +109,7 @@ const CALL_OPTIONS = {
   'AuditLog.summary': QUERY,
   transaction: TX,
   withTransaction: TX,
-  guard: ['root', 'name', 'signal', 'retry', 'timeout', 'disk'],
+  guard: ['root', 'name', 'audit', 'signal', 'retry', 'timeout', 'disk'],
   recover: [...BASE, 'timeout', 'audit'],
   handleSignals: ['signals'],
   'tx.writeFile': TX_WRITE,
