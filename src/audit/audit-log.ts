@@ -5,6 +5,8 @@
  * interleave, and none is lost. Hooked into writes and transactions via their `audit`
  * option (AuditHook).
  */
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
 import { dirname, resolve } from 'node:path';
 import type { Disk, DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
@@ -27,12 +29,12 @@ export type { OperationStats } from './audit-stats.js';
 export interface AuditLogOptions {
   disk?: Disk | undefined;
   /** Lock wait bound for an append, in ms (default: wait until acquired). */
-  lockTimeout?: number | undefined;
+  timeout?: number | undefined;
 }
 
 export interface AuditQuery {
-  /** Entries touching this file, or any file under this folder. */
-  path?: string | undefined;
+  /** Entries touching this file, or any file under this folder (a path or a file: URL). */
+  path?: PathLike | undefined;
   since?: Date | number | string | undefined;
   until?: Date | number | string | undefined;
   outcome?: AuditOutcome | undefined;
@@ -84,8 +86,9 @@ function touches(entry: AuditEntry, path: string): boolean {
 export class AuditLog implements AuditHook {
   readonly file: string;
 
-  constructor(file: string, private readonly options: AuditLogOptions = {}) {
-    if (typeof file !== 'string' || file === '') throw invalidArg('AuditLog', undefined, 'file must be a non-empty string');
+  constructor(given: PathLike, private readonly options: AuditLogOptions = {}) {
+    const file = pathArg('AuditLog', given, 'file');
+    checkOptions('AuditLog', 'AuditLog', file, options);
     this.file = resolve(file);
   }
 
@@ -106,7 +109,7 @@ export class AuditLog implements AuditHook {
   }
 
   private async append(record: AuditRecord): Promise<void> {
-    const release = await lock(this.file, { disk: this.disk, timeout: this.options.lockTimeout });
+    const release = await lock(this.file, { disk: this.disk, timeout: this.options.timeout });
     try {
       await this.appendLocked(record);
     } catch (err) {
@@ -234,9 +237,10 @@ export class AuditLog implements AuditHook {
 
   /** Entries matching `query`, oldest first. Lines that are not audit entries are skipped. */
   async entries(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    checkOptions('AuditLog.entries', 'audit entries', this.file, query);
     const since = query.since === undefined ? -Infinity : timeOf(query.since, 'since', this.file);
     const until = query.until === undefined ? Infinity : timeOf(query.until, 'until', this.file);
-    const path = query.path === undefined ? undefined : resolve(query.path);
+    const path = query.path === undefined ? undefined : resolve(pathArg('audit entries', query.path, 'path', false));
     const named = nameMatcher(query.name, 'audit entries', this.file);
     const out: AuditEntry[] = [];
     for (const line of await this.readAll()) {
@@ -255,6 +259,7 @@ export class AuditLog implements AuditHook {
 
   /** Counts by operation and outcome, bytes written, the failures, rollback rates and durations. */
   async summary(query: AuditQuery = {}): Promise<AuditSummary> {
+    checkOptions('AuditLog.summary', 'audit summary', this.file, query);
     const entries = await this.entries(query);
     const s: AuditSummary = { entries: 0, byOperation: {}, byOutcome: {}, bytesWritten: 0, failures: [], rollbackRate: 0, operations: operationStats(entries) };
     for (const e of entries) {

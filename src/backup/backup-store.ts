@@ -21,6 +21,8 @@ import { restoreFiles, type RestoreOptions, type RestoreResult } from './restore
 import { existingFiles, keepFiles } from './keep-files.js';
 import { makeDirs, removeTree } from './tree.js';
 import { readFile } from '../file/read-file.js';
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
 import { nameMatcher } from '../base/name-match.js';
 import type { Found } from './keep-files.js';
 
@@ -87,12 +89,6 @@ export interface PruneResult {
 }
 
 
-function checkCount(name: string, value: number | undefined, dir: string): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
-    throw invalidArg('BackupStore', dir, `${name} must be an integer >= 1, got ${String(value)}`);
-  }
-}
-
 /** The manifest fields that say what the batch did besides replacing files (set ones only). */
 function batchFields(request: BackupRequest, found: readonly Found[]): Partial<Manifest> {
   const kept = new Set(found.map((f) => f.path));
@@ -110,11 +106,9 @@ export class BackupStore implements BackupHook {
   readonly dir: string;
   private readonly disk: Disk | undefined;
 
-  constructor(dir: string, private readonly options: BackupStoreOptions = {}) {
-    if (typeof dir !== 'string' || dir === '') throw invalidArg('BackupStore', undefined, 'dir must be a non-empty string');
-    checkCount('keep', options.keep, dir);
-    if (options.maxAgeMs !== undefined && !(options.maxAgeMs >= 0)) throw invalidArg('BackupStore', dir, 'maxAgeMs must be a number >= 0');
-    if (options.graceMs !== undefined && !(options.graceMs >= 0)) throw invalidArg('BackupStore', dir, 'graceMs must be a number >= 0');
+  constructor(folder: PathLike, private readonly options: BackupStoreOptions = {}) {
+    const dir = pathArg('BackupStore', folder, 'dir', false);
+    checkOptions('BackupStore', 'BackupStore', dir, options);
     this.dir = resolve(dir);
     this.disk = options.disk;
   }
@@ -182,6 +176,7 @@ export class BackupStore implements BackupHook {
    * those with a bad manifest are left out.
    */
   async list(query: BackupQuery = {}): Promise<BackupInfo[]> {
+    checkOptions('BackupStore.list', 'backups list', this.dir, query);
     const named = nameMatcher(query.name, 'backup list', this.dir);
     const out: BackupInfo[] = [];
     for (const id of await this.ids()) {
@@ -265,6 +260,7 @@ export class BackupStore implements BackupHook {
    * `backup` says otherwise.
    */
   async restore(id: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+    checkOptions('BackupStore.restore', 'restore', `${this.dir} ${String(id)}`, opts);
     const m = await this.manifest(id);
     for (const f of m.files) {
       const kept = await this.hashKept(id, f);

@@ -11,6 +11,7 @@
 export const ATOMIC_ERROR_CODES = [
   'ABORT_ERR',
   'EAUDIT',
+  'ECOMPROMISED',
   'ECOORDINATOR',
   'ECORRUPT',
   'EEMPTY',
@@ -25,6 +26,7 @@ export const ATOMIC_ERROR_CODES = [
   'ELOCKED',
   'ELOOP',
   'ENOENT',
+  'ENOTACQUIRED',
   'ENOTAUDITLOG',
   'ENOTDIR',
   'ENOTSUP',

@@ -13,16 +13,16 @@ export function isData(source: unknown): source is Data {
 }
 
 /** Known size in bytes, or undefined for streams. */
-export function sourceSize(source: Source): number | undefined {
-  if (typeof source === 'string') return Buffer.byteLength(source);
+export function sourceSize(source: Source, encoding: BufferEncoding = 'utf8'): number | undefined {
+  if (typeof source === 'string') return Buffer.byteLength(source, encoding);
   if (source instanceof Uint8Array) return source.byteLength;
   return undefined;
 }
 
 /** The source as a sequence of byte chunks; throws EINVAL for anything else. */
-export async function* chunksOf(source: Source, op: string, path: string): AsyncGenerator<Uint8Array> {
+export async function* chunksOf(source: Source, op: string, path: string, encoding: BufferEncoding = 'utf8'): AsyncGenerator<Uint8Array> {
   if (typeof source === 'string') {
-    yield Buffer.from(source);
+    yield Buffer.from(source, encoding);
     return;
   }
   if (source instanceof Uint8Array) {
@@ -31,7 +31,7 @@ export async function* chunksOf(source: Source, op: string, path: string): Async
   }
   if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
     for await (const chunk of source as AsyncIterable<unknown>) {
-      if (typeof chunk === 'string') yield Buffer.from(chunk);
+      if (typeof chunk === 'string') yield Buffer.from(chunk, encoding);
       else if (chunk instanceof Uint8Array) yield chunk;
       else throw invalidArg(op, path, `source yielded a ${typeof chunk}, expected bytes or strings`);
     }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { copyFile, deleteFile, moveFile } from '../index.js';
 import { byteProgress } from './progress.js';
 import { runCommand } from './run.js';
-import { addHookFlags } from './hook-options.js';
+import { addHookFlags, hookOptions } from './hook-options.js';
 import { addJsonFlag, addWriteFlags, writeOptions, type WriteFlags } from './write-options.js';
 
 interface RmFlags extends WriteFlags {
@@ -19,7 +19,8 @@ function registerRm(program: Command): void {
     .addHelpText('after', '\nExample:\n  atomicfs rm /var/run/app.pid --force --backup-dir /var/backups/app');
   addJsonFlag(addHookFlags(cmd)).action((path: string, flags: RmFlags) =>
     runCommand({ command: 'rm', json: flags.json, failure: 'atomic', interrupts: 'abort' }, async (ctx) => {
-      await deleteFile(path, { force: flags.force === true, ...writeOptions(flags, ctx.signal) });
+      // Not writeOptions: a delete writes no content (nothing to verify, no mode).
+      await deleteFile(path, { force: flags.force === true, fsync: flags.fsync, signal: ctx.signal, ...hookOptions(flags) });
       return { data: { path }, text: `removed ${path}` };
     }),
   );

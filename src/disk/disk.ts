@@ -23,6 +23,8 @@ export interface DiskStat {
   dev: number;
   nlink: number;
   mtimeMs: number;
+  /** Last access; a disk that does not keep it (a simulated one) may leave it out. */
+  atimeMs?: number;
 }
 
 export interface DiskFile {

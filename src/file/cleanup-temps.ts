@@ -9,8 +9,9 @@
 import { join, resolve } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { throwIfAborted } from '../base/abort.js';
-import { fsError, invalidArg } from '../base/errors.js';
-import { checkPath } from './check-path.js';
+import { fsError } from '../base/errors.js';
+import { pathArg, type PathLike } from './check-path.js';
+import { checkOptions } from '../base/options-check.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { isProcessAlive } from './process-alive.js';
 import { parseTempName, STATE_DIR } from './temp-name.js';
@@ -32,10 +33,10 @@ export interface CleanupResult {
 const OP = 'cleanupTemps';
 const DEFAULT_OLDER_THAN_MS = 15 * 60 * 1000;
 
-export async function cleanupTemps(dir: string, opts?: CleanupOptions): Promise<CleanupResult> {
-  checkPath(OP, dir, 'dir');
+export async function cleanupTemps(folder: PathLike, opts?: CleanupOptions): Promise<CleanupResult> {
+  const dir = pathArg(OP, folder, 'dir', false);
+  checkOptions(OP, OP, dir, opts);
   const olderThanMs = opts?.olderThanMs ?? DEFAULT_OLDER_THAN_MS;
-  if (typeof olderThanMs !== 'number' || !(olderThanMs >= 0)) throw invalidArg(OP, dir, `olderThanMs must be a number >= 0, got ${String(olderThanMs)}`);
   const removed: string[] = [];
   await cleanDir(diskOf(opts), resolve(dir), dir, { olderThanMs, recursive: opts?.recursive ?? false, signal: opts?.signal, now: Date.now() }, removed);
   return { removed };

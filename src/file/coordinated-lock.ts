@@ -14,7 +14,7 @@ import { AtomicError, LockError } from '../base/errors.js';
 import { budgetUntil, type Coordinator } from './coordinator.js';
 import { randomId } from './temp-name.js';
 
-export interface HeldLock {
+export interface CoordinatedLock {
   release: () => Promise<void>;
   /** Whether the lock is still ours (false once the lease it was held under was lost). */
   stillHeld: () => Promise<boolean>;
@@ -32,7 +32,7 @@ export interface CoordinatedLockOptions {
 const MAX_POLL_MS = 100;
 
 /** Waits for every key (all at once, or in the order given) and then for readers to leave. */
-export async function lockKeys(coordinator: Coordinator, keys: readonly string[], opts: CoordinatedLockOptions, shown: string): Promise<HeldLock> {
+export async function lockKeys(coordinator: Coordinator, keys: readonly string[], opts: CoordinatedLockOptions, shown: string): Promise<CoordinatedLock> {
   const holder = opts.holder ?? 'lock-' + randomId(8);
   const deadline = opts.timeout === undefined ? Infinity : Date.now() + opts.timeout;
   const taken: string[] = [];
@@ -67,7 +67,7 @@ async function waitFor(ready: () => Promise<boolean>, deadline: number, opts: Co
   }
 }
 
-function heldLock(coordinator: Coordinator, keys: readonly string[], holder: string, shared: boolean, shown: string): HeldLock {
+function heldLock(coordinator: Coordinator, keys: readonly string[], holder: string, shared: boolean, shown: string): CoordinatedLock {
   let released: Promise<void> | undefined;
   return {
     stillHeld: () => coordinator.holds(keys, holder, !shared),

@@ -6,10 +6,12 @@
 import { resolve } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { AtomicError, errorCode, fsError } from '../base/errors.js';
-import { checkPath } from './check-path.js';
+import { pathArg, type PathLike } from './check-path.js';
+import { checkOptions } from '../base/options-check.js';
 import { openForRead } from './open-read.js';
 import { diskOf, type WriteOptions } from './options.js';
 import { takeTicket } from './path-order.js';
+import { realish } from './real-path.js';
 import { readChunks } from './read-chunks.js';
 import { replaceFile, type ReplaceSpec } from './replace.js';
 
@@ -19,20 +21,22 @@ const OP = 'copyFile';
  * Replaces (or creates) `dest` with the content of `src`. dest's mode: `opts.mode`, else
  * the replaced dest's, else src's. Copying a file onto itself is refused (EINVAL).
  */
-export async function copyFile(src: string, dest: string, opts?: WriteOptions): Promise<void> {
-  checkPath(OP, src, 'src');
-  checkPath(OP, dest, 'dest');
+export async function copyFile(source: PathLike, destination: PathLike, opts?: WriteOptions): Promise<void> {
+  const src = pathArg(OP, source, 'src');
+  const dest = pathArg(OP, destination, 'dest');
+  checkOptions(OP, OP, dest, opts);
   const disk = diskOf(opts);
   // Taken at the call, like the dest ticket that replaceFile takes synchronously below:
   // a copy issued after a write to src reads what that write committed.
-  const srcTicket = takeTicket(resolve(src));
+  const from = resolve(src);
+  const srcTicket = takeTicket(from, () => realish(disk, from));
   const spec: ReplaceSpec<void> = {
     op: OP,
     path: dest,
     opts,
     resultHash: false,
     async produce(put) {
-      await srcTicket.turn;
+      await srcTicket.turn();
       const { file, stat } = await openForRead(disk, src, OP, opts?.retry);
       srcTicket.done();
       try {

@@ -8,13 +8,15 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { throwIfAborted } from '../base/abort.js';
 import { AtomicError, errorCode, fsError } from '../base/errors.js';
 import { retryTransient } from '../base/retry.js';
-import { checkPath } from './check-path.js';
+import { pathArg, type PathLike } from './check-path.js';
+import { checkOptions } from '../base/options-check.js';
 import { syncDirectory } from './dir-sync.js';
 import { syncedAfter } from './synced-after.js';
 import { hashIfExists } from './hash-existing.js';
 import type { AuditHook, BackupHook } from './hooks.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { takeTicket } from './path-order.js';
+import { realEntry } from './real-path.js';
 import { describe } from './replace.js';
 
 export interface DeleteOptions extends BaseOptions {
@@ -29,16 +31,17 @@ export interface DeleteOptions extends BaseOptions {
 const OP = 'deleteFile';
 
 /** Removes `path`; ENOENT unless `force`; durable when it resolves unless `fsync: false`. */
-export async function deleteFile(path: string, opts?: DeleteOptions): Promise<void> {
-  checkPath(OP, path);
+export async function deleteFile(given: PathLike, opts?: DeleteOptions): Promise<void> {
+  const path = pathArg(OP, given);
+  checkOptions(OP, OP, path, opts);
   const disk = diskOf(opts);
   throwIfAborted(opts?.signal, OP, path);
   const abs = resolve(path);
   // Taken at the call: a delete issued after a write to the same path lands after it.
-  const ticket = takeTicket(abs);
+  const ticket = takeTicket(abs, () => realEntry(disk, abs));
   const state = { removed: false };
   try {
-    await ticket.turn;
+    await ticket.turn();
     throwIfAborted(opts?.signal, OP, path);
     await removeOnce(disk, path, abs, opts, state);
   } catch (err) {

@@ -21,7 +21,8 @@ export function ownerToKeep(existing: DiskStat | undefined): Owner | undefined {
   return { uid: existing.uid, gid: existing.gid };
 }
 
-/** The owner asked for (`chown`), else the one to keep (ownerToKeep). */
-export function ownerFor(chown: Owner | undefined, existing: DiskStat | undefined): Owner | undefined {
+/** The owner asked for (`chown`), else the one to keep (ownerToKeep); `false`: the writer's. */
+export function ownerFor(chown: Owner | false | undefined, existing: DiskStat | undefined): Owner | undefined {
+  if (chown === false) return undefined;
   return chown ?? ownerToKeep(existing);
 }

@@ -19,7 +19,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
-import { errorCode, fsError, invalidArg, LockError } from '../base/errors.js';
+import { AtomicError, errorCode, fsError, LockError } from '../base/errors.js';
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from './check-path.js';
 import { diskOf, type BaseOptions } from './options.js';
 import {
   EXCLUSIVE,
@@ -37,7 +39,8 @@ import {
   type LockRecord,
 } from './lock-record.js';
 import { tryLink, type LockOwner } from './lock-link.js';
-import { lockKeys, type HeldLock } from './coordinated-lock.js';
+import { realish } from './real-path.js';
+import { lockKeys, type CoordinatedLock } from './coordinated-lock.js';
 import type { Coordinator } from './coordinator.js';
 
 export interface LockOptions extends BaseOptions {
@@ -48,6 +51,11 @@ export interface LockOptions extends BaseOptions {
   /** How long a holder on another host may go without refreshing before it counts as dead (default 30 s). */
   staleMs?: number | undefined;
   /**
+   * Called once if the lock is lost while held (its record removed or taken over by
+   * another holder): the holder must stop relying on it. The lock's `signal` fires too.
+   */
+  onCompromised?: ((err: AtomicError) => void) | undefined;
+  /**
    * Keep the lock in a coordination service (`etcdCoordinator` from `atomicfs/etcd`)
    * instead of beside the file: for processes on several hosts sharing the folder.
    */
@@ -56,56 +64,103 @@ export interface LockOptions extends BaseOptions {
 
 export type Release = () => Promise<void>;
 
+/**
+ * A held lock: call it to release. `signal` aborts if the lock is lost while held (with
+ * an ECOMPROMISED error as its reason). A release never removes a lock that is not the
+ * holder's own; after a loss it rejects with ECOMPROMISED, unless `onCompromised` was
+ * given (the holder has been told already).
+ */
+export interface HeldLock extends Release {
+  readonly signal: AbortSignal;
+  /** The real path locked (links followed). */
+  readonly path: string;
+}
+
 interface Attempt {
   disk: Disk;
   path: string;
   dir: string;
   staleMs: number;
   record: LockRecord;
-  /** When our record last had a fresh mtime (set just before it is created or touched). */
-  freshAt: number;
   /** Exclusive holders only: the owner file to link as the lock, while that works. */
   owner: LockOwner | undefined;
   /** The lock is held as a link to the owner file (not as a folder). */
   linked: boolean;
+  /** Aborted when the lock is found lost while held. */
+  lost: AbortController;
+  onCompromised: ((err: AtomicError) => void) | undefined;
+  /** Taken by a caller's lock() (not for a transaction or updateJson): unlock() can release it. */
+  forCaller: boolean;
 }
 
 const MAX_POLL_MS = 100;
 
-export async function lock(path: string, opts: LockOptions = {}): Promise<Release> {
-  if (opts.coordinator) return (await lockHeld(path, opts)).release;
-  return lockAs(path, opts, undefined);
+export async function lock(path: PathLike, opts: LockOptions = {}): Promise<HeldLock> {
+  const p = pathArg('lock', path, 'path', false);
+  checkOptions('lock', 'lock', p, opts);
+  if (opts.coordinator) return coordinatedHandle(await lockCoordinated(p, opts, opts.coordinator), p, opts);
+  return lockAs(p, opts, undefined, false, true);
 }
 
-/** lock(), also saying whether the lock is still held (a coordinated lock can be lost). */
-export async function lockHeld(path: string, opts: LockOptions): Promise<HeldLock> {
-  if (!opts.coordinator) {
-    const release = await lockAs(path, opts, undefined);
-    return { release, stillHeld: () => Promise.resolve(true) };
-  }
-  checkLockArgs(path, opts);
-  return lockKeys(opts.coordinator, [resolve(path)], { timeout: opts.timeout, shared: opts.shared === true, signal: opts.signal }, path);
+/** lock() for a library call of its own (updateJson), also saying whether the lock is still held. */
+export async function lockHeld(path: string, opts: LockOptions): Promise<CoordinatedLock> {
+  if (opts.coordinator) return lockCoordinated(path, opts, opts.coordinator);
+  const held = await lockAs(path, opts, undefined);
+  return { release: held, stillHeld: () => Promise.resolve(!held.signal.aborted) };
 }
 
-function checkLockArgs(path: string, opts: LockOptions): void {
-  if (typeof path !== 'string' || path === '') throw invalidArg('lock', undefined, 'path must be a non-empty string');
-  if (opts.timeout !== undefined && !(opts.timeout >= 0)) throw invalidArg('lock', path, `timeout must be a number of ms >= 0, got ${String(opts.timeout)}`);
+async function lockCoordinated(path: string, opts: LockOptions, coordinator: Coordinator): Promise<CoordinatedLock> {
+  // Keyed on the real file, as a lock beside the file is: every spelling finds one key.
+  const real = await realish(diskOf(opts), resolve(path)).catch((err: unknown) => {
+    throw fsError(err, 'lock', path);
+  });
+  return lockKeys(coordinator, [real], { timeout: opts.timeout, shared: opts.shared === true, signal: opts.signal }, path);
 }
 
-/** lock(), an exclusive one held as a link to `owner` where the file system allows it. */
-export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined): Promise<Release> {
-  checkLockArgs(path, opts);
-  const abs = resolve(path);
+/**
+ * A coordinated lock as a caller's handle: its loss (the lease expired) is learnt when it
+ * is released, which then fires the signal and onCompromised like a lost lock beside the file.
+ */
+function coordinatedHandle(held: CoordinatedLock, path: string, opts: LockOptions): HeldLock {
+  const lost = new AbortController();
+  const release = async (): Promise<void> => {
+    try {
+      await held.release();
+    } catch (err) {
+      if (!lost.signal.aborted && err instanceof AtomicError) {
+        lost.abort(err);
+        opts.onCompromised?.(err);
+      }
+      throw err;
+    }
+  };
+  return Object.assign(release, { signal: lost.signal, path: resolve(path) });
+}
+
+/**
+ * lock(), an exclusive one held as a link to `owner` where the file system allows it.
+ * `isReal`: `path` is a real path already (a transaction's). `forCaller`: a caller's own
+ * lock, which unlock(path) may release (not one a library call holds for its own work).
+ */
+export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined, isReal = false, forCaller = false): Promise<HeldLock> {
+  const disk = diskOf(opts);
+  // The lock belongs to the file, not the spelling: through a link, a chain of links or a
+  // link to its folder, every caller finds the one lock beside the real file.
+  const abs = isReal ? resolve(path) : await realish(disk, resolve(path)).catch((err: unknown) => {
+    throw fsError(err, 'lock', path);
+  });
   const shared = opts.shared === true;
   const a: Attempt = {
-    disk: diskOf(opts),
+    disk,
     path: abs,
     dir: lockDirFor(abs),
     staleMs: opts.staleMs ?? 30_000,
     record: (!shared && owner?.record) || newRecord(),
-    freshAt: 0,
     owner: shared ? undefined : owner,
     linked: false,
+    lost: new AbortController(),
+    onCompromised: opts.onCompromised,
+    forCaller,
   };
   const deadline = opts.timeout === undefined ? Infinity : Date.now() + opts.timeout;
   const name = shared ? SHARED_PREFIX + a.record.token : EXCLUSIVE;
@@ -136,7 +191,6 @@ export async function lockAs(path: string, opts: LockOptions, owner: LockOwner |
 async function tryExclusive(a: Attempt): Promise<boolean> {
   if (a.owner) {
     const got = await tryLink(a.disk, a.owner, a.dir, a.staleMs);
-    a.freshAt = a.owner.touchedAt;
     if (got === 'held') a.linked = true;
     if (got === 'held' || got === 'busy') return a.linked;
     if (got === 'unsupported') a.owner = undefined;
@@ -156,7 +210,6 @@ async function ensureDir(a: Attempt): Promise<void> {
 async function tryClaimExclusive(a: Attempt): Promise<boolean> {
   await ensureDir(a);
   try {
-    a.freshAt = Date.now();
     await createRecord(a.disk, a.dir, EXCLUSIVE, a.record);
     return true;
   } catch (err) {
@@ -177,7 +230,6 @@ async function tryShared(a: Attempt): Promise<boolean> {
   await ensureDir(a);
   const mine = SHARED_PREFIX + a.record.token;
   try {
-    a.freshAt = Date.now();
     await createRecord(a.disk, a.dir, mine, a.record);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;
@@ -223,32 +275,31 @@ async function readersGone(a: Attempt): Promise<boolean> {
 }
 
 /**
- * Removes our own record. A failure is tried again; if the record still cannot be
+ * Removes our own record, after checking that it is ours: a record that was removed (or
+ * broken as stale, by a breaker that misjudged us) and then claimed by another holder is
+ * theirs, and is left alone. A failure is tried again; if the record still cannot be
  * removed, the error is thrown (release must not fail silently) and the record, whose
- * token is then dropped, counts as stale for this process's next lock.
+ * token is then dropped, counts as stale for this process's next lock. Resolves to false
+ * if the record was no longer ours.
  */
-async function removeOwn(a: Attempt, file: string): Promise<void> {
+async function removeOwn(a: Attempt, file: string): Promise<boolean> {
+  let ours: boolean;
   try {
-    // Others break a live holder's record only after staleMs without a refresh (same
-    // host: never). One refreshed less than staleMs/2 ago is still ours for certain, so
-    // it is unlinked without the open/read/close that checks its token, unless clocks
-    // disagree by more than staleMs/2, which breaks stale detection anyway.
-    if (Date.now() - a.freshAt < a.staleMs / 2) await removeRecord(a.disk, file);
-    else await removeIfOurs(a, file);
+    ours = await removeIfOurs(a, file);
   } catch (err) {
     throw fsError(err, 'release lock', a.path);
   }
   // Tidy up: fails harmlessly while others still use the folder.
   if (!a.linked) await a.disk.rmdir(a.dir).catch(() => undefined);
+  return ours;
 }
 
 /**
- * Removes the record at `file` if it is still ours (it is not if a stale-lock breaker
- * took it and another holder claimed the name). If it cannot be read where it is, it is
- * renamed aside and read there; a record that turns out to be someone else's is linked
+ * Removes the record at `file` if it is still ours. If it cannot be read where it is, it
+ * is renamed aside and read there; a record that turns out to be someone else's is linked
  * back.
  */
-async function removeIfOurs(a: Attempt, file: string): Promise<void> {
+async function removeIfOurs(a: Attempt, file: string): Promise<boolean> {
   let entry: Awaited<ReturnType<typeof readRecord>>;
   try {
     entry = await readRecord(a.disk, file, false);
@@ -258,35 +309,107 @@ async function removeIfOurs(a: Attempt, file: string): Promise<void> {
     const mine = (await readRecord(a.disk, aside, false))?.record?.token === a.record.token;
     if (!mine) await a.disk.link(aside, file).catch(() => undefined);
     await removeRecord(a.disk, aside);
-    return;
+    return mine;
   }
-  if (entry?.record?.token === a.record.token) await removeRecord(a.disk, file);
+  if (entry?.record?.token !== a.record.token) return false;
+  await removeRecord(a.disk, file);
+  return true;
 }
 
-function holding(a: Attempt, file: string): Release {
-  // Holders on other hosts can only be told alive by a fresh mtime: keep it fresh.
+/** Whether the record at `file` is still ours; false if it is gone or another holder's. */
+async function stillOurs(a: Attempt, file: string): Promise<boolean> {
+  const entry = await readRecord(a.disk, file, false);
+  return entry?.record?.token === a.record.token;
+}
+
+function compromised(a: Attempt): AtomicError {
+  return new AtomicError('ECOMPROMISED', `lock ${a.path}: the lock was lost while held (its record was removed or taken over by another holder)`, { path: a.path });
+}
+
+/** Tells the holder, once, that its lock is lost. */
+function markLost(a: Attempt): void {
+  if (a.lost.signal.aborted) return;
+  const err = compromised(a);
+  a.lost.abort(err);
+  a.onCompromised?.(err);
+}
+
+function holding(a: Attempt, file: string): HeldLock {
+  // Holders on other hosts can only be told alive by a fresh mtime: keep it fresh. Each
+  // refresh first checks that the record is still ours, so a holder learns of a loss
+  // within staleMs / 3 (never refreshing someone else's record into looking alive).
   const timer = setInterval(() => {
     const now = Date.now();
-    a.disk.utimes(file, now, now).then(
-      () => {
-        a.freshAt = now;
+    stillOurs(a, file)
+      .then(async (ours) => {
+        if (!ours) {
+          clearInterval(timer);
+          markLost(a);
+          return;
+        }
+        await a.disk.utimes(file, now, now);
         if (a.linked && a.owner) a.owner.touchedAt = now; // the owner file's mtime: every link shares it
-      },
-      () => undefined,
-    );
+      })
+      .catch(() => undefined);
   }, Math.max(50, a.staleMs / 3));
   timer.unref();
   let released: Promise<void> | undefined;
-  return () => {
+  const release = (): Promise<void> => {
     released ??= (async () => {
       clearInterval(timer);
+      heldHere.get(a.path)?.delete(handle);
+      if (heldHere.get(a.path)?.size === 0) heldHere.delete(a.path);
+      let ours: boolean;
       try {
-        await removeOwn(a, file);
+        ours = await removeOwn(a, file);
       } finally {
         // A record left by a failed removal is then stale, not ours forever.
         dropToken(a.record.token);
       }
+      if (ours && !a.lost.signal.aborted) return;
+      const told = a.onCompromised !== undefined;
+      markLost(a);
+      if (!told) throw compromised(a);
     })();
     return released;
   };
+  const handle: HeldLock = Object.assign(release, { signal: a.lost.signal, path: a.path });
+  // A transaction's or updateJson's locks are their own business, not unlock()'s.
+  if (a.forCaller) {
+    let mine = heldHere.get(a.path);
+    if (!mine) heldHere.set(a.path, (mine = new Set()));
+    mine.add(handle);
+  }
+  return handle;
+}
+
+/** The locks this process holds through lock(), by real path: for unlock(). */
+const heldHere = new Map<string, Set<HeldLock>>();
+
+/** The most recent lock this process holds on the real path `real`. */
+export function heldByUs(real: string): HeldLock | undefined {
+  const mine = heldHere.get(real);
+  if (!mine) return undefined;
+  let last: HeldLock | undefined;
+  for (const h of mine) last = h;
+  return last;
+}
+
+/** Whether a live holder (exclusive or shared, any process) has the lock of `real`. */
+export async function isLockedReal(disk: Disk, real: string, staleMs: number): Promise<boolean> {
+  const dir = lockDirFor(real);
+  let st;
+  try {
+    st = await disk.lstat(dir);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+  // A link to a holder's owner file (lock-link.ts): one exclusive holder.
+  const records = st.isDirectory() ? (await disk.readdir(dir).catch(() => [] as string[])).filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX)).map((n) => join(dir, n)) : [dir];
+  for (const r of records) {
+    const entry = await readRecord(disk, r);
+    if (entry && !isStale(entry, staleMs)) return true;
+  }
+  return false;
 }

@@ -9,7 +9,8 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { throwIfAborted } from '../base/abort.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
 import { retryTransient } from '../base/retry.js';
-import { checkPath } from './check-path.js';
+import { pathArg, type PathLike } from './check-path.js';
+import { checkOptions } from '../base/options-check.js';
 import { syncDirectories, syncDirectory } from './dir-sync.js';
 import { syncedAfter } from './synced-after.js';
 import { hashIfExists } from './hash-existing.js';
@@ -17,15 +18,17 @@ import type { AuditFile } from './hooks.js';
 import { openForRead } from './open-read.js';
 import { diskOf, hashesContent, type WriteOptions } from './options.js';
 import { takeTicket } from './path-order.js';
+import { realEntry, realish } from './real-path.js';
 import { PendingFile } from './pending-file.js';
 import { readChunks } from './read-chunks.js';
 import { describe } from './replace.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
+import { makeParents } from './make-parents.js';
 import { ownerToKeep } from './keep-owner.js';
 
 /** `verify` and `onProgress` concern the copy across devices; a rename moves no data. */
-export type MoveOptions = Pick<WriteOptions, 'fsync' | 'verify' | 'backup' | 'audit' | 'onProgress' | 'signal' | 'retry' | 'disk'>;
+export type MoveOptions = Pick<WriteOptions, 'fsync' | 'verify' | 'backup' | 'audit' | 'onProgress' | 'signal' | 'retry' | 'disk' | 'parents'>;
 
 const OP = 'moveFile';
 
@@ -43,20 +46,24 @@ interface Move {
  * Moves `src` to `dest`, replacing dest atomically (through a symbolic link at dest, the
  * file it points to). A symbolic link at src is moved itself. Moving onto itself is a no-op.
  */
-export async function moveFile(src: string, dest: string, opts?: MoveOptions): Promise<void> {
-  checkPath(OP, src, 'src');
-  checkPath(OP, dest, 'dest');
+export async function moveFile(source: PathLike, destination: PathLike, opts?: MoveOptions): Promise<void> {
+  const src = pathArg(OP, source, 'src');
+  const dest = pathArg(OP, destination, 'dest');
+  checkOptions(OP, OP, src, opts);
   refuseMetadataOptions(src, opts);
   const disk = diskOf(opts);
   throwIfAborted(opts?.signal, OP, src);
   const from = resolve(src);
-  // Taken at the call, so the move lands after earlier writes to either path (one ticket
-  // when both name one path: a second would wait for the first, forever).
-  const tickets = [...new Set([from, resolve(dest)])].map((p) => takeTicket(p));
+  // Taken at the call, so the move lands after earlier writes to either path. src is
+  // moved itself (a link as the link), dest is written through its links. The two are one
+  // group: they must not wait for each other.
+  const to = resolve(dest);
+  const group = {};
+  const tickets = [takeTicket(from, () => realEntry(disk, from), group), takeTicket(to, () => realish(disk, to), group)];
   let files: AuditFile[] = [{ path: from, before: null, after: null, size: 0 }];
   let moved = false;
   try {
-    await Promise.all(tickets.map((t) => t.turn));
+    await Promise.all(tickets.map((t) => t.turn()));
     throwIfAborted(opts?.signal, OP, src);
     const move = await prepare(disk, src, dest, from, opts);
     if (!move) return;
@@ -126,7 +133,7 @@ async function beforeMove(m: Move): Promise<{ backupId: string | undefined; file
 async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
   const { disk, opts, target, from } = m;
   try {
-    await retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal, true);
+    await renameMakingParents(m);
   } catch (err) {
     if (errorCode(err) !== 'EXDEV') throw renameError(err, m);
     return { sha256: await moveAcrossDevices(m, err) };
@@ -135,6 +142,21 @@ async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
   // directory and the removed one in src's (the same sync when they share a directory).
   if (opts?.fsync ?? true) await syncedAfter(syncDirectories(disk, [dirname(target.path), dirname(from)]), `${OP} ${m.src} ->`, m.dest, 'moved');
   return { sha256: undefined };
+}
+
+/** The rename; with `parents`, dest's missing folders are made (durably) if it fails for want of them. */
+async function renameMakingParents(m: Move): Promise<void> {
+  const { disk, opts, target, from } = m;
+  const rename = (): Promise<void> => retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal, true);
+  try {
+    await rename();
+    return;
+  } catch (err) {
+    // ENOENT also when src vanished: then the second rename fails the same way.
+    if (opts?.parents !== true || errorCode(err) !== 'ENOENT') throw err;
+  }
+  await makeParents(disk, dirname(target.path), OP, m.dest);
+  await rename();
 }
 
 /** Names both paths (the failure may be at either end), with dest as the error's path. */
@@ -156,8 +178,9 @@ async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | unde
       await pending.write(chunk);
       opts?.onProgress?.({ bytes: pending.bytes, total: stat.size });
     }
-    // A move keeps src's mode and, where permitted, its owner (as mv does).
-    await pending.finish({ mode: stat.mode & 0o7777, owner: ownerToKeep(stat), ownerRequired: false, fsync, verify: opts?.verify ?? false });
+    // A move keeps src's mode, its times and, where permitted, its owner (as a rename and mv do).
+    const times = { atimeMs: stat.atimeMs ?? stat.mtimeMs, mtimeMs: stat.mtimeMs };
+    await pending.finish({ mode: stat.mode & 0o7777, owner: ownerToKeep(stat), ownerRequired: false, fsync, verify: opts?.verify ?? false, times });
     throwIfAborted(opts?.signal, OP, src);
     await pending.commit(fsync, opts?.retry);
   } finally {

@@ -19,10 +19,14 @@ export interface BaseOptions {
 }
 
 export interface WriteOptions extends BaseOptions {
-  /** Permission bits; default: the replaced file's, else 0o666 & ~umask. */
-  mode?: number | undefined;
-  /** Owner; default: the replaced file's owner, where permitted. */
-  chown?: { uid: number; gid: number } | undefined;
+  /** How string content is encoded (default utf8). */
+  encoding?: BufferEncoding | undefined;
+  /** Permission bits; default: the replaced file's, else 0o666 & ~umask; `false`: a new file's default, ignoring the replaced file's. */
+  mode?: number | false | undefined;
+  /** Owner; default: the replaced file's owner, where permitted; `false`: the writer's, ignoring the replaced file's. */
+  chown?: { uid: number; gid: number } | false | undefined;
+  /** Create missing parent folders, durably (each created folder's parent synced). */
+  parents?: boolean | undefined;
   /** Sync the file before and its directory after the rename (default true). */
   fsync?: boolean | undefined;
   /** Read the written data back and compare SHA-256 before replacing the target. */

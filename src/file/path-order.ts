@@ -1,16 +1,119 @@
 /**
- * In-process ordering of writes to one path: each call takes a ticket when it is made,
- * and its final step (the rename) waits for the previous ticket's, so concurrent writes
- * to one path land in call order and the last call wins. Data is still written to the
- * temporary files in parallel; only the commit steps are ordered.
+ * In-process ordering of changes to one file: each call takes a ticket when it is made,
+ * and its final step (the rename) waits for the earlier tickets on the same file, so
+ * concurrent writes land in call order and the last call wins. Data is still written to
+ * the temporary files in parallel; only the commit steps are ordered.
+ *
+ * "The same file" is the real file, not the spelling: a write through a symbolic link
+ * (or a link to its folder) and one to the target are ordered too. The real path costs a
+ * disk call, so it is only learnt when some ticket has earlier ones pending (a lone
+ * writer's turn is immediate), and once per ticket. A turn waits until every earlier
+ * ticket's real path is known (one promise chained per ticket, not a scan of them all),
+ * then for the earlier tickets on its own real path, found by map.
  */
-import { KeyLines, type Place } from '../base/key-lines.js';
 
-const lines = new KeyLines();
+interface Entry {
+  /** The path as named (absolute): what a path that cannot be resolved is keyed by. */
+  readonly named: string;
+  /** Tickets taken together by one call (a move's two ends) never wait for each other. */
+  readonly group: object;
+  /** Call order. */
+  readonly seq: number;
+  readonly realOf: () => Promise<string>;
+  real: Promise<string> | undefined;
+  /** The ticket taken just before this one, until `through` has linked past it. */
+  prev: Entry | undefined;
+  /** Resolves once this ticket's real path and those of all before it are known (or they ended). */
+  through: Promise<void> | undefined;
+  readonly finished: Promise<void>;
+  ended: boolean;
+}
 
-/** `turn`, `done()` and `first` as for any place in a line (base/key-lines.ts). */
-export type Ticket = Place;
+let lastSeq = 0;
+let last: Entry | undefined;
+/** Tickets not yet done, by real path, once it is known. */
+const byReal = new Map<string, Set<Entry>>();
+/** Tickets not yet done, per path as named, for `first`. */
+const namedCount = new Map<string, number>();
+/** Tickets not yet done. */
+let pendingCount = 0;
 
-export function takeTicket(path: string): Ticket {
-  return lines.take(path);
+export interface Ticket {
+  /**
+   * Resolves when every earlier change to the same real file has committed or failed.
+   * `onWait` runs first if it has to wait for one (a writer that announced its rename
+   * withdraws the announcement there: a folder sync must not wait for it meanwhile).
+   */
+  turn(onWait?: () => void): Promise<void>;
+  /** Must be called exactly once, after this writer's commit step ended either way. */
+  done(): void;
+  /** No earlier change to the path as named was pending when the ticket was taken. */
+  first: boolean;
+}
+
+/** The real path of a ticket, learnt once; a path that cannot be resolved is keyed as named (its own call reports the problem). */
+function realOf(e: Entry): Promise<string> {
+  return (e.real ??= e
+    .realOf()
+    .catch(() => e.named)
+    .then((real) => {
+      if (!e.ended) {
+        let same = byReal.get(real);
+        if (!same) byReal.set(real, (same = new Set()));
+        same.add(e);
+      }
+      return real;
+    }));
+}
+
+function through(e: Entry): Promise<void> {
+  if (e.through) return e.through;
+  const before = e.prev ? through(e.prev) : undefined;
+  e.prev = undefined; // linked: an ended ticket before it can be collected
+  const mine = e.ended ? undefined : realOf(e);
+  e.through = before || mine ? Promise.all([before, mine]).then(() => undefined) : Promise.resolve();
+  return e.through;
+}
+
+/**
+ * Takes a ticket for `named` (absolute). `real` resolves the real file, called only if
+ * needed; `group` ties the tickets of one call together.
+ */
+export function takeTicket(named: string, real: () => Promise<string>, group: object = {}): Ticket {
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  // Only a ticket taken while others were pending can have to wait.
+  const alone = pendingCount === 0;
+  const entry: Entry = { named, group, seq: ++lastSeq, realOf: real, real: undefined, prev: alone ? undefined : last, through: undefined, finished, ended: false };
+  last = entry;
+  pendingCount++;
+  const count = namedCount.get(named) ?? 0;
+  namedCount.set(named, count + 1);
+  return {
+    first: count === 0,
+    turn: (onWait) => (alone ? Promise.resolve() : waitFor(entry, onWait)),
+    done: () => {
+      if (entry.ended) return;
+      entry.ended = true;
+      pendingCount--;
+      const left = (namedCount.get(named) ?? 1) - 1;
+      if (left > 0) namedCount.set(named, left);
+      else namedCount.delete(named);
+      void entry.real?.then((key) => {
+        const same = byReal.get(key);
+        same?.delete(entry);
+        if (same?.size === 0) byReal.delete(key);
+      });
+      finish();
+    },
+  };
+}
+
+async function waitFor(entry: Entry, onWait: (() => void) | undefined): Promise<void> {
+  await through(entry);
+  const key = await realOf(entry);
+  const same = [...(byReal.get(key) ?? [])].filter((e) => e.seq < entry.seq && e.group !== entry.group && !e.ended);
+  if (same.length === 0) return;
+  onWait?.();
+  await Promise.all(same.map((e) => e.finished));
 }

@@ -20,6 +20,8 @@ export interface FinishOptions {
   ownerRequired?: boolean;
   fsync: boolean;
   verify: boolean;
+  /** Access and modification times to give the file (a move across devices keeps the source's). */
+  times?: { atimeMs: number; mtimeMs: number } | undefined;
 }
 
 export class PendingFile {
@@ -73,6 +75,10 @@ export class PendingFile {
       const code = errorCode(err);
       if (code === 'ENOENT') throw fsError(err, op, shownPath, `parent directory ${dirname(target)} does not exist`);
       if (code === 'ENOTDIR') throw fsError(err, op, shownPath, `parent ${dirname(target)} is not a directory`);
+      // The file itself may well be writable: what failed is making a new file beside it.
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw fsError(err, op, shownPath, `cannot create a temporary file in folder ${dirname(tempPath)} (the replacement is made there, then renamed over the file)`);
+      }
       throw fsError(err, op, shownPath);
     }
   }
@@ -84,6 +90,11 @@ export class PendingFile {
    */
   announceRename(): void {
     this.settleRename ??= expectRename(this.disk, dirname(this.target));
+  }
+
+  /** Withdraws an announced rename: this file has to wait for another writer first. */
+  withdrawAnnouncement(): void {
+    this.settle();
   }
 
   /**
@@ -131,6 +142,8 @@ export class PendingFile {
       if (!opts.fsync) this.hashUnhashed();
       await chmodding;
       if (opts.owner) await this.chown(file, opts.owner, opts.ownerRequired ?? false);
+      // Before the sync, so that the times are as durable as the data.
+      if (opts.times) await this.disk.utimes(this.tempPath, opts.times.atimeMs, opts.times.mtimeMs);
       // The data must be on disk before the rename makes it reachable under the target's
       // name; otherwise a power cut can leave the new name pointing at an empty file.
       if (opts.fsync) {
@@ -166,7 +179,9 @@ export class PendingFile {
       await file.chown(owner.uid, owner.gid);
     } catch (err) {
       const code = errorCode(err);
-      if (!required && (code === 'EPERM' || code === 'EINVAL')) return;
+      // Not permitted, or a file system without owners (ENOSYS on some FUSE mounts): a new
+      // file keeps the writer as owner. An owner asked for explicitly is never given up.
+      if (!required && (code === 'EPERM' || code === 'EINVAL' || code === 'ENOSYS')) return;
       throw err;
     }
   }

@@ -5,25 +5,31 @@
 import { throwIfAborted } from '../base/abort.js';
 import type { Disk, DiskFile } from '../disk/index.js';
 import type { RetryOptions } from '../base/retry.js';
-import { fsError, invalidArg } from '../base/errors.js';
+import { fsError } from '../base/errors.js';
+import { checkOptions } from '../base/options-check.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { openForRead } from './open-read.js';
 import { readChunks } from './read-chunks.js';
-import { checkPath } from './check-path.js';
+import { pathArg, type PathLike } from './check-path.js';
 
 export interface ReadFileOptions extends BaseOptions {
   /** Decode the content to a string with this encoding; a Buffer without it. */
   encoding?: BufferEncoding | undefined;
 }
 
-export function readFile(path: string, opts: ReadFileOptions & { encoding: BufferEncoding }): Promise<string>;
-export function readFile(path: string, opts?: ReadFileOptions & { encoding?: undefined }): Promise<Buffer>;
-export function readFile(path: string, opts?: ReadFileOptions): Promise<Buffer | string>;
-export async function readFile(path: string, opts?: ReadFileOptions): Promise<Buffer | string> {
+export function readFile(path: PathLike, opts: ReadFileOptions & { encoding: BufferEncoding }): Promise<string>;
+export function readFile(path: PathLike, opts?: ReadFileOptions & { encoding?: undefined }): Promise<Buffer>;
+export function readFile(path: PathLike, opts?: ReadFileOptions): Promise<Buffer | string>;
+export async function readFile(path: PathLike, opts?: ReadFileOptions): Promise<Buffer | string> {
+  const p = pathArg('readFile', path);
+  checkOptions('readFile', 'readFile', p, opts);
+  return readData(p, opts);
+}
+
+/** readFile for callers that checked path and options already. */
+export async function readData(path: string, opts: ReadFileOptions | undefined): Promise<Buffer | string> {
   const op = 'readFile';
-  checkPath(op, path);
   const encoding = opts?.encoding;
-  if (encoding !== undefined && !Buffer.isEncoding(encoding)) throw invalidArg(op, path, `unknown encoding ${JSON.stringify(encoding)}`);
   throwIfAborted(opts?.signal, op, path);
   const data = await readWhole(diskOf(opts), path, op, opts);
   return encoding === undefined ? data : data.toString(encoding);

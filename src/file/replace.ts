@@ -5,18 +5,20 @@
  * and sync the directory. On any failure or abort the temporary file is removed and the
  * target is as it was.
  */
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
-import { AtomicError, invalidArg } from '../base/errors.js';
+import { AtomicError, errorCode } from '../base/errors.js';
+import { makeParents } from './make-parents.js';
 import type { AuditRecord } from './hooks.js';
 import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
 import { takeTicket } from './path-order.js';
+import { realish } from './real-path.js';
 import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
 import { hashIfExists } from './hash-existing.js';
-import { checkMode, modeFor } from './file-mode.js';
+import { modeFor } from './file-mode.js';
 import { ownerFor } from './keep-owner.js';
 
 export interface ReplaceSpec<T> {
@@ -38,22 +40,16 @@ export interface ReplaceSpec<T> {
   produce(write: (chunk: Uint8Array) => Promise<void>): Promise<T>;
 }
 
-function checkOptions(op: string, path: string, opts: WriteOptions | undefined): void {
-  if (typeof path !== 'string' || path === '') throw invalidArg(op, undefined, `path must be a non-empty string, got ${JSON.stringify(path)}`);
-  checkMode(op, path, opts?.mode);
-}
-
 export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: Written }> {
   const { op, path, opts } = spec;
-  checkOptions(op, path, opts);
   const disk = diskOf(opts);
   const signal = opts?.signal;
   throwIfAborted(signal, op, path);
-  // The ticket is taken synchronously, at the call, keyed by the path as named: taken
-  // after an await (the lstat below), it would follow the order in which the thread
-  // pool finished those lstats, not call order. Commits then wait for their turn.
+  // The ticket is taken synchronously, at the call: taken after an await (the lstat
+  // below), it would follow the order in which the thread pool finished those lstats,
+  // not call order. Commits then wait for their turn on the real file.
   const named = resolvePath(path);
-  const ticket = takeTicket(named);
+  const ticket = takeTicket(named, () => realish(disk, named));
   let target: Target | undefined;
   let pending: PendingFile | undefined;
   let committed = false;
@@ -63,12 +59,13 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     await pending.finish({
       mode: modeFor(opts?.mode, target.stat, spec.fallbackMode),
       owner: ownerFor(opts?.chown, target.stat),
-      ownerRequired: opts?.chown !== undefined,
+      ownerRequired: opts?.chown !== undefined && opts.chown !== false,
       fsync: opts?.fsync ?? true,
       verify: opts?.verify ?? false,
       closeAtCommit: true,
     });
-    await ticket.turn;
+    const announced = pending;
+    await ticket.turn(() => announced.withdrawAnnouncement());
     throwIfAborted(signal, op, path);
     const before = opts?.backup || opts?.audit ? await beforeCommit(disk, spec, target.path) : NOTHING_BEFORE;
     if (spec.noClobber) await pending.commitNew(opts?.fsync ?? true, opts?.retry);
@@ -117,7 +114,7 @@ function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
 async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
   const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
-  const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry, hashed).then((created) => {
+  const creating = createTemp(disk, named, spec, hashed).then((created) => {
     if (announce) created.announceRename();
     return created;
   });
@@ -133,7 +130,7 @@ async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, annou
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
     if (target.path !== named) {
       await pending.discard();
-      pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, path, op, opts?.retry, hashed);
+      pending = await createTemp(disk, target.path, spec, hashed);
       early = undefined;
     }
     return { target, pending, result: early ? early.result : await writeAll(spec, pending) };
@@ -143,6 +140,18 @@ async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, annou
     // it caused downstream.
     throw (await resolving.then(() => undefined, (resolutionError: unknown) => resolutionError)) ?? err;
   }
+}
+
+/** A temporary file beside `target`; with `parents`, missing folders are made first. */
+async function createTemp<T>(disk: Disk, target: string, spec: ReplaceSpec<T>, hashed: boolean): Promise<PendingFile> {
+  const { op, path, opts } = spec;
+  try {
+    return await PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
+  } catch (err) {
+    if (opts?.parents !== true || errorCode(err) !== 'ENOENT') throw err;
+  }
+  await makeParents(disk, dirname(target), op, path);
+  return PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
 }
 
 async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<T> {

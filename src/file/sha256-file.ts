@@ -3,7 +3,8 @@ import type { Disk } from '../disk/index.js';
 import { throwIfAborted } from '../base/abort.js';
 import type { RetryOptions } from '../base/retry.js';
 import { newHash } from '../base/sha256.js';
-import { checkPath } from './check-path.js';
+import { pathArg, type PathLike } from './check-path.js';
+import { checkOptions } from '../base/options-check.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { readPathChunks } from './read-chunks.js';
 
@@ -23,9 +24,10 @@ export async function hashFile(
 }
 
 /** Resolves to the lowercase hex SHA-256 of the file at `path`. */
-export async function sha256File(path: string, opts?: BaseOptions): Promise<string> {
+export async function sha256File(given: PathLike, opts?: BaseOptions): Promise<string> {
   const op = 'sha256File';
-  checkPath(op, path);
+  const path = pathArg(op, given);
+  checkOptions(op, op, path, opts);
   throwIfAborted(opts?.signal, op, path);
   return (await hashFile(diskOf(opts), path, { op, signal: opts?.signal, retry: opts?.retry })).sha256;
 }

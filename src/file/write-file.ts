@@ -1,44 +1,53 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes. */
 import { chunksOf, isData, sourceSize, type Source } from '../base/source.js';
 import { AtomicError, invalidArg, systemCodeOf } from '../base/errors.js';
-import { resultOf, type HashedOptions, type HashedWriteResult, type WriteOptions, type WriteResult } from './options.js';
+import { resultOf, type HashedOptions, type HashedWriteResult, type WriteOptions, type WriteResult, type Written } from './options.js';
 import { replaceFile } from './replace.js';
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from './check-path.js';
 
 /**
  * Atomically replaces (or creates) `path` with `source`; durable when it resolves. The
  * result carries the content's `sha256` only with `sha256: true`.
  */
-export function writeFile(path: string, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
-export function writeFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult>;
-export async function writeFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult> {
-  return resultOf((await write('writeFile', path, source, opts, false)).written, opts);
+export function writeFile(path: PathLike, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
+export function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult>;
+export async function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
+  const p = pathArg('writeFile', path);
+  checkOptions('writeFile', 'writeFile', p, opts);
+  return resultOf(await writeData('writeFile', p, source, opts), opts);
 }
 
 /** Like writeFile, but fails with EEXIST if `path` exists, even when processes race. */
-export function createFile(path: string, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
-export function createFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult>;
-export async function createFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult> {
-  return resultOf((await write('createFile', path, source, opts, true)).written, opts);
+export function createFile(path: PathLike, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
+export function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult>;
+export async function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
+  const p = pathArg('createFile', path);
+  checkOptions('createFile', 'createFile', p, opts);
+  return resultOf(await writeData('createFile', p, source, opts, true), opts);
 }
 
-function write(op: string, path: string, source: Source, opts: WriteOptions | undefined, noClobber: boolean) {
-  return replaceFile({
+/** writeFile (or createFile, `noClobber`) for callers that checked path and options already. */
+export async function writeData(op: string, path: string, source: Source, opts: WriteOptions | undefined, noClobber = false): Promise<Written> {
+  const encoding = opts?.encoding ?? 'utf8';
+  const { written } = await replaceFile({
     op,
     path,
     opts,
     noClobber,
-    total: sourceSize(source),
+    total: sourceSize(source, encoding),
     rewritable: isData(source),
     async produce(put) {
       // Content in memory is one write, without the async iteration machinery.
-      if (isData(source)) return put(typeof source === 'string' ? Buffer.from(source) : source);
+      if (isData(source)) return put(typeof source === 'string' ? Buffer.from(source, encoding) : source);
       try {
-        for await (const chunk of chunksOf(source, op, path)) await put(chunk);
+        for await (const chunk of chunksOf(source, op, path, encoding)) await put(chunk);
       } catch (err) {
         throw sourceError(err, op, path);
       }
     },
   });
+  return written;
 }
 
 /**
@@ -62,14 +71,17 @@ export interface WriteHandle {
  * `fn(handle)` writes the new content through `handle.write`; the target is replaced
  * only if `fn` resolves, and then with everything it wrote. Resolves to `fn`'s result.
  */
-export async function atomicWrite<T>(path: string, fn: (handle: WriteHandle) => Promise<T> | T, opts?: WriteOptions): Promise<T> {
-  if (typeof fn !== 'function') throw invalidArg('atomicWrite', path, 'fn must be a function');
+export async function atomicWrite<T>(path: PathLike, fn: (handle: WriteHandle) => Promise<T> | T, opts?: WriteOptions): Promise<T> {
+  const p = pathArg('atomicWrite', path);
+  checkOptions('atomicWrite', 'atomicWrite', p, opts);
+  if (typeof fn !== 'function') throw invalidArg('atomicWrite', p, 'fn must be a function');
+  const encoding = opts?.encoding ?? 'utf8';
   const { result } = await replaceFile<T>({
     op: 'atomicWrite',
-    path,
+    path: p,
     opts,
     resultHash: false,
-    produce: async (put) => fn({ write: (chunk) => put(typeof chunk === 'string' ? Buffer.from(chunk) : chunk) }),
+    produce: async (put) => fn({ write: (chunk) => put(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk) }),
   });
   return result;
 }

@@ -18,6 +18,8 @@ import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
 import { lstatIfPresent } from '../file/if-present.js';
 import { budgetUntil, type Coordinator } from '../file/coordinator.js';
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
 import { dirsOf, removeOwned, restoreGuarded } from './apply.js';
 import { JournalWriter, journalPathFor, type GuardOp } from './journal.js';
 import { register, unregister, type Interruptible } from './live.js';
@@ -31,7 +33,7 @@ import { hashIfExists } from '../file/hash-existing.js';
 import { hashFile } from '../file/sha256-file.js';
 
 export interface GuardOptions {
-  root: string;
+  root: PathLike;
   signal?: AbortSignal | undefined;
   retry?: RetryOptions | undefined;
   /** Give up waiting for locks after this many ms. */
@@ -88,16 +90,18 @@ async function syncEdited(disk: Disk, ops: readonly GuardOp[]): Promise<void> {
   await syncDirectories(disk, dirsOf(ops));
 }
 
-export async function guard<T>(paths: readonly string[], fn: () => Promise<T> | T, opts: GuardOptions): Promise<T> {
+export async function guard<T>(paths: readonly PathLike[], fn: () => Promise<T> | T, opts: GuardOptions): Promise<T> {
   if (!Array.isArray(paths) || paths.length === 0) throw invalidArg('guard', undefined, 'paths must be a non-empty array');
   if (typeof fn !== 'function') throw invalidArg('guard', undefined, 'fn must be a function');
-  for (const p of paths) if (typeof p !== 'string' || p === '') throw invalidArg('guard', undefined, `paths must be non-empty strings, got ${JSON.stringify(p)}`);
-  checkBatchName('guard', opts?.root, opts?.name);
+  const files = paths.map((p: unknown) => pathArg('guard', p, 'every path'));
+  if (typeof opts !== 'object' || opts === null) throw invalidArg('guard', undefined, 'options with a root are required');
+  checkOptions('guard', 'guard', undefined, opts);
+  checkBatchName('guard', String(opts.root), opts.name);
   const disk = diskOf(opts);
   const realRoot = await openRoot(disk, opts?.root, 'guard');
   await recoverRoot(disk, realRoot, opts);
   const resolveInRoot = rootResolver(disk, realRoot);
-  const targets = [...new Set(await Promise.all(paths.map((p: string) => resolveInRoot(p, 'guard'))))];
+  const targets = [...new Set(await Promise.all(files.map((p) => resolveInRoot(p, 'guard'))))];
   const id = newTxId();
   markActive(id);
   let entered = false;

@@ -34,7 +34,7 @@ function releaserOf(held: Release[]): Release {
 }
 
 async function tryAll(sorted: string[], opts: LockAllOptions): Promise<Release | undefined> {
-  const tries = await Promise.allSettled(sorted.map((path) => lockAs(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner)));
+  const tries = await Promise.allSettled(sorted.map((path) => lockAs(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner, true)));
   const held = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
   const failure = tries.find((t): t is PromiseRejectedResult => t.status === 'rejected');
   if (!failure) return releaserOf(held);
@@ -58,7 +58,7 @@ export async function lockAll(paths: Iterable<string>, opts: LockAllOptions): Pr
     const deadline = opts.timeout === undefined ? undefined : Date.now() + opts.timeout;
     for (const path of sorted) {
       const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-      held.push(await lockAs(path, { disk: opts.disk, timeout, signal: opts.signal }, opts.owner));
+      held.push(await lockAs(path, { disk: opts.disk, timeout, signal: opts.signal }, opts.owner, true));
     }
   } catch (err) {
     await releaserOf(held)();

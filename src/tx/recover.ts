@@ -11,6 +11,8 @@
  * Every journal is read and checked before anything changes: if one is damaged or names
  * a path outside the root, recovery throws EJOURNAL and touches nothing.
  */
+import { checkOptions } from '../base/options-check.js';
+import type { PathLike } from '../file/check-path.js';
 import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { diskOf, type BaseOptions } from '../file/options.js';
@@ -91,7 +93,8 @@ async function readState(disk: Disk, realRoot: string, id: string): Promise<Jour
 }
 
 /** Rolls back or forward every abandoned transaction under `root`; see the module comment. */
-export async function recover(root: string, opts: RecoverOptions = {}): Promise<RecoverReport> {
+export async function recover(root: PathLike, opts: RecoverOptions = {}): Promise<RecoverReport> {
+  checkOptions('recover', 'recover', root instanceof URL ? root.href : root, opts);
   const disk = diskOf(opts);
   const realRoot = await openRoot(disk, root, 'recover');
   return recoverRoot(disk, realRoot, opts);

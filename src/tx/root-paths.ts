@@ -5,9 +5,10 @@
  */
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
-import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
+import { AtomicError, fsError, invalidArg } from '../base/errors.js';
 import { STATE_DIR } from '../file/temp-name.js';
-import { linkTarget, MAX_LINK_HOPS, tooManyLinks } from '../file/resolve-target.js';
+import { isLink, realish } from '../file/real-path.js';
+import { pathArg } from '../file/check-path.js';
 
 
 export function stateDirOf(realRoot: string): string {
@@ -25,8 +26,8 @@ export function outsideRoot(op: string, path: string, root: string): AtomicError
 }
 
 /** Resolves the root to its real path; it must be an existing directory. */
-export async function openRoot(disk: Disk, root: unknown, op: string): Promise<string> {
-  if (typeof root !== 'string' || root === '') throw invalidArg(op, undefined, `root must be a non-empty string, got ${JSON.stringify(root)}`);
+export async function openRoot(disk: Disk, given: unknown, op: string): Promise<string> {
+  const root = pathArg(op, given, 'root', false);
   let real: string;
   try {
     real = await disk.realpath(resolve(root));
@@ -49,28 +50,6 @@ export function checkLexically(op: string, path: string, root: string, realRoot:
     throw invalidArg(op, path, `${STATE_DIR} holds atomicfs's own state and cannot be changed by a transaction`);
   }
   return abs;
-}
-
-/**
- * The real path `abs` names: every symbolic link followed, the last one too, even if
- * dangling. `missing` (if given) collects the real paths of the components that do not
- * exist: the folders a transaction will have to create.
- */
-async function realish(disk: Disk, abs: string, hops: number, missing?: Set<string>): Promise<string> {
-  try {
-    return await disk.realpath(abs);
-  } catch (err) {
-    if (errorCode(err) !== 'ENOENT') throw err;
-  }
-  const parent = dirname(abs);
-  if (parent === abs) return abs;
-  const candidate = join(await realish(disk, parent, hops, missing), basename(abs));
-  if (!(await isLink(disk, candidate))) {
-    missing?.add(candidate);
-    return candidate;
-  }
-  if (hops >= MAX_LINK_HOPS) throw tooManyLinks(undefined, abs);
-  return realish(disk, await linkTarget(disk, candidate), hops + 1, missing);
 }
 
 /** Refuses a real path outside `realRoot` or inside its state folder. */
@@ -111,16 +90,6 @@ export function rootResolver(disk: Disk, realRoot: string, missing?: Set<string>
     }
     return checkReal(realRoot, real, path, op);
   };
-}
-
-/** Whether `candidate` (in a real folder) is a symbolic link; a missing one is not. */
-async function isLink(disk: Disk, candidate: string): Promise<boolean> {
-  try {
-    return (await disk.lstat(candidate)).isSymbolicLink();
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw err;
-  }
 }
 
 /** `candidate` (in a real folder) if it is not a symbolic link, else where the link leads. */

@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:os';
 import { interruptAll } from './live.js';
+import { checkOptions } from '../base/options-check.js';
 
 export interface HandleSignalsOptions {
   /** Default: SIGINT and SIGTERM. */
@@ -18,6 +19,7 @@ function exitCodeOf(signal: NodeJS.Signals): number {
 
 /** Installs the handlers; resolves to a function that uninstalls them. */
 export function handleSignals(opts: HandleSignalsOptions = {}): () => void {
+  checkOptions('handleSignals', 'handleSignals', undefined, opts);
   const signals = opts.signals ?? ['SIGINT', 'SIGTERM'];
   let stopping = false;
   const uninstall = (): void => {

@@ -40,8 +40,9 @@ export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | un
   const input = s.kind === 'write' ? undefined : await openForRead(disk, p.source ?? s.fromAbs, s.op, retry);
   const pending = await PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry, audited || (s.opts.verify ?? false));
   try {
-    const total = input ? input.stat.size : s.kind === 'write' ? sourceSize(s.source) : undefined;
-    const chunks = input && s.kind !== 'write' ? readChunks(input.file, { op: s.op, path: s.from, signal }) : s.kind === 'write' ? chunksOf(s.source, s.op, s.path) : undefined;
+    const encoding = s.opts.encoding ?? 'utf8';
+    const total = input ? input.stat.size : s.kind === 'write' ? sourceSize(s.source, encoding) : undefined;
+    const chunks = input && s.kind !== 'write' ? readChunks(input.file, { op: s.op, path: s.from, signal }) : s.kind === 'write' ? chunksOf(s.source, s.op, s.path, encoding) : undefined;
     for await (const chunk of chunks ?? []) {
       if (signal?.aborted) throw abortError(signal, s.op, s.path);
       if (s.opts.signal?.aborted) throw abortError(s.opts.signal, s.op, s.path);
@@ -50,9 +51,10 @@ export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | un
     }
     const existing = p.stat ?? input?.stat;
     await pending.finish({
+      // mode: false and chown: false: a new file's, whatever the replaced file had.
       mode: modeFor(s.opts.mode, existing),
       owner: ownerFor(s.opts.chown, p.stat),
-      ownerRequired: s.opts.chown !== undefined,
+      ownerRequired: s.opts.chown !== undefined && s.opts.chown !== false,
       fsync: true, // always: the commit record must never point at data that is not on disk
       verify: s.opts.verify ?? false,
     });

@@ -5,16 +5,17 @@
  */
 import { encodeJson, encodeYaml, type EncodeOptions } from '../base/codec.js';
 import { invalidArg } from '../base/errors.js';
-import { checkMode } from '../file/file-mode.js';
+import { checkOptions } from '../base/options-check.js';
 import type { Source } from '../base/source.js';
 import { checkPath } from '../file/check-path.js';
 import type { WriteOptions } from '../file/options.js';
 
 /**
  * Options of a staged write: as for the single-file call; backup, audit and disk belong to
- * the transaction, and a staged write has no result of its own to carry a `sha256`.
+ * the transaction, a staged write has no result of its own to carry a `sha256`, and a
+ * transaction always makes the missing parent folders of what it writes (`parents`).
  */
-export type TxWriteOptions = Omit<WriteOptions, 'backup' | 'audit' | 'disk' | 'sha256'>;
+export type TxWriteOptions = Omit<WriteOptions, 'backup' | 'audit' | 'disk' | 'sha256' | 'parents'>;
 export type TxJsonOptions = TxWriteOptions & EncodeOptions;
 export interface TxDeleteOptions {
   /** No error if the file does not exist (default false: ENOENT fails the commit). */
@@ -27,12 +28,9 @@ export type Staged =
   | { kind: 'move'; op: 'moveFile'; path: string; abs: string; from: string; fromAbs: string; opts: TxWriteOptions }
   | { kind: 'delete'; op: 'deleteFile'; path: string; abs: string; force: boolean };
 
-export function checkWriteOptions(op: string, path: string, opts: TxWriteOptions | undefined): TxWriteOptions {
-  if (opts === undefined) return {};
-  if (typeof opts !== 'object' || opts === null) throw invalidArg(op, path, 'options must be an object');
-  checkMode(op, path, opts.mode);
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw invalidArg(op, path, 'onProgress must be a function');
-  return opts;
+export function checkWriteOptions(op: 'writeFile' | 'createFile' | 'writeJson' | 'writeYaml' | 'copyFile' | 'moveFile', path: string, opts: TxWriteOptions | undefined): TxWriteOptions {
+  checkOptions(`tx.${op}`, op, path, opts);
+  return opts ?? {};
 }
 
 export function checkSource(op: string, path: string, source: unknown): Source {

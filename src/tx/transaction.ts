@@ -7,7 +7,8 @@ import type { Disk } from '../disk/index.js';
 import { AtomicError, TransactionError } from '../base/errors.js';
 import type { RetryOptions } from '../base/retry.js';
 import type { Source } from '../base/source.js';
-import { checkPath } from '../file/check-path.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
+import { checkOptions } from '../base/options-check.js';
 import type { AuditHook, BackupHook } from '../file/hooks.js';
 import type { Coordinator } from '../file/coordinator.js';
 import { diskOf } from '../file/options.js';
@@ -22,7 +23,7 @@ import { checkSource, checkWriteOptions, encodeFor, type Staged, type TxDeleteOp
 
 export interface TransactionOptions {
   /** Every path of the transaction must lie in this folder; its state lives in `<root>/.atomicfs/`. */
-  root: string;
+  root: PathLike;
   /** Keeps every file the transaction replaces or removes, as one backup. */
   backup?: BackupHook | undefined;
   /** Records the transaction (one entry, also when it is rolled back). */
@@ -67,7 +68,7 @@ export class Transaction implements AsyncDisposable {
       operation: kind?.operation,
       restoreOf: kind?.restoreOf,
       disk,
-      root: opts.root,
+      root: String(opts.root),
       realRoot,
       id: newTxId(),
       retry: opts.retry,
@@ -95,43 +96,56 @@ export class Transaction implements AsyncDisposable {
     return this._state;
   }
 
-  writeFile(path: string, source: Source, opts?: TxWriteOptions): this {
-    return this.stage('writeFile', path, () => ({ kind: 'write', op: 'writeFile', path, abs: '', source: checkSource('writeFile', path, source), create: false, opts: checkWriteOptions('writeFile', path, opts) }));
+  writeFile(path: PathLike, source: Source, opts?: TxWriteOptions): this {
+    return this.stage('writeFile', path, (p) => ({ kind: 'write', op: 'writeFile', path: p, abs: '', source: checkSource('writeFile', p, source), create: false, opts: checkWriteOptions('writeFile', p, opts) }));
   }
 
   /** Fails the commit with EEXIST if `path` exists then (checked under the lock). */
-  createFile(path: string, source: Source, opts?: TxWriteOptions): this {
-    return this.stage('createFile', path, () => ({ kind: 'write', op: 'createFile', path, abs: '', source: checkSource('createFile', path, source), create: true, opts: checkWriteOptions('createFile', path, opts) }));
+  createFile(path: PathLike, source: Source, opts?: TxWriteOptions): this {
+    return this.stage('createFile', path, (p) => ({ kind: 'write', op: 'createFile', path: p, abs: '', source: checkSource('createFile', p, source), create: true, opts: checkWriteOptions('createFile', p, opts) }));
   }
 
-  writeJson(path: string, value: unknown, opts?: TxJsonOptions): this {
-    return this.stage('writeJson', path, () => ({ kind: 'write', op: 'writeJson', path, abs: '', source: encodeFor('writeJson', path, value, opts), create: false, opts: checkWriteOptions('writeJson', path, opts) }));
-  }
-
-  writeYaml(path: string, value: unknown, opts?: TxJsonOptions): this {
-    return this.stage('writeYaml', path, () => ({ kind: 'write', op: 'writeYaml', path, abs: '', source: encodeFor('writeYaml', path, value, opts), create: false, opts: checkWriteOptions('writeYaml', path, opts) }));
-  }
-
-  /** Fails the commit with ENOENT if `path` does not exist then, unless `force`. */
-  deleteFile(path: string, opts?: TxDeleteOptions): this {
-    return this.stage('deleteFile', path, () => ({ kind: 'delete', op: 'deleteFile', path, abs: '', force: opts?.force === true }));
-  }
-
-  copyFile(src: string, dest: string, opts?: TxWriteOptions): this {
-    return this.stage('copyFile', dest, () => ({ kind: 'copy', op: 'copyFile', path: dest, abs: '', from: src, fromAbs: this.lexical('copyFile', src), opts: checkWriteOptions('copyFile', dest, opts) }));
-  }
-
-  /** The source is removed and `dest` created or replaced, in the same all-or-nothing step. */
-  moveFile(src: string, dest: string, opts?: TxWriteOptions): this {
-    return this.stage('moveFile', dest, () => {
-      const fromAbs = this.lexical('moveFile', src);
-      this.claim('moveFile', src, fromAbs);
-      return { kind: 'move', op: 'moveFile', path: dest, abs: '', from: src, fromAbs, opts: checkWriteOptions('moveFile', dest, opts) };
+  writeJson(path: PathLike, value: unknown, opts?: TxJsonOptions): this {
+    return this.stage('writeJson', path, (p) => {
+      const checked = checkWriteOptions('writeJson', p, opts);
+      return { kind: 'write', op: 'writeJson', path: p, abs: '', source: encodeFor('writeJson', p, value, opts), create: false, opts: checked };
     });
   }
 
-  private lexical(op: string, path: unknown): string {
-    checkPath(op, path);
+  writeYaml(path: PathLike, value: unknown, opts?: TxJsonOptions): this {
+    return this.stage('writeYaml', path, (p) => {
+      const checked = checkWriteOptions('writeYaml', p, opts);
+      return { kind: 'write', op: 'writeYaml', path: p, abs: '', source: encodeFor('writeYaml', p, value, opts), create: false, opts: checked };
+    });
+  }
+
+  /** Fails the commit with ENOENT if `path` does not exist then, unless `force`. */
+  deleteFile(path: PathLike, opts?: TxDeleteOptions): this {
+    return this.stage('deleteFile', path, (p) => {
+      checkOptions('tx.deleteFile', 'deleteFile', p, opts);
+      return { kind: 'delete', op: 'deleteFile', path: p, abs: '', force: opts?.force === true };
+    });
+  }
+
+  copyFile(src: PathLike, dest: PathLike, opts?: TxWriteOptions): this {
+    return this.stage('copyFile', dest, (p) => {
+      const from = pathArg('copyFile', src, 'src');
+      return { kind: 'copy', op: 'copyFile', path: p, abs: '', from, fromAbs: this.lexical('copyFile', from), opts: checkWriteOptions('copyFile', p, opts) };
+    });
+  }
+
+  /** The source is removed and `dest` created or replaced, in the same all-or-nothing step. */
+  moveFile(src: PathLike, dest: PathLike, opts?: TxWriteOptions): this {
+    return this.stage('moveFile', dest, (p) => {
+      const from = pathArg('moveFile', src, 'src');
+      const checked = checkWriteOptions('moveFile', p, opts);
+      const fromAbs = this.lexical('moveFile', from);
+      this.claim('moveFile', from, fromAbs);
+      return { kind: 'move', op: 'moveFile', path: p, abs: '', from, fromAbs, opts: checked };
+    });
+  }
+
+  private lexical(op: string, path: string): string {
     return checkLexically(op, path, this.ctx.root, this.ctx.realRoot);
   }
 
@@ -144,11 +158,12 @@ export class Transaction implements AsyncDisposable {
    * Checks and records one op. A bad argument or a value that fails its schema throws
    * here, and the transaction is then failed: its commit will throw, nothing applied.
    */
-  private stage(op: string, path: string, make: () => Staged): this {
-    if (this._state !== 'open') throw new AtomicError('EINVAL', `${op} ${String(path)}: transaction ${this.id} is ${this._state}`, { path });
+  private stage(op: string, given: PathLike, make: (path: string) => Staged): this {
+    if (this._state !== 'open') throw new AtomicError('EINVAL', `${op} ${String(given)}: transaction ${this.id} is ${this._state}`, { path: String(given) });
     try {
+      const path = pathArg(op, given);
       const abs = this.lexical(op, path);
-      const staged = make();
+      const staged = make(path);
       this.claim(op, path, abs);
       this.staged.push({ ...staged, abs });
     } catch (err) {
@@ -225,10 +240,12 @@ export async function transaction(opts: TransactionOptions): Promise<Transaction
 /** transaction(), for callers inside the library that label what it is (a restore). */
 export async function startTransaction(opts: TransactionOptions, kind?: TransactionKind): Promise<Transaction> {
   if (typeof opts !== 'object' || opts === null) throw new AtomicError('EINVAL', 'transaction: options with a root are required');
-  checkBatchName('transaction', opts.root, opts.name);
+  checkOptions('transaction', 'transaction', undefined, opts);
+  const root = pathArg('transaction', opts.root, 'root', false);
+  checkBatchName('transaction', root, opts.name);
   const disk = diskOf(opts);
-  const realRoot = await openRoot(disk, opts.root, 'transaction');
+  const realRoot = await openRoot(disk, root, 'transaction');
   // A batch killed earlier is recorded in this batch's audit log as it is recovered.
   await recoverRoot(disk, realRoot, { timeout: opts.timeout, signal: opts.signal, audit: opts.audit, coordinator: opts.coordinator });
-  return new Transaction(opts, disk, realRoot, kind);
+  return new Transaction(root === opts.root ? opts : { ...opts, root }, disk, realRoot, kind);
 }

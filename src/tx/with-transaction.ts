@@ -1,3 +1,4 @@
+import { checkOptions } from '../base/options-check.js';
 import { transaction, type Transaction, type TransactionOptions } from './transaction.js';
 
 /**
@@ -5,6 +6,7 @@ import { transaction, type Transaction, type TransactionOptions } from './transa
  * rolled back itself), rolled back if it throws. Resolves to what `fn` returned.
  */
 export async function withTransaction<T>(fn: (tx: Transaction) => Promise<T> | T, opts: TransactionOptions): Promise<T> {
+  if (typeof opts === 'object' && opts !== null) checkOptions('withTransaction', 'withTransaction', undefined, opts);
   const tx = await transaction(opts);
   let result: T;
   try {

@@ -12,6 +12,8 @@ import type { Disk } from '../disk/index.js';
 import { readFile } from '../file/read-file.js';
 import { diskOf, type HashedWriteResult, type WriteOptions } from '../file/options.js';
 import { writeFile } from '../file/write-file.js';
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
 import { isPlainObject, mergeValues, type MergeStrategy, type PlainObject } from './deep-merge.js';
 
 export type { MergeStrategy } from './deep-merge.js';
@@ -31,17 +33,16 @@ export interface MergeResult extends HashedWriteResult {
 
 const OP = 'mergeConfigs';
 
-function checkArgs(files: unknown, out: unknown, opts: MergeOptions | undefined): asserts files is string[] {
-  if (typeof out !== 'string' || out === '') throw invalidArg(OP, undefined, 'out must be a non-empty string');
-  if (!Array.isArray(files) || files.length === 0) throw invalidArg(OP, out, 'files must be a non-empty array of paths');
+function checkArgs(given: unknown, out: string, opts: MergeOptions | undefined): string[] {
+  checkOptions(OP, OP, out, opts);
+  if (!Array.isArray(given) || given.length === 0) throw invalidArg(OP, out, 'files must be a non-empty array of paths');
+  const files = given.map((f: unknown) => pathArg(OP, f, 'every input'));
   for (const f of files) {
-    if (typeof f !== 'string' || f === '') throw invalidArg(OP, out, `every input must be a non-empty path, got ${JSON.stringify(f)}`);
     if (!formatOf(f)) throw invalidArg(OP, f, 'unknown format: inputs must end in .json, .yaml or .yml');
   }
   if (!formatOf(out)) throw invalidArg(OP, out, 'unknown format: the output must end in .json, .yaml or .yml');
-  const s = opts?.strategy;
-  if (s !== undefined && s !== 'deep' && s !== 'shallow') throw invalidArg(OP, out, `strategy must be 'deep' or 'shallow', got ${JSON.stringify(s)}`);
   if (opts?.schema !== undefined) assertSchemaCompiles(opts.schema, out);
+  return files;
 }
 
 async function readText(disk: Disk, path: string): Promise<string> {
@@ -64,8 +65,9 @@ async function readConfig(disk: Disk, path: string): Promise<PlainObject> {
 }
 
 /** Merges `files` into `out`; resolves to the write's result and the merged value. */
-export async function mergeConfigs(files: readonly string[], out: string, opts?: MergeOptions): Promise<MergeResult> {
-  checkArgs(files, out, opts);
+export async function mergeConfigs(inputs: readonly PathLike[], output: PathLike, opts?: MergeOptions): Promise<MergeResult> {
+  const out = pathArg(OP, output, 'out');
+  const files = checkArgs(inputs, out, opts);
   const disk = diskOf(opts);
   const values: PlainObject[] = [];
   for (const f of files) values.push(await readConfig(disk, f));

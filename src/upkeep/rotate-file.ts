@@ -18,6 +18,8 @@ import type { Disk } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
 import { syncDirectory } from '../file/dir-sync.js';
 import { lock } from '../file/lock.js';
+import { checkOptions } from '../base/options-check.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
 import { diskOf, type BaseOptions } from '../file/options.js';
 import { gzipFile } from './gzip-file.js';
 
@@ -121,14 +123,15 @@ class Rotation {
   }
 }
 
-function checkArgs(path: unknown, opts: RotateOptions | undefined): asserts opts is RotateOptions {
-  if (typeof path !== 'string' || path === '') throw invalidArg(OP, undefined, 'path must be a non-empty string');
+function checkArgs(path: string, opts: RotateOptions | undefined): asserts opts is RotateOptions {
+  checkOptions(OP, OP, path, opts);
   const max = opts?.maxFiles;
   if (max === undefined || !Number.isInteger(max) || max < 1) throw invalidArg(OP, path, `maxFiles must be an integer >= 1, got ${String(max)}`);
 }
 
 /** Rotates `path`; safe to run again after a crash half-way (see above). */
-export async function rotateFile(path: string, opts: RotateOptions): Promise<RotateResult> {
+export async function rotateFile(given: PathLike, opts: RotateOptions): Promise<RotateResult> {
+  const path = pathArg(OP, given);
   checkArgs(path, opts);
   const abs = resolve(path);
   const disk = diskOf(opts);

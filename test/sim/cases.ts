@@ -34,6 +34,6 @@ export const cases: [needs: (keyof Ops)[], c: SingleCase][] = [
   [['moveFile'], { name: 'moveFile (across devices: copy, sync, rename, unlink)', root: D, mounts: ['/data/other'], seed: { [S]: NEW, ['/data/other/t.txt']: OLD }, between: [{ [S]: NEW, ['/data/other/t.txt']: NEW }], run: (disk, o) => need('moveFile')(S, '/data/other/t.txt', { disk, ...o }) }],
   [['writeJson'], { name: 'writeJson', root: D, seed: { [T]: '{"v":1}\n' }, run: (disk, o) => need('writeJson')(T, { v: 2, list: [1, 2, 3] }, { disk, ...o }) }],
   [['updateJson'], { name: 'updateJson', root: D, seed: { [T]: '{"n":1}\n' }, run: (disk, o) => need('updateJson')(T, (old) => ({ n: (old as { n: number }).n + 1 }), { disk, ...o }) }],
-  [['rotateFile'], { name: 'rotateFile (maxFiles 2)', root: D, seed: { [T]: 'current\n', [`${T}.1`]: 'previous\n', [`${T}.2`]: 'oldest\n' }, rerun: true, run: (disk, o) => need('rotateFile')(T, { maxFiles: 2, disk, ...o }) }],
+  [['rotateFile'], { name: 'rotateFile (maxFiles 2)', root: D, seed: { [T]: 'current\n', [`${T}.1`]: 'previous\n', [`${T}.2`]: 'oldest\n' }, rerun: true, run: (disk) => need('rotateFile')(T, { maxFiles: 2, disk }) }], // takes no retry option
 ];
 

@@ -1,0 +1,48 @@
+/**
+ * The file a path names, whatever its spelling: every symbolic link followed (those on
+ * the way, a link to a folder, and the last one too, even if it dangles), `..` resolved.
+ * Locks and the in-process write order are keyed on it, so that callers naming one file
+ * through different links still exclude and order each other.
+ */
+import { basename, dirname, join } from 'node:path';
+import type { Disk } from '../disk/index.js';
+import { errorCode } from '../base/errors.js';
+import { linkTarget, MAX_LINK_HOPS, tooManyLinks } from './resolve-target.js';
+
+/**
+ * The real path `abs` names (it need not exist): one realpath(3) when it does. `missing`
+ * (if given) collects the real paths of the components that do not exist (the folders a
+ * transaction will have to create).
+ */
+export async function realish(disk: Disk, abs: string, hops = 0, missing?: Set<string>): Promise<string> {
+  try {
+    return await disk.realpath(abs);
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') throw err;
+  }
+  const parent = dirname(abs);
+  if (parent === abs) return abs;
+  const candidate = join(await realish(disk, parent, hops, missing), basename(abs));
+  if (!(await isLink(disk, candidate))) {
+    missing?.add(candidate);
+    return candidate;
+  }
+  if (hops >= MAX_LINK_HOPS) throw tooManyLinks(undefined, abs);
+  return realish(disk, await linkTarget(disk, candidate), hops + 1, missing);
+}
+
+/** The real path of the entry `abs` itself: its folder resolved, a link at the end kept as the link. */
+export async function realEntry(disk: Disk, abs: string): Promise<string> {
+  const parent = dirname(abs);
+  return parent === abs ? abs : join(await realish(disk, parent), basename(abs));
+}
+
+/** Whether `candidate` (in a real folder) is a symbolic link; a missing one is not. */
+export async function isLink(disk: Disk, candidate: string): Promise<boolean> {
+  try {
+    return (await disk.lstat(candidate)).isSymbolicLink();
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
