@@ -5,7 +5,7 @@
  * interleave, and none is lost. Hooked into writes and transactions via their `audit`
  * option (AuditHook).
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { hostname } from 'node:os';
 import type { Disk, DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
@@ -69,7 +69,7 @@ function timeOf(v: Date | number | string, name: string, file: string): number {
 }
 
 function touches(entry: AuditEntry, path: string): boolean {
-  return entry.files.some((f) => f.path === path || f.path.startsWith(path.endsWith('/') ? path : path + '/'));
+  return entry.files.some((f) => f.path === path || f.path.startsWith(path.endsWith(sep) ? path : path + sep));
 }
 
 export class AuditLog implements AuditHook {

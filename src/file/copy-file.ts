@@ -25,7 +25,7 @@ export async function copyFile(src: string, dest: string, opts?: WriteOptions): 
   const disk = diskOf(opts);
   // Taken at the call, like the dest ticket that replaceFile takes synchronously below:
   // a copy issued after a write to src reads what that write committed.
-  const srcTicket = takeTicket(resolve(src));
+  const srcTicket = takeTicket(disk, resolve(src));
   const spec: ReplaceSpec<void> = {
     op: OP,
     path: dest,

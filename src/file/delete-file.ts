@@ -35,7 +35,7 @@ export async function deleteFile(path: string, opts?: DeleteOptions): Promise<vo
   throwIfAborted(opts?.signal, OP, path);
   const abs = resolve(path);
   // Taken at the call: a delete issued after a write to the same path lands after it.
-  const ticket = takeTicket(abs);
+  const ticket = takeTicket(disk, abs);
   const state = { removed: false };
   try {
     await ticket.turn;

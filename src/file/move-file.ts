@@ -16,7 +16,7 @@ import { hashIfExists } from './hash-existing.js';
 import type { AuditFile } from './hooks.js';
 import { openForRead } from './open-read.js';
 import { diskOf, hashesContent, type WriteOptions } from './options.js';
-import { takeTicket } from './path-order.js';
+import { takeTickets } from './path-order.js';
 import { PendingFile } from './pending-file.js';
 import { readChunks } from './read-chunks.js';
 import { describe } from './replace.js';
@@ -51,7 +51,7 @@ export async function moveFile(src: string, dest: string, opts?: MoveOptions): P
   const from = resolve(src);
   // Taken at the call, so the move lands after earlier writes to either path (one ticket
   // when both name one path: a second would wait for the first, forever).
-  const tickets = [...new Set([from, resolve(dest)])].map((p) => takeTicket(p));
+  const tickets = takeTickets(disk, [from, resolve(dest)]);
   let files: AuditFile[] = [{ path: from, before: null, after: null, size: 0 }];
   let moved = false;
   try {
@@ -125,7 +125,7 @@ async function beforeMove(m: Move): Promise<{ backupId: string | undefined; file
 async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
   const { disk, opts, target, from } = m;
   try {
-    await retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal, true);
+    await retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal);
   } catch (err) {
     if (errorCode(err) !== 'EXDEV') throw renameError(err, m);
     return { sha256: await moveAcrossDevices(m, err) };

@@ -4,6 +4,8 @@
  * to one path land in call order and the last call wins. Data is still written to the
  * temporary files in parallel; only the commit steps are ordered.
  */
+import { pathKey, type Disk } from '../disk/index.js';
+
 const tails = new Map<string, Promise<void>>();
 
 export interface Ticket {
@@ -15,7 +17,17 @@ export interface Ticket {
   first: boolean;
 }
 
-export function takeTicket(path: string): Ticket {
+/** A ticket for writing `path` (absolute); two spellings of one name on `disk` share a line. */
+export function takeTicket(disk: Disk, path: string): Ticket {
+  return ticketFor(pathKey(disk.capabilities, path));
+}
+
+/** Tickets for several paths, one per file (a move between two spellings of a name takes one). */
+export function takeTickets(disk: Disk, paths: readonly string[]): Ticket[] {
+  return [...new Set(paths.map((p) => pathKey(disk.capabilities, p)))].map(ticketFor);
+}
+
+function ticketFor(path: string): Ticket {
   const pending = tails.get(path);
   const previous = pending ?? Promise.resolve();
   let done!: () => void;

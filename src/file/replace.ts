@@ -75,7 +75,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   // after an await (the lstat below), it would follow the order in which the thread
   // pool finished those lstats, not call order. Commits then wait for their turn.
   const named = resolvePath(path);
-  const ticket = takeTicket(named);
+  const ticket = takeTicket(disk, named);
   let target: Target | undefined;
   let pending: PendingFile | undefined;
   let committed = false;

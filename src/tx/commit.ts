@@ -14,7 +14,7 @@
  * A failure before 4 removes what 3 made. A failure in 5 undoes what 5 did, using the
  * backup links, and marks the journal `abort` before cleaning up.
  */
-import type { Disk, DiskStat } from '../disk/index.js';
+import { pathKey, type Disk, type DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
 import { AtomicError, errorCode, fsError, invalidArg, TransactionError } from '../base/errors.js';
 import type { RetryOptions } from '../base/retry.js';
@@ -83,8 +83,10 @@ async function resolveAll(ctx: CommitContext, staged: readonly Staged[]): Promis
   for (const p of planned) {
     for (const path of [p.target, p.staged.kind === 'move' ? p.source : undefined]) {
       if (path === undefined) continue;
-      if (seen.has(path)) throw invalidArg(p.staged.op, p.staged.path, `${path} is changed twice in one transaction`);
-      seen.add(path);
+      // Two spellings of one name (letter case, where it does not count) are one file.
+      const key = pathKey(ctx.disk.capabilities, path);
+      if (seen.has(key)) throw invalidArg(p.staged.op, p.staged.path, `${path} is changed twice in one transaction`);
+      seen.add(key);
     }
   }
   return planned;

@@ -74,7 +74,7 @@ export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | un
  */
 async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boolean> {
   const s = p.staged;
-  if (s.kind !== 'move' || p.source === undefined) return false;
+  if (s.kind !== 'move' || p.source === undefined || !disk.capabilities.hardLinks) return false;
   try {
     await disk.link(p.source, stage);
   } catch (err) {
