@@ -21,9 +21,11 @@
  * Symbolic links are created by `symlink()` (a test helper, not a Disk call), durably.
  *
  * `{ platform: 'windows' }` plays Windows's rules on NTFS (its capabilities say so):
- * - a folder cannot be synced (`syncDir` fails with EPERM, as Node's does there), so
- *   entry changes are never certain to persist; NTFS logs them in a write-ahead journal,
- *   so after a power cut a prefix of them in issue order persists (not any subset);
+ * - a folder cannot be synced (`syncDir` fails with EPERM, as Node's does there). NTFS
+ *   logs entry changes in its metadata journal, written in order: after a power cut a
+ *   prefix of them persists (not any subset), and a file's sync, which must make the
+ *   file's own size and allocation (logged metadata) durable, flushes that journal up to
+ *   that point: every entry change issued before a file sync persists;
  * - a rename over a file that some handle holds open fails with EPERM, and so do a
  *   rename and an unlink of a file that another program holds (`holdOpen`: a reader, an
  *   indexer, an antivirus) until it lets go; this process's own handles allow removal
@@ -607,6 +609,8 @@ export class SimDisk implements Disk {
   }
 
   syncFile(ino: number): void {
+    // NTFS: the sync flushes the metadata journal, every earlier entry change with it.
+    if (this.windows) this.flushJournal();
     const node = this.node(ino);
     if (node.kind === 'dir') return this.syncDirNode(ino);
     if (node.kind !== 'file') return;
@@ -668,9 +672,19 @@ export class SimDisk implements Disk {
     this.changes.push({ parts: [{ dir, name, ino, synced: false }] });
   }
 
+  /** Windows: every entry change issued so far is durable (see the class comment). */
+  private flushJournal(): void {
+    for (const change of this.changes) for (const p of change.parts) p.synced = true;
+    this.foldDurable();
+  }
+
   private syncDirNode(ino: number): void {
     this.dirNode(ino);
     for (const change of this.changes) for (const p of change.parts) if (p.dir === ino) p.synced = true;
+    this.foldDurable();
+  }
+
+  private foldDurable(): void {
     // Fold fully durable changes into the durable entries, from the front only, so that
     // the order of changes to one name is kept.
     while (this.changes[0]?.parts.every((p) => p.synced)) {
