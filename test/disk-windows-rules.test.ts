@@ -6,6 +6,7 @@
  * on Windows itself, under Wine.)
  */
 import { test } from 'node:test';
+import { hostname } from 'node:os';
 import assert from 'node:assert/strict';
 import { createFile, deleteFile, lock, LockError, moveFile, readFile, transaction, writeFile, type Disk } from '../src/index.js';
 import { nodeDisk, POSIX_CAPABILITIES } from '../src/disk/index.js';
@@ -126,6 +127,16 @@ test('Windows rules: a lock taken under one spelling is held under every other',
   await assert.rejects(lock('/D/T.TXT', { disk: sim, timeout: 0 }), LockError);
   await release();
   await (await lock('/D/T.TXT', { disk: sim, timeout: 0 }))();
+});
+
+test('Windows rules: a lock held as a link by a dead process is taken over (Windows says ENOENT, not ENOTDIR, inside it)', async () => {
+  const sim = windowsDisk();
+  // A transaction's lock: a hard link to its owner file, whose process is gone.
+  const dead = { pid: 2 ** 22 + 12_345, host: hostname(), token: 'deadbeefdeadbeef', since: Date.now() };
+  sim.seedFile('/d/.atomicfs/dead.owner', JSON.stringify(dead));
+  await sim.link('/d/.atomicfs/dead.owner', '/d/.t.txt.atomicfs-lock');
+  const release = await lock('/d/t.txt', { disk: sim, timeout: 2000 });
+  await release();
 });
 
 test('Windows rules: a transaction refuses one file named in two spellings, and takes one lock for it', async () => {

@@ -31,6 +31,7 @@
  *   indexer, an antivirus) until it lets go; this process's own handles allow removal
  *   (Node opens files with FILE_SHARE_DELETE);
  * - names are compared without case (the stored spelling is kept and reported);
+ * - a file used as a folder in a path gives ENOENT, not ENOTDIR;
  * - files have no owners: chown does nothing, as libuv's does there.
  * Paths stay in POSIX syntax (the library's node:path is POSIX's on this host); backslashes
  * and drive letters are exercised under Wine instead (test/windows).
@@ -756,7 +757,8 @@ export class SimDisk implements Disk {
       }
       if (last) return { parent: dir, name, path: '/' + [...at, name].join('/'), ino };
       if (ino === undefined) return fail('ENOENT');
-      if (child?.kind !== 'dir') return fail('ENOTDIR');
+      // Windows reports a file used as a folder as a missing path (ERROR_PATH_NOT_FOUND).
+      if (child?.kind !== 'dir') return fail(this.windows ? 'ENOENT' : 'ENOTDIR');
       dir = ino;
       at = [...at, name];
     }
