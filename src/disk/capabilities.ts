@@ -24,6 +24,11 @@ export interface DiskCapabilities {
    * process still has open must be closed before it is renamed.
    */
   readonly replaceOpen: boolean;
+  /**
+   * A file opened read-only can be synced. Windows's FlushFileBuffers needs a handle with
+   * write access, and fails with EPERM on any other.
+   */
+  readonly syncReadOnly: boolean;
   /** Files have POSIX owners (uid, gid) that chown changes. */
   readonly ownership: boolean;
   /** Names that differ only in letter case are different files. */
@@ -41,6 +46,7 @@ export const POSIX_CAPABILITIES: DiskCapabilities = Object.freeze({
   dirSync: true,
   hardLinks: true,
   replaceOpen: true,
+  syncReadOnly: true,
   ownership: true,
   caseSensitive: true,
   sharingViolations: Object.freeze([]),
@@ -56,10 +62,16 @@ export const WINDOWS_CAPABILITIES: DiskCapabilities = Object.freeze({
   dirSync: false,
   hardLinks: true,
   replaceOpen: false,
+  syncReadOnly: false,
   ownership: false,
   caseSensitive: false,
   sharingViolations: Object.freeze(['EPERM', 'EACCES', 'EBUSY']),
 });
+
+/** The open mode for a file opened only to be synced (see `syncReadOnly`). */
+export function syncFlags(caps: DiskCapabilities): 'r' | 'r+' {
+  return caps.syncReadOnly ? 'r' : 'r+';
+}
 
 /**
  * The key under which `path` names the same file as every other spelling of it on

@@ -1,5 +1,5 @@
 export type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from './disk.js';
-export { POSIX_CAPABILITIES, WINDOWS_CAPABILITIES, pathKey, type DiskCapabilities } from './capabilities.js';
+export { POSIX_CAPABILITIES, WINDOWS_CAPABILITIES, pathKey, syncFlags, type DiskCapabilities } from './capabilities.js';
 import type { Disk } from './disk.js';
 import { posixDisk } from './node-disk.js';
 import { windowsDisk } from './node-disk-windows.js';

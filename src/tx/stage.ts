@@ -2,7 +2,7 @@
  * Writing the staged files of a transaction beside their targets, in parallel: the data
  * of every file is written and synced before the commit record can make it reachable.
  */
-import type { Disk, DiskStat } from '../disk/index.js';
+import { syncFlags, type Disk, type DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { chunksOf, sourceSize } from '../base/source.js';
@@ -83,7 +83,7 @@ async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boole
     throw fsError(err, s.op, s.from);
   }
   try {
-    const file = await disk.open(stage, 'r');
+    const file = await disk.open(stage, syncFlags(disk.capabilities));
     try {
       // The moved data must be durable before the commit record makes the move happen.
       await file.sync();

@@ -32,6 +32,7 @@
  *   (Node opens files with FILE_SHARE_DELETE);
  * - names are compared without case (the stored spelling is kept and reported);
  * - a file used as a folder in a path gives ENOENT, not ENOTDIR;
+ * - a file opened read-only cannot be synced (EPERM: FlushFileBuffers needs write access);
  * - files have no owners: chown does nothing, as libuv's does there.
  * Paths stay in POSIX syntax (the library's node:path is POSIX's on this host); backslashes
  * and drive letters are exercised under Wine instead (test/windows).
@@ -820,6 +821,8 @@ class SimFile implements DiskFile {
 
   async sync(): Promise<void> {
     this.check('fsync');
+    // FlushFileBuffers needs write access.
+    if (this.sim.platform === 'windows' && this.flags === 'r') throw sysError('EPERM', 'fsync', this.path);
     this.sim.syncFile(this.ino);
   }
 
