@@ -21,6 +21,12 @@ export interface Scenario {
   recover?: ((disk: Disk) => Promise<unknown>) | undefined;
   /** A description of the broken promise, or undefined if the state keeps it. */
   check(sim: SimDisk, resolved: boolean): string | undefined;
+  /**
+   * Durable once resolved even where no folder can be synced (Windows rules): its last
+   * durable step is a file sync, which flushes the entry changes before it (a commit
+   * record). Single-file writes end with a rename that nothing flushes: they are not.
+   */
+  durableWithoutDirSync?: boolean | undefined;
 }
 
 export interface ExploreOptions {
@@ -44,8 +50,9 @@ export interface ExploreOptions {
   seed: number;
   /**
    * Whose rules the simulated disk plays (default POSIX). Under Windows no folder can be
-   * synced, so a call that resolved is not yet durable: ALICE's check is left out, and
-   * every other one (old or new, all or nothing, nothing left behind) is made.
+   * synced, so a single-file call that resolved is not yet durable: ALICE's check is left
+   * out for those (see Scenario.durableWithoutDirSync), and every other one (old or new,
+   * all or nothing, nothing left behind) is made.
    */
   platform?: SimPlatform | undefined;
 }
@@ -121,7 +128,7 @@ export async function explore(s: Scenario, opts: ExploreOptions): Promise<Explor
   for (let k = 0; k <= calls; k++) {
     const sim = fresh(s, opts.platform);
     sim.crashAfter(k);
-    const resolved = (await runUntilCrash((d) => s.run(d), sim)) && opts.platform !== 'windows';
+    const resolved = (await runUntilCrash((d) => s.run(d), sim)) && (opts.platform !== 'windows' || s.durableWithoutDirSync === true);
     result.crashPoints++;
     for (const [i, mode] of modesFor(opts, k).entries()) {
       result.states++;
