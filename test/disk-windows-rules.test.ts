@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import { hostname } from 'node:os';
 import assert from 'node:assert/strict';
-import { createFile, deleteFile, lock, LockError, moveFile, readFile, transaction, writeFile, type Disk } from '../src/index.js';
+import { AuditLog, createFile, deleteFile, lock, LockError, moveFile, readFile, transaction, writeFile, type Disk } from '../src/index.js';
 import { nodeDisk, POSIX_CAPABILITIES } from '../src/disk/index.js';
 import { SimDisk } from './sim/sim-disk.js';
 
@@ -159,6 +159,16 @@ test('Windows rules: the state folder is refused in any letter case', async () =
   const tx = await transaction({ root: '/d', disk: sim });
   tx.writeFile('/d/.ATOMICFS/x', 'x');
   await assert.rejects(tx.commit(), /atomicfs's own state/);
+});
+
+test('Windows rules: the audit trail finds a file, or the files under a folder, in any spelling', async () => {
+  const sim = windowsDisk();
+  sim.seedDir('/d/sub');
+  const audit = new AuditLog('/d/audit.log', { disk: sim });
+  await writeFile('/d/sub/f.txt', 'x', { disk: sim, audit });
+  assert.equal((await audit.entries({ path: '/D/SUB/F.TXT' })).length, 1);
+  assert.equal((await audit.entries({ path: '/d/Sub' })).length, 1);
+  assert.equal((await audit.entries({ path: '/d/su' })).length, 0, 'a name prefix is not a folder');
 });
 
 test('Windows rules: files have no owners: the replaced file\'s is not kept, an explicit chown is refused', async () => {

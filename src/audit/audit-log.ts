@@ -7,7 +7,7 @@
  */
 import { dirname, resolve, sep } from 'node:path';
 import { hostname } from 'node:os';
-import type { Disk, DiskFile } from '../disk/index.js';
+import { pathKey, type Disk, type DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
 import type { AuditHook, AuditOutcome, AuditRecord } from '../file/hooks.js';
 import { lock } from '../file/lock.js';
@@ -68,8 +68,11 @@ function timeOf(v: Date | number | string, name: string, file: string): number {
   return t;
 }
 
-function touches(entry: AuditEntry, path: string): boolean {
-  return entry.files.some((f) => f.path === path || f.path.startsWith(path.endsWith(sep) ? path : path + sep));
+/** Whether `entry` changed `path` or a file under it; `key` spells paths as the disk compares them. */
+function touches(entry: AuditEntry, path: string, key: (p: string) => string): boolean {
+  const p = key(path);
+  const folder = p.endsWith(sep) ? p : p + sep;
+  return entry.files.some((f) => key(f.path) === p || key(f.path).startsWith(folder));
 }
 
 export class AuditLog implements AuditHook {
@@ -230,6 +233,8 @@ export class AuditLog implements AuditHook {
     const since = query.since === undefined ? -Infinity : timeOf(query.since, 'since', this.file);
     const until = query.until === undefined ? Infinity : timeOf(query.until, 'until', this.file);
     const path = query.path === undefined ? undefined : resolve(query.path);
+    const caps = this.disk.capabilities;
+    const key = (p: string): string => pathKey(caps, p);
     const out: AuditEntry[] = [];
     for (const line of await this.readAll()) {
       const e = line?.entry;
@@ -238,7 +243,7 @@ export class AuditLog implements AuditHook {
       if (t < since || t > until) continue;
       if (query.outcome !== undefined && e.outcome !== query.outcome) continue;
       if (query.operation !== undefined && e.operation !== query.operation) continue;
-      if (path !== undefined && !touches(e, path)) continue;
+      if (path !== undefined && !touches(e, path, key)) continue;
       out.push(e);
     }
     return out;

@@ -90,6 +90,7 @@ test('backups and the audit trail with Windows paths', async () => {
   assert.equal(entries.length, 1);
   assert.equal(entries[0]!.files[0]!.path, f);
   assert.equal((await audit.entries({ path: join(root, 'data') })).length, 1, 'a folder query finds the files under it');
+  assert.equal((await audit.entries({ path: slashes(join(root, 'DATA')) })).length, 1, 'in any spelling');
   assert.equal((await audit.verify()).ok, true);
 });
 
