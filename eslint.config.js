@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'scripts/**', 'eslint.config.js', '.bench-work/**', '.bench-harness/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'scripts/**', 'cjs/**', 'eslint.config.js', '.bench-work/**', '.bench-harness/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -25,5 +25,5 @@ if (!existsSync(join(harness, 'node_modules'))) {
   sh('npm', ['ci', '--no-audit', '--no-fund'], harness);
 }
 
-const adapters = ['atomicfs.mjs', 'atomicfs-nohash.mjs', 'atomicfs-nofsync.mjs', 'atomicfs-nofsync-nohash.mjs'].flatMap((a) => ['--adapter', join(root, 'bench', a)]);
+const adapters = ['atomicfs.mjs', 'atomicfs-sha256.mjs', 'atomicfs-nofsync.mjs'].flatMap((a) => ['--adapter', join(root, 'bench', a)]);
 sh(process.execPath, ['--expose-gc', 'run.mjs', ...adapters, ...process.argv.slice(2)], harness);

@@ -13,8 +13,8 @@ test('records from writeFile land in the log with hashes before and after', asyn
   const dir = await tmpDir();
   const log = new AuditLog(join(dir, 'audit.log'));
   const target = join(dir, 'a.txt');
-  const first = await writeFile(target, 'one', { audit: log });
-  const second = await writeFile(target, 'two!', { audit: log });
+  const first = await writeFile(target, 'one', { audit: log, sha256: true });
+  const second = await writeFile(target, 'two!', { audit: log, sha256: true });
   const entries = await log.entries();
   assert.equal(entries.length, 2);
   assert.deepEqual(entries.map((e) => e.seq), [1, 2]);
@@ -48,6 +48,9 @@ test('entries() filters by path, time range, outcome and operation; summary() co
     { path: '/v/notes/b.md', before: H('1'), after: H('b'), size: 20 },
     { path: '/v/other/c.md', before: H('2'), after: null, size: 0 },
   ] });
+  // Entry times have millisecond resolution and `since`/`until` include their bound: mid
+  // must lie strictly between the entries' times, so it is taken 5 ms after and before.
+  await new Promise((r) => setTimeout(r, 5));
   const mid = new Date();
   await new Promise((r) => setTimeout(r, 5));
   await log.record({ operation: 'transaction', outcome: 'rolled-back', transactionId: 't2', error: 'EIO: boom', files: [{ path: '/v/notes/a.md', before: H('a'), after: null, size: 0 }] });

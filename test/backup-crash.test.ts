@@ -1,5 +1,5 @@
 /**
- * Backups and the audit trail under simulated power cuts (the crash model of DESIGN.md):
+ * Backups and the audit trail under simulated power cuts (the crash model of docs/CRASH-MODEL.md):
  * crash after every disk call of a write, a transaction, a restore and a prune, in every
  * explored crash state. Then:
  * - a file holding its new content always has a complete backup of its old content (the

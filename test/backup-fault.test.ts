@@ -1,5 +1,5 @@
 /**
- * Injected errors (DESIGN.md, test 2) for backups, the audit log and upkeep: every disk call
+ * Injected errors (docs/CRASH-MODEL.md, test 2) for backups, the audit log and upkeep: every disk call
  * fails in turn with EIO, ENOSPC, EACCES and EMFILE (persistent, so retries run out). The
  * caller gets an AtomicError with that code, the files are as before, no unfinished backup
  * or temporary file is left, and the next call works.

@@ -48,7 +48,7 @@ test('a large write shows a progress bar on a terminal, and it is cleared at the
   try {
     const size = MIB_COUNT * 1024 * 1024;
     // The shell stays alive after the command: see keepOpen.
-    const cmd = `node ${q(feeder)} ${MIB_COUNT} | node ${q(CLI)} write ${q(target)} --size ${size}; echo "EXIT:$?" > ${q(status)}; ${keepOpen}`;
+    const cmd = `${q(process.execPath)} ${q(feeder)} ${MIB_COUNT} | ${q(process.execPath)} ${q(CLI)} write ${q(target)} --size ${size}; echo "EXIT:$?" > ${q(status)}; ${keepOpen}`;
     await tmux.start('main', `sh -c ${q(cmd)}`);
     let seen = '';
     await waitFor('the progress bar', async () => {
@@ -73,7 +73,7 @@ test('errors are coloured on a terminal, and not with NO_COLOR', { skip }, async
   const tmux = new Tmux();
   // The end of each command is told by a file, not by a marker on the screen (see keepOpen).
   const ended = (name: string): string => join(dir, `${name}.status`);
-  const cmd = (name: string): string => `echo y | node ${q(CLI)} create ${q(target)}; echo "EXIT:$?" > ${q(ended(name))}; ${keepOpen}`;
+  const cmd = (name: string): string => `echo y | ${q(process.execPath)} ${q(CLI)} create ${q(target)}; echo "EXIT:$?" > ${q(ended(name))}; ${keepOpen}`;
   try {
     await tmux.start('main', `sh -c ${q(cmd('main'))}`);
     await tmux.start('plain', `sh -c ${q(cmd('plain'))}`, { NO_COLOR: '1' });

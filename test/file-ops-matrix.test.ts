@@ -181,9 +181,9 @@ for (const op of WRITE_OPS) {
         assert.equal(await readFile(p, 'utf8'), 'checked');
       });
 
-      // sha256: false turns off only the result's hash: verify still needs (and makes) one.
-      for (const sha256 of [undefined, false]) {
-        test(`verify: true${sha256 === false ? ' with sha256: false' : ''} fails with EINTEGRITY when the read-back differs; target unchanged`, async () => {
+      // The result's hash is off by default, but verify still needs (and makes) one.
+      for (const sha256 of [undefined, true]) {
+        test(`verify: true${sha256 === true ? ' with sha256: true' : ''} fails with EINTEGRITY when the read-back differs; target unchanged`, async () => {
           const dir = await tmpDir();
           const p = join(dir, 'f');
           if (op.replaces) await fsWriteFile(p, 'old');

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile as fsWriteFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { atomicWrite, copyFile, createFile, moveFile, writeFile, writeJson, writeYaml, type MaybeHashedResult, type Progress, type Source, type WriteOptions, type WriteResult } from '../src/index.js';
+import { atomicWrite, copyFile, createFile, moveFile, writeFile, writeJson, writeYaml, type HashedWriteResult, type Progress, type Source, type WriteOptions, type WriteResult } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
 import { sourceFile, tempsIn } from './helpers/file-ops.js';
 import { recordingHooks, sysError, wrapDisk, nodeDisk } from './helpers/file-disks.js';
@@ -31,13 +31,13 @@ for (const create of [false, true]) {
   const write = create ? createFile : writeFile;
   const name = create ? 'createFile' : 'writeFile';
   for (const s of SOURCES) {
-    test(`${name} writes ${s.name}, reports progress and resolves to { path, bytes, sha256 }`, async () => {
+    test(`${name} writes ${s.name}, reports progress and resolves to { path, bytes }`, async () => {
       const dir = await tmpDir();
       const p = join(dir, 'f');
       const seen: Progress[] = [];
       const result = await write(p, s.make(), { onProgress: (pr) => seen.push(pr) });
       assert.equal(await readFile(p, 'utf8'), s.expected);
-      assert.deepEqual(result, { path: p, bytes: Buffer.byteLength(s.expected), sha256: sha(s.expected) });
+      assert.deepEqual(result, { path: p, bytes: Buffer.byteLength(s.expected) });
       for (const pr of seen) assert.equal(pr.total, s.total);
       const bytes = seen.map((pr) => pr.bytes);
       assert.deepEqual(bytes, [...bytes].sort((a, b) => a - b), 'progress only grows');
@@ -45,38 +45,50 @@ for (const create of [false, true]) {
       assert.deepEqual(await readdir(dir), ['f']);
     });
 
-    test(`${name} with sha256: false writes ${s.name} and leaves the result's sha256 undefined`, async () => {
+    test(`${name} with sha256: true writes ${s.name} and resolves to { path, bytes, sha256 }`, async () => {
+      const dir = await tmpDir();
+      const p = join(dir, 'f');
+      const result = await write(p, s.make(), { sha256: true });
+      assert.equal(await readFile(p, 'utf8'), s.expected);
+      assert.deepEqual(result, { path: p, bytes: Buffer.byteLength(s.expected), sha256: sha(s.expected) });
+      assert.deepEqual(await readdir(dir), ['f']);
+    });
+
+    test(`${name} with sha256: false (the default, said out loud) writes ${s.name} and resolves to { path, bytes }`, async () => {
       const dir = await tmpDir();
       const p = join(dir, 'f');
       const result = await write(p, s.make(), { sha256: false });
       assert.equal(await readFile(p, 'utf8'), s.expected);
-      assert.deepEqual(result, { path: p, bytes: Buffer.byteLength(s.expected), sha256: undefined });
+      assert.deepEqual(result, { path: p, bytes: Buffer.byteLength(s.expected) });
       assert.deepEqual(await readdir(dir), ['f']);
     });
   }
 }
 
-test('sha256: false still hashes for the audit record, and the result carries that hash', async () => {
+test('without sha256: true the audit record still holds the hash, and the result does not', async () => {
   const dir = await tmpDir();
   const p = join(dir, 'f');
   const hooks = recordingHooks();
-  const result = await writeFile(p, 'audited', { sha256: false, audit: hooks.audit });
-  assert.equal(result.sha256, sha('audited'));
+  const result = await writeFile(p, 'audited', { audit: hooks.audit });
+  assert.deepEqual(result, { path: p, bytes: 7 });
   assert.equal(hooks.entries.length, 1);
   assert.equal(hooks.entries[0]?.files[0]?.after, sha('audited'));
 });
 
 test('the result types follow the sha256 option', async () => {
   const dir = await tmpDir();
-  const hashed: WriteResult = await writeFile(join(dir, 'a'), 'a');
-  const json: WriteResult = await writeJson(join(dir, 'b.json'), { b: 1 });
-  const maybe: MaybeHashedResult = await writeYaml(join(dir, 'c.yaml'), { c: 1 }, { sha256: false });
-  const opts: WriteOptions = { sha256: false };
-  // @ts-expect-error: options typed WriteOptions may turn the hash off, so no string is promised
-  const unsure: WriteResult = await createFile(join(dir, 'd'), 'd', opts);
-  // @ts-expect-error: with sha256: false the result's sha256 may be undefined
-  const notString: string = (await writeFile(join(dir, 'e'), 'e', { sha256: false })).sha256;
-  assert.deepEqual([hashed.sha256, json.sha256, maybe.sha256, unsure.sha256, notString], [sha('a'), sha('{\n  "b": 1\n}\n'), undefined, undefined, undefined]);
+  const plain: WriteResult = await writeFile(join(dir, 'a'), 'a');
+  const json: HashedWriteResult = await writeJson(join(dir, 'b.json'), { b: 1 }, { sha256: true });
+  const yaml: HashedWriteResult = await writeYaml(join(dir, 'c.yaml'), { c: 1 }, { sha256: true });
+  const opts: WriteOptions = { sha256: true };
+  // @ts-expect-error: options typed WriteOptions may leave the hash out, so no string is promised
+  const unsure: HashedWriteResult = await createFile(join(dir, 'd'), 'd', opts);
+  // @ts-expect-error: without sha256: true the result has no sha256
+  const absent: unknown = (await writeFile(join(dir, 'e'), 'e', { sha256: false })).sha256;
+  assert.deepEqual(
+    [plain, json.sha256, yaml.sha256, unsure.sha256, absent],
+    [{ path: join(dir, 'a'), bytes: 1 }, sha('{\n  "b": 1\n}\n'), sha('c: 1\n'), sha('d'), undefined],
+  );
 });
 
 test('writeFile refuses a source that is none of the accepted kinds, before touching the disk', async () => {

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md test 3, real kills: a child loops transactions over 20 files, each writing one
+ * docs/CRASH-MODEL.md test 3, real kills: a child loops transactions over 20 files, each writing one
  * generation number into all of them; the parent SIGKILLs it at random moments, runs
  * recover(), and checks that all 20 files hold the same generation, that no committed
  * generation was lost, and that no staged file, journal, lock or lock owner file is left.

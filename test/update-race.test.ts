@@ -1,4 +1,4 @@
-/** DESIGN.md test 4: many processes updating one JSON file lose no update. */
+/** docs/CRASH-MODEL.md test 4: many processes updating one JSON file lose no update. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';

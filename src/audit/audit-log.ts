@@ -6,11 +6,12 @@
  * option (AuditHook).
  */
 import { dirname, resolve, sep } from 'node:path';
-import { hostname } from 'node:os';
 import { pathKey, type Disk, type DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
+import { KeyLines } from '../base/key-lines.js';
 import type { AuditHook, AuditOutcome, AuditRecord } from '../file/hooks.js';
 import { lock } from '../file/lock.js';
+import { HOST } from '../file/process-alive.js';
 import { syncDirectory } from '../file/dir-sync.js';
 import { diskOf } from '../file/options.js';
 import { tempPathFor } from '../file/temp-name.js';
@@ -58,9 +59,8 @@ export interface AuditSummary {
   last?: string | undefined;
 }
 
-const HOST = hostname();
 // Appends of this process to one log, in order (the file lock serialises processes).
-const queues = new Map<string, Promise<void>>();
+const appends = new KeyLines();
 
 function timeOf(v: Date | number | string, name: string, file: string): number {
   const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v);
@@ -93,13 +93,9 @@ export class AuditLog implements AuditHook {
 
   /** Appends one entry durably (AuditHook). */
   record(record: AuditRecord): Promise<void> {
-    const previous = queues.get(this.file) ?? Promise.resolve();
-    const mine = previous.then(() => this.append(record));
-    const tail = mine.catch(() => undefined);
-    queues.set(this.file, tail);
-    void tail.then(() => {
-      if (queues.get(this.file) === tail) queues.delete(this.file);
-    });
+    const place = appends.take(this.file);
+    const mine = place.turn.then(() => this.append(record));
+    void mine.then(place.done, place.done);
     return mine;
   }
 

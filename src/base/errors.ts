@@ -3,6 +3,53 @@
  * Every message names the path it is about; the underlying error is kept as `cause`.
  */
 
+/**
+ * Every code atomicfs gives an error itself, in one list: docs/ERRORS.md has a row for
+ * each (a test holds the two together). Some are system codes, made here with the same
+ * meaning (ENOENT for a transaction's missing source, say).
+ */
+export const ATOMIC_ERROR_CODES = [
+  'ABORT_ERR',
+  'EAUDIT',
+  'ECORRUPT',
+  'EENCODE',
+  'EEXIST',
+  'EINTEGRITY',
+  'EINTR',
+  'EINVAL',
+  'EIO',
+  'EISDIR',
+  'EJOURNAL',
+  'ELOCKED',
+  'ELOOP',
+  'ENOENT',
+  'ENOTAUDITLOG',
+  'ENOTDIR',
+  'ENOTSUP',
+  'EOUTSIDEROOT',
+  'EPARSE',
+  'ESCHEMA',
+  'ESOURCE',
+  'ETXFAILED',
+  'EUNKNOWN',
+  'EVALIDATION',
+] as const;
+
+/** A code atomicfs gives an error itself (docs/ERRORS.md). */
+export type AtomicErrorCode = (typeof ATOMIC_ERROR_CODES)[number];
+
+declare const passedThrough: unique symbol;
+
+/**
+ * A system error's code (ENOENT, EACCES, ENOSPC, …) kept on the AtomicError that wraps it.
+ * Branded, so that a code atomicfs makes up must be one of AtomicErrorCode: only
+ * `systemCodeOf` gives one.
+ */
+export type SystemErrorCode = string & { readonly [passedThrough]: true };
+
+/** What an AtomicError's `code` holds. */
+export type ErrorCode = AtomicErrorCode | SystemErrorCode;
+
 export interface AtomicErrorOptions {
   path?: string | undefined;
   cause?: unknown;
@@ -11,12 +58,12 @@ export interface AtomicErrorOptions {
 }
 
 export class AtomicError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly path: string | undefined;
   readonly syscall: string | undefined;
   readonly errno: number | undefined;
 
-  constructor(code: string, message: string, options: AtomicErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: AtomicErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AtomicError';
     this.code = code;
@@ -88,6 +135,12 @@ export function errorCode(err: unknown): string | undefined {
   return isSystemError(err) ? err.code : undefined;
 }
 
+/** The error's `code`, to be kept on an AtomicError that wraps it; undefined if it has none. */
+export function systemCodeOf(err: unknown): ErrorCode | undefined {
+  if (err instanceof AtomicError) return err.code;
+  return isSystemError(err) ? (err.code as SystemErrorCode) : undefined;
+}
+
 const EXPLAIN: Record<string, string> = {
   ENOENT: 'no such file or directory',
   ENOTDIR: 'a component of the path is not a directory',
@@ -116,7 +169,7 @@ export function fsError(err: unknown, op: string, path: string, detail?: string)
   if (err instanceof AtomicError) return err;
   if (isSystemError(err)) {
     const what = detail ?? EXPLAIN[err.code] ?? err.message;
-    return new AtomicError(err.code, `${op} ${path}: ${err.code}: ${what}`, {
+    return new AtomicError(err.code as SystemErrorCode, `${op} ${path}: ${err.code}: ${what}`, {
       path,
       cause: err,
       syscall: err.syscall,

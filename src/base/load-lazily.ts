@@ -1,6 +1,6 @@
 /**
  * Libraries loaded on first use. Loading the YAML parser and the JSON Schema validator
- * at import took atomicfs's import from about 87 ms and 13 MiB to 157 ms and 17 MiB: a
+ * at import nearly doubled the time and memory of importing atomicfs (bench/NOTES.md): a
  * program that only writes files, or the command run for one of them, should not pay
  * for what it never calls. Loading stays synchronous (they are CommonJS packages), so the
  * functions that use them keep their signatures.

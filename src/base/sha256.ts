@@ -9,22 +9,13 @@ const ONE_SHOT_MAX = 5 * 1024 * 1024;
 
 /**
  * SHA-256 of `data`, hex. Up to 5 MB in one shot, without a Hash object, whose setup
- * costs as much as hashing a small input (1 KiB: 1.2 µs instead of 2.4).
+ * costs as much as hashing a small input does (bench/NOTES.md).
  */
 export function sha256Hex(data: Uint8Array | string): string {
   if (data.length <= ONE_SHOT_MAX) return hash('sha256', data, 'hex');
   return createHash('sha256').update(data).digest('hex');
 }
 
-/**
- * The last Hash made, kept only for its hidden class: were none alive at a full garbage
- * collection, the code compiled against it would be thrown away (see `kept` in
- * disk/node-disk.ts). A Hash is small, even mid-stream.
- */
-const kept: { hash?: Hash } = {};
-
 export function newHash(): Hash {
-  const made = createHash('sha256');
-  kept.hash = made;
-  return made;
+  return createHash('sha256');
 }

@@ -1,6 +1,6 @@
 /** `write <path>` and `create <path>`: stdin, streamed, into a file, atomically. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createFile, writeFile, type WriteResult } from '../index.js';
+import { createFile, writeFile, type HashedWriteResult } from '../index.js';
 import type { CommandResult } from './output.js';
 import { byteProgress } from './progress.js';
 import { runCommand, type RunContext } from './run.js';
@@ -29,9 +29,10 @@ async function fromStdin(ctx: RunContext, op: string, write: Writer, path: strin
   // source, so a half-read input can never be committed as if it were complete.
   ctx.onInterrupt(() => process.stdin.destroy(new Error('interrupted')));
   const progress = byteProgress(`${op} ${path}`, flags.size);
-  let written: WriteResult;
+  let written: HashedWriteResult;
   try {
-    written = await write(path, process.stdin, { ...writeOptions(flags, ctx.signal), onProgress: (p) => progress.onProgress(p) });
+    // The command prints the hash of what it wrote, so it asks for it.
+    written = await write(path, process.stdin, { ...writeOptions(flags, ctx.signal), sha256: true, onProgress: (p) => progress.onProgress(p) });
   } finally {
     progress.stop();
   }

@@ -3,7 +3,7 @@
  * --no-fsync, --verify, --mode, and (through hook-options.ts) --backup-dir and --audit.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { HashedOptions } from '../index.js';
+import type { WriteOptions } from '../index.js';
 import { addHookFlags, hookOptions, type HookFlags } from './hook-options.js';
 
 export interface WriteFlags extends HookFlags {
@@ -33,7 +33,7 @@ export function addWriteFlags(cmd: Command, withMode = true): Command {
   return addJsonFlag(addHookFlags(cmd));
 }
 
-export function writeOptions(flags: WriteFlags, signal: AbortSignal): HashedOptions {
+export function writeOptions(flags: WriteFlags, signal: AbortSignal): WriteOptions {
   return {
     fsync: flags.fsync,
     verify: flags.verify === true,

@@ -2,7 +2,7 @@
  * The disk seam: the one narrow interface through which every atomicfs operation
  * reaches the file system. The real implementation (node-disk.ts) is the only code
  * in the package that imports `node:fs`; tests put a simulated disk behind it to
- * produce the states a power cut can leave (DESIGN.md, "The crash model").
+ * produce the states a power cut can leave (docs/CRASH-MODEL.md).
  *
  * Keep it narrow: every method here must be modelled by a simulated disk.
  */

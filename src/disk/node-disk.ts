@@ -18,12 +18,12 @@ const C = fs.constants;
  * ZFS, overlayfs (a container's root, over one of these).
  *
  * Each call sent to libuv's thread pool costs this thread a hand-over, and wakes a worker
- * if one is idle: 30-40 µs a round trip, and about as much processor time, on a small
- * virtual machine (perf: mostly the context switches), and a durable write is a chain
- * of such calls. On a local file system, a few calls on a descriptor already open never
+ * if one is idle: two context switches per call, which on a small machine cost more than
+ * the call's own work (figures in bench/NOTES.md), and a durable write is a chain of
+ * such calls. On a local file system, a few calls on a descriptor already open never
  * wait for the device: fchmod(2) changes the inode in memory, and close(2) releases
  * memory (except after a truncation: see NodeFile.truncated). Those are made on this
- * thread there (a few µs each). On a network file system the same calls are round trips to a
+ * thread there, where they take less than a hand-over would. On a network file system the same calls are round trips to a
  * server, so they stay in the thread pool, as on any file system not listed (or not yet
  * identified).
  */
@@ -59,31 +59,6 @@ function learnFolder(folder: string): void {
   fs.statfs(folder, (err, info) => {
     if (!err) localFolders.set(folder, LOCAL_FS_TYPES.has(info.type));
   });
-}
-
-/**
- * The last Stats and the last closed file, kept only for their hidden classes.
- *
- * V8 compiles hot code against the hidden classes ("maps") of the objects it has seen,
- * and holds those maps only weakly: a full garbage collection at a moment when no
- * object of the class is alive collects them, and every function compiled against them
- * is thrown away, to be recompiled while the next writes run. A program that writes
- * now and then, with collections in between, would pay that each time. Measured with
- * a `gc()` before each block of 20 bursts of 16 concurrent writes: 16 functions thrown
- * away per 8 blocks, and 1.34 times the processor time of the hand-written floor; with
- * these kept (and the last PendingFile and Hash), none, and 1.02 times.
- * (test/file-jit-shapes.test.ts checks it with V8's trace.)
- */
-const kept: { stats?: fs.Stats; file?: NodeFile } = {};
-
-/** `call` for Stats, the last one kept (see kept). */
-function stats(fn: (cb: (err: NodeJS.ErrnoException | null, value: fs.Stats) => void) => void): Promise<fs.Stats> {
-  return call<fs.Stats>((cb) =>
-    fn((err, value) => {
-      if (!err) kept.stats = value;
-      cb(err, value);
-    }),
-  );
 }
 
 /** Wraps a callback-style fs call as a promise (util.promisify without its lookups). */
@@ -148,7 +123,7 @@ class NodeFile implements DiskFile {
   }
 
   stat(): Promise<DiskStat> {
-    return stats((cb) => fs.fstat(this.fd, cb));
+    return call<fs.Stats>((cb) => fs.fstat(this.fd, cb));
   }
 
   chmod(mode: number): Promise<void> {
@@ -170,7 +145,6 @@ class NodeFile implements DiskFile {
     const fd = this.descriptor;
     if (fd === undefined) return Promise.reject(closedError('close', this.path));
     this.descriptor = undefined;
-    kept.file = this;
     if (this.onThread && !this.truncated) return now(() => fs.closeSync(fd));
     return done((cb) => fs.close(fd, cb));
   }
@@ -198,8 +172,8 @@ export const posixDisk: Disk = {
     if (flags !== 'r') learnFolder(dirname(path));
     return new NodeFile(path, await opening, flags === 'w');
   },
-  stat: (path) => stats((cb) => fs.stat(path, cb)),
-  lstat: (path) => stats((cb) => fs.lstat(path, cb)),
+  stat: (path) => call<fs.Stats>((cb) => fs.stat(path, cb)),
+  lstat: (path) => call<fs.Stats>((cb) => fs.lstat(path, cb)),
   // realpath(3) in one call; fs.realpath's JavaScript version lstats every component.
   realpath: (path) => call<string>((cb) => fs.realpath.native(path, cb)),
   readlink: (path) => call<string>((cb) => fs.readlink(path, cb)),

@@ -13,7 +13,7 @@ import { fsError, invalidArg } from '../base/errors.js';
 import { checkPath } from './check-path.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { isProcessAlive } from './process-alive.js';
-import { parseTempName } from './temp-name.js';
+import { parseTempName, STATE_DIR } from './temp-name.js';
 import { clearLockLeftover, isLockLeftover } from './stale-locks.js';
 import { lstatIfPresent, unlinkIfPresent } from './if-present.js';
 
@@ -31,8 +31,6 @@ export interface CleanupResult {
 
 const OP = 'cleanupTemps';
 const DEFAULT_OLDER_THAN_MS = 15 * 60 * 1000;
-// The library's own state (journals, locks) is left to transaction recovery.
-const STATE_DIR = '.atomicfs';
 
 export async function cleanupTemps(dir: string, opts?: CleanupOptions): Promise<CleanupResult> {
   checkPath(OP, dir, 'dir');

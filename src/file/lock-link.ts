@@ -13,6 +13,7 @@
 import type { Disk, DiskStat } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
 import { breakIfStale, type LockRecord } from './lock-record.js';
+import { noHardLink } from './hard-links.js';
 
 export interface LockOwner {
   /** A file on the file system of the locked paths whose first line is `record`. */
@@ -39,10 +40,9 @@ export async function tryLink(disk: Disk, owner: LockOwner, name: string, staleM
     await disk.link(owner.file, name);
     return 'held';
   } catch (err) {
-    const code = errorCode(err);
     // No hard links on this file system, or the owner file is on another one.
-    if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'ENOSYS') return 'unsupported';
-    if (code !== 'EEXIST') throw err;
+    if (noHardLink(err)) return 'unsupported';
+    if (errorCode(err) !== 'EEXIST') throw err;
   }
   let st: DiskStat;
   try {

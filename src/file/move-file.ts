@@ -22,6 +22,7 @@ import { readChunks } from './read-chunks.js';
 import { describe } from './replace.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
+import { ownerToKeep } from './keep-owner.js';
 
 /** `verify` and `onProgress` concern the copy across devices; a rename moves no data. */
 export type MoveOptions = Pick<WriteOptions, 'fsync' | 'verify' | 'backup' | 'audit' | 'onProgress' | 'signal' | 'retry' | 'disk'>;
@@ -172,10 +173,4 @@ async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | unde
   // Without this sync a power cut could bring src back beside its copy.
   if (fsync) await syncedAfter(syncDirectory(disk, dirname(from)), `${OP} ${src} ->`, m.dest, 'copied and the source removed');
   return pending.sha256;
-}
-
-/** src's owner, when it differs from the one a new file gets anyway. */
-function ownerToKeep(stat: DiskStat): { uid: number; gid: number } | undefined {
-  if (stat.uid === process.getuid?.() && stat.gid === process.getgid?.()) return undefined;
-  return { uid: stat.uid, gid: stat.gid };
 }

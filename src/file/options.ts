@@ -2,6 +2,7 @@ import type { Disk } from '../disk/index.js';
 import { nodeDisk } from '../disk/index.js';
 import type { RetryOptions } from '../base/retry.js';
 import { withSharingRetries } from '../base/retry-sharing.js';
+import { AtomicError } from '../base/errors.js';
 import type { AuditHook, BackupHook } from './hooks.js';
 
 export interface Progress {
@@ -32,9 +33,9 @@ export interface WriteOptions extends BaseOptions {
   /** Read the written data back and compare SHA-256 before replacing the target. */
   verify?: boolean | undefined;
   /**
-   * Hash the new content for the result's `sha256` (default true). `false` saves the
-   * hashing, about 0.7 ms of processor time per MiB; `sha256` is then undefined in the
-   * result, unless `verify` or `audit` needed the hash anyway.
+   * `true`: the result also carries the new content's SHA-256. Off by default: few callers
+   * use it, and it is the one piece of work a write does beyond the durable minimum.
+   * (`verify`, `audit` and backups hash what they need whatever this says.)
    */
   sha256?: boolean | undefined;
   backup?: BackupHook | undefined;
@@ -46,20 +47,35 @@ export interface WriteResult {
   /** The absolute path written (the symbolic link's target, if the path was a link). */
   path: string;
   bytes: number;
+}
+
+/** The result of a write asked for the content's hash (`sha256: true`). */
+export interface HashedWriteResult extends WriteResult {
   /** The new content's SHA-256, hex. */
   sha256: string;
 }
 
-/** The result of a write whose options may say `sha256: false`. */
-export interface MaybeHashedResult {
-  path: string;
-  bytes: number;
-  /** The new content's SHA-256, hex; undefined if it was not hashed. */
+/** Options of a write whose result carries `sha256`. */
+export type HashedOptions<O extends WriteOptions = WriteOptions> = O & { sha256: true };
+
+/** What the write pipeline knows once done: the hash if anything needed it. */
+export interface Written extends WriteResult {
   sha256: string | undefined;
 }
 
-/** Options of a write whose result carries `sha256` (it was not turned off). */
-export type HashedOptions<O extends WriteOptions = WriteOptions> = O & { sha256?: true | undefined };
+/** A write's result as the caller asked for it: `sha256` with `sha256: true` only. */
+export function resultOf(written: Written, opts: WriteOptions | undefined): WriteResult | HashedWriteResult {
+  const { path, bytes, sha256 } = written;
+  if (!asksForHash(opts)) return { path, bytes };
+  // The pipeline hashes whenever asked (asksForHash); this only guards that.
+  if (sha256 === undefined) throw new AtomicError('EINVAL', `write ${path}: the content was not hashed, though sha256: true asked for it`, { path });
+  return { path, bytes, sha256 };
+}
+
+/** Whether the caller asked for the content's hash in the result. */
+export function asksForHash(opts: WriteOptions | undefined): boolean {
+  return opts?.sha256 === true;
+}
 
 /** Whether a write hashes its content: for its result, for `verify`, or for the audit record. */
 export function hashesContent(opts: WriteOptions | undefined, forResult: boolean): boolean {

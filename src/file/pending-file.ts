@@ -6,8 +6,8 @@
  */
 import { dirname } from 'node:path';
 import type { Hash } from 'node:crypto';
-import { nodeDisk, type Disk, type DiskDir, type DiskFile } from '../disk/index.js';
-import { AtomicError, errorCode, fsError, IntegrityError } from '../base/errors.js';
+import type { Disk, DiskDir, DiskFile } from '../disk/index.js';
+import { AtomicError, errorCode, fsError, IntegrityError, systemCodeOf } from '../base/errors.js';
 import { newHash, sha256Hex } from '../base/sha256.js';
 import { hashFile } from './sha256-file.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
@@ -21,14 +21,6 @@ export interface FinishOptions {
   fsync: boolean;
   verify: boolean;
 }
-
-/**
- * The last PendingFile done with on the real disk, kept only for its hidden class, so that
- * a full garbage collection while no write is in flight does not discard the code
- * compiled against it (see `kept` in disk/node-disk.ts for the measurements). One on a
- * caller's own disk (a test's simulated one) is not kept: it would hold that disk.
- */
-const kept: { file?: PendingFile } = {};
 
 export class PendingFile {
   private file: DiskFile | undefined;
@@ -249,7 +241,7 @@ export class PendingFile {
    * Before a directory sync the close runs alongside the step (a sync that followed it
    * would be slowed down by it instead). Without one the close waits for the step and is
    * not waited for: nothing after the commit needs the descriptor, and run alongside, it
-   * slowed the rename down by about a fifth. A failed step leaves the file to `discard`.
+   * slowed the rename down (bench/NOTES.md). A failed step leaves the file to `discard`.
    */
   private async alongsideClose(step: Promise<void>, beforeSync: boolean): Promise<void> {
     if (!beforeSync) {
@@ -275,7 +267,7 @@ export class PendingFile {
     try {
       await syncDirectory(this.disk, dir, opened);
     } catch (err) {
-      const code = errorCode(err) ?? 'EIO';
+      const code = systemCodeOf(err) ?? 'EIO';
       throw new AtomicError(code, `${this.op} ${this.shownPath}: ${code}: replaced, but syncing folder ${dir} failed, so the change may not survive a power loss`, {
         path: this.shownPath,
         cause: err,
@@ -283,10 +275,9 @@ export class PendingFile {
     }
   }
 
-  /** Drops the content this object may still refer to, and keeps it (see `kept`). */
+  /** Drops the content this object may still refer to: it may outlive the write. */
   private retire(): void {
     this.unhashed = this.hash = undefined;
-    if (this.disk === nodeDisk) kept.file = this;
   }
 
   private settle(): void {

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { errorCode } from '../base/errors.js';
 
+/** This host's name, as locks, journals and audit entries record it. */
 export const HOST = hostname();
 
 export function isProcessAlive(pid: number): boolean {

@@ -3,7 +3,8 @@
  * by rename, so one open descriptor sees one complete version: never a partial write.
  */
 import { throwIfAborted } from '../base/abort.js';
-import type { DiskFile } from '../disk/index.js';
+import type { Disk, DiskFile } from '../disk/index.js';
+import type { RetryOptions } from '../base/retry.js';
 import { fsError, invalidArg } from '../base/errors.js';
 import { diskOf, type BaseOptions } from './options.js';
 import { openForRead } from './open-read.js';
@@ -24,18 +25,26 @@ export async function readFile(path: string, opts?: ReadFileOptions): Promise<Bu
   const encoding = opts?.encoding;
   if (encoding !== undefined && !Buffer.isEncoding(encoding)) throw invalidArg(op, path, `unknown encoding ${JSON.stringify(encoding)}`);
   throwIfAborted(opts?.signal, op, path);
-  const { file, stat } = await openForRead(diskOf(opts), path, op, opts?.retry);
+  const data = await readWhole(diskOf(opts), path, op, opts);
+  return encoding === undefined ? data : data.toString(encoding);
+}
+
+/**
+ * The whole content of the file at `path`, as one version of it (see above): the one
+ * reader of whole files, for readFile and for the library's own files (journals, lists).
+ * Errors name `path` as `op`'s.
+ */
+export async function readWhole(disk: Disk, path: string, op: string, opts?: { retry?: RetryOptions | undefined; signal?: AbortSignal | undefined }): Promise<Buffer> {
+  const { file, stat } = await openForRead(disk, path, op, opts?.retry);
   try {
-    const data = await readAll(file, stat.size, path, opts?.signal);
-    return encoding === undefined ? data : data.toString(encoding);
+    return await readAll(file, stat.size, op, path, opts?.signal);
   } finally {
     await file.close().catch(() => undefined);
   }
 }
 
 /** Reads into one buffer of the size stat reported, then whatever was appended since. */
-async function readAll(file: DiskFile, size: number, path: string, signal: AbortSignal | undefined): Promise<Buffer> {
-  const op = 'readFile';
+async function readAll(file: DiskFile, size: number, op: string, path: string, signal: AbortSignal | undefined): Promise<Buffer> {
   const head = Buffer.allocUnsafe(size);
   let filled = 0;
   while (filled < size) {

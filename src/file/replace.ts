@@ -6,16 +6,18 @@
  * target is as it was.
  */
 import { resolve as resolvePath } from 'node:path';
-import type { Disk, DiskStat } from '../disk/index.js';
+import type { Disk } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
 import { AtomicError, invalidArg } from '../base/errors.js';
 import type { AuditRecord } from './hooks.js';
-import { diskOf, hashesContent, type MaybeHashedResult, type WriteOptions } from './options.js';
+import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
 import { takeTicket } from './path-order.js';
 import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
 import { hashIfExists } from './hash-existing.js';
+import { checkMode, modeFor } from './file-mode.js';
+import { ownerFor } from './keep-owner.js';
 
 export interface ReplaceSpec<T> {
   op: string;
@@ -30,7 +32,7 @@ export interface ReplaceSpec<T> {
   rewritable?: boolean | undefined;
   /** Total bytes for progress reports, when known. */
   total?: number | undefined;
-  /** Whether the caller returns the content's hash (default: unless `opts.sha256` is false). */
+  /** Whether the caller returns the content's hash (default: with `sha256: true`). */
   resultHash?: boolean | undefined;
   /** Writes the content through `write`; its result is returned. */
   produce(write: (chunk: Uint8Array) => Promise<void>): Promise<T>;
@@ -38,34 +40,10 @@ export interface ReplaceSpec<T> {
 
 function checkOptions(op: string, path: string, opts: WriteOptions | undefined): void {
   if (typeof path !== 'string' || path === '') throw invalidArg(op, undefined, `path must be a non-empty string, got ${JSON.stringify(path)}`);
-  if (opts?.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
-    throw invalidArg(op, path, `mode must be an integer from 0 to 0o7777, got ${String(opts.mode)}`);
-  }
+  checkMode(op, path, opts?.mode);
 }
 
-export function defaultMode(): number {
-  // process.umask() without an argument only reads the mask (it is documented as
-  // deprecated for thread safety, which does not concern a read in the main thread).
-  return 0o666 & ~process.umask();
-}
-
-function modeFor(opts: WriteOptions | undefined, existing: DiskStat | undefined, fallback: number | undefined): number {
-  return opts?.mode ?? (existing ? existing.mode & 0o7777 : (fallback ?? defaultMode()));
-}
-
-// Read once: a process that changes its own ids mid-run is not one we write for.
-const OUR_UID = process.getuid?.();
-const OUR_GID = process.getgid?.();
-
-function ownerFor(opts: WriteOptions | undefined, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
-  if (opts?.chown) return opts.chown;
-  if (!existing) return undefined;
-  // Only chown when it would change something: a new file already belongs to us.
-  if (existing.uid === OUR_UID && existing.gid === OUR_GID) return undefined;
-  return { uid: existing.uid, gid: existing.gid };
-}
-
-export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: MaybeHashedResult }> {
+export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: Written }> {
   const { op, path, opts } = spec;
   checkOptions(op, path, opts);
   const disk = diskOf(opts);
@@ -83,8 +61,8 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     let result: T;
     ({ target, pending, result } = await prepare(disk, spec, named, announces(spec, ticket.first)));
     await pending.finish({
-      mode: modeFor(opts, target.stat, spec.fallbackMode),
-      owner: ownerFor(opts, target.stat),
+      mode: modeFor(opts?.mode, target.stat, spec.fallbackMode),
+      owner: ownerFor(opts?.chown, target.stat),
       ownerRequired: opts?.chown !== undefined,
       fsync: opts?.fsync ?? true,
       verify: opts?.verify ?? false,
@@ -96,7 +74,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     if (spec.noClobber) await pending.commitNew(opts?.fsync ?? true, opts?.retry);
     else await pending.commit(opts?.fsync ?? true, opts?.retry);
     committed = true;
-    const written: MaybeHashedResult = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
+    const written: Written = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
     if (opts?.audit) await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256 ?? null, size: written.bytes }] }).catch((err: unknown) => {
       // The change is made and durable; the caller must still learn that the trail lacks it.
       throw new AtomicError('EAUDIT', `${op} ${path}: written, but the audit record failed: ${describe(err)}`, { path, cause: err });
@@ -138,7 +116,7 @@ function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
  */
 async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
-  const hashed = hashesContent(opts, spec.resultHash ?? opts?.sha256 !== false);
+  const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
   const creating = PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry, hashed).then((created) => {
     if (announce) created.announceRename();
     return created;

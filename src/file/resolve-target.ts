@@ -6,7 +6,8 @@ import { dirname, resolve } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { AtomicError, errorCode, fsError } from '../base/errors.js';
 
-const MAX_HOPS = 40; // as Linux's MAXSYMLINKS
+/** How many symbolic links one path may go through: Linux's MAXSYMLINKS, for every walk of links here. */
+export const MAX_LINK_HOPS = 40;
 
 export interface Target {
   /** The absolute path the caller named. */
@@ -20,7 +21,7 @@ export interface Target {
 /** `requested` is `path` made absolute, when the caller has it already. */
 export async function resolveTarget(disk: Disk, path: string, op: string, requested = resolve(path)): Promise<Target> {
   let current = requested;
-  for (let hop = 0; hop <= MAX_HOPS; hop++) {
+  for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
     let st: DiskStat;
     try {
       st = await disk.lstat(current);
@@ -32,15 +33,19 @@ export async function resolveTarget(disk: Disk, path: string, op: string, reques
       if (st.isDirectory()) throw new AtomicError('EISDIR', `${op} ${path}: is a directory, expected a file`, { path });
       return { requested, path: current, stat: st };
     }
-    current = resolve(dirname(current), await readLink(disk, current, path, op));
+    current = await linkTarget(disk, current).catch((err: unknown) => {
+      throw fsError(err, op, path);
+    });
   }
-  throw new AtomicError('ELOOP', `${op} ${path}: too many levels of symbolic links`, { path });
+  throw tooManyLinks(op, path);
 }
 
-async function readLink(disk: Disk, link: string, path: string, op: string): Promise<string> {
-  try {
-    return await disk.readlink(link);
-  } catch (err) {
-    throw fsError(err, op, path);
-  }
+/** The absolute path the symbolic link at `link` points to (a relative link is relative to its folder). */
+export async function linkTarget(disk: Disk, link: string): Promise<string> {
+  return resolve(dirname(link), await disk.readlink(link));
+}
+
+/** ELOOP: more than MAX_LINK_HOPS links on the way. */
+export function tooManyLinks(op: string | undefined, path: string): AtomicError {
+  return new AtomicError('ELOOP', `${op === undefined ? '' : `${op} `}${path}: too many levels of symbolic links`, { path });
 }

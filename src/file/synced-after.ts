@@ -1,4 +1,4 @@
-import { AtomicError, errorCode } from '../base/errors.js';
+import { AtomicError, systemCodeOf } from '../base/errors.js';
 
 /**
  * Runs the directory sync that follows a change already made (a rename, an unlink). If it
@@ -9,7 +9,7 @@ export async function syncedAfter(sync: Promise<void>, op: string, path: string,
   try {
     await sync;
   } catch (err) {
-    const code = errorCode(err) ?? 'EIO';
+    const code = systemCodeOf(err) ?? 'EIO';
     throw new AtomicError(code, `${op} ${path}: ${code}: ${done}, but syncing its folder failed, so the change may not survive a power loss`, { path, cause: err });
   }
 }

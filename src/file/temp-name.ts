@@ -8,6 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 export const TEMP_SUFFIX = '.atomicfs-tmp';
+/**
+ * The folder under a transaction's root that holds its journals and lock owners: nothing
+ * a transaction may change, and nothing `cleanupTemps` walks into (recovery owns it).
+ */
+export const STATE_DIR = '.atomicfs';
 export const STAGE_SUFFIX = '.atomicfs-stage';
 
 // Keep the whole name under NAME_MAX (255) whatever the target's name.

@@ -1,24 +1,24 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes. */
 import { chunksOf, isData, sourceSize, type Source } from '../base/source.js';
-import { AtomicError, errorCode, invalidArg } from '../base/errors.js';
-import type { HashedOptions, MaybeHashedResult, WriteOptions, WriteResult } from './options.js';
+import { AtomicError, invalidArg, systemCodeOf } from '../base/errors.js';
+import { resultOf, type HashedOptions, type HashedWriteResult, type WriteOptions, type WriteResult } from './options.js';
 import { replaceFile } from './replace.js';
 
 /**
  * Atomically replaces (or creates) `path` with `source`; durable when it resolves. The
- * result's `sha256` is a string unless the options say `sha256: false`.
+ * result carries the content's `sha256` only with `sha256: true`.
  */
-export function writeFile(path: string, source: Source, opts?: HashedOptions): Promise<WriteResult>;
-export function writeFile(path: string, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult>;
-export async function writeFile(path: string, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult> {
-  return (await write('writeFile', path, source, opts, false)).written;
+export function writeFile(path: string, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
+export function writeFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult>;
+export async function writeFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult> {
+  return resultOf((await write('writeFile', path, source, opts, false)).written, opts);
 }
 
 /** Like writeFile, but fails with EEXIST if `path` exists, even when processes race. */
-export function createFile(path: string, source: Source, opts?: HashedOptions): Promise<WriteResult>;
-export function createFile(path: string, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult>;
-export async function createFile(path: string, source: Source, opts?: WriteOptions): Promise<MaybeHashedResult> {
-  return (await write('createFile', path, source, opts, true)).written;
+export function createFile(path: string, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
+export function createFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult>;
+export async function createFile(path: string, source: Source, opts?: WriteOptions): Promise<WriteResult> {
+  return resultOf((await write('createFile', path, source, opts, true)).written, opts);
 }
 
 function write(op: string, path: string, source: Source, opts: WriteOptions | undefined, noClobber: boolean) {
@@ -48,7 +48,7 @@ function write(op: string, path: string, source: Source, opts: WriteOptions | un
  */
 function sourceError(err: unknown, op: string, path: string): unknown {
   if (err instanceof AtomicError) return err;
-  const code = errorCode(err) ?? 'ESOURCE';
+  const code = systemCodeOf(err) ?? 'ESOURCE';
   const message = err instanceof Error ? err.message : String(err);
   return new AtomicError(code, `${op} ${path}: the source failed: ${message}`, { path, cause: err });
 }

@@ -2,7 +2,7 @@
 import { decodeJson, decodeYaml, encodeJson, encodeYaml, type EncodeOptions, type Format } from '../base/codec.js';
 import { validate, type JsonSchema } from '../base/schema.js';
 import { readFile } from '../file/read-file.js';
-import type { BaseOptions, HashedOptions, MaybeHashedResult, WriteOptions, WriteResult } from '../file/options.js';
+import type { BaseOptions, HashedOptions, HashedWriteResult, WriteOptions, WriteResult } from '../file/options.js';
 import { writeFile } from '../file/write-file.js';
 
 export interface WriteValueOptions extends WriteOptions, EncodeOptions {}
@@ -16,7 +16,7 @@ const encoders = { json: encodeJson, yaml: encodeYaml } as const;
 const decoders = { json: decodeJson, yaml: decodeYaml } as const;
 
 /** Validates and encodes before anything touches the disk, then writes atomically. */
-export async function writeValue(format: Format, path: string, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult> {
+export async function writeValue(format: Format, path: string, value: unknown, opts?: WriteValueOptions): Promise<WriteResult> {
   const text = encoders[format](value, path, opts);
   return writeFile(path, text, opts);
 }
@@ -28,16 +28,16 @@ export async function readValue(format: Format, path: string, opts?: ReadValueOp
   return value;
 }
 
-/** The result's `sha256` is a string unless the options say `sha256: false`, as for writeFile. */
-export function writeJson(path: string, value: unknown, opts?: HashedOptions<WriteValueOptions>): Promise<WriteResult>;
-export function writeJson(path: string, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult>;
-export function writeJson(path: string, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult> {
+/** The result carries the content's `sha256` only with `sha256: true`, as for writeFile. */
+export function writeJson(path: string, value: unknown, opts: HashedOptions<WriteValueOptions>): Promise<HashedWriteResult>;
+export function writeJson(path: string, value: unknown, opts?: WriteValueOptions): Promise<WriteResult>;
+export function writeJson(path: string, value: unknown, opts?: WriteValueOptions): Promise<WriteResult> {
   return writeValue('json', path, value, opts);
 }
 
-export function writeYaml(path: string, value: unknown, opts?: HashedOptions<WriteValueOptions>): Promise<WriteResult>;
-export function writeYaml(path: string, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult>;
-export function writeYaml(path: string, value: unknown, opts?: WriteValueOptions): Promise<MaybeHashedResult> {
+export function writeYaml(path: string, value: unknown, opts: HashedOptions<WriteValueOptions>): Promise<HashedWriteResult>;
+export function writeYaml(path: string, value: unknown, opts?: WriteValueOptions): Promise<WriteResult>;
+export function writeYaml(path: string, value: unknown, opts?: WriteValueOptions): Promise<WriteResult> {
   return writeValue('yaml', path, value, opts);
 }
 

@@ -16,7 +16,7 @@
  */
 import { pathKey, type Disk, type DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
-import { AtomicError, errorCode, fsError, invalidArg, TransactionError } from '../base/errors.js';
+import { AtomicError, fsError, invalidArg, TransactionError } from '../base/errors.js';
 import type { RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { hashIfExists } from '../file/hash-existing.js';
@@ -24,6 +24,7 @@ import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 import type { AuditFile, AuditHook, BackupHook } from '../file/hooks.js';
 import type { LockOwner } from '../file/lock-link.js';
 import { describe } from '../file/replace.js';
+import { noHardLink } from '../file/hard-links.js';
 import { stagePathFor } from '../file/temp-name.js';
 import { backupsOf, dirsOf, removeOwned, renameIfPresent, userRemovalsOf } from './apply.js';
 import { JournalWriter, journalPathFor, type TxOp } from './journal.js';
@@ -151,9 +152,8 @@ async function linkBackups(disk: Disk, ops: readonly TxOp[]): Promise<Set<string
         await disk.link(path, backup);
         made.add(backup);
       } catch (err) {
-        const code = errorCode(err);
         // No hard links here: the commit still works, only an undo in process does not.
-        if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'EXDEV') return;
+        if (noHardLink(err)) return;
         throw fsError(err, 'transaction', path);
       }
     }),
@@ -243,7 +243,7 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
   let backups: Set<string>;
   let markAttempted = false;
   try {
-    const staging = inParallel(planned, STAGE_CONCURRENCY, (p) => stageFile(ctx.disk, p, ctx.retry, ctx.signal));
+    const staging = inParallel(planned, STAGE_CONCURRENCY, (p) => stageFile(ctx.disk, p, ctx.retry, ctx.signal, ctx.audit !== undefined));
     const linking = linkBackups(ctx.disk, ops);
     const [, made] = await Promise.allSettled([staging, linking]).then(([a, b]) => {
       if (a.status === 'rejected') throw a.reason;

@@ -14,7 +14,7 @@
  * with EJOURNAL, a journal that cannot be one this code wrote for this root.
  */
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
-import { nodeDisk, type Disk, type DiskFile } from '../disk/index.js';
+import type { Disk, DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError } from '../base/errors.js';
 import { sha256Hex } from '../base/sha256.js';
 import { isStageName } from '../file/temp-name.js';
@@ -90,12 +90,6 @@ export function ownedBy(op: TxOp | GuardOp): string[] {
   return out.filter((p): p is string => typeof p === 'string');
 }
 
-/**
- * The last journal closed on the real disk, kept only for its hidden class: a full
- * garbage collection between transactions would otherwise throw away the code compiled
- * against it (see `kept` in disk/node-disk.ts).
- */
-const kept: { journal?: JournalWriter } = {};
 const EMPTY = Buffer.alloc(0);
 
 /** An open journal being written by its owner. */
@@ -153,7 +147,6 @@ export class JournalWriter {
     const f = this.file;
     this.file = undefined;
     this.content = EMPTY;
-    if (this.disk === nodeDisk) kept.journal = this;
     await f?.close().catch(() => undefined);
   }
 
@@ -191,24 +184,6 @@ export async function ensureStateDir(disk: Disk, dir: string): Promise<void> {
   await syncDirAlone(disk, dirname(dir)).catch((err: unknown) => {
     throw fsError(err, 'create journal folder', dir);
   });
-}
-
-export async function readWhole(disk: Disk, path: string): Promise<Buffer> {
-  const file = await disk.open(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let pos = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(64 * 1024);
-      const n = await file.read(buf, pos);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      pos += n;
-    }
-    return Buffer.concat(chunks);
-  } finally {
-    await file.close();
-  }
 }
 
 /** Splits the journal into complete lines, each with the bytes that precede it. */

@@ -18,7 +18,8 @@ import { errorCode, fsError } from '../base/errors.js';
 import type { LockOwner } from '../file/lock-link.js';
 import { LOCK_SUFFIX, breakIfStale, lockDirFor, newRecord, unlinkPersistently } from '../file/lock-record.js';
 import { lstatIfPresent } from '../file/if-present.js';
-import { ensureStateDir, readWhole } from './journal.js';
+import { ensureStateDir } from './journal.js';
+import { readWhole } from '../file/read-file.js';
 import { mayBeAlive } from './owner.js';
 import { isInside, stateDirOf } from './root-paths.js';
 
@@ -93,7 +94,7 @@ export async function clearDeadOwners(disk: Disk, realRoot: string): Promise<voi
 
 async function readList(disk: Disk, list: string): Promise<string[]> {
   try {
-    return (await readWhole(disk, list)).toString('utf8').split('\n');
+    return (await readWhole(disk, list, 'transaction')).toString('utf8').split('\n');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return []; // a recovery removed it before the owner file
     throw err;

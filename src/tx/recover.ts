@@ -14,7 +14,8 @@
 import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { diskOf, type BaseOptions } from '../file/options.js';
-import { idOfJournal, journalPathFor, namedPaths, parseJournal, readWhole, removeJournal, type JournalState } from './journal.js';
+import { idOfJournal, journalPathFor, namedPaths, parseJournal, removeJournal, type JournalState } from './journal.js';
+import { readWhole } from '../file/read-file.js';
 import type { LockOwner } from '../file/lock-link.js';
 import { lockAll } from './locks.js';
 import { clearDeadOwners } from './lock-owner.js';
@@ -55,7 +56,7 @@ async function readState(disk: Disk, realRoot: string, id: string): Promise<Jour
   const path = journalPathFor(realRoot, id);
   let bytes: Buffer;
   try {
-    bytes = await readWhole(disk, path);
+    bytes = await readWhole(disk, path, 'recover');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined; // finished or recovered by someone else
     throw fsError(err, 'recover', path);

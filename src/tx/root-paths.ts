@@ -6,10 +6,9 @@
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
+import { STATE_DIR } from '../file/temp-name.js';
+import { linkTarget, MAX_LINK_HOPS, tooManyLinks } from '../file/resolve-target.js';
 
-/** The folder under the root that holds journals (and nothing a transaction may touch). */
-export const STATE_DIR = '.atomicfs';
-const MAX_HOPS = 40; // as Linux's MAXSYMLINKS
 
 export function stateDirOf(realRoot: string): string {
   return join(realRoot, STATE_DIR);
@@ -71,8 +70,8 @@ async function realish(disk: Disk, abs: string, hops: number): Promise<string> {
   if (parent === abs) return abs;
   const candidate = join(await realish(disk, parent, hops), basename(abs));
   if (!(await isLink(disk, candidate))) return candidate;
-  if (hops >= MAX_HOPS) throw new AtomicError('ELOOP', `${abs}: too many levels of symbolic links`, { path: abs });
-  return realish(disk, resolve(dirname(candidate), await disk.readlink(candidate)), hops + 1);
+  if (hops >= MAX_LINK_HOPS) throw tooManyLinks(undefined, abs);
+  return realish(disk, await linkTarget(disk, candidate), hops + 1);
 }
 
 /** Refuses a real path outside `realRoot` or inside its state folder. */

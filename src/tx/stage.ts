@@ -4,13 +4,15 @@
  */
 import { syncFlags, type Disk, type DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
-import { errorCode, fsError } from '../base/errors.js';
+import { fsError } from '../base/errors.js';
 import { chunksOf, sourceSize } from '../base/source.js';
 import type { RetryOptions } from '../base/retry.js';
 import { PendingFile } from '../file/pending-file.js';
 import { openForRead } from '../file/open-read.js';
 import { readChunks } from '../file/read-chunks.js';
-import { defaultMode } from '../file/replace.js';
+import { modeFor } from '../file/file-mode.js';
+import { ownerFor } from '../file/keep-owner.js';
+import { noHardLink } from '../file/hard-links.js';
 import type { Staged } from './staged.js';
 
 /** One staged op, resolved and planned under the transaction's locks. */
@@ -27,21 +29,16 @@ export interface Planned {
   written?: { sha256: string | undefined; bytes: number } | undefined;
 }
 
-function ownerFor(staged: Staged, existing: DiskStat | undefined): { uid: number; gid: number } | undefined {
-  if (staged.kind !== 'delete' && staged.opts.chown) return staged.opts.chown;
-  if (!existing) return undefined;
-  // Only chown when it would change something: a new file already belongs to us.
-  if (existing.uid === process.getuid?.() && existing.gid === process.getgid?.()) return undefined;
-  return { uid: existing.uid, gid: existing.gid };
-}
-
-/** Writes and syncs the staged file of a write, copy or (across devices) move. */
-export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | undefined, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Writes and syncs the staged file of a write, copy or (across devices) move. Its content
+ * is hashed only for an audit record or `verify`: nothing else reads the hash.
+ */
+export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | undefined, signal: AbortSignal | undefined, audited: boolean): Promise<void> {
   const s = p.staged;
   if (s.kind === 'delete' || p.stage === undefined) return;
   if (s.kind === 'move' && (await stageByLink(disk, p, p.stage))) return;
   const input = s.kind === 'write' ? undefined : await openForRead(disk, p.source ?? s.fromAbs, s.op, retry);
-  const pending = await PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry);
+  const pending = await PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry, audited || (s.opts.verify ?? false));
   try {
     const total = input ? input.stat.size : s.kind === 'write' ? sourceSize(s.source) : undefined;
     const chunks = input && s.kind !== 'write' ? readChunks(input.file, { op: s.op, path: s.from, signal }) : s.kind === 'write' ? chunksOf(s.source, s.op, s.path) : undefined;
@@ -53,8 +50,8 @@ export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | un
     }
     const existing = p.stat ?? input?.stat;
     await pending.finish({
-      mode: s.opts.mode ?? (existing ? existing.mode & 0o7777 : defaultMode()),
-      owner: ownerFor(s, p.stat),
+      mode: modeFor(s.opts.mode, existing),
+      owner: ownerFor(s.opts.chown, p.stat),
       ownerRequired: s.opts.chown !== undefined,
       fsync: true, // always: the commit record must never point at data that is not on disk
       verify: s.opts.verify ?? false,
@@ -78,8 +75,7 @@ async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boole
   try {
     await disk.link(p.source, stage);
   } catch (err) {
-    const code = errorCode(err);
-    if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') return false;
+    if (noHardLink(err)) return false;
     throw fsError(err, s.op, s.from);
   }
   try {

@@ -5,6 +5,7 @@
  */
 import { encodeJson, encodeYaml, type EncodeOptions } from '../base/codec.js';
 import { invalidArg } from '../base/errors.js';
+import { checkMode } from '../file/file-mode.js';
 import type { Source } from '../base/source.js';
 import { checkPath } from '../file/check-path.js';
 import type { WriteOptions } from '../file/options.js';
@@ -29,9 +30,7 @@ export type Staged =
 export function checkWriteOptions(op: string, path: string, opts: TxWriteOptions | undefined): TxWriteOptions {
   if (opts === undefined) return {};
   if (typeof opts !== 'object' || opts === null) throw invalidArg(op, path, 'options must be an object');
-  if (opts.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
-    throw invalidArg(op, path, `mode must be an integer from 0 to 0o7777, got ${String(opts.mode)}`);
-  }
+  checkMode(op, path, opts.mode);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw invalidArg(op, path, 'onProgress must be a function');
   return opts;
 }

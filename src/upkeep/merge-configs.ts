@@ -10,13 +10,13 @@ import { AtomicError, fsError, invalidArg } from '../base/errors.js';
 import { assertSchemaCompiles, type JsonSchema } from '../base/schema.js';
 import type { Disk } from '../disk/index.js';
 import { readFile } from '../file/read-file.js';
-import { diskOf, type WriteOptions, type WriteResult } from '../file/options.js';
+import { diskOf, type HashedWriteResult, type WriteOptions } from '../file/options.js';
 import { writeFile } from '../file/write-file.js';
 import { isPlainObject, mergeValues, type MergeStrategy, type PlainObject } from './deep-merge.js';
 
 export type { MergeStrategy } from './deep-merge.js';
 
-/** A merge always reports the written file's hash: `sha256: false` is not among them. */
+/** A merge always reports the written file's hash: `sha256` is not among them. */
 export interface MergeOptions extends Omit<WriteOptions, 'sha256'> {
   /** 'deep' (default): objects merged recursively, arrays replaced. 'shallow': top-level keys replaced. */
   strategy?: MergeStrategy | undefined;
@@ -24,7 +24,7 @@ export interface MergeOptions extends Omit<WriteOptions, 'sha256'> {
   schema?: JsonSchema | undefined;
 }
 
-export interface MergeResult extends WriteResult {
+export interface MergeResult extends HashedWriteResult {
   /** The merged value, as written. */
   value: PlainObject;
 }
@@ -74,5 +74,5 @@ export async function mergeConfigs(files: readonly string[], out: string, opts?:
   // Validation happens here, before the write: a value that fails leaves `out` untouched.
   const text = encode(value, out, { schema: opts?.schema });
   const { strategy: _s, schema: _sc, ...writeOpts } = opts ?? {};
-  return { ...(await writeFile(out, text, writeOpts)), value };
+  return { ...(await writeFile(out, text, { ...writeOpts, sha256: true })), value };
 }

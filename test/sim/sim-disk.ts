@@ -1,5 +1,5 @@
 /**
- * An in-memory `Disk` that implements DESIGN.md's crash model, so tests can produce the
+ * An in-memory `Disk` that implements the crash model of docs/CRASH-MODEL.md, so tests can produce the
  * states a power cut may leave, which a real SIGKILL cannot (the kernel keeps what it
  * accepted).
  *
