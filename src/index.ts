@@ -16,7 +16,7 @@ export { cleanupTemps, type CleanupOptions, type CleanupResult } from './file/cl
 export { lock, type LockOptions, type Release } from './file/lock.js';
 export { writeJson, readJson, writeYaml, readYaml, type WriteValueOptions, type ReadValueOptions } from './formats/json.js';
 export { updateJson, type UpdateJsonOptions } from './formats/update-json.js';
-export { BackupStore, type BackupStoreOptions, type BackupInfo, type BackupVerifyResult, type BackupProblem, type PruneResult } from './backup/backup-store.js';
+export { BackupStore, type BackupStoreOptions, type BackupInfo, type BackupQuery, type BackupVerifyResult, type BackupProblem, type PruneResult } from './backup/backup-store.js';
 export type { RestoreOptions, RestoreResult } from './backup/restore.js';
 export type { BackupFile, Manifest as BackupManifest } from './backup/manifest.js';
 export { AuditLog, type AuditLogOptions, type AuditQuery, type AuditVerifyResult, type AuditSummary, type AuditEntry } from './audit/audit-log.js';

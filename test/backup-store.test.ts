@@ -79,11 +79,12 @@ test('one backup per transaction, files under their paths relative to the root; 
     'notes/a.md': 'a1',
     'notes/deep/b.md': 'b1',
     'gone.md': 'g1',
-    'notes/new.md': 'n2', // created by the change: a restore puts back, it does not delete
+    'notes/new.md': null, // created by the change: the restore removes it
   });
   const entries = await audit.entries();
   assert.equal(entries.length, 2);
   assert.equal(entries[1]!.outcome, 'ok');
+  assert.equal(entries[1]!.operation, 'restore');
 });
 
 test('deleteFile with a backup keeps the deleted file', async () => {
@@ -227,6 +228,6 @@ test('vault workflow (docs/BACKUPS.md): the last N batches are kept and any of t
   await backups.restore(list[1]!.id, { backup: backups, audit });
   assert.deepEqual(await snapshot(vault, ['todo.md', 'ideas.md']), { 'todo.md': 'todo 3', 'ideas.md': 'ideas 3' });
   const s = await audit.summary();
-  assert.deepEqual(s.byOperation, { transaction: 6 });
+  assert.deepEqual(s.byOperation, { transaction: 5, restore: 1 });
   assert.equal((await audit.verify()).ok, true);
 });

@@ -78,6 +78,11 @@ async function oneFault(c: TxCase, at: number, code: string, final: Files): Prom
   now = state(sim, c);
   if (now.strays.length > 0) problems.push(`left behind after recover: ${now.strays.join(', ')}`);
   if (!same(now.files, c.seed) && !same(now.files, final)) problems.push(`after recover, neither all old nor all new`);
+  // Folders the transaction made for its files: there with the new files, gone with the old.
+  const isNew = !c.rollsBack && same(now.files, final);
+  for (const d of c.newDirs ?? []) {
+    if (isNew !== (sim.tree(ROOT).get(d)?.kind === 'dir')) problems.push(`after recover, folder ${d} is ${isNew ? 'missing' : 'left behind'}`);
+  }
   if (same(now.files, c.seed)) {
     const again = await settle(c.run(sim));
     if (again !== undefined) problems.push(`the same transaction failed without a fault: ${showError(again)}`);

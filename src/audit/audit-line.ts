@@ -17,6 +17,8 @@ export interface AuditEntry {
   /** ISO 8601, UTC. */
   time: string;
   operation: string;
+  /** The batch's name, if it was given one. */
+  name?: string | undefined;
   outcome: AuditOutcome;
   files: AuditFile[];
   /** Bytes written: the sizes of the files that exist after the change. */
@@ -51,8 +53,8 @@ export function headerLine(now: Date, host: string): string {
 }
 
 export function entryLine(entry: AuditEntry, prev: string): string {
-  const { seq, time, operation, outcome, files, bytes, transactionId, backupId, error, pid, host } = entry;
-  return seal({ seq, time, operation, outcome, files, bytes, transactionId, backupId, error, pid, host }, prev);
+  const { seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, pid, host } = entry;
+  return seal({ seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, pid, host }, prev);
 }
 
 function isEntry(o: Record<string, unknown>): boolean {

@@ -18,6 +18,7 @@ import { tempPathFor } from '../file/temp-name.js';
 import { entryLine, headerLine, isHeader, parseLine, type AuditEntry, type ParsedLine } from './audit-line.js';
 import { checkChain, type BreakReason } from './hash-chain.js';
 import { firstLine, lastGoodLine, linesOf } from './log-file.js';
+import { nameMatcher } from '../base/name-match.js';
 
 export type { AuditEntry } from './audit-line.js';
 
@@ -34,6 +35,8 @@ export interface AuditQuery {
   until?: Date | number | string | undefined;
   outcome?: AuditOutcome | undefined;
   operation?: string | undefined;
+  /** Entries of batches whose name contains this text (any case), or matches this pattern. */
+  name?: string | RegExp | undefined;
 }
 
 export interface AuditVerifyResult {
@@ -186,6 +189,7 @@ export class AuditLog implements AuditHook {
       seq,
       time: new Date().toISOString(),
       operation: r.operation,
+      name: r.name,
       outcome: r.outcome,
       files,
       bytes,
@@ -231,6 +235,7 @@ export class AuditLog implements AuditHook {
     const path = query.path === undefined ? undefined : resolve(query.path);
     const caps = this.disk.capabilities;
     const key = (p: string): string => pathKey(caps, p);
+    const named = nameMatcher(query.name, 'audit entries', this.file);
     const out: AuditEntry[] = [];
     for (const line of await this.readAll()) {
       const e = line?.entry;
@@ -239,6 +244,7 @@ export class AuditLog implements AuditHook {
       if (t < since || t > until) continue;
       if (query.outcome !== undefined && e.outcome !== query.outcome) continue;
       if (query.operation !== undefined && e.operation !== query.operation) continue;
+      if (named && !named(e.name)) continue;
       if (path !== undefined && !touches(e, path, key)) continue;
       out.push(e);
     }

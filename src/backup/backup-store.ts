@@ -21,6 +21,8 @@ import { restoreFiles, type RestoreOptions, type RestoreResult } from './restore
 import { existingFiles, keepFiles } from './keep-files.js';
 import { makeDirs, removeTree } from './tree.js';
 import { readFile } from '../file/read-file.js';
+import { nameMatcher } from '../base/name-match.js';
+import type { Found } from './keep-files.js';
 
 export interface BackupStoreOptions {
   /** Keep at most this many complete backups (the newest). */
@@ -29,7 +31,11 @@ export interface BackupStoreOptions {
   maxAgeMs?: number | undefined;
   /** Files are kept under their paths relative to this folder, unless a request names a root. */
   root?: string | undefined;
-  /** An unfinished backup younger than this is never removed by prune (default 1 hour). */
+  /**
+   * Accepted for compatibility, no longer needed: prune removes an unfinished backup as
+   * soon as its writer is provably gone (its lock free, or held by a dead process of this
+   * host), and never while a live writer holds it, whatever its age.
+   */
   graceMs?: number | undefined;
   /** Keep files by hard link where possible (default true); false always copies. */
   hardLinks?: boolean | undefined;
@@ -41,9 +47,26 @@ export interface BackupStoreOptions {
 export interface BackupInfo {
   id: string;
   createdAt: Date;
+  /** The batch's name, if it was given one. */
+  name?: string | undefined;
   operation: string;
   transactionId?: string | undefined;
+  /** The files kept: every file the change replaced or removed. */
   files: BackupFile[];
+  /** Files the change created: a restore removes them. */
+  created: string[];
+  /** Files the change removed (each also among `files`). */
+  deleted: string[];
+  /** Folders the change created for its files: a restore removes them if empty. */
+  createdDirs: string[];
+  /** For a restore's own backup: the backup it put back. */
+  restoreOf?: string | undefined;
+}
+
+export interface BackupQuery {
+  /** Backups of batches whose name contains this text (any case), or matches this pattern. */
+  name?: string | RegExp | undefined;
+  operation?: string | undefined;
 }
 
 export interface BackupProblem {
@@ -63,12 +86,24 @@ export interface PruneResult {
   removed: string[];
 }
 
-const DEFAULT_GRACE_MS = 60 * 60 * 1000;
 
 function checkCount(name: string, value: number | undefined, dir: string): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
     throw invalidArg('BackupStore', dir, `${name} must be an integer >= 1, got ${String(value)}`);
   }
+}
+
+/** The manifest fields that say what the batch did besides replacing files (set ones only). */
+function batchFields(request: BackupRequest, found: readonly Found[]): Partial<Manifest> {
+  const kept = new Set(found.map((f) => f.path));
+  const list = (paths: readonly string[] | undefined): string[] | undefined => (paths && paths.length > 0 ? [...paths] : undefined);
+  return {
+    name: request.name,
+    created: list(request.created),
+    deleted: list(request.deleted?.filter((p) => kept.has(p))),
+    createdDirs: list(request.createdDirs),
+    restoreOf: request.restoreOf,
+  };
 }
 
 export class BackupStore implements BackupHook {
@@ -91,7 +126,11 @@ export class BackupStore implements BackupHook {
   /** Keeps the current content of `paths` as one backup; see BackupHook. */
   async preserve(paths: readonly string[], request: BackupRequest): Promise<string | undefined> {
     const found = await existingFiles(this.d, paths);
-    if (found.length === 0) return undefined;
+    const kept = new Set(found.map((f) => f.path));
+    // A path named as created that exists is replaced, not created (a caller may not know).
+    request = { ...request, created: request.created?.map((p) => resolve(p)).filter((p) => !kept.has(p)) };
+    // A change that only creates files still gets a backup: its undo removes them.
+    if (found.length === 0 && (request.created?.length ?? 0) === 0) return undefined;
     const id = newBackupId();
     const folder = join(this.dir, id);
     try {
@@ -106,11 +145,11 @@ export class BackupStore implements BackupHook {
     try {
       await this.d.mkdir(folder, 0o700);
       const files = await keepFiles(this.d, this.dir, folder, found, { root: request.root ?? this.options.root, hardLinks: this.options.hardLinks ?? true });
-      const manifest: Manifest = { id, createdAt: new Date(timeOfBackupId(id) ?? Date.now()).toISOString(), operation: request.operation, transactionId: request.transactionId, root: request.root ?? this.options.root, files };
+      const manifest: Manifest = { id, createdAt: new Date(timeOfBackupId(id) ?? Date.now()).toISOString(), operation: request.operation, transactionId: request.transactionId, root: request.root ?? this.options.root, files, ...batchFields(request, found) };
       await writeFile(join(folder, MANIFEST_NAME), encodeManifest(manifest), { disk: this.d, mode: 0o600 });
     } catch (err) {
       await removeTree(this.d, folder).catch(() => undefined);
-      throw fsError(err, 'backup', found[0]!.path, errorCode(err) === undefined ? undefined : `cannot keep a backup in ${this.dir}: ${(err as Error).message}`);
+      throw fsError(err, 'backup', found[0]?.path ?? folder, errorCode(err) === undefined ? undefined : `cannot keep a backup in ${this.dir}: ${(err as Error).message}`);
     } finally {
       await release();
     }
@@ -138,13 +177,19 @@ export class BackupStore implements BackupHook {
     return decodeManifest(text, file, id);
   }
 
-  /** Complete backups, newest first. Unfinished backups and those with a bad manifest are left out. */
-  async list(): Promise<BackupInfo[]> {
+  /**
+   * Complete backups, newest first, those matching `query` only. Unfinished backups and
+   * those with a bad manifest are left out.
+   */
+  async list(query: BackupQuery = {}): Promise<BackupInfo[]> {
+    const named = nameMatcher(query.name, 'backup list', this.dir);
     const out: BackupInfo[] = [];
     for (const id of await this.ids()) {
       try {
         const m = await this.manifest(id);
-        out.push({ id, createdAt: new Date(m.createdAt), operation: m.operation, transactionId: m.transactionId, files: m.files });
+        if (named && !named(m.name)) continue;
+        if (query.operation !== undefined && m.operation !== query.operation) continue;
+        out.push({ id, createdAt: new Date(m.createdAt), name: m.name, operation: m.operation, transactionId: m.transactionId, files: m.files, created: m.created ?? [], deleted: m.deleted ?? [], createdDirs: m.createdDirs ?? [], restoreOf: m.restoreOf });
       } catch (err) {
         const code = errorCode(err);
         if (code !== 'ENOENT' && code !== 'ECORRUPT') throw err;
@@ -201,9 +246,13 @@ export class BackupStore implements BackupHook {
   }
 
   /**
-   * Puts every file of backup `id` back, in one transaction. Every kept copy is checked
-   * against its SHA-256 first: a damaged backup throws (IntegrityError, or ECORRUPT for a
-   * missing copy) and changes nothing. Files the backed-up change created are not removed.
+   * Returns every file that backup `id`'s change touched to its state before it, in one
+   * transaction: kept files are written back, files the change created are removed, and
+   * then the folders it created, if they are empty. Every kept copy is checked against
+   * its SHA-256 first: a damaged backup throws (IntegrityError, or ECORRUPT for a missing
+   * copy) and changes nothing. The restore keeps what it replaces and removes as a backup
+   * of its own in this store (operation `restore`), so it can be undone too, unless
+   * `backup` says otherwise.
    */
   async restore(id: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
     const m = await this.manifest(id);
@@ -212,13 +261,12 @@ export class BackupStore implements BackupHook {
       if (!kept) throw new AtomicError('ECORRUPT', `backup ${id}: the kept copy of ${f.path} is missing`, { path: f.path });
       if (kept.sha256 !== f.sha256) throw new IntegrityError(f.path, f.sha256, kept.sha256);
     }
-    return restoreFiles(this.d, join(this.dir, id), m, opts);
+    return restoreFiles(this.d, join(this.dir, id), m, { ...opts, backup: opts.backup === false ? undefined : (opts.backup ?? this) });
   }
 
   /**
    * Removes backups beyond `keep` and older than `maxAgeMs`, never the newest complete
-   * one, and unfinished ones only when they are older than the grace period and nobody
-   * holds their lock (their writer died). Backups with a bad manifest are left for a
+   * one, and unfinished ones as soon as nobody alive holds their lock (their writer died). Backups with a bad manifest are left for a
    * person to look at.
    */
   async prune(): Promise<PruneResult> {
@@ -229,7 +277,11 @@ export class BackupStore implements BackupHook {
       const state = await this.stateOf(id);
       if (state === 'corrupt') continue;
       if (state === 'unfinished') {
-        if (now - (timeOfBackupId(id) ?? now) >= (this.options.graceMs ?? DEFAULT_GRACE_MS) && (await this.remove(id))) removed.push(id);
+        // Whatever its age, one whose lock is free has no writer: its writer holds that
+        // lock from before the folder is made until its manifest is written, and a dead
+        // writer's lock is taken over at once on this host. The grace period is for
+        // what cannot be proven dead: a writer on another host.
+        if (await this.remove(id, true)) removed.push(id);
         continue;
       }
       complete++;
@@ -239,6 +291,21 @@ export class BackupStore implements BackupHook {
       if ((tooMany || tooOld) && (await this.remove(id))) removed.push(id);
     }
     return { removed };
+  }
+
+  /**
+   * The backup's lock, unless a live holder has it. A try that finds a dead holder's
+   * record breaks it but does not take the lock: so a second try.
+   */
+  private async lockIfFree(folder: string): Promise<(() => Promise<void>) | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await lock(folder, { disk: this.d, timeout: 0 });
+      } catch (err) {
+        if (errorCode(err) !== 'ELOCKED') throw err;
+        if (attempt === 1) return undefined;
+      }
+    }
   }
 
   /** The creation time of a complete backup, or its state. */
@@ -253,17 +320,17 @@ export class BackupStore implements BackupHook {
     }
   }
 
-  /** Removes backup `id` unless its lock is held (a writer at work); true if removed. */
-  private async remove(id: string): Promise<boolean> {
+  /**
+   * Removes backup `id` unless its lock is held (a writer at work); true if removed. An
+   * unfinished one is removed only if it is still unfinished under the lock (its writer
+   * may have completed it meanwhile).
+   */
+  private async remove(id: string, unfinished = false): Promise<boolean> {
     const folder = join(this.dir, id);
-    let release: (() => Promise<void>) | undefined;
+    const release = await this.lockIfFree(folder);
+    if (!release) return false;
     try {
-      release = await lock(folder, { disk: this.d, timeout: 0 });
-    } catch (err) {
-      if (errorCode(err) === 'ELOCKED') return false;
-      throw err;
-    }
-    try {
+      if (unfinished && (await this.stateOf(id)) !== 'unfinished') return false;
       // Manifest first, made durable: should the removal stop half-way, what is left
       // is an unfinished backup (never restored), not a complete one with files missing.
       await this.d.unlink(join(folder, MANIFEST_NAME)).catch((err: unknown) => {

@@ -33,6 +33,16 @@ export interface Manifest {
   /** The root the stored paths are relative to, if any. */
   root?: string | undefined;
   files: BackupFile[];
+  /** The batch's name, if it was given one. */
+  name?: string | undefined;
+  /** Files the change created (absolute): a restore removes them. */
+  created?: string[] | undefined;
+  /** Files the change removed (absolute; each also among `files`). */
+  deleted?: string[] | undefined;
+  /** Folders the change created (absolute): a restore removes them if empty. */
+  createdDirs?: string[] | undefined;
+  /** For a restore's own backup: the id of the backup it put back. */
+  restoreOf?: string | undefined;
 }
 
 interface Envelope extends Manifest {
@@ -42,8 +52,9 @@ interface Envelope extends Manifest {
 }
 
 function bodyOf(m: Manifest): string {
-  const { id, createdAt, operation, transactionId, root, files } = m;
-  return JSON.stringify({ format: FORMAT, version: VERSION, id, createdAt, operation, transactionId, root, files });
+  // Fields added later come last and only when set, so older manifests keep their checksums.
+  const { id, createdAt, operation, transactionId, root, files, name, created, deleted, createdDirs, restoreOf } = m;
+  return JSON.stringify({ format: FORMAT, version: VERSION, id, createdAt, operation, transactionId, root, files, name, created, deleted, createdDirs, restoreOf });
 }
 
 export function encodeManifest(m: Manifest): string {
@@ -74,6 +85,17 @@ function checkFile(f: unknown, where: string, i: number): BackupFile {
   return { path: o.path!, stored: o.stored!, size: o.size!, mode: o.mode!, sha256: o.sha256! };
 }
 
+function optional<T>(v: unknown, ok: (v: unknown) => boolean, where: string, field: string): T | undefined {
+  if (v === undefined) return undefined;
+  if (!ok(v)) throw corrupt(where, `${field} is malformed`);
+  return v as T;
+}
+
+/** A list of absolute paths; a restore deletes files named here, so nothing else is accepted. */
+function pathList(v: unknown, where: string, field: string): string[] | undefined {
+  return optional<string[]>(v, (a) => Array.isArray(a) && a.every((p) => typeof p === 'string' && isAbsolute(p) && normalize(p) === p), where, field);
+}
+
 /** Parses and checks a manifest read from `where` (a path, for messages) for backup `id`. */
 export function decodeManifest(text: string, where: string, id: string): Manifest {
   let raw: Partial<Envelope>;
@@ -94,6 +116,11 @@ export function decodeManifest(text: string, where: string, id: string): Manifes
     transactionId: typeof raw.transactionId === 'string' ? raw.transactionId : undefined,
     root: typeof raw.root === 'string' ? raw.root : undefined,
     files: raw.files.map((f, i) => checkFile(f, where, i)),
+    name: optional(raw.name, (v) => typeof v === 'string', where, 'name'),
+    created: pathList(raw.created, where, 'created'),
+    deleted: pathList(raw.deleted, where, 'deleted'),
+    createdDirs: pathList(raw.createdDirs, where, 'createdDirs'),
+    restoreOf: optional(raw.restoreOf, (v) => typeof v === 'string', where, 'restoreOf'),
   };
   if (raw.checksum !== sha256Hex(bodyOf(m))) throw corrupt(where, 'checksum does not match its content (edited or damaged)');
   if (m.id !== id) throw corrupt(where, `belongs to backup ${m.id}, not ${id}`);

@@ -39,7 +39,7 @@ async function applyPlan(plan: Plan, flags: ApplyFlags): Promise<CommandResult> 
   const carriesData = plan.steps.filter((s) => s.kind !== 'delete' && s.kind !== 'move').length;
   const progress = applyProgress(carriesData);
   try {
-    const tx = await transaction({ root: plan.root, timeout: flags.timeout, ...hookOptions(flags) });
+    const tx = await transaction({ root: plan.root, name: plan.name, timeout: flags.timeout, ...hookOptions(flags) });
     try {
       plan.steps.forEach((step, i) => stageStep(tx, step, flags, progress.forStep(i, targetOf(step))));
     } catch (err) {

@@ -25,6 +25,7 @@ interface PlanOperation {
 
 interface PlanFile {
   root?: string;
+  name?: string;
   operations: PlanOperation[];
 }
 
@@ -38,6 +39,8 @@ export type Step =
 export interface Plan {
   file: string;
   root: string;
+  /** The batch's name, if the plan gives one. */
+  name: string | undefined;
   steps: Step[];
 }
 
@@ -78,7 +81,7 @@ export async function loadPlan(file: string, rootFlag: string | undefined): Prom
   const root = rootFlag !== undefined ? resolve(rootFlag) : plan.root !== undefined ? resolve(planDir, plan.root) : process.cwd();
   const steps: Step[] = [];
   for (const op of plan.operations) steps.push(await stepOf(op, root, planDir));
-  return { file, root, steps };
+  return { file, root, name: plan.name, steps };
 }
 
 /** The file a step changes, for progress and results. */

@@ -11,13 +11,24 @@ export interface BackupRequest {
   root?: string | undefined;
   /** The transaction this backup belongs to, if any. */
   transactionId?: string | undefined;
+  /** The batch's name, if it was given one. */
+  name?: string | undefined;
+  /** Files the change creates (absolute; any that exist are taken as replaced): an undo removes them. */
+  created?: readonly string[] | undefined;
+  /** Files the change removes (absolute; also among `paths`). */
+  deleted?: readonly string[] | undefined;
+  /** Folders the change created for its files (absolute): an undo removes them if empty. */
+  createdDirs?: readonly string[] | undefined;
+  /** The backup a restore puts back (a restore's own backup is its undo). */
+  restoreOf?: string | undefined;
 }
 
 export interface BackupHook {
   /**
    * Keeps the current content of `paths` (absolute; paths that do not exist are skipped)
    * as one backup, durably, before they are replaced or deleted. Resolves to the backup's
-   * id, or undefined when none of the paths existed. A failure here aborts the change.
+   * id, or undefined when none of the paths existed and the change creates nothing. A
+   * failure here aborts the change.
    */
   preserve(paths: readonly string[], request: BackupRequest): Promise<string | undefined>;
 }
@@ -40,6 +51,8 @@ export interface AuditRecord {
   outcome: AuditOutcome;
   transactionId?: string | undefined;
   backupId?: string | undefined;
+  /** The batch's name, if it was given one. */
+  name?: string | undefined;
   /** `code: message` of the failure, when outcome is not 'ok'. */
   error?: string | undefined;
 }

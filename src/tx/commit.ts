@@ -14,6 +14,7 @@
  * A failure before 4 removes what 3 made. A failure in 5 undoes what 5 did, using the
  * backup links, and marks the journal `abort` before cleaning up.
  */
+import { dirname } from 'node:path';
 import { pathKey, type Disk, type DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
 import { AtomicError, fsError, invalidArg, TransactionError } from '../base/errors.js';
@@ -21,7 +22,7 @@ import type { RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { hashIfExists } from '../file/hash-existing.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
-import type { AuditFile, AuditHook, BackupHook } from '../file/hooks.js';
+import type { AuditFile, AuditHook, BackupHook, BackupRequest } from '../file/hooks.js';
 import type { LockOwner } from '../file/lock-link.js';
 import { describe } from '../file/replace.js';
 import { noHardLink } from '../file/hard-links.js';
@@ -31,6 +32,7 @@ import { JournalWriter, journalPathFor, type TxOp } from './journal.js';
 import { markActive, markInactive } from './owner.js';
 import { lockSettled } from './recover.js';
 import { createOwner, removeOwner } from './lock-owner.js';
+import { dirsRecordPathFor, foldersToCreate, makeParents, removeDirsRecord, removeEmptyDirs, type MadeDirs } from './parent-dirs.js';
 import { rootResolver } from './root-paths.js';
 import { inParallel, stageFile, type Planned } from './stage.js';
 import type { Staged } from './staged.js';
@@ -49,6 +51,14 @@ export interface CommitContext {
   interrupted: boolean;
   /** Set once the commit record is durable. */
   committed: boolean;
+  /** The batch's name, kept in its backup, its audit entry and its journal. */
+  name?: string | undefined;
+  /** What the backup and the audit entry call this change (default 'transaction'). */
+  operation?: string | undefined;
+  /** Passed on to the backup hook (a restore names the backup it undoes). */
+  restoreOf?: string | undefined;
+  /** The folders this transaction made for its files, once it made any. */
+  dirs?: MadeDirs | undefined;
 }
 
 export interface CommitResult {
@@ -70,8 +80,8 @@ function checkInterrupt(ctx: CommitContext): void {
 }
 
 /** Resolves every path to a real path in the root; refuses a file named twice. */
-async function resolveAll(ctx: CommitContext, staged: readonly Staged[]): Promise<Planned[]> {
-  const resolveInRoot = rootResolver(ctx.disk, ctx.realRoot);
+async function resolveAll(ctx: CommitContext, staged: readonly Staged[], missing: Set<string>): Promise<Planned[]> {
+  const resolveInRoot = rootResolver(ctx.disk, ctx.realRoot, missing);
   const planned = await Promise.all(
     staged.map(async (s): Promise<Planned> => ({
       staged: s,
@@ -162,10 +172,10 @@ async function linkBackups(disk: Disk, ops: readonly TxOp[]): Promise<Set<string
 }
 
 async function auditBefore(ctx: CommitContext, planned: readonly Planned[]): Promise<Map<string, string | null>> {
-  const before = new Map<string, string | null>();
-  if (!ctx.audit) return before;
-  for (const path of touchedBy(planned)) before.set(path, await hashIfExists(ctx.disk, path));
-  return before;
+  if (!ctx.audit) return new Map();
+  const paths = touchedBy(planned);
+  const hashes = await Promise.all(paths.map((path) => hashIfExists(ctx.disk, path)));
+  return new Map(paths.map((path, i) => [path, hashes[i] ?? null]));
 }
 
 function auditFiles(planned: readonly Planned[], before: Map<string, string | null>, applied: boolean): AuditFile[] {
@@ -191,9 +201,12 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
   try {
     let release: (() => Promise<void>) | undefined;
     let owner: LockOwner | undefined;
+    let rolledBack = false;
     try {
       checkInterrupt(ctx);
-      planned = await resolveAll(ctx, staged);
+      const missing = new Set<string>();
+      planned = inExistingFolders(await resolveAll(ctx, staged, missing), missing);
+      await createParents(ctx, planned, missing);
       owner = await createOwner(ctx.disk, ctx.realRoot, ctx.id, touchedBy(planned));
       release = await lockSettled(ctx.disk, ctx.realRoot, touchedBy(planned), ctx, owner);
       const result = await commitLocked(ctx, planned, (b, id) => {
@@ -204,22 +217,80 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
       return result;
     } catch (err) {
       const txErr = err instanceof TransactionError ? err : failed(ctx, true, err, 'failed before its commit point; nothing was changed');
+      rolledBack = txErr.rolledBack;
       await recordAudit(ctx, planned, before, backupId, txErr.rolledBack ? 'rolled-back' : 'failed', txErr).catch(() => undefined);
       throw txErr;
     } finally {
       await release?.();
       // Best effort: one left behind is removed by recovery once this transaction is over.
       if (owner) await removeOwner(ctx.disk, owner).catch(() => undefined);
+      // Only now, with our locks (which live in them) gone, can the folders be empty.
+      // Best effort too: the folder journal stays for recovery if this fails.
+      if (rolledBack && ctx.dirs) await dropParents(ctx.disk, ctx.dirs).catch(() => undefined);
     }
   } finally {
     markInactive(ctx.id);
   }
 }
 
+/** What the backup keeps besides the files: which files the batch creates and removes, its name. */
+function backupRequest(ctx: CommitContext, planned: readonly Planned[]): BackupRequest {
+  return {
+    operation: ctx.operation ?? 'transaction',
+    root: ctx.realRoot,
+    transactionId: ctx.id,
+    name: ctx.name,
+    created: planned.filter((p) => p.staged.kind !== 'delete' && !p.stat).map((p) => p.target),
+    deleted: planned.flatMap((p) => (p.staged.kind === 'delete' ? [p.target] : p.staged.kind === 'move' && p.source !== undefined ? [p.source] : [])),
+    createdDirs: ctx.dirs?.made ?? [],
+    restoreOf: ctx.restoreOf,
+  };
+}
+
+/**
+ * A file in a folder that does not exist cannot be deleted, copied or moved (nor locked:
+ * its lock lives beside it): ENOENT naming it, before anything happens; a forced delete
+ * of it has nothing to do and is dropped.
+ */
+function inExistingFolders(planned: Planned[], missing: ReadonlySet<string>): Planned[] {
+  if (missing.size === 0) return planned;
+  return planned.filter((p) => {
+    const s = p.staged;
+    if ((s.kind === 'copy' || s.kind === 'move') && p.source !== undefined && missing.has(dirname(p.source))) {
+      throw new AtomicError('ENOENT', `${s.op} ${s.from}: no such file or directory`, { path: s.from });
+    }
+    if (s.kind !== 'delete' || !missing.has(dirname(p.target))) return true;
+    if (s.force) return false;
+    throw new AtomicError('ENOENT', `${s.op} ${s.path}: no such file or directory`, { path: s.path });
+  });
+}
+
+/** Makes the missing folders of every file the transaction writes (see parent-dirs.ts). */
+async function createParents(ctx: CommitContext, planned: readonly Planned[], missing: ReadonlySet<string>): Promise<void> {
+  if (missing.size === 0) return;
+  const written = planned.filter((p) => p.staged.kind !== 'delete').map((p) => p.target);
+  const dirs = foldersToCreate(ctx.realRoot, written, missing);
+  if (dirs.length === 0) return;
+  ctx.dirs = { record: dirsRecordPathFor(ctx.realRoot, ctx.id), named: [], made: [] };
+  await makeParents(ctx.disk, ctx.realRoot, ctx.id, dirs, ctx.dirs);
+}
+
+/** A rolled-back transaction's folders: removed if empty, then their journal. */
+async function dropParents(disk: Disk, dirs: MadeDirs): Promise<void> {
+  await removeEmptyDirs(disk, dirs.made);
+  await removeDirsRecord(disk, dirs.record);
+}
+
 async function recordAudit(ctx: CommitContext, planned: readonly Planned[], before: Map<string, string | null>, backupId: string | undefined, outcome: 'ok' | 'rolled-back' | 'failed', err: unknown): Promise<void> {
   if (!ctx.audit) return;
+  if (outcome !== 'ok') {
+    // It failed before the files were hashed: they are as they were (rolled back), so
+    // their hashes now are their hashes before.
+    for (const path of touchedBy(planned)) if (!before.has(path)) before.set(path, await hashIfExists(ctx.disk, path).catch(() => null));
+  }
   await ctx.audit.record({
-    operation: 'transaction',
+    operation: ctx.operation ?? 'transaction',
+    name: ctx.name,
     transactionId: ctx.id,
     backupId,
     outcome,
@@ -231,6 +302,10 @@ async function recordAudit(ctx: CommitContext, planned: readonly Planned[], befo
 async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (before: Map<string, string | null>, backupId: string | undefined) => void): Promise<CommitResult> {
   const { planned, ops } = await plan(ctx, all);
   if (ops.length === 0) return { id: ctx.id, changed: [] };
+  // Hashed under the locks, before anything changes; kept in the journal too, so that a
+  // recovery of this transaction can record what the files were.
+  const before = await auditBefore(ctx, planned);
+  onBefore(before, undefined);
   const journal = await JournalWriter.create(ctx.disk, journalPathFor(ctx.realRoot, ctx.id), {
     v: 1,
     type: 'tx',
@@ -238,6 +313,8 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
     root: ctx.realRoot,
     pid: process.pid,
     createdAt: Date.now(),
+    name: ctx.name,
+    hashes: ctx.audit ? Object.fromEntries(before) : undefined,
     ops,
   });
   let backups: Set<string>;
@@ -254,8 +331,7 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
     // Staged files and backup links are new entries: they must survive a crash once the
     // commit record says to use them.
     await syncDirectories(ctx.disk, dirsOf(ops));
-    const before = await auditBefore(ctx, planned);
-    const backupId = ctx.backup ? await ctx.backup.preserve(touchedBy(planned), { operation: 'transaction', root: ctx.realRoot, transactionId: ctx.id }) : undefined;
+    const backupId = ctx.backup ? await ctx.backup.preserve(touchedBy(planned), backupRequest(ctx, planned)) : undefined;
     onBefore(before, backupId);
     checkInterrupt(ctx);
     markAttempted = true;
@@ -315,6 +391,9 @@ async function applyInProcess(ctx: CommitContext, journal: JournalWriter, ops: r
     await Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', ctx.retry)));
     // Every rename and unlink becomes durable here, each folder synced once, in parallel.
     await syncDirectories(disk, dirsOf(ops));
+    // The folders made now hold the new files: their journal can go. The journal's
+    // removal below syncs `.atomicfs/`, which makes this unlink durable too.
+    if (ctx.dirs) await unlinkIfPresent(disk, ctx.dirs.record, 'unlink', ctx.retry);
     await journal.remove();
   } catch (err) {
     throw failed(ctx, false, err, 'was committed and applied, but could not be made durable; run recover(root)');

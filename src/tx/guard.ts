@@ -24,6 +24,10 @@ import { markActive, markInactive, newTxId } from './owner.js';
 import { lockSettled, recoverRoot } from './recover.js';
 import { openRoot, rootResolver } from './root-paths.js';
 import { inParallel } from './stage.js';
+import { checkBatchName } from './batch-name.js';
+import type { AuditHook } from '../file/hooks.js';
+import { hashIfExists } from '../file/hash-existing.js';
+import { hashFile } from '../file/sha256-file.js';
 
 export interface GuardOptions {
   root: string;
@@ -31,6 +35,10 @@ export interface GuardOptions {
   retry?: RetryOptions | undefined;
   /** Give up waiting for locks after this many ms. */
   timeout?: number | undefined;
+  /** The batch's name: kept in its journal and its audit entry. */
+  name?: string | undefined;
+  /** Records one entry (operation `guard`): `ok` with the files' hashes before and after, or `rolled-back`. */
+  audit?: AuditHook | undefined;
   disk?: Disk | undefined;
 }
 
@@ -81,6 +89,7 @@ export async function guard<T>(paths: readonly string[], fn: () => Promise<T> | 
   if (!Array.isArray(paths) || paths.length === 0) throw invalidArg('guard', undefined, 'paths must be a non-empty array');
   if (typeof fn !== 'function') throw invalidArg('guard', undefined, 'fn must be a function');
   for (const p of paths) if (typeof p !== 'string' || p === '') throw invalidArg('guard', undefined, `paths must be non-empty strings, got ${JSON.stringify(p)}`);
+  checkBatchName('guard', opts?.root, opts?.name);
   const disk = diskOf(opts);
   const realRoot = await openRoot(disk, opts?.root, 'guard');
   await recoverRoot(disk, realRoot, opts);
@@ -100,7 +109,19 @@ export async function guard<T>(paths: readonly string[], fn: () => Promise<T> | 
 async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: string[], fn: () => Promise<T> | T, opts: GuardOptions): Promise<T> {
   const ops: GuardOp[] = [];
   for (const target of targets) ops.push({ kind: 'guard', target, backup: (await lstatIfPresent(disk, target, 'guard')) ? stagePathFor(target, id) : null });
-  const journal = await JournalWriter.create(disk, journalPathFor(realRoot, id), { v: 1, type: 'guard', id, root: realRoot, pid: process.pid, createdAt: Date.now(), ops });
+  const before = opts.audit ? await Promise.all(targets.map((t) => hashIfExists(disk, t))) : [];
+  const hashes = opts.audit ? Object.fromEntries(targets.map((t, i) => [t, before[i] ?? null])) : undefined;
+  const journal = await JournalWriter.create(disk, journalPathFor(realRoot, id), { v: 1, type: 'guard', id, root: realRoot, pid: process.pid, createdAt: Date.now(), name: opts.name, hashes, ops });
+  const audit = async (outcome: 'ok' | 'rolled-back', err?: unknown): Promise<void> => {
+    if (!opts.audit) return;
+    const after = outcome === 'ok' ? await Promise.all(targets.map((t) => hashFile(disk, t).catch(() => null))) : [];
+    const files = targets.map((path, i) => {
+      const was = before[i] ?? null;
+      const now = outcome === 'ok' ? after[i] : undefined;
+      return { path, before: was, after: outcome === 'ok' ? (now?.sha256 ?? null) : was, size: now?.bytes ?? 0 };
+    });
+    await opts.audit.record({ operation: 'guard', name: opts.name, transactionId: id, outcome, files, error: err === undefined ? undefined : describe(err) });
+  };
   try {
     await inParallel(ops, 32, async (op) => (op.backup === null ? undefined : copyAside(disk, op.target, op.backup, opts.retry)));
     // The copies are new entries: they must survive a crash before fn may touch the originals.
@@ -132,6 +153,7 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
     } catch (restoreErr) {
       throw new TransactionError(`guard in ${realRoot}: the code failed (${describe(err)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`, false, { cause: err, transactionId: id });
     }
+    await audit('rolled-back', err).catch(() => undefined);
     throw err;
   } finally {
     unregister(live);
@@ -155,5 +177,6 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
   await journal.close();
   await removeOwned(disk, ops, opts.retry);
   await journal.remove();
+  await audit('ok');
   return result;
 }

@@ -35,9 +35,14 @@ export interface GuardOp {
   backup: string | null;
 }
 
+/**
+ * `name`: the batch's name, if given; `hashes`: SHA-256 of each touched file before the
+ * transaction (null: absent), kept when it is audited. Both only feed the audit entries
+ * that recovery writes.
+ */
 export type Intent =
-  | { v: 1; type: 'tx'; id: string; root: string; pid: number; createdAt: number; ops: TxOp[] }
-  | { v: 1; type: 'guard'; id: string; root: string; pid: number; createdAt: number; ops: GuardOp[] };
+  | { v: 1; type: 'tx'; id: string; root: string; pid: number; createdAt: number; name?: string | undefined; hashes?: Record<string, string | null> | undefined; ops: TxOp[] }
+  | { v: 1; type: 'guard'; id: string; root: string; pid: number; createdAt: number; name?: string | undefined; hashes?: Record<string, string | null> | undefined; ops: GuardOp[] };
 
 export type Mark = 'commit' | 'ready' | 'abort' | 'done';
 
@@ -265,6 +270,11 @@ function checkIntent(intent: Intent, path: string, realRoot: string, id: string)
   if (intent.type !== 'tx' && intent.type !== 'guard') throw badJournal(path, 'unknown journal type');
   if (intent.id !== id) throw badJournal(path, 'its id does not match its name');
   if (intent.root !== realRoot) throw badJournal(path, `it belongs to root ${String(intent.root)}`);
+  if (intent.name !== undefined && typeof intent.name !== 'string') throw badJournal(path, 'its name is not a string');
+  const hashes = intent.hashes as unknown;
+  if (hashes !== undefined && (typeof hashes !== 'object' || hashes === null || !Object.values(hashes).every((h) => h === null || (typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))))) {
+    throw badJournal(path, 'its hashes are malformed');
+  }
   if (!Array.isArray(intent.ops) || intent.ops.length === 0) throw badJournal(path, 'it lists no operations');
   for (const op of intent.ops as (TxOp | GuardOp)[]) checkOp(op, path, realRoot, id, intent.type);
 }

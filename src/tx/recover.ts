@@ -22,6 +22,9 @@ import { clearDeadOwners } from './lock-owner.js';
 import { mayBeAlive } from './owner.js';
 import { openRoot, stateDirOf } from './root-paths.js';
 import { removeOwned, restoreGuarded, rollForward } from './apply.js';
+import type { AuditHook, AuditRecord } from '../file/hooks.js';
+import { recoveredFiles, recoveryRecord } from './recover-audit.js';
+import { deadDirsIds, dirsRecordPathFor, readDirsRecord, removeDirsRecord, removeEmptyDirs } from './parent-dirs.js';
 
 export interface RecoverReport {
   /** Transactions (and guards) undone: their files are as before them. */
@@ -35,21 +38,29 @@ export interface RecoverReport {
 export interface RecoverOptions extends BaseOptions {
   /** Give up waiting for a journal's locks after this many ms (LockError). */
   timeout?: number | undefined;
+  /** Records one entry (operation `recover`) per transaction or guard rolled back or forward. */
+  audit?: AuditHook | undefined;
 }
 
-/** Journals of owners that are gone, by id. */
-export async function deadJournals(disk: Disk, realRoot: string): Promise<string[]> {
-  let names: string[];
+async function stateNames(disk: Disk, realRoot: string): Promise<string[]> {
   try {
-    names = await disk.readdir(stateDirOf(realRoot));
+    return await disk.readdir(stateDirOf(realRoot));
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return [];
     throw fsError(err, 'recover', stateDirOf(realRoot));
   }
+}
+
+function deadJournalsIn(names: readonly string[]): string[] {
   return names
     .map(idOfJournal)
     .filter((id): id is string => id !== undefined && !mayBeAlive(id))
     .sort();
+}
+
+/** Journals of owners that are gone, by id. */
+export async function deadJournals(disk: Disk, realRoot: string): Promise<string[]> {
+  return deadJournalsIn(await stateNames(disk, realRoot));
 }
 
 async function readState(disk: Disk, realRoot: string, id: string): Promise<JournalState | undefined> {
@@ -73,7 +84,8 @@ export async function recover(root: string, opts: RecoverOptions = {}): Promise<
 
 export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOptions = {}): Promise<RecoverReport> {
   const report: RecoverReport = { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 };
-  const ids = await deadJournals(disk, realRoot);
+  const names = await stateNames(disk, realRoot);
+  const ids = deadJournalsIn(names);
   // Check them all first: one damaged journal stops recovery before it changes anything.
   const states = new Map<string, JournalState>();
   for (const id of ids) {
@@ -85,15 +97,36 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
     // Hold the journal's paths so no transaction changes them while it is replayed, and
     // so that two recoveries of one journal run one after the other.
     const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal });
+    let record: AuditRecord | undefined;
     try {
       const state = await readState(disk, realRoot, id);
-      if (state) await replay(disk, journalPathFor(realRoot, id), state, report);
+      if (state) {
+        const forward = rollsForward(state);
+        // Read before the replay changes them.
+        const files = opts.audit && state.intent ? await recoveredFiles(disk, state.intent, forward) : [];
+        await replay(disk, journalPathFor(realRoot, id), state, report);
+        record = recoveryRecord(state.intent, id, forward, files);
+      }
     } finally {
       await release();
     }
+    if (record && opts.audit) await opts.audit.record(record);
   }
   await clearDeadOwners(disk, realRoot);
+  // Last, with the dead transactions' journals replayed and their locks cleared: only
+  // then are the folders of a rolled-back one empty (see parent-dirs.ts).
+  for (const id of deadDirsIds(names, mayBeAlive)) {
+    const record = dirsRecordPathFor(realRoot, id);
+    await removeEmptyDirs(disk, await readDirsRecord(disk, realRoot, record), true);
+    await removeDirsRecord(disk, record);
+  }
   return report;
+}
+
+/** Whether recovery completes this journal's batch (else it undoes it). */
+function rollsForward(state: JournalState): boolean {
+  const last = state.marks[state.marks.length - 1];
+  return state.intent !== undefined && (state.intent.type === 'tx' ? last === 'commit' : last === 'done');
 }
 
 async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport): Promise<void> {

@@ -59,8 +59,12 @@ export function checkLexically(op: string, path: string, root: string, realRoot:
   return abs;
 }
 
-/** The real path `abs` names: every symbolic link followed, the last one too, even if dangling. */
-async function realish(disk: Disk, abs: string, hops: number): Promise<string> {
+/**
+ * The real path `abs` names: every symbolic link followed, the last one too, even if
+ * dangling. `missing` (if given) collects the real paths of the components that do not
+ * exist: the folders a transaction will have to create.
+ */
+async function realish(disk: Disk, abs: string, hops: number, missing?: Set<string>): Promise<string> {
   try {
     return await disk.realpath(abs);
   } catch (err) {
@@ -68,10 +72,13 @@ async function realish(disk: Disk, abs: string, hops: number): Promise<string> {
   }
   const parent = dirname(abs);
   if (parent === abs) return abs;
-  const candidate = join(await realish(disk, parent, hops), basename(abs));
-  if (!(await isLink(disk, candidate))) return candidate;
+  const candidate = join(await realish(disk, parent, hops, missing), basename(abs));
+  if (!(await isLink(disk, candidate))) {
+    missing?.add(candidate);
+    return candidate;
+  }
   if (hops >= MAX_LINK_HOPS) throw tooManyLinks(undefined, abs);
-  return realish(disk, await linkTarget(disk, candidate), hops + 1);
+  return realish(disk, await linkTarget(disk, candidate), hops + 1, missing);
 }
 
 /** Refuses a real path outside `realRoot` or inside its state folder. */
@@ -89,14 +96,15 @@ export type RootResolver = (path: string, op: string) => Promise<string>;
  * Resolves paths to real paths, each refused with EOUTSIDEROOT unless it lies in
  * `realRoot`. The files of one transaction mostly share a few folders: each folder is
  * resolved once, and each file then costs one lstat (to see whether it is itself a link)
- * instead of a realpath that walks every component again.
+ * instead of a realpath that walks every component again. `missing` collects the real
+ * paths of folders on the way that do not exist (see realish).
  */
-export function rootResolver(disk: Disk, realRoot: string): RootResolver {
+export function rootResolver(disk: Disk, realRoot: string, missing?: Set<string>): RootResolver {
   const dirs = new Map<string, Promise<string>>();
   const realDir = (dir: string): Promise<string> => {
     let real = dirs.get(dir);
     if (!real) {
-      real = realish(disk, dir, 0);
+      real = realish(disk, dir, 0, missing);
       dirs.set(dir, real);
     }
     return real;

@@ -13,6 +13,8 @@ import { diskOf } from '../file/options.js';
 import { runCommit, type CommitContext, type CommitResult } from './commit.js';
 import { register, unregister } from './live.js';
 import { newTxId } from './owner.js';
+import { checkBatchName } from './batch-name.js';
+import { hashIfExists } from '../file/hash-existing.js';
 import { recoverRoot } from './recover.js';
 import { checkLexically, openRoot } from './root-paths.js';
 import { checkSource, checkWriteOptions, encodeFor, type Staged, type TxDeleteOptions, type TxJsonOptions, type TxWriteOptions } from './staged.js';
@@ -29,7 +31,15 @@ export interface TransactionOptions {
   retry?: RetryOptions | undefined;
   /** Give up waiting for locks after this many ms (the commit fails, rolled back). */
   timeout?: number | undefined;
+  /** The batch's name: kept in its backup, its audit entry and its journal (one line, at most 200 characters). */
+  name?: string | undefined;
   disk?: Disk | undefined;
+}
+
+/** How a caller inside the library (a restore) labels its transaction. */
+export interface TransactionKind {
+  operation: string;
+  restoreOf?: string | undefined;
 }
 
 export type TransactionState = 'open' | 'committing' | 'committed' | 'rolled-back' | 'failed';
@@ -45,8 +55,11 @@ export class Transaction implements AsyncDisposable {
   private readonly interruption = new AbortController();
 
   /** @internal Use `transaction()`, which recovers the root first. */
-  constructor(opts: TransactionOptions, disk: Disk, realRoot: string) {
+  constructor(opts: TransactionOptions, disk: Disk, realRoot: string, kind?: TransactionKind) {
     this.ctx = {
+      name: opts.name,
+      operation: kind?.operation,
+      restoreOf: kind?.restoreOf,
       disk,
       root: opts.root,
       realRoot,
@@ -170,9 +183,17 @@ export class Transaction implements AsyncDisposable {
     if (this._state === 'committing') throw new AtomicError('EINVAL', `rollback: transaction ${this.id} is committing`, { path: this.ctx.root });
     if (this._state !== 'open') return;
     this._state = 'rolled-back';
+    const paths = [...new Set(this.staged.flatMap((s) => (s.kind === 'move' ? [s.abs, s.fromAbs] : [s.abs])))];
     this.staged.length = 0;
     unregister(this);
-    await this.ctx.audit?.record({ operation: 'transaction', transactionId: this.id, outcome: 'rolled-back', files: [] });
+    if (!this.ctx.audit) return;
+    // Nothing was written: the files it would have changed are as they were, and the
+    // entry says what they were.
+    const files = await Promise.all(paths.map(async (path) => {
+      const before = await hashIfExists(this.ctx.disk, path).catch(() => null);
+      return { path, before, after: before, size: 0 };
+    }));
+    await this.ctx.audit.record({ operation: this.ctx.operation ?? 'transaction', name: this.ctx.name, transactionId: this.id, outcome: 'rolled-back', files });
   }
 
   /** For `await using`: an uncommitted transaction is rolled back. */
@@ -192,9 +213,16 @@ export class Transaction implements AsyncDisposable {
 
 /** Starts a transaction under `root`, after recovering any transaction a crash left there. */
 export async function transaction(opts: TransactionOptions): Promise<Transaction> {
+  return startTransaction(opts);
+}
+
+/** transaction(), for callers inside the library that label what it is (a restore). */
+export async function startTransaction(opts: TransactionOptions, kind?: TransactionKind): Promise<Transaction> {
   if (typeof opts !== 'object' || opts === null) throw new AtomicError('EINVAL', 'transaction: options with a root are required');
+  checkBatchName('transaction', opts.root, opts.name);
   const disk = diskOf(opts);
   const realRoot = await openRoot(disk, opts.root, 'transaction');
-  await recoverRoot(disk, realRoot, { timeout: opts.timeout, signal: opts.signal });
-  return new Transaction(opts, disk, realRoot);
+  // A batch killed earlier is recorded in this batch's audit log as it is recovered.
+  await recoverRoot(disk, realRoot, { timeout: opts.timeout, signal: opts.signal, audit: opts.audit });
+  return new Transaction(opts, disk, realRoot, kind);
 }

@@ -27,6 +27,8 @@ export interface Scenario {
    * record). Single-file writes end with a rename that nothing flushes: they are not.
    */
   durableWithoutDirSync?: boolean | undefined;
+  /** What a recovery crashed half-way must reach again (default answerOf: files only). */
+  answer?: ((sim: SimDisk) => string) | undefined;
 }
 
 export interface ExploreOptions {
@@ -161,7 +163,7 @@ async function checkState(s: Scenario, image: Image, resolved: boolean, opts: Ex
   const message = s.check(disk, resolved);
   if (message) return { phase: 'after recovery', message };
   if (!s.recover || opts.recoveryCrashModes === 0) return undefined;
-  return recoveryCrashes(s, image, answerOf(disk), opts, salt, result);
+  return recoveryCrashes(s, image, (s.answer ?? answerOf)(disk), opts, salt, result);
 }
 
 async function recoveryCrashes(s: Scenario, image: Image, answer: string, opts: ExploreOptions, salt: number, result: ExploreResult): Promise<{ phase: string; message: string } | undefined> {
@@ -182,7 +184,7 @@ async function recoveryCrashes(s: Scenario, image: Image, answer: string, opts: 
       } catch (err) {
         return { phase: `recovery crashed after its call ${j} (${describeMode(mode)})`, message: `second recovery failed: ${showError(err)}` };
       }
-      const got = answerOf(again);
+      const got = (s.answer ?? answerOf)(again);
       if (got !== answer) return { phase: `recovery crashed after its call ${j} (${describeMode(mode)})`, message: `second recovery reached another state:\n${got}\nexpected:\n${answer}` };
     }
   }

@@ -74,6 +74,33 @@ export const txCases: [needs: (keyof Ops)[], c: TxCase][] = [
     },
   ],
   [
+    ['transaction', 'recover'],
+    {
+      name: 'transaction: new files in new folders (3 made, 1 nested)',
+      seed: { [A]: 'a old', [`${ROOT}/n/m/x.md`]: null, [`${ROOT}/n/y.md`]: null, [`${ROOT}/k/z.md`]: null },
+      newDirs: [`${ROOT}/n`, `${ROOT}/n/m`, `${ROOT}/k`],
+      run: (disk) => commit(disk, (tx) => void tx.writeFile(A, 'a new').writeFile(`${ROOT}/n/m/x.md`, 'x new').createFile(`${ROOT}/n/y.md`, 'y new').writeFile(`${ROOT}/k/z.md`, 'z new')),
+    },
+  ],
+  [
+    ['transaction', 'recover'],
+    {
+      name: 'transaction: new folders, rolled back (EEXIST at commit)',
+      seed: { [A]: 'a old', [`${ROOT}/n/m/x.md`]: null },
+      newDirs: [`${ROOT}/n`, `${ROOT}/n/m`],
+      rollsBack: true,
+      run: async (disk) => {
+        const failed = await commit(disk, (tx) => void tx.writeFile(`${ROOT}/n/m/x.md`, 'x new').createFile(A, 'clash')).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        // A crash surfaces as its own error and is passed on; the refusal is expected.
+        if ((failed as { rolledBack?: boolean } | undefined)?.rolledBack === true) return;
+        throw failed instanceof Error ? failed : new Error('the commit should have been refused');
+      },
+    },
+  ],
+  [
     ['guard', 'recover'],
     {
       name: 'guard: two files edited in place',
