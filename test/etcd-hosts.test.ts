@@ -302,7 +302,7 @@ test('the whole cluster stopped: every call fails with ECOORDINATOR within its t
   try {
     const started = Date.now();
     await assert.rejects(lock(join(root, 'f0'), { coordinator, timeout: 1000 }), { code: 'ECOORDINATOR', message: /etcd at http:\/\/127\.0\.0\.1/ });
-    await assert.rejects(updateJson(join(root, 'n.json'), () => 1, { coordinator, lockTimeout: 1000 }), { code: 'ECOORDINATOR' });
+    await assert.rejects(updateJson(join(root, 'n.json'), () => 1, { coordinator, timeout: 1000 }), { code: 'ECOORDINATOR' });
     await assert.rejects(recover(root, { coordinator }), { code: 'ECOORDINATOR' });
     await assert.rejects(guard([files[0] ?? ''], () => undefined, { root, coordinator, timeout: 1000 }), { code: 'ECOORDINATOR' });
     await assert.rejects(transaction({ root, coordinator }), { code: 'ECOORDINATOR' }, 'transaction() recovers first, which needs the cluster');

@@ -7,8 +7,8 @@
  */
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
-import { dirname, resolve } from 'node:path';
-import type { Disk, DiskFile } from '../disk/index.js';
+import { dirname, resolve, sep } from 'node:path';
+import { pathKey, type Disk, type DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
 import { KeyLines } from '../base/key-lines.js';
 import type { AuditHook, AuditOutcome, AuditRecord } from '../file/hooks.js';
@@ -79,8 +79,11 @@ function timeOf(v: Date | number | string, name: string, file: string): number {
   return t;
 }
 
-function touches(entry: AuditEntry, path: string): boolean {
-  return entry.files.some((f) => f.path === path || f.path.startsWith(path.endsWith('/') ? path : path + '/'));
+/** Whether `entry` changed `path` or a file under it; `key` spells paths as the disk compares them. */
+function touches(entry: AuditEntry, path: string, key: (p: string) => string): boolean {
+  const p = key(path);
+  const folder = p.endsWith(sep) ? p : p + sep;
+  return entry.files.some((f) => key(f.path) === p || key(f.path).startsWith(folder));
 }
 
 export class AuditLog implements AuditHook {
@@ -241,6 +244,8 @@ export class AuditLog implements AuditHook {
     const since = query.since === undefined ? -Infinity : timeOf(query.since, 'since', this.file);
     const until = query.until === undefined ? Infinity : timeOf(query.until, 'until', this.file);
     const path = query.path === undefined ? undefined : resolve(pathArg('audit entries', query.path, 'path', false));
+    const caps = this.disk.capabilities;
+    const key = (p: string): string => pathKey(caps, p);
     const named = nameMatcher(query.name, 'audit entries', this.file);
     const out: AuditEntry[] = [];
     for (const line of await this.readAll()) {
@@ -251,7 +256,7 @@ export class AuditLog implements AuditHook {
       if (query.outcome !== undefined && e.outcome !== query.outcome) continue;
       if (query.operation !== undefined && e.operation !== query.operation) continue;
       if (named && !named(e.name)) continue;
-      if (path !== undefined && !touches(e, path)) continue;
+      if (path !== undefined && !touches(e, path, key)) continue;
       out.push(e);
     }
     return out;

@@ -50,7 +50,7 @@ export async function existingFiles(disk: Disk, paths: readonly string[]): Promi
 
 async function keepOne(disk: Disk, f: Found, dest: string, hardLinks: boolean): Promise<{ sha256: string; bytes: number }> {
   let linked = false;
-  if (hardLinks) {
+  if (hardLinks && disk.capabilities.hardLinks) {
     try {
       await disk.link(f.real, dest);
       linked = true;

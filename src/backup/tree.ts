@@ -1,6 +1,6 @@
 /** Folder and file helpers for the backup store, all through the disk seam. */
 import { dirname, join } from 'node:path';
-import type { Disk } from '../disk/index.js';
+import { syncFlags, type Disk } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
 import { readPathChunks } from '../file/read-chunks.js';
 
@@ -59,9 +59,9 @@ export async function copyInto(disk: Disk, from: string, to: string, mode: numbe
   }
 }
 
-/** fsync of a file by path (works on a read-only descriptor on Linux and macOS). */
+/** fsync of a file by path (on a read-only descriptor where the platform allows it). */
 export async function syncFile(disk: Disk, path: string): Promise<void> {
-  const file = await disk.open(path, 'r');
+  const file = await disk.open(path, syncFlags(disk.capabilities));
   try {
     await file.sync();
   } finally {

@@ -7,6 +7,8 @@
  * Keep it narrow: every method here must be modelled by a simulated disk.
  */
 
+import type { DiskCapabilities } from './capabilities.js';
+
 /** Open modes: read, read-write, exclusive create, create/truncate, append. */
 export type OpenFlags = 'r' | 'r+' | 'wx' | 'w' | 'a' | 'ax';
 
@@ -52,6 +54,8 @@ export interface DiskDir {
 }
 
 export interface Disk {
+  /** What this disk's platform can do (capabilities.ts); the layers above ask it. */
+  readonly capabilities: DiskCapabilities;
   open(path: string, flags: OpenFlags, mode?: number): Promise<DiskFile>;
   stat(path: string): Promise<DiskStat>;
   lstat(path: string): Promise<DiskStat>;

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from './disk.js';
+import { POSIX_CAPABILITIES, type DiskCapabilities } from './capabilities.js';
 
 const C = fs.constants;
 
@@ -158,7 +159,12 @@ const FLAGS: Record<OpenFlags, number> = {
   ax: C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_APPEND,
 };
 
-export const nodeDisk: Disk = {
+/** macOS formats its volumes case-insensitive by default (APFS, HFS+). */
+const POSIX_HERE: DiskCapabilities = Object.freeze({ ...POSIX_CAPABILITIES, caseSensitive: process.platform !== 'darwin' });
+
+/** The POSIX driver: Linux, macOS, the BSDs. */
+export const posixDisk: Disk = {
+  capabilities: POSIX_HERE,
   async open(path, flags, mode = 0o666) {
     const opening = call<number>((cb) => fs.open(path, FLAGS[flags], mode, cb));
     // Files opened to be written are the ones whose mode is set; learn their folder's

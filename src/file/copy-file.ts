@@ -29,7 +29,7 @@ export async function copyFile(source: PathLike, destination: PathLike, opts?: W
   // Taken at the call, like the dest ticket that replaceFile takes synchronously below:
   // a copy issued after a write to src reads what that write committed.
   const from = resolve(src);
-  const srcTicket = takeTicket(from, () => realish(disk, from));
+  const srcTicket = takeTicket(disk, from, () => realish(disk, from));
   const spec: ReplaceSpec<void> = {
     op: OP,
     path: dest,

@@ -38,7 +38,7 @@ export async function deleteFile(given: PathLike, opts?: DeleteOptions): Promise
   throwIfAborted(opts?.signal, OP, path);
   const abs = resolve(path);
   // Taken at the call: a delete issued after a write to the same path lands after it.
-  const ticket = takeTicket(abs, () => realEntry(disk, abs));
+  const ticket = takeTicket(disk, abs, () => realEntry(disk, abs));
   const state = { removed: false };
   try {
     await ticket.turn();

@@ -76,7 +76,7 @@ export function dropOpened(opened: Promise<DiskDir | undefined> | undefined): vo
  * folder itself is replaced meanwhile (as it could be just after the rename, too).
  */
 export function openAhead(disk: Disk, dir: string, announced: boolean): Promise<DiskDir | undefined> | undefined {
-  if (!disk.openDir) return undefined;
+  if (!disk.openDir || !disk.capabilities.dirSync) return undefined;
   const state = stateOf(disk, dir);
   const alone = isIdle(state, announced ? 1 : 0);
   forgetIfIdle(disk, dir, state);
@@ -104,8 +104,13 @@ export function expectRename(disk: Disk, dir: string): () => void {
 /**
  * Makes every entry change already done in `dir` durable. `opened`, from `openAhead`, is
  * used if the sync starts at once, and closed otherwise.
+ *
+ * Where the platform cannot sync a folder (Windows), this does nothing: the change is
+ * made, and its durability is the file system's (README, "Guarantees"); failing a write
+ * whose target is already replaced would only tell the caller something untrue.
  */
 export async function syncDirectory(disk: Disk, dir: string, opened?: Promise<DiskDir | undefined>): Promise<void> {
+  if (!disk.capabilities.dirSync) return dropOpened(opened);
   const state = stateOf(disk, dir);
   try {
     // Nothing running, nobody on the way: start at once (a lone writer's case).
@@ -124,6 +129,11 @@ export async function syncDirectory(disk: Disk, dir: string, opened?: Promise<Di
   } catch (err) {
     throw fsError(err, 'fsync directory', dir);
   }
+}
+
+/** A single directory sync, without group commit; nothing where folders cannot be synced (see syncDirectory). */
+export async function syncDirAlone(disk: Disk, dir: string): Promise<void> {
+  if (disk.capabilities.dirSync) await disk.syncDir(dir);
 }
 
 /** Syncs several directories in parallel, each once. */

@@ -28,6 +28,7 @@ export type LinkAttempt = 'held' | 'busy' | 'folder' | 'unsupported';
 
 /** Tries to make the lock `name` a link to the owner file, breaking a dead holder's link. */
 export async function tryLink(disk: Disk, owner: LockOwner, name: string, staleMs: number): Promise<LinkAttempt> {
+  if (!disk.capabilities.hardLinks) return 'unsupported';
   // After a long wait for another lock, the owner file may look stale from another host
   // the moment it is linked: refresh it first (holders refresh it every staleMs / 3).
   if (Date.now() - owner.touchedAt > staleMs / 3) {

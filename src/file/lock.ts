@@ -206,6 +206,19 @@ async function ensureDir(a: Attempt): Promise<void> {
   }
 }
 
+/**
+ * The code of a failed create inside the lock folder, as POSIX gives it. Where the lock is
+ * a file (a link, lock-link.ts), POSIX says ENOTDIR, but Windows says ENOENT, which would
+ * read as a folder removed meanwhile and be retried forever: there a look tells the two
+ * apart.
+ */
+async function failureIn(a: Attempt, err: unknown): Promise<string | undefined> {
+  const code = errorCode(err);
+  if (code !== 'ENOENT') return code;
+  const st = await a.disk.lstat(a.dir).catch(() => undefined);
+  return st !== undefined && !st.isDirectory() ? 'ENOTDIR' : code;
+}
+
 /** Tries to create `x`; false if another live holder has it. */
 async function tryClaimExclusive(a: Attempt): Promise<boolean> {
   await ensureDir(a);
@@ -213,7 +226,7 @@ async function tryClaimExclusive(a: Attempt): Promise<boolean> {
     await createRecord(a.disk, a.dir, EXCLUSIVE, a.record);
     return true;
   } catch (err) {
-    const code = errorCode(err);
+    const code = await failureIn(a, err);
     // ENOENT: a releasing holder removed the empty lock folder meanwhile; try again.
     if (code === 'ENOENT') return false;
     // ENOTDIR: the lock is a link (lock-link.ts), held by an exclusive holder.
@@ -232,8 +245,9 @@ async function tryShared(a: Attempt): Promise<boolean> {
   try {
     await createRecord(a.disk, a.dir, mine, a.record);
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    if (errorCode(err) === 'ENOTDIR') return breakLink(a);
+    const code = await failureIn(a, err);
+    if (code === 'ENOENT') return false;
+    if (code === 'ENOTDIR') return breakLink(a);
     throw err;
   }
   if (!(await liveExclusive(a))) return true;

@@ -59,7 +59,7 @@ export async function moveFile(source: PathLike, destination: PathLike, opts?: M
   // group: they must not wait for each other.
   const to = resolve(dest);
   const group = {};
-  const tickets = [takeTicket(from, () => realEntry(disk, from), group), takeTicket(to, () => realish(disk, to), group)];
+  const tickets = [takeTicket(disk, from, () => realEntry(disk, from), group), takeTicket(disk, to, () => realish(disk, to), group)];
   let files: AuditFile[] = [{ path: from, before: null, after: null, size: 0 }];
   let moved = false;
   try {
@@ -147,7 +147,7 @@ async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
 /** The rename; with `parents`, dest's missing folders are made (durably) if it fails for want of them. */
 async function renameMakingParents(m: Move): Promise<void> {
   const { disk, opts, target, from } = m;
-  const rename = (): Promise<void> => retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal, true);
+  const rename = (): Promise<void> => retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal);
   try {
     await rename();
     return;

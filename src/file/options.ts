@@ -1,6 +1,7 @@
 import type { Disk } from '../disk/index.js';
 import { nodeDisk } from '../disk/index.js';
 import type { RetryOptions } from '../base/retry.js';
+import { withSharingRetries } from '../base/retry-sharing.js';
 import { AtomicError } from '../base/errors.js';
 import type { AuditHook, BackupHook } from './hooks.js';
 
@@ -12,7 +13,11 @@ export interface Progress {
 
 export interface BaseOptions {
   signal?: AbortSignal | undefined;
-  /** Retries of transient errors (EBUSY, EMFILE, ENFILE, EAGAIN). */
+  /**
+   * Retries of transient errors (EBUSY, EMFILE, ENFILE, EAGAIN; and under Windows a rename
+   * or removal while another program holds the file: EPERM, EACCES, EBUSY, by default up
+   * to 10 attempts, about 1.5 to 3 s).
+   */
   retry?: RetryOptions | undefined;
   /** The file-system seam; the real disk unless given (a simulated one in tests, say). */
   disk?: Disk | undefined;
@@ -81,6 +86,7 @@ export function hashesContent(opts: WriteOptions | undefined, forResult: boolean
   return forResult || (opts?.verify ?? false) || opts?.audit !== undefined;
 }
 
+/** The disk a call works on, with its platform's sharing violations retried (retry-sharing.ts). */
 export function diskOf(opts: BaseOptions | undefined): Disk {
-  return opts?.disk ?? nodeDisk;
+  return withSharingRetries(opts?.disk ?? nodeDisk, opts?.retry);
 }

@@ -9,8 +9,10 @@
  * disk call, so it is only learnt when some ticket has earlier ones pending (a lone
  * writer's turn is immediate), and once per ticket. A turn waits until every earlier
  * ticket's real path is known (one promise chained per ticket, not a scan of them all),
- * then for the earlier tickets on its own real path, found by map.
+ * then for the earlier tickets on its own real path, found by map. Paths are compared as
+ * the disk compares them (letter case does not count on Windows).
  */
+import { pathKey, type Disk } from '../disk/index.js';
 
 interface Entry {
   /** The path as named (absolute): what a path that cannot be resolved is keyed by. */
@@ -76,15 +78,17 @@ function through(e: Entry): Promise<void> {
 }
 
 /**
- * Takes a ticket for `named` (absolute). `real` resolves the real file, called only if
+ * Takes a ticket for `path` (absolute). `real` resolves the real file, called only if
  * needed; `group` ties the tickets of one call together.
  */
-export function takeTicket(named: string, real: () => Promise<string>, group: object = {}): Ticket {
+export function takeTicket(disk: Disk, path: string, real: () => Promise<string>, group: object = {}): Ticket {
+  const key = (p: string): string => pathKey(disk.capabilities, p);
+  const named = key(path);
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   // Only a ticket taken while others were pending can have to wait.
   const alone = pendingCount === 0;
-  const entry: Entry = { named, group, seq: ++lastSeq, realOf: real, real: undefined, prev: alone ? undefined : last, through: undefined, finished, ended: false };
+  const entry: Entry = { named, group, seq: ++lastSeq, realOf: () => real().then(key), real: undefined, prev: alone ? undefined : last, through: undefined, finished, ended: false };
   last = entry;
   pendingCount++;
   const count = namedCount.get(named) ?? 0;

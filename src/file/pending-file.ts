@@ -135,7 +135,8 @@ export class PendingFile {
   async finish(opts: FinishOptions & { closeAtCommit?: boolean }): Promise<void> {
     const file = this.file;
     if (!file) throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: finished twice`, { path: this.shownPath });
-    const closeNow = !(opts.closeAtCommit ?? false) || process.platform === 'win32';
+    // Where a file open here cannot be renamed over (Windows), nor safely renamed, it is closed first.
+    const closeNow = !(opts.closeAtCommit ?? false) || !this.disk.capabilities.replaceOpen;
     let ok = false;
     try {
       const chmodding = file.chmod(opts.mode);
@@ -175,6 +176,12 @@ export class PendingFile {
   }
 
   private async chown(file: DiskFile, owner: { uid: number; gid: number }, required: boolean): Promise<void> {
+    if (!this.disk.capabilities.ownership) {
+      // No POSIX owners here (Windows): the replaced file's owner needs no keeping, and a
+      // chown asked for cannot be done, which the caller must learn rather than assume.
+      if (!required) return;
+      throw new AtomicError('ENOTSUP', `${this.op} ${this.shownPath}: chown is not supported here: files have no POSIX owners on this platform`, { path: this.shownPath });
+    }
     try {
       await file.chown(owner.uid, owner.gid);
     } catch (err) {
@@ -199,7 +206,7 @@ export class PendingFile {
 
   /** Atomically replaces the target; with `fsync`, also makes the rename durable. */
   async commit(fsync: boolean, retry?: RetryOptions): Promise<void> {
-    const renaming = retryTransient(() => this.disk.rename(this.tempPath, this.target), retry, undefined, true);
+    const renaming = retryTransient(() => this.disk.rename(this.tempPath, this.target), retry);
     // Sent after the rename, which is on the critical path.
     const opened = this.openDirAhead(fsync);
     try {
@@ -217,6 +224,11 @@ export class PendingFile {
 
   /** Links the file in under the target's name, failing with EEXIST instead of replacing. */
   async commitNew(fsync: boolean, retry?: RetryOptions): Promise<void> {
+    // Without links, nothing puts a file in place atomically without clobbering: refuse
+    // rather than fall back to a check-then-rename that two processes could both pass.
+    if (!this.disk.capabilities.hardLinks) {
+      throw new AtomicError('ENOTSUP', `${this.op} ${this.shownPath}: creating without clobbering needs hard links, which this disk does not offer`, { path: this.shownPath });
+    }
     const linking = retryTransient(() => this.disk.link(this.tempPath, this.target), retry);
     const opened = this.openDirAhead(fsync);
     try {

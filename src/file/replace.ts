@@ -49,7 +49,7 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   // below), it would follow the order in which the thread pool finished those lstats,
   // not call order. Commits then wait for their turn on the real file.
   const named = resolvePath(path);
-  const ticket = takeTicket(named, () => realish(disk, named));
+  const ticket = takeTicket(disk, named, () => realish(disk, named));
   let target: Target | undefined;
   let pending: PendingFile | undefined;
   let committed = false;

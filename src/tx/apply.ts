@@ -15,7 +15,7 @@ import { ownedBy, type GuardOp, type TxOp } from './journal.js';
 /** rename(from, to); false if `from` is already gone (the rename was done before). */
 export async function renameIfPresent(disk: Disk, from: string, to: string, retry?: RetryOptions): Promise<boolean> {
   try {
-    await retryTransient(() => disk.rename(from, to), retry, undefined, true);
+    await retryTransient(() => disk.rename(from, to), retry);
     return true;
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;

@@ -15,7 +15,7 @@
  * backup links, and marks the journal `abort` before cleaning up.
  */
 import { dirname } from 'node:path';
-import type { Disk, DiskStat } from '../disk/index.js';
+import { pathKey, type Disk, type DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
 import { AtomicError, fsError, invalidArg, TransactionError } from '../base/errors.js';
 import type { RetryOptions } from '../base/retry.js';
@@ -97,8 +97,10 @@ async function resolveAll(ctx: CommitContext, staged: readonly Staged[], missing
   for (const p of planned) {
     for (const path of [p.target, p.staged.kind === 'move' ? p.source : undefined]) {
       if (path === undefined) continue;
-      if (seen.has(path)) throw invalidArg(p.staged.op, p.staged.path, `${path} is changed twice in one transaction`);
-      seen.add(path);
+      // Two spellings of one name (letter case, where it does not count) are one file.
+      const key = pathKey(ctx.disk.capabilities, path);
+      if (seen.has(key)) throw invalidArg(p.staged.op, p.staged.path, `${path} is changed twice in one transaction`);
+      seen.add(key);
     }
   }
   return planned;

@@ -6,7 +6,7 @@
  * originals are renamed back. If `fn` resolves, its edits are synced, the journal marked
  * `done`, and the copies dropped.
  */
-import type { Disk } from '../disk/index.js';
+import { syncFlags, type Disk } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg, TransactionError } from '../base/errors.js';
 import type { RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
@@ -71,7 +71,7 @@ async function syncEdited(disk: Disk, ops: readonly GuardOp[]): Promise<void> {
     ops.map(async (op) => {
       let file;
       try {
-        file = await disk.open(op.target, 'r');
+        file = await disk.open(op.target, syncFlags(disk.capabilities));
       } catch (err) {
         if (errorCode(err) === 'ENOENT') return;
         throw fsError(err, 'guard', op.target);

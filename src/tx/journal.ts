@@ -18,6 +18,7 @@ import type { Disk, DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError } from '../base/errors.js';
 import { sha256Hex } from '../base/sha256.js';
 import { isStageName } from '../file/temp-name.js';
+import { syncDirAlone } from '../file/dir-sync.js';
 import { isInside, stateDirOf } from './root-paths.js';
 import { isTxId } from './owner.js';
 
@@ -119,7 +120,7 @@ export class JournalWriter {
       // The intent must be on disk, under its name, before any staged file exists:
       // otherwise a crash could leave staged files that no journal names. Both syncs
       // are independent, so they run at once.
-      await Promise.all([file.sync(), disk.syncDir(dirname(path))]);
+      await Promise.all([file.sync(), syncDirAlone(disk, dirname(path))]);
     } catch (err) {
       await w.close();
       // Best effort: a journal left here names nothing that exists; recovery drops it.
@@ -172,7 +173,7 @@ export async function removeJournal(disk: Disk, path: string): Promise<void> {
     if (errorCode(err) !== 'ENOENT') throw fsError(err, 'remove journal', path);
   }
   // Make the removal durable (see above).
-  await disk.syncDir(dirname(path)).catch((err: unknown) => {
+  await syncDirAlone(disk, dirname(path)).catch((err: unknown) => {
     throw fsError(err, 'remove journal', path);
   });
 }
@@ -185,7 +186,7 @@ export async function ensureStateDir(disk: Disk, dir: string): Promise<void> {
     throw fsError(err, 'create journal folder', dir);
   }
   // A journal in a folder whose own entry could vanish at a crash would vanish with it.
-  await disk.syncDir(dirname(dir)).catch((err: unknown) => {
+  await syncDirAlone(disk, dirname(dir)).catch((err: unknown) => {
     throw fsError(err, 'create journal folder', dir);
   });
 }

@@ -7,7 +7,7 @@
  * (a try-lock never waits while holding, so it cannot deadlock either); if any is busy,
  * those taken are released and the ordered, waiting path is used.
  */
-import type { Disk } from '../disk/index.js';
+import { pathKey, type Disk } from '../disk/index.js';
 import { LockError } from '../base/errors.js';
 import { lockAs, type Release } from '../file/lock.js';
 import type { LockOwner } from '../file/lock-link.js';
@@ -45,7 +45,11 @@ async function tryAll(sorted: string[], opts: LockAllOptions): Promise<Release |
 
 /** Locks every path (real paths); resolves to a release of them all. */
 export async function lockAll(paths: Iterable<string>, opts: LockAllOptions): Promise<Release> {
-  const sorted = [...new Set(paths)].sort();
+  // One lock per file: two spellings of one name (letter case, where it does not count)
+  // would otherwise be two locks on one lock folder, the second waiting for the first.
+  const byKey = new Map<string, string>();
+  for (const path of paths) byKey.set(pathKey(opts.disk.capabilities, path), path);
+  const sorted = [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, path]) => path);
   if (opts.coordinator) {
     if (sorted.length === 0) return () => Promise.resolve();
     const held = await lockKeys(opts.coordinator, sorted, { timeout: opts.timeout, shared: false, signal: opts.signal, holder: opts.holder }, sorted[0] ?? '');

@@ -15,7 +15,7 @@
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
-import { syncDirectories, syncDirectory } from '../file/dir-sync.js';
+import { syncDirAlone, syncDirectories, syncDirectory } from '../file/dir-sync.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 import { clearLockLeftover, isLockLeftover } from '../file/stale-locks.js';
 import { ensureStateDir } from './journal.js';
@@ -69,7 +69,7 @@ export async function makeParents(disk: Disk, realRoot: string, id: string, dirs
   try {
     await file.write(Buffer.from(JSON.stringify({ v: 1, id, root: realRoot, dirs }) + '\n'), 0);
     // Named durably before any is made: a crash must not leave a folder no journal names.
-    await Promise.all([file.sync(), disk.syncDir(dirname(record))]);
+    await Promise.all([file.sync(), syncDirAlone(disk, dirname(record))]);
   } catch (err) {
     throw fsError(err, 'transaction', record);
   } finally {

@@ -3,7 +3,7 @@
  * resolved: a link inside the root that points outside it must not let a transaction
  * (or a forged journal) replace files elsewhere. Paths are compared as real paths.
  */
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { AtomicError, fsError, invalidArg } from '../base/errors.js';
 import { STATE_DIR } from '../file/temp-name.js';
@@ -15,10 +15,18 @@ export function stateDirOf(realRoot: string): string {
   return join(realRoot, STATE_DIR);
 }
 
-/** True if `path` (absolute, normalized) lies strictly inside `root`. */
+/**
+ * True if `path` (absolute, normalized) lies strictly inside `root`. node:path's own rules:
+ * on Windows `relative` compares without case and answers with backslashes (`..\\x`).
+ */
 export function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/** True if `a` and `b` (absolute) name the same place, under node:path's rules (case too). */
+function samePlace(a: string, b: string): boolean {
+  return relative(a, b) === '';
 }
 
 export function outsideRoot(op: string, path: string, root: string): AtomicError {
@@ -46,7 +54,7 @@ export function checkLexically(op: string, path: string, root: string, realRoot:
   const abs = resolve(path);
   if (!isInside(resolve(root), abs) && !isInside(realRoot, abs)) throw outsideRoot(op, path, root);
   const states = [stateDirOf(resolve(root)), stateDirOf(realRoot)];
-  if (states.some((s) => abs === s || isInside(s, abs))) {
+  if (states.some((s) => samePlace(s, abs) || isInside(s, abs))) {
     throw invalidArg(op, path, `${STATE_DIR} holds atomicfs's own state and cannot be changed by a transaction`);
   }
   return abs;
@@ -55,7 +63,7 @@ export function checkLexically(op: string, path: string, root: string, realRoot:
 /** Refuses a real path outside `realRoot` or inside its state folder. */
 function checkReal(realRoot: string, real: string, path: string, op: string): string {
   if (!isInside(realRoot, real)) throw outsideRoot(op, path, realRoot);
-  if (real === stateDirOf(realRoot) || isInside(stateDirOf(realRoot), real)) {
+  if (samePlace(real, stateDirOf(realRoot)) || isInside(stateDirOf(realRoot), real)) {
     throw invalidArg(op, path, `${STATE_DIR} holds atomicfs's own state and cannot be changed by a transaction`);
   }
   return real;

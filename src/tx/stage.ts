@@ -2,7 +2,7 @@
  * Writing the staged files of a transaction beside their targets, in parallel: the data
  * of every file is written and synced before the commit record can make it reachable.
  */
-import type { Disk, DiskStat } from '../disk/index.js';
+import { syncFlags, type Disk, type DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
 import { fsError } from '../base/errors.js';
 import { chunksOf, sourceSize } from '../base/source.js';
@@ -73,7 +73,7 @@ export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | un
  */
 async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boolean> {
   const s = p.staged;
-  if (s.kind !== 'move' || p.source === undefined) return false;
+  if (s.kind !== 'move' || p.source === undefined || !disk.capabilities.hardLinks) return false;
   try {
     await disk.link(p.source, stage);
   } catch (err) {
@@ -81,7 +81,7 @@ async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boole
     throw fsError(err, s.op, s.from);
   }
   try {
-    const file = await disk.open(stage, 'r');
+    const file = await disk.open(stage, syncFlags(disk.capabilities));
     try {
       // The moved data must be durable before the commit record makes the move happen.
       await file.sync();

@@ -3,7 +3,7 @@
  * once, written at commit) and then applied all together or not at all. Staging returns
  * the transaction, so calls can be chained; nothing touches the disk before `commit()`.
  */
-import type { Disk } from '../disk/index.js';
+import { pathKey, type Disk } from '../disk/index.js';
 import { AtomicError, TransactionError } from '../base/errors.js';
 import type { RetryOptions } from '../base/retry.js';
 import type { Source } from '../base/source.js';
@@ -150,8 +150,9 @@ export class Transaction implements AsyncDisposable {
   }
 
   private claim(op: string, path: string, abs: string): void {
-    if (this.targets.has(abs)) throw new AtomicError('EINVAL', `${op} ${path}: this file is already changed by this transaction`, { path });
-    this.targets.add(abs);
+    const key = pathKey(this.ctx.disk.capabilities, abs);
+    if (this.targets.has(key)) throw new AtomicError('EINVAL', `${op} ${path}: this file is already changed by this transaction`, { path });
+    this.targets.add(key);
   }
 
   /**

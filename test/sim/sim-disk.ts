@@ -27,9 +27,26 @@
  *
  * Directory metadata (mode, owner, times) is durable at once; only entries are modelled.
  * Symbolic links are created by `symlink()` (a test helper, not a Disk call), durably.
+ *
+ * `{ platform: 'windows' }` plays Windows's rules on NTFS (its capabilities say so):
+ * - a folder cannot be synced (`syncDir` fails with EPERM, as Node's does there). NTFS
+ *   logs entry changes in its metadata journal, written in order: after a power cut a
+ *   prefix of them persists (not any subset), and a file's sync, which must make the
+ *   file's own size and allocation (logged metadata) durable, flushes that journal up to
+ *   that point: every entry change issued before a file sync persists;
+ * - a rename over a file that some handle holds open fails with EPERM, and so do a
+ *   rename and an unlink of a file that another program holds (`holdOpen`: a reader, an
+ *   indexer, an antivirus) until it lets go; this process's own handles allow removal
+ *   (Node opens files with FILE_SHARE_DELETE);
+ * - names are compared without case (the stored spelling is kept and reported);
+ * - a file used as a folder in a path gives ENOENT, not ENOTDIR;
+ * - a file opened read-only cannot be synced (EPERM: FlushFileBuffers needs write access);
+ * - files have no owners: chown does nothing, as libuv's does there.
+ * Paths stay in POSIX syntax (the library's node:path is POSIX's on this host); backslashes
+ * and drive letters are exercised under Wine instead (test/windows).
  */
 import { posix } from 'node:path';
-import type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from '../../src/disk/index.js';
+import { POSIX_CAPABILITIES, WINDOWS_CAPABILITIES, type Disk, type DiskCapabilities, type DiskDir, type DiskFile, type DiskStat, type OpenFlags } from '../../src/disk/index.js';
 import { SimCrashError, sysError } from './sim-errors.js';
 import { rngOf, below, type Rng } from './prng.js';
 
@@ -111,6 +128,13 @@ export interface Fault {
   persistent?: boolean;
 }
 
+export type SimPlatform = 'posix' | 'windows';
+
+export interface SimOptions {
+  /** Whose rules the disk plays (default POSIX). */
+  platform?: SimPlatform | undefined;
+}
+
 /** What a path holds, for checks: file content, directory, or link target. */
 export type Entry = { kind: 'file'; data: Buffer; mode: number } | { kind: 'dir' } | { kind: 'symlink'; target: string };
 
@@ -164,8 +188,15 @@ export class SimDisk implements Disk {
   /** Folders standing for other file systems: rename and link across them fail with EXDEV. */
   private readonly mounts: string[] = [];
   private readonly devs = new Map<number, number>();
+  readonly platform: SimPlatform;
+  readonly capabilities: DiskCapabilities;
+  /** Open handles per inode: this process's (SimFile) and other programs' (holdOpen). */
+  private readonly openCount = new Map<number, number>();
+  private readonly held = new Map<number, { count: number; code: string }>();
 
-  constructor(image?: Image) {
+  constructor(image?: Image, options: SimOptions = {}) {
+    this.platform = options.platform ?? 'posix';
+    this.capabilities = this.platform === 'windows' ? WINDOWS_CAPABILITIES : POSIX_CAPABILITIES;
     if (!image) {
       this.nodes.set(ROOT, { kind: 'dir', entries: new Map(), durable: new Map(), meta: this.newMeta(0o755) });
       return;
@@ -182,11 +213,49 @@ export class SimDisk implements Disk {
    * A disk holding `image`, as found after the reboot. `ageMs` moves every time stamp
    * back: recovery runs a while after the cut, so temporary files are no longer recent.
    */
-  static fromImage(image: Image, ageMs = 0): SimDisk {
-    if (ageMs === 0) return new SimDisk(image);
+  static fromImage(image: Image, ageMs = 0, options: SimOptions = {}): SimDisk {
+    if (ageMs === 0) return new SimDisk(image, options);
     const aged: Image = new Map();
     for (const [ino, n] of image) aged.set(ino, { ...n, meta: { ...n.meta, mtimeMs: n.meta.mtimeMs - ageMs } });
-    return new SimDisk(aged);
+    return new SimDisk(aged, options);
+  }
+
+  private get windows(): boolean {
+    return this.platform === 'windows';
+  }
+
+  /**
+   * Windows only: another program opens `path` without sharing deletion (a reader, an
+   * indexer, an antivirus). Until the returned function is called, renames over it and
+   * of it, and its removal, fail with `code`.
+   */
+  holdOpen(path: string, code = 'EPERM'): () => void {
+    const ino = this.resolve(path, true, 'hold').ino;
+    if (ino === undefined) throw new Error(`sim: nothing to hold at ${path}`);
+    const h = this.held.get(ino) ?? { count: 0, code };
+    h.count++;
+    this.held.set(ino, h);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--h.count === 0) this.held.delete(ino);
+    };
+  }
+
+  /** A handle of this process opened (+1) or closed (-1). */
+  countOpen(ino: number, delta: number): void {
+    const n = (this.openCount.get(ino) ?? 0) + delta;
+    if (n > 0) this.openCount.set(ino, n);
+    else this.openCount.delete(ino);
+  }
+
+  /** Windows: fails if another program holds `ino`, or (`replacing`) if any handle has it open. */
+  private checkSharing(ino: number | undefined, replacing: boolean, syscall: string, path: string, dest?: string): void {
+    if (!this.windows || ino === undefined) return;
+    const h = this.held.get(ino);
+    if (h) throw sysError(h.code, syscall, path, dest);
+    if (replacing && this.openCount.has(ino)) throw sysError('EPERM', syscall, path, dest);
   }
 
   /** Makes `path` (created if needed) the root of another file system. */
@@ -293,9 +362,11 @@ export class SimDisk implements Disk {
         image.set(ino, { kind: 'file', data, meta });
       }
     }
-    for (const change of this.changes) {
+    // NTFS's metadata journal keeps a prefix of the entry changes, in issue order.
+    const prefix = !this.windows ? Infinity : mode.kind === 'lost' ? 0 : mode.kind === 'kept' || !rng ? this.changes.length : below(rng, this.changes.length + 1);
+    for (const [i, change] of this.changes.entries()) {
       const durable = change.parts.every((p) => p.synced);
-      if (!keep() && !durable) continue;
+      if (this.windows ? i >= prefix && !durable : !keep() && !durable) continue;
       for (const p of change.parts) {
         const entries = dirs.get(p.dir);
         if (!entries) continue;
@@ -402,6 +473,7 @@ export class SimDisk implements Disk {
     const node = this.nodes.get(ino)!;
     if (node.kind === 'dir' && flags !== 'r') throw sysError('EISDIR', 'open', path);
     if (flags === 'w' && node.kind === 'file' && node.data.length > 0) this.fileOp(node, { kind: 'truncate', len: 0 });
+    this.countOpen(ino, 1);
     return new SimFile(this, path, ino, flags);
   }
 
@@ -472,6 +544,8 @@ export class SimDisk implements Disk {
     if (this.devOf(a.path) !== this.devOf(b.path)) throw sysError('EXDEV', 'rename', from, to);
     const src = this.nodes.get(a.ino)!;
     if (b.ino === a.ino) return;
+    this.checkSharing(a.ino, false, 'rename', from, to);
+    this.checkSharing(b.ino, true, 'rename', from, to);
     if (src.kind === 'dir' && (b.path + '/').startsWith(a.path + '/')) throw sysError('EINVAL', 'rename', from, to);
     if (b.ino !== undefined) {
       const dst = this.nodes.get(b.ino)!;
@@ -507,6 +581,7 @@ export class SimDisk implements Disk {
     const r = this.resolve(path, false, 'unlink');
     if (r.ino === undefined) throw sysError('ENOENT', 'unlink', path);
     if (this.nodes.get(r.ino)!.kind === 'dir') throw sysError('EISDIR', 'unlink', path);
+    this.checkSharing(r.ino, false, 'unlink', path);
     this.setEntry(r.parent, r.name, undefined);
   }
 
@@ -519,7 +594,8 @@ export class SimDisk implements Disk {
   async chown(path: string, uid: number, gid: number): Promise<void> {
     if (this.inFlight) await this.land();
     this.enter('chown', path);
-    this.changeMeta(this.existing(path, true, 'chown'), { uid, gid });
+    const ino = this.existing(path, true, 'chown');
+    if (!this.windows) this.changeMeta(ino, { uid, gid });
   }
 
   async utimes(path: string, _atimeMs: number, mtimeMs: number): Promise<void> {
@@ -532,6 +608,7 @@ export class SimDisk implements Disk {
     if (this.inFlight) await this.land();
     this.enter('syncDir', path);
     const ino = this.dirToSync(path);
+    if (this.windows) throw sysError('EPERM', 'fsync', path);
     if (this.inFlight) return this.inFlightSync('syncDir', path, this.startDirSync(ino));
     this.syncDirNode(ino);
   }
@@ -549,6 +626,7 @@ export class SimDisk implements Disk {
       sync: async () => {
         if (this.inFlight) await this.land();
         this.enter('syncDir', path);
+        if (this.windows) throw sysError('EPERM', 'fsync', path);
         if (this.inFlight) return this.inFlightSync('syncDir', path, this.startDirSync(ino));
         this.syncDirNode(ino);
       },
@@ -594,6 +672,8 @@ export class SimDisk implements Disk {
   }
 
   syncFile(ino: number): void {
+    // NTFS: the sync flushes the metadata journal, every earlier entry change with it.
+    if (this.windows) this.flushJournal();
     const node = this.node(ino);
     if (node.kind === 'dir') return this.syncDirNode(ino);
     if (node.kind !== 'file') return;
@@ -685,9 +765,19 @@ export class SimDisk implements Disk {
     };
   }
 
+  /** Windows: every entry change issued so far is durable (see the class comment). */
+  private flushJournal(): void {
+    for (const change of this.changes) for (const p of change.parts) p.synced = true;
+    this.foldDurable();
+  }
+
   private syncDirNode(ino: number, covered?: Set<EntryChange>): void {
     this.dirNode(ino);
     for (const change of this.changes) if (!covered || covered.has(change)) for (const p of change.parts) if (p.dir === ino) p.synced = true;
+    this.foldDurable();
+  }
+
+  private foldDurable(): void {
     // Fold fully durable changes into the durable entries, from the front only, so that
     // the order of changes to one name is kept.
     while (this.changes[0]?.parts.every((p) => p.synced)) {
@@ -722,6 +812,15 @@ export class SimDisk implements Disk {
     }
   }
 
+  /** The entry `name` in `dir`: its stored spelling and inode; under Windows, found without case. */
+  private lookup(dir: DirNode, name: string): [string, number | undefined] {
+    const ino = dir.entries.get(name);
+    if (ino !== undefined || !this.windows) return [name, ino];
+    const folded = name.toLowerCase();
+    for (const [stored, i] of dir.entries) if (stored.toLowerCase() === folded) return [stored, i];
+    return [name, undefined];
+  }
+
   /** Walks `path` from the root through the volatile entries, following symbolic links. */
   private resolve(path: string, followLast: boolean, syscall: string, dest?: string): Resolved {
     const fail = (code: string): never => {
@@ -733,11 +832,11 @@ export class SimDisk implements Disk {
     let hops = 0;
     if (pending.length === 0) return { parent: ROOT, name: '', path: '/', ino: ROOT };
     for (;;) {
-      const name = pending[0]!;
+      const pending0 = pending[0]!;
       pending = pending.slice(1);
       const node = this.node(dir);
       if (node.kind !== 'dir') return fail('ENOTDIR');
-      const ino = node.entries.get(name);
+      const [name, ino] = this.lookup(node, pending0);
       const last = pending.length === 0;
       const child = ino === undefined ? undefined : this.node(ino);
       if (child?.kind === 'symlink' && (!last || followLast)) {
@@ -750,7 +849,8 @@ export class SimDisk implements Disk {
       }
       if (last) return { parent: dir, name, path: '/' + [...at, name].join('/'), ino };
       if (ino === undefined) return fail('ENOENT');
-      if (child?.kind !== 'dir') return fail('ENOTDIR');
+      // Windows reports a file used as a folder as a missing path (ERROR_PATH_NOT_FOUND).
+      if (child?.kind !== 'dir') return fail(this.windows ? 'ENOENT' : 'ENOTDIR');
       dir = ino;
       at = [...at, name];
     }
@@ -815,6 +915,8 @@ class SimFile implements DiskFile {
   async sync(): Promise<void> {
     if (this.sim.reordering) await this.sim.land();
     this.check('fsync');
+    // FlushFileBuffers needs write access.
+    if (this.sim.platform === 'windows' && this.flags === 'r') throw sysError('EPERM', 'fsync', this.path);
     if (this.sim.reordering) return this.sim.inFlightSync('fsync', this.path, this.sim.startFileSync(this.ino));
     this.sim.syncFile(this.ino);
   }
@@ -850,5 +952,6 @@ class SimFile implements DiskFile {
     if (this.sim.reordering) await this.sim.land();
     this.check('close');
     this.closed = true;
+    this.sim.countOpen(this.ino, -1);
   }
 }

@@ -94,6 +94,7 @@ export async function txScenario(c: TxCase): Promise<Scenario> {
     setup: (sim) => seedTx(sim, c),
     run: (disk) => c.run(disk),
     recover: recoverAfterCut,
+    durableWithoutDirSync: true,
     // Lock folders are tidied when empty; a leftover empty one holds nothing.
     check: withFolders(c, final, oneOf(ROOT, [c.seed, final], { ignore: isLockPath })),
     answer: c.newDirs ? (sim) => `${answerOf(sim)}\nfolders: ${foldersOf(sim).join(' ')}` : undefined,
