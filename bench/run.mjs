@@ -26,4 +26,4 @@ if (!existsSync(join(harness, 'node_modules'))) {
 }
 
 const adapters = ['atomicfs.mjs', 'atomicfs-sha256.mjs', 'atomicfs-nofsync.mjs'].flatMap((a) => ['--adapter', join(root, 'bench', a)]);
-sh(process.execPath, ['--expose-gc', 'run.mjs', ...adapters, ...process.argv.slice(2)], harness);
+sh(process.execPath, ['run.mjs', ...adapters, ...process.argv.slice(2)], harness);
