@@ -15,14 +15,15 @@ const RANK: Record<string, number> = {
   disk: 0,
   base: 1,
   file: 2,
-  tx: 3,
-  formats: 4,
-  backup: 4,
-  audit: 4,
-  upkeep: 4,
-  'index.ts': 5,
-  etcd: 5,
-  cli: 6,
+  lock: 3,
+  tx: 4,
+  formats: 5,
+  backup: 5,
+  audit: 5,
+  upkeep: 5,
+  'index.ts': 6,
+  etcd: 6,
+  cli: 7,
 };
 
 function files(dir: string): string[] {

@@ -1,5 +1,5 @@
 /**
- * A transaction holds its locks as hard links to one owner file (file/lock-link.ts). These
+ * A transaction holds its locks as hard links to one owner file (lock/lock-link.ts). These
  * tests check that this form and the folder form of lock() exclude each other both ways,
  * that a dead holder's link is taken over, that recovery clears a dead transaction's links
  * (and nothing else), and that a path on another file system falls back to the folder form.
@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock, recover, transaction } from '../src/index.js';
 import { nodeDisk, type Disk } from '../src/disk/index.js';
-import { lockAs } from '../src/file/lock.js';
-import { newRecord } from '../src/file/lock-record.js';
+import { lockAs } from '../src/lock/lock.js';
+import { newRecord } from '../src/lock/lock-record.js';
 import { HOST_TAG } from '../src/tx/owner.js';
 import { SimDisk } from './sim/sim-disk.js';
 import { sizeFromEnv, tmpDir } from './helpers/tmp.js';

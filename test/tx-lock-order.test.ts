@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lock, type Disk } from '../src/index.js';
 import { nodeDisk } from '../src/disk/index.js';
 import { lockAll } from '../src/tx/locks.js';
-import { EXCLUSIVE, lockDirFor } from '../src/file/lock-record.js';
+import { EXCLUSIVE, lockDirFor } from '../src/lock/lock-record.js';
 import { tmpDir } from './helpers/tmp.js';
 
 /** Resolves once `n` callers have arrived. */

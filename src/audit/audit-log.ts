@@ -12,7 +12,7 @@ import { pathKey, type Disk, type DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
 import { KeyLines } from '../base/key-lines.js';
 import type { AuditHook, AuditOutcome, AuditRecord } from '../file/hooks.js';
-import { lock } from '../file/lock.js';
+import { lock } from '../lock/lock.js';
 import { HOST } from '../file/process-alive.js';
 import { syncDirectory } from '../file/dir-sync.js';
 import { diskOf } from '../file/options.js';

@@ -11,7 +11,7 @@ import type { Disk } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, IntegrityError, invalidArg } from '../base/errors.js';
 import { hashFile } from '../file/sha256-file.js';
 import type { BackupHook, BackupRequest } from '../file/hooks.js';
-import { lock } from '../file/lock.js';
+import { lock } from '../lock/lock.js';
 import { syncDirectories, syncDirectory } from '../file/dir-sync.js';
 import { diskOf } from '../file/options.js';
 import { writeFile } from '../file/write-file.js';

@@ -1,5 +1,5 @@
 /**
- * The Coordinator (file/coordinator.ts) kept in etcd, on the `etcd3` client.
+ * The Coordinator (lock/coordinator.ts) kept in etcd, on the `etcd3` client.
  *
  * One lease per coordinator (one per process, as a rule), kept alive by the client while
  * the process lives; if it is lost (the process was paused or cut off for longer than
@@ -20,7 +20,7 @@
 import type * as Etcd from 'etcd3';
 import { AtomicError } from '../base/errors.js';
 import { lazily } from '../base/load-lazily.js';
-import type { ClaimResult, Coordinator, Decision } from '../file/coordinator.js';
+import type { ClaimResult, Coordinator, Decision } from '../lock/coordinator.js';
 
 export interface EtcdCoordinatorOptions {
   /** The cluster's client URLs, e.g. `['http://10.0.0.1:2379', 'http://10.0.0.2:2379']`. */

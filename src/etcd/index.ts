@@ -4,4 +4,4 @@
  * load the etcd client (an optional peer dependency: `npm install etcd3`).
  */
 export { etcdCoordinator, type EtcdCoordinator, type EtcdCoordinatorOptions } from './etcd-coordinator.js';
-export type { Coordinator, Decision, ClaimResult } from '../file/coordinator.js';
+export type { Coordinator, Decision, ClaimResult } from '../lock/coordinator.js';

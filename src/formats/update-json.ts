@@ -4,8 +4,8 @@
  */
 import { AtomicError, errorCode, invalidArg } from '../base/errors.js';
 import { assertSchemaCompiles } from '../base/schema.js';
-import type { Coordinator } from '../file/coordinator.js';
-import { lockHeld } from '../file/lock.js';
+import type { Coordinator } from '../lock/coordinator.js';
+import { lockHeld } from '../lock/lock.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import { readValue, writeChecked, type WriteValueOptions } from './json.js';

@@ -17,7 +17,7 @@ import { readChunks } from '../file/read-chunks.js';
 import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
 import { lstatIfPresent } from '../file/if-present.js';
-import { budgetUntil, type Coordinator } from '../file/coordinator.js';
+import { budgetUntil, type Coordinator } from '../lock/coordinator.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import { dirsOf, removeOwned, restoreGuarded } from './apply.js';

@@ -1,7 +1,7 @@
 /**
  * A transaction's owner file, `<root>/.atomicfs/<id>.owner`: its lock record, readable by
  * anyone who may wait for its locks. Each path the transaction locks is held as a hard
- * link to this one file (file/lock-link.ts), so that locking a hundred files makes no new
+ * link to this one file (lock/lock-link.ts), so that locking a hundred files makes no new
  * inode per file. The names of those locks are kept apart, in `<id>.locks` (mode 0600, in
  * the 0700 state folder), since a link beside one file must not tell other users the
  * names of the transaction's other files.
@@ -15,8 +15,8 @@
 import { basename, join } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
-import type { LockOwner } from '../file/lock-link.js';
-import { LOCK_SUFFIX, breakIfStale, lockDirFor, newRecord, unlinkPersistently } from '../file/lock-record.js';
+import type { LockOwner } from '../lock/lock-link.js';
+import { LOCK_SUFFIX, breakIfStale, lockDirFor, newRecord, unlinkPersistently } from '../lock/lock-record.js';
 import { lstatIfPresent } from '../file/if-present.js';
 import { ensureStateDir } from './journal.js';
 import { readWhole } from '../file/read-file.js';

@@ -9,16 +9,16 @@
  */
 import { pathKey, type Disk } from '../disk/index.js';
 import { LockError } from '../base/errors.js';
-import { lockAs, type Release } from '../file/lock.js';
-import type { LockOwner } from '../file/lock-link.js';
-import { lockKeys } from '../file/coordinated-lock.js';
-import type { Coordinator } from '../file/coordinator.js';
+import { lockAs, type Release } from '../lock/lock.js';
+import type { LockOwner } from '../lock/lock-link.js';
+import { lockKeys } from '../lock/coordinated-lock.js';
+import type { Coordinator } from '../lock/coordinator.js';
 
 export interface LockAllOptions {
   disk: Disk;
   timeout?: number | undefined;
   signal?: AbortSignal | undefined;
-  /** Hold each lock as a link to this owner file where possible (file/lock-link.ts). */
+  /** Hold each lock as a link to this owner file where possible (lock/lock-link.ts). */
   owner?: LockOwner | undefined;
   /** Keep the locks in this coordination service instead of beside the files. */
   coordinator?: Coordinator | undefined;

@@ -9,7 +9,7 @@
 import { randomId } from '../file/temp-name.js';
 import { HOST, isProcessAlive } from '../file/process-alive.js';
 import { sha256Hex } from '../base/sha256.js';
-import type { Coordinator } from '../file/coordinator.js';
+import type { Coordinator } from '../lock/coordinator.js';
 
 /** A short, file-name-safe tag of this host's name. */
 export const HOST_TAG = sha256Hex(HOST).slice(0, 8);

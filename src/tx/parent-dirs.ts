@@ -17,7 +17,7 @@ import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { syncDirAlone, syncDirectories, syncDirectory } from '../file/dir-sync.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
-import { clearLockLeftover, isLockLeftover } from '../file/stale-locks.js';
+import { clearLockLeftover, isLockLeftover } from '../lock/stale-locks.js';
 import { ensureStateDir } from './journal.js';
 import { readWhole } from '../file/read-file.js';
 import { isTxId } from './owner.js';

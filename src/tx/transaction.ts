@@ -10,7 +10,7 @@ import type { Source } from '../base/source.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import { checkOptions } from '../base/options-check.js';
 import type { AuditHook, BackupHook } from '../file/hooks.js';
-import type { Coordinator } from '../file/coordinator.js';
+import type { Coordinator } from '../lock/coordinator.js';
 import { diskOf } from '../file/options.js';
 import { runCommit, type CommitContext, type CommitResult } from './commit.js';
 import { register, unregister } from './live.js';

@@ -17,7 +17,7 @@ import { dirname, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
 import { syncDirectory } from '../file/dir-sync.js';
-import { lock } from '../file/lock.js';
+import { lock } from '../lock/lock.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import { diskOf, type BaseOptions } from '../file/options.js';

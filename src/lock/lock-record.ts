@@ -9,8 +9,8 @@
 import { basename, dirname, join } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
-import { HOST, isOwnerDeadHere } from './process-alive.js';
-import { randomId } from './temp-name.js';
+import { HOST, isOwnerDeadHere } from '../file/process-alive.js';
+import { randomId } from '../file/temp-name.js';
 
 export interface LockRecord {
   pid: number;

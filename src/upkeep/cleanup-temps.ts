@@ -10,13 +10,13 @@ import { join, resolve } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { throwIfAborted } from '../base/abort.js';
 import { fsError } from '../base/errors.js';
-import { pathArg, type PathLike } from './check-path.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
 import { checkOptions } from '../base/options-check.js';
-import { diskOf, type BaseOptions } from './options.js';
-import { isProcessAlive } from './process-alive.js';
-import { parseTempName, STATE_DIR } from './temp-name.js';
-import { clearLockLeftover, isLockLeftover } from './stale-locks.js';
-import { lstatIfPresent, unlinkIfPresent } from './if-present.js';
+import { diskOf, type BaseOptions } from '../file/options.js';
+import { isProcessAlive } from '../file/process-alive.js';
+import { parseTempName, STATE_DIR } from '../file/temp-name.js';
+import { clearLockLeftover, isLockLeftover } from '../lock/stale-locks.js';
+import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 
 export interface CleanupOptions extends Pick<BaseOptions, 'disk' | 'signal'> {
   /** A temporary file older than this (by mtime) is abandoned (default 15 minutes). */

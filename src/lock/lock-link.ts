@@ -13,7 +13,7 @@
 import type { Disk, DiskStat } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
 import { breakIfStale, type LockRecord } from './lock-record.js';
-import { noHardLink } from './hard-links.js';
+import { noHardLink } from '../file/hard-links.js';
 
 export interface LockOwner {
   /** A file on the file system of the locked paths whose first line is `record`. */

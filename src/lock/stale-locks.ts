@@ -6,7 +6,7 @@
  */
 import { basename, join } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
-import { lstatIfPresent, unlinkIfPresent } from './if-present.js';
+import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 import { ASIDE_RE, EXCLUSIVE, LOCK_SUFFIX, SHARED_PREFIX, breakIfStale } from './lock-record.js';
 
 /**

@@ -5,11 +5,11 @@
  */
 import { resolve } from 'node:path';
 import { AtomicError, fsError } from '../base/errors.js';
-import { pathArg, type PathLike } from './check-path.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
 import { checkOptions } from '../base/options-check.js';
 import { heldByUs, isLockedReal } from './lock.js';
-import { diskOf, type BaseOptions } from './options.js';
-import { realish } from './real-path.js';
+import { diskOf, type BaseOptions } from '../file/options.js';
+import { realish } from '../file/real-path.js';
 
 export interface CheckOptions extends Pick<BaseOptions, 'disk'> {
   /** As for lock(): a holder on another host silent for this long counts as dead (default 30 s). */

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { abortError } from '../base/abort.js';
 import { AtomicError, LockError } from '../base/errors.js';
 import { budgetUntil, type Coordinator } from './coordinator.js';
-import { randomId } from './temp-name.js';
+import { randomId } from '../file/temp-name.js';
 
 export interface CoordinatedLock {
   release: () => Promise<void>;

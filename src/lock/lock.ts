@@ -21,8 +21,8 @@ import type { Disk } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
 import { AtomicError, errorCode, fsError, LockError } from '../base/errors.js';
 import { checkOptions } from '../base/options-check.js';
-import { pathArg, type PathLike } from './check-path.js';
-import { diskOf, type BaseOptions } from './options.js';
+import { pathArg, type PathLike } from '../file/check-path.js';
+import { diskOf, type BaseOptions } from '../file/options.js';
 import {
   EXCLUSIVE,
   SHARED_PREFIX,
@@ -39,7 +39,7 @@ import {
   type LockRecord,
 } from './lock-record.js';
 import { tryLink, type LockOwner } from './lock-link.js';
-import { realish } from './real-path.js';
+import { realish } from '../file/real-path.js';
 import { lockKeys, type CoordinatedLock } from './coordinated-lock.js';
 import type { Coordinator } from './coordinator.js';
 
