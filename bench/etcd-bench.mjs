@@ -58,14 +58,22 @@ async function measure(coordinator, tag) {
 
 const given = process.env.ATOMICFS_ETCD_ENDPOINTS;
 const cluster = given ? undefined : await EtcdCluster.start();
-const coordinator = etcdCoordinator({ endpoints: given ? given.split(',') : cluster.endpoints, leaseMs: 10_000, prefix: 'atomicfs-bench/' });
+const coordinator = etcdCoordinator({
+  endpoints: given ? given.split(',') : cluster.endpoints,
+  leaseMs: 10_000,
+  prefix: 'atomicfs-bench/',
+});
 try {
   const plain = await measure(undefined, 'plain');
   const coordinated = await measure(coordinator, 'etcd');
   const f = (x) => x.toFixed(2);
   console.log(`rounds: ${rounds} lock+release, ${Math.max(20, Math.floor(rounds / 4))} commits of ${FILES} files`);
-  console.log(`lock+release   without ${f(plain.lockMs)} ms   with etcd ${f(coordinated.lockMs)} ms   ratio ${f(coordinated.lockMs / plain.lockMs)}`);
-  console.log(`10-file commit without ${f(plain.commitMs)} ms   with etcd ${f(coordinated.commitMs)} ms   ratio ${f(coordinated.commitMs / plain.commitMs)}`);
+  console.log(
+    `lock+release   without ${f(plain.lockMs)} ms   with etcd ${f(coordinated.lockMs)} ms   ratio ${f(coordinated.lockMs / plain.lockMs)}`,
+  );
+  console.log(
+    `10-file commit without ${f(plain.commitMs)} ms   with etcd ${f(coordinated.commitMs)} ms   ratio ${f(coordinated.commitMs / plain.commitMs)}`,
+  );
 } finally {
   await coordinator.close();
   await cluster?.stop();

@@ -25,5 +25,8 @@ if (!existsSync(join(harness, 'node_modules'))) {
   sh('npm', ['ci', '--no-audit', '--no-fund'], harness);
 }
 
-const adapters = ['atomicfs.mjs', 'atomicfs-sha256.mjs', 'atomicfs-nofsync.mjs'].flatMap((a) => ['--adapter', join(root, 'bench', a)]);
+const adapters = ['atomicfs.mjs', 'atomicfs-sha256.mjs', 'atomicfs-nofsync.mjs'].flatMap((a) => [
+  '--adapter',
+  join(root, 'bench', a),
+]);
 sh(process.execPath, ['run.mjs', ...adapters, ...process.argv.slice(2)], harness);

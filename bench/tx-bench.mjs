@@ -22,7 +22,10 @@ const work = resolve(here, '..', '.bench-work', 'tx');
 
 async function loadWfa() {
   const scratch = process.env.ATOMICFS_BENCH_SCRATCH ?? resolve(here, '..', '.bench-harness');
-  for (const spec of [pathToFileURL(join(scratch, 'node_modules', 'write-file-atomic', 'lib', 'index.js')).href, 'write-file-atomic']) {
+  for (const spec of [
+    pathToFileURL(join(scratch, 'node_modules', 'write-file-atomic', 'lib', 'index.js')).href,
+    'write-file-atomic',
+  ]) {
     try {
       const mod = await import(spec);
       return mod.default ?? mod;
@@ -87,7 +90,11 @@ for (let r = 0; r < rounds; r++) {
     results[k].push(await cells[k](r));
   }
   ratios.push(results.transaction[r] / results.writeFile[r]);
-  const row = [`round ${r + 1}`, `tx ${results.transaction[r].toFixed(1)} ms`, `writeFile x${FILES} ${results.writeFile[r].toFixed(1)} ms`];
+  const row = [
+    `round ${r + 1}`,
+    `tx ${results.transaction[r].toFixed(1)} ms`,
+    `writeFile x${FILES} ${results.writeFile[r].toFixed(1)} ms`,
+  ];
   if (wfa) row.push(`write-file-atomic x${FILES} ${results.wfa[r].toFixed(1)} ms`);
   console.log(row.join('  '));
 }
@@ -97,10 +104,14 @@ const tx = median(results.transaction);
 const seq = median(results.writeFile);
 console.log(`\nmedians over ${rounds} rounds (${FILES} files x ${SIZE} B, ${work}):`);
 console.log(`  transaction (1 commit)            ${tx.toFixed(1)} ms`);
-console.log(`  ${FILES} sequential durable writeFile  ${seq.toFixed(1)} ms   ratio tx/writeFile = ${(tx / seq).toFixed(3)} (goal <= 0.5); median of per-round ratios ${median(ratios).toFixed(3)}`);
+console.log(
+  `  ${FILES} sequential durable writeFile  ${seq.toFixed(1)} ms   ratio tx/writeFile = ${(tx / seq).toFixed(3)} (goal <= 0.5); median of per-round ratios ${median(ratios).toFixed(3)}`,
+);
 if (wfa) {
   const w = median(results.wfa);
-  console.log(`  ${FILES} sequential write-file-atomic  ${w.toFixed(1)} ms   ratio tx/write-file-atomic = ${(tx / w).toFixed(3)}`);
+  console.log(
+    `  ${FILES} sequential write-file-atomic  ${w.toFixed(1)} ms   ratio tx/write-file-atomic = ${(tx / w).toFixed(3)}`,
+  );
 } else {
   console.log('  write-file-atomic: not found (no /work/bench-scratch copy, no installed package): skipped');
 }

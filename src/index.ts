@@ -1,4 +1,13 @@
-import { argText, optText, runTraced, traceCall, traced, tracedOpen, type Describe, type TraceSpec } from './base/trace.js';
+import {
+  argText,
+  optText,
+  runTraced,
+  traceCall,
+  traced,
+  tracedOpen,
+  type Describe,
+  type TraceSpec,
+} from './base/trace.js';
 export { AtomicError, ValidationError, IntegrityError, LockError, TransactionError } from './base/errors.js';
 export type { SchemaIssue, AtomicErrorCode, ErrorCode, SystemErrorCode } from './base/errors.js';
 export type { RetryOptions } from './base/retry.js';
@@ -6,7 +15,14 @@ export type { Source, Data } from './base/source.js';
 export type { JsonSchema } from './base/schema.js';
 export type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from './disk/index.js';
 export type { BackupHook, BackupRequest, AuditHook, AuditRecord, AuditFile, AuditOutcome } from './file/hooks.js';
-export type { WriteOptions, WriteResult, HashedWriteResult, HashedOptions, BaseOptions, Progress } from './file/options.js';
+export type {
+  WriteOptions,
+  WriteResult,
+  HashedWriteResult,
+  HashedOptions,
+  BaseOptions,
+  Progress,
+} from './file/options.js';
 import * as writes from './file/write-file.js';
 export type { WriteHandle } from './file/write-file.js';
 import { readFile as readFileCore } from './file/read-file.js';
@@ -28,10 +44,25 @@ export type { WriteValueOptions, ReadValueOptions } from './formats/json.js';
 import { updateJson as updateJsonCore } from './formats/update-json.js';
 export type { UpdateJsonOptions } from './formats/update-json.js';
 import { BackupStore as BackupStoreCore } from './backup/backup-store.js';
-export type { BackupStoreOptions, BackupInfo, BackupQuery, BackupVerifyResult, BackupProblem, PruneResult } from './backup/backup-store.js';
+export type {
+  BackupStoreOptions,
+  BackupInfo,
+  BackupQuery,
+  BackupVerifyResult,
+  BackupProblem,
+  PruneResult,
+} from './backup/backup-store.js';
 export type { RestoreOptions, RestoreResult } from './backup/restore.js';
 export type { BackupFile, Manifest as BackupManifest } from './backup/manifest.js';
-export { AuditLog, type AuditLogOptions, type AuditQuery, type AuditVerifyResult, type AuditSummary, type AuditEntry, type OperationStats } from './audit/audit-log.js';
+export {
+  AuditLog,
+  type AuditLogOptions,
+  type AuditQuery,
+  type AuditVerifyResult,
+  type AuditSummary,
+  type AuditEntry,
+  type OperationStats,
+} from './audit/audit-log.js';
 import { rotateFile as rotateFileCore } from './upkeep/rotate-file.js';
 export type { RotateOptions, RotateResult } from './upkeep/rotate-file.js';
 import { mergeConfigs as mergeConfigsCore } from './upkeep/merge-configs.js';
@@ -51,7 +82,9 @@ export { CHANNEL_PREFIX, type TraceContext } from './base/trace.js';
 // The public calls, each traced on `atomicfs:<name>` and its audit records timed (base/trace.ts).
 const file: Describe = (a) => ({ path: argText(a, 0) });
 const pair: Describe = (a) => ({ path: argText(a, 0), dest: argText(a, 1) });
-const rooted = (at: number): Describe => (a) => ({ root: optText(a, at, 'root'), name: optText(a, at, 'name') });
+const rooted =
+  (at: number): Describe =>
+  (a) => ({ root: optText(a, at, 'root'), name: optText(a, at, 'name') });
 
 export const writeFile = traced({ operation: 'writeFile', describe: file, optionsAt: 2 }, writes.writeFile);
 export const createFile = traced({ operation: 'createFile', describe: file, optionsAt: 2 }, writes.createFile);
@@ -69,11 +102,23 @@ export const readJson = traced({ operation: 'readJson', describe: file }, values
 export const readYaml = traced({ operation: 'readYaml', describe: file }, values.readYaml);
 export const updateJson = traced({ operation: 'updateJson', describe: file, optionsAt: 2 }, updateJsonCore);
 export const rotateFile = traced({ operation: 'rotateFile', describe: file }, rotateFileCore);
-export const mergeConfigs = traced({ operation: 'mergeConfigs', describe: (a) => ({ path: argText(a, 1) }), optionsAt: 2 }, mergeConfigsCore);
-export const transaction = tracedOpen({ operation: 'transaction', describe: (a) => ({ ...rooted(0)(a), transactionId: argText(a, 1) }) }, transactionCore);
-export const withTransaction = traced({ operation: 'withTransaction', describe: rooted(1), optionsAt: 1 }, withTransactionCore);
+export const mergeConfigs = traced(
+  { operation: 'mergeConfigs', describe: (a) => ({ path: argText(a, 1) }), optionsAt: 2 },
+  mergeConfigsCore,
+);
+export const transaction = tracedOpen(
+  { operation: 'transaction', describe: (a) => ({ ...rooted(0)(a), transactionId: argText(a, 1) }) },
+  transactionCore,
+);
+export const withTransaction = traced(
+  { operation: 'withTransaction', describe: rooted(1), optionsAt: 1 },
+  withTransactionCore,
+);
 export const guard = traced({ operation: 'guard', describe: rooted(2), optionsAt: 2 }, guardCore);
-export const recover = traced({ operation: 'recover', describe: (a) => ({ root: argText(a, 0) }), optionsAt: 1 }, recoverCore);
+export const recover = traced(
+  { operation: 'recover', describe: (a) => ({ root: argText(a, 0) }), optionsAt: 1 },
+  recoverCore,
+);
 
 const restoreSpec: TraceSpec = { operation: 'restore', describe: (a) => ({ id: argText(a, 0) }), optionsAt: 1 };
 const pruneSpec: TraceSpec = { operation: 'prune' };

@@ -17,13 +17,17 @@ test('concurrent appends from several processes: no lost, torn or interleaved li
   const dir = await tmpDir();
   const file = join(dir, 'audit.log');
   // Each child also appends from several async callers at once (the in-process queue).
-  const script = await childScript(dir, 'appender.mjs', `
+  const script = await childScript(
+    dir,
+    'appender.mjs',
+    `
     const [file, who, n] = process.argv.slice(2);
     const log = new atomicfs.AuditLog(file);
     const long = 'x'.repeat(3000); // long lines: a torn or interleaved write would show
     await Promise.all(Array.from({ length: Number(n) }, (_, i) =>
       log.record({ operation: 'child', outcome: 'ok', files: [{ path: '/w/' + who + '/' + i + '/' + long, before: null, after: null, size: i }] })));
-  `);
+  `,
+  );
   const children = Array.from({ length: PROCS }, (_, p) => run(script, [file, `p${p}`, String(APPENDS)]));
   for (const c of children) {
     const r = await c.done;
@@ -35,8 +39,12 @@ test('concurrent appends from several processes: no lost, torn or interleaved li
   const v = await log.verify();
   assert.equal(v.ok, true, v.message);
   const entries = await log.entries();
-  assert.deepEqual(entries.map((e) => e.seq), entries.map((_, i) => i + 1));
+  assert.deepEqual(
+    entries.map((e) => e.seq),
+    entries.map((_, i) => i + 1),
+  );
   const seen = new Set(entries.map((e) => e.files[0]!.path.split('/').slice(2, 4).join('/')));
-  for (let p = 0; p < PROCS; p++) for (let i = 0; i < APPENDS; i++) assert.ok(seen.has(`p${p}/${i}`), `p${p}/${i} lost`);
+  for (let p = 0; p < PROCS; p++)
+    for (let i = 0; i < APPENDS; i++) assert.ok(seen.has(`p${p}/${i}`), `p${p}/${i} lost`);
   assert.equal(new Set(entries.map((e) => e.pid)).size, PROCS);
 });

@@ -17,7 +17,10 @@ test('records from writeFile land in the log with hashes before and after', asyn
   const second = await writeFile(target, 'two!', { audit: log, sha256: true });
   const entries = await log.entries();
   assert.equal(entries.length, 2);
-  assert.deepEqual(entries.map((e) => e.seq), [1, 2]);
+  assert.deepEqual(
+    entries.map((e) => e.seq),
+    [1, 2],
+  );
   assert.equal(entries[0]!.operation, 'writeFile');
   assert.equal(entries[0]!.outcome, 'ok');
   assert.deepEqual(entries[0]!.files, [{ path: target, before: null, after: first.sha256, size: 3 }]);
@@ -43,26 +46,58 @@ test('a failed write is recorded as failed', async () => {
 test('entries() filters by path, time range, outcome and operation; summary() counts', async () => {
   const dir = await tmpDir();
   const log = new AuditLog(join(dir, 'audit.log'));
-  await log.record({ operation: 'writeFile', outcome: 'ok', files: [{ path: '/v/notes/a.md', before: null, after: H('a'), size: 10 }] });
-  await log.record({ operation: 'transaction', outcome: 'ok', transactionId: 't1', files: [
-    { path: '/v/notes/b.md', before: H('1'), after: H('b'), size: 20 },
-    { path: '/v/other/c.md', before: H('2'), after: null, size: 0 },
-  ] });
+  await log.record({
+    operation: 'writeFile',
+    outcome: 'ok',
+    files: [{ path: '/v/notes/a.md', before: null, after: H('a'), size: 10 }],
+  });
+  await log.record({
+    operation: 'transaction',
+    outcome: 'ok',
+    transactionId: 't1',
+    files: [
+      { path: '/v/notes/b.md', before: H('1'), after: H('b'), size: 20 },
+      { path: '/v/other/c.md', before: H('2'), after: null, size: 0 },
+    ],
+  });
   // Entry times have millisecond resolution and `since`/`until` include their bound: mid
   // must lie strictly between the entries' times, so it is taken 5 ms after and before.
   await new Promise((r) => setTimeout(r, 5));
   const mid = new Date();
   await new Promise((r) => setTimeout(r, 5));
-  await log.record({ operation: 'transaction', outcome: 'rolled-back', transactionId: 't2', error: 'EIO: boom', files: [{ path: '/v/notes/a.md', before: H('a'), after: null, size: 0 }] });
-  await log.record({ operation: 'deleteFile', outcome: 'failed', error: 'ENOENT: gone', files: [{ path: '/v/x', before: null, after: null, size: 0 }] });
+  await log.record({
+    operation: 'transaction',
+    outcome: 'rolled-back',
+    transactionId: 't2',
+    error: 'EIO: boom',
+    files: [{ path: '/v/notes/a.md', before: H('a'), after: null, size: 0 }],
+  });
+  await log.record({
+    operation: 'deleteFile',
+    outcome: 'failed',
+    error: 'ENOENT: gone',
+    files: [{ path: '/v/x', before: null, after: null, size: 0 }],
+  });
 
   assert.equal((await log.entries({ path: '/v/notes' })).length, 3);
   assert.equal((await log.entries({ path: '/v/notes/a.md' })).length, 2);
   assert.equal((await log.entries({ path: '/v/note' })).length, 0, 'a path prefix is not a folder');
-  assert.deepEqual((await log.entries({ outcome: 'rolled-back' })).map((e) => e.transactionId), ['t2']);
-  assert.deepEqual((await log.entries({ until: mid })).map((e) => e.seq), [1, 2]);
-  assert.deepEqual((await log.entries({ since: mid.toISOString() })).map((e) => e.seq), [3, 4]);
-  assert.deepEqual((await log.entries({ operation: 'transaction' })).map((e) => e.seq), [2, 3]);
+  assert.deepEqual(
+    (await log.entries({ outcome: 'rolled-back' })).map((e) => e.transactionId),
+    ['t2'],
+  );
+  assert.deepEqual(
+    (await log.entries({ until: mid })).map((e) => e.seq),
+    [1, 2],
+  );
+  assert.deepEqual(
+    (await log.entries({ since: mid.toISOString() })).map((e) => e.seq),
+    [3, 4],
+  );
+  assert.deepEqual(
+    (await log.entries({ operation: 'transaction' })).map((e) => e.seq),
+    [2, 3],
+  );
   await assert.rejects(log.entries({ since: 'not a time' }), { code: 'EINVAL' });
 
   const s = await log.summary();
@@ -70,7 +105,10 @@ test('entries() filters by path, time range, outcome and operation; summary() co
   assert.deepEqual(s.byOperation, { writeFile: 1, transaction: 2, deleteFile: 1 });
   assert.deepEqual(s.byOutcome, { ok: 2, 'rolled-back': 1, failed: 1 });
   assert.equal(s.bytesWritten, 30, 'sizes of files that exist after successful changes');
-  assert.deepEqual(s.failures.map((e) => e.seq), [3, 4]);
+  assert.deepEqual(
+    s.failures.map((e) => e.seq),
+    [3, 4],
+  );
 });
 
 test('a file that is not an audit log is refused with a clear error and left unchanged', async () => {
@@ -78,7 +116,12 @@ test('a file that is not an audit log is refused with a clear error and left unc
   const file = join(dir, 'notes.txt');
   await fsWriteFile(file, 'dear diary\nnothing to see\n');
   const log = new AuditLog(file);
-  for (const call of [() => log.record({ operation: 'x', outcome: 'ok', files: [] }), () => log.entries(), () => log.verify(), () => log.summary()]) {
+  for (const call of [
+    () => log.record({ operation: 'x', outcome: 'ok', files: [] }),
+    () => log.entries(),
+    () => log.verify(),
+    () => log.summary(),
+  ]) {
     await assert.rejects(call(), (err: NodeJS.ErrnoException) => {
       assert.equal(err.code, 'ENOTAUDITLOG');
       assert.match(err.message, /notes\.txt: not an atomicfs audit log/);
@@ -108,7 +151,13 @@ test('an append cut short by a crash (no newline) is dropped before the next ent
   await log.record({ operation: 'b', outcome: 'ok', files: [] });
   const lines = await linesOfLog(file);
   assert.equal(lines.length, 3);
-  assert.deepEqual((await log.entries()).map((e) => [e.seq, e.operation]), [[1, 'a'], [2, 'b']]);
+  assert.deepEqual(
+    (await log.entries()).map((e) => [e.seq, e.operation]),
+    [
+      [1, 'a'],
+      [2, 'b'],
+    ],
+  );
   assert.equal((await log.verify()).ok, true);
 });
 
@@ -138,7 +187,13 @@ test('garbage left by a torn append (even holding newlines) is cut off before th
   await log.record({ operation: 'b', outcome: 'ok', files: [] });
   const after = await readFile(file);
   assert.deepEqual(after.subarray(0, good.length), good, 'the acknowledged lines are untouched');
-  assert.deepEqual((await log.entries()).map((e) => [e.seq, e.operation]), [[1, 'a'], [2, 'b']]);
+  assert.deepEqual(
+    (await log.entries()).map((e) => [e.seq, e.operation]),
+    [
+      [1, 'a'],
+      [2, 'b'],
+    ],
+  );
   assert.equal((await log.verify()).ok, true);
 });
 
@@ -146,7 +201,11 @@ test('a new log appears complete or not at all (written aside, then linked into 
   const dir = await tmpDir();
   const file = join(dir, 'audit.log');
   await new AuditLog(file).record({ operation: 'first', outcome: 'ok', files: [] });
-  assert.deepEqual((await readdir(dir)).filter((n) => n !== 'audit.log'), [], 'no temporary left');
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n !== 'audit.log'),
+    [],
+    'no temporary left',
+  );
   assert.equal((await linesOfLog(file)).length, 2);
   // An empty file made by someone else becomes a log.
   const empty = join(dir, 'empty.log');

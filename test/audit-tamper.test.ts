@@ -12,7 +12,11 @@ async function makeLog(n: number): Promise<{ log: AuditLog; file: string; lines:
   const file = join(await tmpDir(), 'audit.log');
   const log = new AuditLog(file);
   for (let i = 0; i < n; i++) {
-    await log.record({ operation: `op${i + 1}`, outcome: 'ok', files: [{ path: `/f/${i + 1}`, before: null, after: 'a'.repeat(64), size: i + 1 }] });
+    await log.record({
+      operation: `op${i + 1}`,
+      outcome: 'ok',
+      files: [{ path: `/f/${i + 1}`, before: null, after: 'a'.repeat(64), size: i + 1 }],
+    });
   }
   const lines = await linesOfLog(file);
   assert.equal(lines.length, n + 1);
@@ -105,19 +109,26 @@ test('property: any single tampering of a middle line is detected at or next to 
   const { file, lines: original } = await makeLog(8);
   const log = new AuditLog(file);
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 1, max: 7 }), fc.constantFrom('edit', 'remove', 'duplicate', 'swap'), async (i, kind) => {
-      const lines = [...original];
-      if (kind === 'edit') lines[i] = lines[i]!.replace('"ok"', '"failed"');
-      if (kind === 'remove') lines.splice(i, 1);
-      if (kind === 'duplicate') lines.splice(i + 1, 0, lines[i]!);
-      if (kind === 'swap') [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!];
-      await writeLines(file, lines);
-      const v = await log.verify();
-      assert.equal(v.ok, false);
-      const expected = { edit: 'edited', remove: 'removed', duplicate: 'inserted', swap: 'reordered' }[kind];
-      assert.equal(v.reason, expected);
-      assert.ok(v.brokenAt !== undefined && Math.abs(v.brokenAt - (i + 1)) <= 1, `${kind} at ${i + 1}, reported ${v.brokenAt}`);
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 7 }),
+      fc.constantFrom('edit', 'remove', 'duplicate', 'swap'),
+      async (i, kind) => {
+        const lines = [...original];
+        if (kind === 'edit') lines[i] = lines[i]!.replace('"ok"', '"failed"');
+        if (kind === 'remove') lines.splice(i, 1);
+        if (kind === 'duplicate') lines.splice(i + 1, 0, lines[i]!);
+        if (kind === 'swap') [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!];
+        await writeLines(file, lines);
+        const v = await log.verify();
+        assert.equal(v.ok, false);
+        const expected = { edit: 'edited', remove: 'removed', duplicate: 'inserted', swap: 'reordered' }[kind];
+        assert.equal(v.reason, expected);
+        assert.ok(
+          v.brokenAt !== undefined && Math.abs(v.brokenAt - (i + 1)) <= 1,
+          `${kind} at ${i + 1}, reported ${v.brokenAt}`,
+        );
+      },
+    ),
     { numRuns: 40 },
   );
 });

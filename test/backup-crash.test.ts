@@ -31,7 +31,11 @@ const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const results: ExploreResult[] = [];
 after(() => console.log(`\nBackups and audit, simulated power cuts:\n${table(results)}\n`));
 
-interface KeptFile { path: string; stored: string; sha256: string }
+interface KeptFile {
+  path: string;
+  stored: string;
+  sha256: string;
+}
 
 /** Complete backups on the (synchronous) simulated disk: id → files, or a problem. */
 function backupsOn(sim: SimDisk): { complete: Map<string, KeptFile[]>; problem?: string } {
@@ -47,7 +51,8 @@ function backupsOn(sim: SimDisk): { complete: Map<string, KeptFile[]>; problem?:
     }
     for (const f of files) {
       const kept = sim.contentOf(posix.join(folder, f.stored));
-      if (kept === undefined || sha(kept) !== f.sha256) return { complete, problem: `${path}: kept copy of ${f.path} is missing or damaged` };
+      if (kept === undefined || sha(kept) !== f.sha256)
+        return { complete, problem: `${path}: kept copy of ${f.path} is missing or damaged` };
     }
     complete.set(posix.basename(folder), files);
   }
@@ -89,13 +94,16 @@ async function afterCrash(disk: Disk): Promise<void> {
 
 function auditEntries(sim: SimDisk): { operation: string; outcome: string }[] {
   const text = sim.contentOf(LOG) ?? '';
-  return text.split('\n').slice(1, -1).flatMap((l) => {
-    try {
-      return [JSON.parse(l) as { operation: string; outcome: string }];
-    } catch {
-      return [];
-    }
-  });
+  return text
+    .split('\n')
+    .slice(1, -1)
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as { operation: string; outcome: string }];
+      } catch {
+        return [];
+      }
+    });
 }
 
 function seed(sim: SimDisk): void {
@@ -108,13 +116,16 @@ function checkChange(paths: [string, string, string][], operation: string, allOr
   return (sim: SimDisk, resolved: boolean): string | undefined => {
     const now = paths.map(([p]) => sim.contentOf(p));
     const isNew = paths.map(([, , n], i) => now[i] === n);
-    for (const [i, [p, o, n]] of paths.entries()) if (now[i] !== o && now[i] !== n) return `${p} holds neither old nor new: ${JSON.stringify(now[i])}`;
+    for (const [i, [p, o, n]] of paths.entries())
+      if (now[i] !== o && now[i] !== n) return `${p} holds neither old nor new: ${JSON.stringify(now[i])}`;
     if (allOrNothing && new Set(isNew).size > 1) return 'some files new, some old';
     if (resolved && isNew.includes(false)) return 'resolved, but not every file is new';
     const { complete, problem } = backupsOn(sim);
     if (problem) return problem;
-    for (const [i, [p, o]] of paths.entries()) if (isNew[i] && !hasBackupOf(complete, p, o)) return `${p} is new but its old version has no complete backup`;
-    if (resolved && !auditEntries(sim).some((e) => e.operation === operation && e.outcome === 'ok')) return 'resolved, but its audit entry is gone';
+    for (const [i, [p, o]] of paths.entries())
+      if (isNew[i] && !hasBackupOf(complete, p, o)) return `${p} is new but its old version has no complete backup`;
+    if (resolved && !auditEntries(sim).some((e) => e.operation === operation && e.outcome === 'ok'))
+      return 'resolved, but its audit entry is gone';
     return undefined;
   };
 }
@@ -123,7 +134,8 @@ const scenarios: Scenario[] = [
   {
     name: 'writeFile with backup and audit',
     setup: seed,
-    run: (disk) => writeFile(A, NEW_A, { disk, backup: new BackupStore(STORE, { disk }), audit: new AuditLog(LOG, { disk }) }),
+    run: (disk) =>
+      writeFile(A, NEW_A, { disk, backup: new BackupStore(STORE, { disk }), audit: new AuditLog(LOG, { disk }) }),
     recover: afterCrash,
     check: checkChange([[A, OLD_A, NEW_A]], 'writeFile', false),
   },
@@ -137,7 +149,8 @@ const scenarios: Scenario[] = [
       if (resolved && now !== NEW_A) return 'resolved, but not new';
       const { complete, problem } = backupsOn(sim);
       if (problem) return problem;
-      if (now === NEW_A && !hasBackupOf(complete, A, OLD_A)) return 'new content, but the old version has no complete backup';
+      if (now === NEW_A && !hasBackupOf(complete, A, OLD_A))
+        return 'new content, but the old version has no complete backup';
       return undefined;
     },
   },
@@ -145,11 +158,23 @@ const scenarios: Scenario[] = [
     name: 'transaction with backup and audit',
     setup: seed,
     run: async (disk) => {
-      const tx = await transaction({ root: D, disk, backup: new BackupStore(STORE, { disk }), audit: new AuditLog(LOG, { disk }) });
+      const tx = await transaction({
+        root: D,
+        disk,
+        backup: new BackupStore(STORE, { disk }),
+        audit: new AuditLog(LOG, { disk }),
+      });
       return tx.writeFile(A, NEW_A).writeFile(B, NEW_B).commit();
     },
     recover: afterCrash,
-    check: checkChange([[A, OLD_A, NEW_A], [B, OLD_B, NEW_B]], 'transaction', true),
+    check: checkChange(
+      [
+        [A, OLD_A, NEW_A],
+        [B, OLD_B, NEW_B],
+      ],
+      'transaction',
+      true,
+    ),
   },
   {
     // A restore of a backup holding OLD_A and OLD_B over NEW_A and NEW_B: all or nothing.
@@ -160,8 +185,14 @@ const scenarios: Scenario[] = [
       sim.seedFile(B, NEW_B);
       sim.seedFile(`${STORE}/${id}/files/notes/a.md`, OLD_A);
       sim.seedFile(`${STORE}/${id}/files/notes/b.md`, OLD_B);
-      const files = [[A, 'files/notes/a.md', OLD_A], [B, 'files/notes/b.md', OLD_B]].map(([path, stored, c]) => ({ path: path!, stored: stored!, size: c!.length, mode: 0o644, sha256: sha(c!) }));
-      sim.seedFile(`${STORE}/${id}/manifest.json`, encodeManifest({ id, createdAt: new Date(0).toISOString(), operation: 'transaction', root: D, files }));
+      const files = [
+        [A, 'files/notes/a.md', OLD_A],
+        [B, 'files/notes/b.md', OLD_B],
+      ].map(([path, stored, c]) => ({ path: path!, stored: stored!, size: c!.length, mode: 0o644, sha256: sha(c!) }));
+      sim.seedFile(
+        `${STORE}/${id}/manifest.json`,
+        encodeManifest({ id, createdAt: new Date(0).toISOString(), operation: 'transaction', root: D, files }),
+      );
     },
     run: (disk) => new BackupStore(STORE, { disk }).restore('20260101T000000000Z-0000aaaa'),
     recover: afterCrash,
@@ -178,10 +209,21 @@ const scenarios: Scenario[] = [
     // complete (and verifies) or has no manifest (never used), whatever the crash state.
     name: 'prune (keep 1)',
     setup: (sim) => {
-      for (const [id, c] of [['20260101T000000000Z-00000001', 'first'], ['20260102T000000000Z-00000002', 'second']] as const) {
+      for (const [id, c] of [
+        ['20260101T000000000Z-00000001', 'first'],
+        ['20260102T000000000Z-00000002', 'second'],
+      ] as const) {
         sim.seedFile(`${STORE}/${id}/files/notes/a.md`, c);
         const files = [{ path: A, stored: 'files/notes/a.md', size: c.length, mode: 0o644, sha256: sha(c) }];
-        sim.seedFile(`${STORE}/${id}/manifest.json`, encodeManifest({ id, createdAt: new Date(id.startsWith('20260101') ? 1 : 2).toISOString(), operation: 'writeFile', files }));
+        sim.seedFile(
+          `${STORE}/${id}/manifest.json`,
+          encodeManifest({
+            id,
+            createdAt: new Date(id.startsWith('20260101') ? 1 : 2).toISOString(),
+            operation: 'writeFile',
+            files,
+          }),
+        );
       }
     },
     run: (disk) => new BackupStore(STORE, { disk, keep: 1 }).prune(),
@@ -192,7 +234,8 @@ const scenarios: Scenario[] = [
       const { complete, problem } = backupsOn(sim);
       if (problem) return problem;
       if (!complete.has('20260102T000000000Z-00000002')) return 'the newest backup was touched';
-      if (resolved && complete.has('20260101T000000000Z-00000001')) return 'resolved, but the old backup is still complete';
+      if (resolved && complete.has('20260101T000000000Z-00000001'))
+        return 'resolved, but the old backup is still complete';
       return undefined;
     },
   },

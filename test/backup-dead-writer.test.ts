@@ -22,7 +22,10 @@ test('an unfinished backup of a killed batch is pruned at once, and its lock cle
   for (let i = 0; i < 4; i++) await writeFile(join(vault, `n${i}.md`), `note ${i}`);
   // The child's backup store pauses for ever once it is keeping the files: it is then
   // killed, as a batch killed while its backup is made.
-  const script = await childScript(root, 'batch.mjs', `
+  const script = await childScript(
+    root,
+    'batch.mjs',
+    `
     const { nodeDisk } = await import(${JSON.stringify(DISK)});
     const disk = { ...nodeDisk, async link(from, to) {
       if (to.includes('/files/')) { console.log('keeping'); await new Promise(() => {}); }
@@ -31,14 +34,18 @@ test('an unfinished backup of a killed batch is pruned at once, and its lock cle
     const backup = new atomicfs.BackupStore(process.argv[3], { disk });
     setInterval(() => {}, 1000);
     await atomicfs.withTransaction((tx) => { for (let i = 0; i < 4; i++) tx.writeFile(process.argv[2] + '/n' + i + '.md', 'new ' + i); }, { root: process.argv[2], backup, name: 'killed batch' });
-  `);
+  `,
+  );
   const { child, done } = run(script, [vault, store]);
   await waitFor(child, 'keeping');
   child.kill('SIGKILL');
   await done;
   const left = await readdir(store);
   assert.equal(left.filter((n) => !n.startsWith('.')).length, 1, 'an unfinished backup folder is left');
-  assert.ok(left.some((n) => n.endsWith('.atomicfs-lock')), 'and its lock');
+  assert.ok(
+    left.some((n) => n.endsWith('.atomicfs-lock')),
+    'and its lock',
+  );
 
   const started = Date.now();
   // The default grace period (an hour) does not hold back a backup whose writer is dead.
@@ -47,5 +54,10 @@ test('an unfinished backup of a killed batch is pruned at once, and its lock cle
   assert.deepEqual(await readdir(store), [], 'folder and lock both gone');
   assert.ok(Date.now() - started < 25_000, 'no wait for the lock to go stale');
   await recover(vault);
-  assert.deepEqual(await readdir(vault).then((n) => n.filter((x) => x.endsWith('.md')).sort()), ['n0.md', 'n1.md', 'n2.md', 'n3.md']);
+  assert.deepEqual(await readdir(vault).then((n) => n.filter((x) => x.endsWith('.md')).sort()), [
+    'n0.md',
+    'n1.md',
+    'n2.md',
+    'n3.md',
+  ]);
 });

@@ -30,14 +30,17 @@ function leftovers(sim: SimDisk): string[] {
   const tree = sim.tree('/');
   for (const [p, e] of tree) {
     if (/atomicfs-(tmp|stage)$/.test(p)) out.push(p);
-    if (e.kind === 'dir' && /\/\.b\/\d{8}T\d{9}Z-[0-9a-f]{8}$/.test(p) && !tree.has(`${p}/manifest.json`)) out.push(`${p} (unfinished backup)`);
+    if (e.kind === 'dir' && /\/\.b\/\d{8}T\d{9}Z-[0-9a-f]{8}$/.test(p) && !tree.has(`${p}/manifest.json`))
+      out.push(`${p} (unfinished backup)`);
   }
   return out;
 }
 
 /** In this one process the failed run's pid lives on: drop lock records it could not remove. */
 function dropLockRecords(sim: SimDisk): Promise<void[]> {
-  const records = [...sim.tree('/')].filter(([p, e]) => e.kind === 'file' && p.includes('.atomicfs-lock/')).map(([p]) => p);
+  const records = [...sim.tree('/')]
+    .filter(([p, e]) => e.kind === 'file' && p.includes('.atomicfs-lock/'))
+    .map(([p]) => p);
   return Promise.all(records.map((p) => sim.unlink(p)));
 }
 
@@ -65,7 +68,8 @@ async function explore(c: FaultCase): Promise<{ calls: number; failed: number; a
         absorbed++;
       } else {
         failed++;
-        if (!(error instanceof AtomicError) || error.code !== code) problems.push(`${where}: wrong error ${error instanceof Error ? error.message : JSON.stringify(error)}`);
+        if (!(error instanceof AtomicError) || error.code !== code)
+          problems.push(`${where}: wrong error ${error instanceof Error ? error.message : JSON.stringify(error)}`);
         const p = c.afterFailure(sim, call.op);
         if (p) problems.push(`${where}: ${p}`);
         const left = leftovers(sim);
@@ -92,7 +96,8 @@ const cases: FaultCase[] = [
     seed: (sim) => sim.seedFile(T, 'old'),
     run: (disk) => writeFile(T, 'new', { disk, retry: RETRY, backup: new BackupStore('/data/.b', { disk }) }),
     // A failing directory sync comes after the rename: the change is made, not yet durable.
-    afterFailure: (sim, op) => (sim.contentOf(T) === 'old' || op === 'syncDir' ? undefined : `target changed: ${sim.contentOf(T)}`),
+    afterFailure: (sim, op) =>
+      sim.contentOf(T) === 'old' || op === 'syncDir' ? undefined : `target changed: ${sim.contentOf(T)}`,
     final: (sim) => {
       if (sim.contentOf(T) !== 'new') return 'not new';
       const kept = [...sim.tree('/data/.b')].filter(([p, e]) => e.kind === 'file' && p.endsWith('/files/data/t.txt'));
@@ -121,7 +126,9 @@ const cases: FaultCase[] = [
     },
     run: (disk) => rotateFile('/data/app.log', { maxFiles: 2, compress: true, disk }),
     afterFailure: (sim) => {
-      const all = ['/data/app.log', '/data/app.log.1', '/data/app.log.1.gz', '/data/app.log.2', '/data/app.log.2.gz'].map((p) => sim.contentOf(p)).filter((x) => x !== undefined);
+      const all = ['/data/app.log', '/data/app.log.1', '/data/app.log.1.gz', '/data/app.log.2', '/data/app.log.2.gz']
+        .map((p) => sim.contentOf(p))
+        .filter((x) => x !== undefined);
       return all.length >= 2 ? undefined : `a file was lost: ${JSON.stringify(all)}`;
     },
     final: (sim) => {
@@ -129,8 +136,15 @@ const cases: FaultCase[] = [
         const e = sim.tree(posix.dirname(p)).get(p);
         return e?.kind === 'file' ? gunzipSync(e.data).toString() : undefined;
       };
-      const got = [sim.contentOf('/data/app.log'), gz('/data/app.log.1.gz'), gz('/data/app.log.2.gz'), sim.contentOf('/data/app.log.1')];
-      return JSON.stringify(got) === JSON.stringify([undefined, 'live', 'prev', undefined]) ? undefined : `files: ${JSON.stringify(got)}`;
+      const got = [
+        sim.contentOf('/data/app.log'),
+        gz('/data/app.log.1.gz'),
+        gz('/data/app.log.2.gz'),
+        sim.contentOf('/data/app.log.1'),
+      ];
+      return JSON.stringify(got) === JSON.stringify([undefined, 'live', 'prev', undefined])
+        ? undefined
+        : `files: ${JSON.stringify(got)}`;
     },
   },
   {
@@ -140,9 +154,14 @@ const cases: FaultCase[] = [
       sim.seedFile('/data/b.yaml', 'x:\n  z: 2\n');
       sim.seedFile('/data/out.json', '{"before":true}\n');
     },
-    run: (disk) => mergeConfigs(['/data/a.json', '/data/b.yaml'], '/data/out.json', { strategy: 'deep', disk, retry: RETRY }),
-    afterFailure: (sim, op) => (sim.contentOf('/data/out.json') === '{"before":true}\n' || op === 'syncDir' ? undefined : 'output changed'),
-    final: (sim) => (sim.contentOf('/data/out.json') === '{\n  "x": {\n    "y": 1,\n    "z": 2\n  }\n}\n' ? undefined : `output: ${sim.contentOf('/data/out.json')}`),
+    run: (disk) =>
+      mergeConfigs(['/data/a.json', '/data/b.yaml'], '/data/out.json', { strategy: 'deep', disk, retry: RETRY }),
+    afterFailure: (sim, op) =>
+      sim.contentOf('/data/out.json') === '{"before":true}\n' || op === 'syncDir' ? undefined : 'output changed',
+    final: (sim) =>
+      sim.contentOf('/data/out.json') === '{\n  "x": {\n    "y": 1,\n    "z": 2\n  }\n}\n'
+        ? undefined
+        : `output: ${sim.contentOf('/data/out.json')}`,
   },
 ];
 

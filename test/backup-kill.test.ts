@@ -42,12 +42,16 @@ test('a restore killed at any moment is all or nothing after recover()', async (
     await again.commit();
   };
 
-  const script = await childScript(root, 'restorer.mjs', `
+  const script = await childScript(
+    root,
+    'restorer.mjs',
+    `
     const store = new atomicfs.BackupStore(process.argv[2]);
     console.log('ready');
     await store.restore(process.argv[3]);
     console.log('restored');
-  `);
+  `,
+  );
   // How long a whole restore takes here, so that the kills land all through it.
   const t0 = Date.now();
   const full = run(script, [store.dir, b.id]);

@@ -19,8 +19,15 @@ test('prune() by count keeps the newest `keep` backups', async () => {
   const before = (await loose.list()).map((b) => b.id);
   const r = await new BackupStore(join(dir, 'b'), { keep: 2 }).prune();
   assert.deepEqual(r.removed.sort(), before.slice(2).sort());
-  assert.deepEqual((await loose.list()).map((b) => b.id), before.slice(0, 2));
-  assert.deepEqual((await readdir(loose.dir)).filter((n) => !n.startsWith('.')).sort(), before.slice(0, 2).sort(), 'folders gone');
+  assert.deepEqual(
+    (await loose.list()).map((b) => b.id),
+    before.slice(0, 2),
+  );
+  assert.deepEqual(
+    (await readdir(loose.dir)).filter((n) => !n.startsWith('.')).sort(),
+    before.slice(0, 2).sort(),
+    'folders gone',
+  );
 });
 
 test('prune() by age never removes the newest backup', async () => {
@@ -31,9 +38,15 @@ test('prune() by age never removes the newest backup', async () => {
   await new Promise((r) => setTimeout(r, 5));
   const newest = (await plain.list())[0]!.id;
   await store.prune();
-  assert.deepEqual((await plain.list()).map((b) => b.id), [newest]);
+  assert.deepEqual(
+    (await plain.list()).map((b) => b.id),
+    [newest],
+  );
   await store.prune();
-  assert.deepEqual((await plain.list()).map((b) => b.id), [newest]);
+  assert.deepEqual(
+    (await plain.list()).map((b) => b.id),
+    [newest],
+  );
   // A generous age removes nothing.
   await makeBackups(plain, join(dir, 'g'), 2);
   assert.deepEqual((await new BackupStore(join(dir, 'b'), { maxAgeMs: 3_600_000 }).prune()).removed, []);
@@ -62,7 +75,10 @@ test('prune never removes a backup still being written, even with no grace perio
   const [unfinished] = (await readdir(writer.dir)).filter((n) => !n.startsWith('.'));
   assert.ok(unfinished);
   assert.deepEqual((await pruner.prune()).removed, []);
-  assert.deepEqual((await readdir(writer.dir)).filter((n) => !n.startsWith('.')), [unfinished]);
+  assert.deepEqual(
+    (await readdir(writer.dir)).filter((n) => !n.startsWith('.')),
+    [unfinished],
+  );
   assert.deepEqual(await writer.list(), [], 'not listed while unfinished');
   gate.open();
   await writing;
@@ -83,7 +99,10 @@ test('an abandoned unfinished backup is removed once its lock is free, whatever 
   assert.deepEqual((await store.prune()).removed, [young]);
   await release();
   assert.deepEqual((await store.prune()).removed, [old]);
-  assert.deepEqual((await readdir(store.dir)).filter((n) => !n.startsWith('.')), []);
+  assert.deepEqual(
+    (await readdir(store.dir)).filter((n) => !n.startsWith('.')),
+    [],
+  );
 });
 
 test('a backup with a corrupt manifest is left for a person to look at', async () => {

@@ -49,7 +49,13 @@ test('a write of a new file makes no backup; ids sort by time and list() is newe
   for (let i = 1; i <= 3; i++) await writeFile(target, `v${i}`, { backup: store });
   const list = await store.list();
   assert.equal(list.length, 3);
-  assert.deepEqual(list.map((b) => b.id), list.map((b) => b.id).sort().reverse());
+  assert.deepEqual(
+    list.map((b) => b.id),
+    list
+      .map((b) => b.id)
+      .sort()
+      .reverse(),
+  );
   assert.equal(await readFile(join(store.dir, list[0]!.id, list[0]!.files[0]!.stored), 'utf8'), 'v2');
   assert.equal(await readFile(join(store.dir, list[2]!.id, list[2]!.files[0]!.stored), 'utf8'), 'v0');
 });
@@ -63,7 +69,10 @@ test('one backup per transaction, files under their paths relative to the root; 
   const store = new BackupStore(join(root, '.backups'));
   const audit = new AuditLog(join(root, 'audit.log'));
   const tx = await transaction({ root, backup: store, audit });
-  tx.writeFile(join(root, 'notes/a.md'), 'a2').writeFile(join(root, 'notes/deep/b.md'), 'b2').writeFile(join(root, 'notes/new.md'), 'n2').deleteFile(join(root, 'gone.md'));
+  tx.writeFile(join(root, 'notes/a.md'), 'a2')
+    .writeFile(join(root, 'notes/deep/b.md'), 'b2')
+    .writeFile(join(root, 'notes/new.md'), 'n2')
+    .deleteFile(join(root, 'gone.md'));
   const done = await tx.commit();
   const list = await store.list();
   assert.equal(list.length, 1, 'one backup for the whole transaction');
@@ -199,8 +208,14 @@ test('a damaged kept copy fails the restore with IntegrityError and changes noth
   assert.deepEqual(await snapshot(dir, ['f1.txt', 'f2.txt']), { 'f1.txt': 'one-2', 'f2.txt': 'two-2' });
   const v = await store.verify(b!.id);
   assert.equal(v.ok, false);
-  assert.deepEqual(v.problems.map((p) => p.path), [f2]);
-  assert.ok(!(await readdir(dir)).some((n) => n.includes('atomicfs-stage') || n.includes('atomicfs-tmp')), 'nothing left behind');
+  assert.deepEqual(
+    v.problems.map((p) => p.path),
+    [f2],
+  );
+  assert.ok(
+    !(await readdir(dir)).some((n) => n.includes('atomicfs-stage') || n.includes('atomicfs-tmp')),
+    'nothing left behind',
+  );
 });
 
 test('bad constructor options are EINVAL', () => {
@@ -217,10 +232,13 @@ test('vault workflow (docs/BACKUPS.md): the last N batches are kept and any of t
   await fsWriteFile(join(vault, 'todo.md'), 'todo 0');
   await fsWriteFile(join(vault, 'ideas.md'), 'ideas 0');
   for (let batch = 1; batch <= 5; batch++) {
-    await withTransaction(async (tx) => {
-      tx.writeFile(join(vault, 'todo.md'), `todo ${batch}`);
-      tx.writeFile(join(vault, 'ideas.md'), `ideas ${batch}`);
-    }, { root: vault, backup: backups, audit });
+    await withTransaction(
+      async (tx) => {
+        tx.writeFile(join(vault, 'todo.md'), `todo ${batch}`);
+        tx.writeFile(join(vault, 'ideas.md'), `ideas ${batch}`);
+      },
+      { root: vault, backup: backups, audit },
+    );
   }
   const list = await backups.list();
   assert.equal(list.length, 3, 'only the last 3 batches are kept');

@@ -17,7 +17,8 @@ function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string): void => {
     for (const name of readdirSync(d).sort()) {
-      if (name === '.atomicfs' || name === 'backups' || name === 'audit.log' || name.endsWith('.atomicfs-lock')) continue;
+      if (name === '.atomicfs' || name === 'backups' || name === 'audit.log' || name.endsWith('.atomicfs-lock'))
+        continue;
       const p = join(d, name);
       const st = statSync(p);
       if (st.isDirectory()) {
@@ -61,15 +62,33 @@ test('restore(id) returns a batch of edits, deletes, moves and new notes in new 
   assert.ok(b);
   assert.equal(b.name, 'weekly review');
   assert.equal(b.operation, 'transaction');
-  assert.deepEqual(b.created.map((p) => relative(root, p)).sort(), ['archive/2026/n3.md', 'notes/new.md', 'projects/garden/plan.md']);
+  assert.deepEqual(b.created.map((p) => relative(root, p)).sort(), [
+    'archive/2026/n3.md',
+    'notes/new.md',
+    'projects/garden/plan.md',
+  ]);
   assert.deepEqual(b.deleted.map((p) => relative(root, p)).sort(), ['notes/n2.md', 'notes/n3.md', 'notes/old/x.md']);
-  assert.deepEqual(b.createdDirs.map((p) => relative(root, p)).sort(), ['archive', 'archive/2026', 'projects', 'projects/garden']);
+  assert.deepEqual(b.createdDirs.map((p) => relative(root, p)).sort(), [
+    'archive',
+    'archive/2026',
+    'projects',
+    'projects/garden',
+  ]);
   assert.equal(b.files.length, 5, 'kept: 2 edited, 2 deleted, 1 moved away');
 
   const r = await store.restore(b.id, { audit });
   assert.deepEqual(tree(root), before, 'byte- and mode-identical, new notes and their folders gone');
-  assert.deepEqual(r.removed.map((p) => relative(root, p)).sort(), ['archive/2026/n3.md', 'notes/new.md', 'projects/garden/plan.md']);
-  assert.deepEqual(r.removedDirs.map((p) => relative(root, p)).sort(), ['archive', 'archive/2026', 'projects', 'projects/garden']);
+  assert.deepEqual(r.removed.map((p) => relative(root, p)).sort(), [
+    'archive/2026/n3.md',
+    'notes/new.md',
+    'projects/garden/plan.md',
+  ]);
+  assert.deepEqual(r.removedDirs.map((p) => relative(root, p)).sort(), [
+    'archive',
+    'archive/2026',
+    'projects',
+    'projects/garden',
+  ]);
 
   // The restore is a backup of its own, listed as one, and audited as one.
   const [undo] = await store.list();
@@ -101,31 +120,57 @@ test('a restore leaves a folder the batch made if something else now lives in it
 test('a batch that only creates files still gets a backup, and its restore removes them', async () => {
   const root = await tmpDir('atomicfs-undo-');
   const store = new BackupStore(join(root, 'backups'));
-  await withTransaction((tx) => void tx.writeFile(join(root, 'a/one.md'), '1').writeFile(join(root, 'two.md'), '2'), { root, backup: store, name: 'only new' });
+  await withTransaction((tx) => void tx.writeFile(join(root, 'a/one.md'), '1').writeFile(join(root, 'two.md'), '2'), {
+    root,
+    backup: store,
+    name: 'only new',
+  });
   const [b] = await store.list();
   assert.ok(b, 'a backup was kept');
   assert.deepEqual(b.files, []);
   assert.equal(b.created.length, 2);
   await store.restore(b.id, { backup: false });
-  assert.deepEqual(readdirSync(root).filter((n) => n !== '.atomicfs').sort(), ['backups']);
+  assert.deepEqual(
+    readdirSync(root)
+      .filter((n) => n !== '.atomicfs')
+      .sort(),
+    ['backups'],
+  );
   assert.equal((await store.list()).length, 1, 'backup: false keeps no backup of the restore');
 });
 
 test('names: kept in the manifest and the audit entry, searchable, and checked', async () => {
   const { root, store, audit } = await vault();
   await batch(root, store, audit, 'Weekly review 2026-11');
-  await withTransaction((tx) => void tx.writeFile(join(root, 'notes/n4.md'), 'x'), { root, backup: store, audit, name: 'daily sync' });
+  await withTransaction((tx) => void tx.writeFile(join(root, 'notes/n4.md'), 'x'), {
+    root,
+    backup: store,
+    audit,
+    name: 'daily sync',
+  });
   await withTransaction((tx) => void tx.writeFile(join(root, 'notes/n5.md'), 'y'), { root, backup: store, audit });
-  assert.deepEqual((await store.list({ name: 'weekly' })).map((b) => b.name), ['Weekly review 2026-11']);
-  assert.deepEqual((await store.list({ name: /^daily/ })).map((b) => b.name), ['daily sync']);
+  assert.deepEqual(
+    (await store.list({ name: 'weekly' })).map((b) => b.name),
+    ['Weekly review 2026-11'],
+  );
+  assert.deepEqual(
+    (await store.list({ name: /^daily/ })).map((b) => b.name),
+    ['daily sync'],
+  );
   assert.equal((await store.list()).length, 3);
   assert.equal((await store.list({ operation: 'restore' })).length, 0);
-  assert.deepEqual((await audit.entries({ name: 'SYNC' })).map((e) => e.name), ['daily sync']);
+  assert.deepEqual(
+    (await audit.entries({ name: 'SYNC' })).map((e) => e.name),
+    ['daily sync'],
+  );
   assert.equal((await audit.summary({ name: 'review' })).entries, 1);
   assert.equal((await audit.verify()).ok, true);
   for (const bad of ['', 'two\nlines', 'x'.repeat(201), 42]) {
     await assert.rejects(transaction({ root, name: bad as string }), { code: 'EINVAL' });
-    await assert.rejects(guard([join(root, 'notes/n4.md')], () => undefined, { root, name: bad as string }), { code: 'EINVAL' });
+    await assert.rejects(
+      guard([join(root, 'notes/n4.md')], () => undefined, { root, name: bad as string }),
+      { code: 'EINVAL' },
+    );
   }
   await assert.rejects(store.restore((await store.list())[0]!.id, { name: 'a\u0007bell' }), { code: 'EINVAL' });
   await assert.rejects(store.list({ name: '' }), { code: 'EINVAL' });
@@ -137,23 +182,45 @@ test('guard takes a name and records it, with the files before and after', async
   await guard([path], () => writeFileSync(path, 'edited in place\n'), { root, audit, name: 'in-place edit' });
   const [e] = await audit.entries({ name: 'in-place' });
   assert.equal(e?.operation, 'guard');
-  assert.deepEqual(e?.files, [{ path, before: sha256Hex('note 4\n'), after: sha256Hex('edited in place\n'), size: 16 }]);
-  await assert.rejects(guard([path], () => { writeFileSync(path, 'broken'); throw new Error('no'); }, { root, audit, name: 'failing edit' }));
+  assert.deepEqual(e?.files, [
+    { path, before: sha256Hex('note 4\n'), after: sha256Hex('edited in place\n'), size: 16 },
+  ]);
+  await assert.rejects(
+    guard(
+      [path],
+      () => {
+        writeFileSync(path, 'broken');
+        throw new Error('no');
+      },
+      { root, audit, name: 'failing edit' },
+    ),
+  );
   const [f] = await audit.entries({ name: 'failing' });
   assert.equal(f?.outcome, 'rolled-back');
-  assert.deepEqual(f?.files[0], { path, before: sha256Hex('edited in place\n'), after: sha256Hex('edited in place\n'), size: 0 });
+  assert.deepEqual(f?.files[0], {
+    path,
+    before: sha256Hex('edited in place\n'),
+    after: sha256Hex('edited in place\n'),
+    size: 0,
+  });
 });
 
 test('failed and rolled-back transactions record the real hashes of the files that existed', async () => {
   const { root, audit } = await vault();
   const tx = await transaction({ root, audit, name: 'clash' });
-  tx.writeFile(join(root, 'notes/n0.md'), 'changed').createFile(join(root, 'notes/n1.md'), 'exists already').writeFile(join(root, 'notes/fresh.md'), 'new');
+  tx.writeFile(join(root, 'notes/n0.md'), 'changed')
+    .createFile(join(root, 'notes/n1.md'), 'exists already')
+    .writeFile(join(root, 'notes/fresh.md'), 'new');
   await assert.rejects(tx.commit(), { code: 'ETXFAILED' });
   const [e] = await audit.entries();
   assert.equal(e?.outcome, 'rolled-back');
   assert.equal(e?.name, 'clash');
   const byPath = Object.fromEntries((e?.files ?? []).map((f) => [relative(root, f.path), f.before]));
-  assert.deepEqual(byPath, { 'notes/n0.md': sha256Hex('note 0\n'), 'notes/n1.md': sha256Hex('note 1\n'), 'notes/fresh.md': null });
+  assert.deepEqual(byPath, {
+    'notes/n0.md': sha256Hex('note 0\n'),
+    'notes/n1.md': sha256Hex('note 1\n'),
+    'notes/fresh.md': null,
+  });
 });
 
 test('an explicit rollback records the files it would have changed, as they are', async () => {
@@ -163,8 +230,11 @@ test('an explicit rollback records the files it would have changed, as they are'
   await tx.rollback();
   const [e] = await audit.entries({ name: 'abandoned' });
   assert.equal(e?.outcome, 'rolled-back');
-  assert.deepEqual(e?.files.map((f) => [relative(root, f.path), f.before, f.after]), [
-    ['notes/n0.md', sha256Hex('note 0\n'), sha256Hex('note 0\n')],
-    ['notes/none.md', null, null],
-  ]);
+  assert.deepEqual(
+    e?.files.map((f) => [relative(root, f.path), f.before, f.after]),
+    [
+      ['notes/n0.md', sha256Hex('note 0\n'), sha256Hex('note 0\n')],
+      ['notes/none.md', null, null],
+    ],
+  );
 });

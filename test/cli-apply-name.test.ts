@@ -15,8 +15,25 @@ test('a named plan names its backup and its audit entry; it may write into new f
   const dir = await tmpDir();
   await mkdir(join(dir, 'vault'));
   await writeFile(join(dir, 'vault', 'a.md'), 'a\n');
-  await writeFile(join(dir, 'plan.yaml'), ['root: vault', 'name: evening notes', 'operations:', '  - { op: write, path: a.md, content: "a2\\n" }', '  - { op: create, path: new/deeper/b.md, content: "b\\n" }', ''].join('\n'));
-  const r = await runCli(['apply', join(dir, 'plan.yaml'), '--backup-dir', join(dir, 'backups'), '--audit', join(dir, 'audit.log')]);
+  await writeFile(
+    join(dir, 'plan.yaml'),
+    [
+      'root: vault',
+      'name: evening notes',
+      'operations:',
+      '  - { op: write, path: a.md, content: "a2\\n" }',
+      '  - { op: create, path: new/deeper/b.md, content: "b\\n" }',
+      '',
+    ].join('\n'),
+  );
+  const r = await runCli([
+    'apply',
+    join(dir, 'plan.yaml'),
+    '--backup-dir',
+    join(dir, 'backups'),
+    '--audit',
+    join(dir, 'audit.log'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await readFile(join(dir, 'vault/new/deeper/b.md'), 'utf8'), 'b\n');
   const [b] = await new BackupStore(join(dir, 'backups')).list();
@@ -28,7 +45,10 @@ test('a named plan names its backup and its audit entry; it may write into new f
 
 test('a plan whose name is not one line of text is refused, nothing changed', async () => {
   const dir = await tmpDir();
-  await writeFile(join(dir, 'plan.json'), JSON.stringify({ name: 'two\nlines', operations: [{ op: 'write', path: 'x.md', content: 'x' }] }));
+  await writeFile(
+    join(dir, 'plan.json'),
+    JSON.stringify({ name: 'two\nlines', operations: [{ op: 'write', path: 'x.md', content: 'x' }] }),
+  );
   const r = await runCli(['apply', join(dir, 'plan.json'), '--root', dir]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /name/);

@@ -18,7 +18,10 @@ async function site(): Promise<string> {
   await writeFile(join(dir, 'www', 'index.html'), '<p>old</p>\n');
   await writeFile(join(dir, 'www', 'old.html'), 'old page\n');
   await writeFile(join(dir, 'notes.txt'), 'notes\n');
-  await writeFile(join(dir, 'schema.json'), JSON.stringify({ type: 'object', required: ['version'], properties: { version: { type: 'integer' } } }));
+  await writeFile(
+    join(dir, 'schema.json'),
+    JSON.stringify({ type: 'object', required: ['version'], properties: { version: { type: 'integer' } } }),
+  );
   await mkdir(join(dir, 'build'));
   await writeFile(join(dir, 'build', 'index.html'), '<p>new</p>\n');
   return dir;
@@ -75,7 +78,15 @@ test('a plan that does not match the published schema is refused before anything
   const dir = await site();
   const before = await snapshot(dir);
   const plan = join(dir, 'bad.json');
-  await writeFile(plan, JSON.stringify({ operations: [{ op: 'write', path: 'www/index.html', content: 'x' }, { op: 'chmod', path: 'notes.txt' }] }));
+  await writeFile(
+    plan,
+    JSON.stringify({
+      operations: [
+        { op: 'write', path: 'www/index.html', content: 'x' },
+        { op: 'chmod', path: 'notes.txt' },
+      ],
+    }),
+  );
   const r = await runCli(['apply', plan, '--json'], { cwd: dir });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /EVALIDATION/);
@@ -91,17 +102,26 @@ test('a plan that fails half-way changes nothing: status 1, rolled back', async 
   const failures: [string, object, RegExp][] = [
     ['create over an existing file', { op: 'create', path: 'notes.txt', content: 'clobber?' }, /EEXIST/],
     ['content from a missing file', { op: 'write', path: 'x.txt', contentFrom: 'build/missing.html' }, /ENOENT/],
-    ['a value that fails its schema', { op: 'writeJson', path: 'config.json', value: { version: 'two' }, schema: 'schema.json' }, /EVALIDATION/],
+    [
+      'a value that fails its schema',
+      { op: 'writeJson', path: 'config.json', value: { version: 'two' }, schema: 'schema.json' },
+      /EVALIDATION/,
+    ],
     ['a path outside the root', { op: 'write', path: '../escape.txt', content: 'x' }, /EOUTSIDEROOT/],
     ['deleting a missing file', { op: 'delete', path: 'www/none.html' }, /ENOENT/],
   ];
   for (const [what, bad, code] of failures) {
-    await writeFile(plan, JSON.stringify({ operations: [
-      { op: 'write', path: 'www/index.html', content: 'half' },
-      { op: 'delete', path: 'www/old.html' },
-      bad,
-      { op: 'write', path: 'later.txt', content: 'never' },
-    ] }));
+    await writeFile(
+      plan,
+      JSON.stringify({
+        operations: [
+          { op: 'write', path: 'www/index.html', content: 'half' },
+          { op: 'delete', path: 'www/old.html' },
+          bad,
+          { op: 'write', path: 'later.txt', content: 'never' },
+        ],
+      }),
+    );
     const before = await snapshot(dir);
     const r = await runCli(['apply', plan, '--json'], { cwd: dir });
     assert.equal(r.code, 1, `${what}: ${r.stderr}`);

@@ -5,16 +5,49 @@ import { readFile } from 'node:fs/promises';
 import { runCli } from './helpers/cli-run.js';
 
 const SUBCOMMANDS = [
-  ['write'], ['create'], ['rm'], ['cp'], ['mv'], ['apply'], ['recover'],
-  ['backups'], ['backups', 'list'], ['backups', 'show'], ['backups', 'restore'], ['backups', 'prune'],
-  ['audit'], ['audit', 'show'], ['audit', 'verify'], ['audit', 'summary'],
-  ['lock'], ['sha256'], ['rotate'], ['merge'], ['cleanup'], ['backups', 'verify'],
+  ['write'],
+  ['create'],
+  ['rm'],
+  ['cp'],
+  ['mv'],
+  ['apply'],
+  ['recover'],
+  ['backups'],
+  ['backups', 'list'],
+  ['backups', 'show'],
+  ['backups', 'restore'],
+  ['backups', 'prune'],
+  ['audit'],
+  ['audit', 'show'],
+  ['audit', 'verify'],
+  ['audit', 'summary'],
+  ['lock'],
+  ['sha256'],
+  ['rotate'],
+  ['merge'],
+  ['cleanup'],
+  ['backups', 'verify'],
 ];
 
 test('--help lists every subcommand, the exit statuses and an example', async () => {
   const r = await runCli(['--help']);
   assert.equal(r.code, 0, r.stderr);
-  for (const name of ['write', 'create', 'rm', 'cp', 'mv', 'apply', 'recover', 'backups', 'audit', 'lock', 'sha256', 'rotate', 'merge', 'cleanup']) {
+  for (const name of [
+    'write',
+    'create',
+    'rm',
+    'cp',
+    'mv',
+    'apply',
+    'recover',
+    'backups',
+    'audit',
+    'lock',
+    'sha256',
+    'rotate',
+    'merge',
+    'cleanup',
+  ]) {
     assert.match(r.stdout, new RegExp(`^\\s+${name}\\b`, 'm'), `${name} missing from --help`);
   }
   assert.match(r.stdout, /Exit status: 0 success, 1 .* 2 usage error/s);

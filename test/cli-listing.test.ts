@@ -21,14 +21,19 @@ async function batchOfNotes(): Promise<{ dir: string; store: string; log: string
   const dir = await tmpDir();
   const notes = join(dir, 'a-folder-of-notes-with-a-rather-long-name', 'and-a-subfolder-too');
   await mkdir(notes, { recursive: true });
-  const paths = Array.from({ length: FILES }, (_, i) => join(notes, `note-number-${String(i).padStart(4, '0')}-about-something.md`));
+  const paths = Array.from({ length: FILES }, (_, i) =>
+    join(notes, `note-number-${String(i).padStart(4, '0')}-about-something.md`),
+  );
   for (const p of paths) await fsWriteFile(p, 'old\n');
   const store = join(dir, 'backups');
   const log = join(dir, 'audit.log');
-  await withTransaction((tx) => {
-    for (const p of paths.slice(0, -10)) tx.writeFile(p, 'new\n');
-    for (const p of paths.slice(-10)) tx.deleteFile(p);
-  }, { root: dir, backup: new BackupStore(store), audit: new AuditLog(log), name: 'notes of the week' });
+  await withTransaction(
+    (tx) => {
+      for (const p of paths.slice(0, -10)) tx.writeFile(p, 'new\n');
+      for (const p of paths.slice(-10)) tx.deleteFile(p);
+    },
+    { root: dir, backup: new BackupStore(store), audit: new AuditLog(log), name: 'notes of the week' },
+  );
   return { dir, store, log, paths };
 }
 
@@ -72,7 +77,11 @@ test('backups list: one line per batch within 120 columns; --files and show <id>
 
 test('backups restore prints one line and its undo, the paths only with --files; --no-keep-current keeps no undo', async () => {
   const { store, paths } = await batchOfNotes();
-  const backups = async (): Promise<{ id: string; operation: string }[]> => jsonOf(await runCli(['backups', 'list', '--backup-dir', store, '--json'])).backups as { id: string; operation: string }[];
+  const backups = async (): Promise<{ id: string; operation: string }[]> =>
+    jsonOf(await runCli(['backups', 'list', '--backup-dir', store, '--json'])).backups as {
+      id: string;
+      operation: string;
+    }[];
   const id = (await backups())[0]!.id;
   const r = await runCli(['backups', 'restore', id, '--backup-dir', store]);
   assert.equal(r.code, 0, r.stderr);
@@ -81,12 +90,21 @@ test('backups restore prints one line and its undo, the paths only with --files;
   assert.equal(first, `restored backup ${id}: ${FILES} files put back`);
   const undo = /^this restore is kept as backup (\S+): restore that to undo it$/.exec(second ?? '')?.[1];
   assert.deepEqual(rest, []);
-  assert.deepEqual((await backups()).map((b) => [b.id, b.operation]), [[undo, 'restore'], [id, 'transaction']]);
+  assert.deepEqual(
+    (await backups()).map((b) => [b.id, b.operation]),
+    [
+      [undo, 'restore'],
+      [id, 'transaction'],
+    ],
+  );
 
   const undone = await runCli(['backups', 'restore', undo ?? '', '--backup-dir', store, '--no-keep-current', '--json']);
   assert.equal(undone.code, 0, undone.stderr);
   const doc = jsonOf(undone);
-  assert.deepEqual([(doc.restored as string[]).length, (doc.removed as string[]).length, doc.backupId], [FILES - 10, 10, undefined]);
+  assert.deepEqual(
+    [(doc.restored as string[]).length, (doc.removed as string[]).length, doc.backupId],
+    [FILES - 10, 10, undefined],
+  );
   assert.equal((await backups()).length, 2, 'no backup of the undo');
 
   const listed = await runCli(['backups', 'restore', id, '--backup-dir', store, '--files']);
@@ -116,7 +134,9 @@ test('audit show: one line per entry with counts and duration; show <seq> gives 
   assert.equal(bad.code, 2);
 });
 
-const noTmux = tmuxAvailable() ? false : 'tmux is not installed: the terminal width is not checked (apt-get install -y tmux)';
+const noTmux = tmuxAvailable()
+  ? false
+  : 'tmux is not installed: the terminal width is not checked (apt-get install -y tmux)';
 const q = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
 test('on a terminal, lines are fitted to its width', { skip: noTmux }, async () => {
@@ -127,7 +147,15 @@ test('on a terminal, lines are fitted to its width', { skip: noTmux }, async () 
     // The pane is 120 columns; the terminal is told it has 70, which is what the command reads.
     const cmd = `stty cols 70; node ${q(CLI)} backups list --backup-dir ${q(store)}; echo "EXIT:$?" > ${q(status)}; sleep 120`;
     await tmux.start('main', `sh -c ${q(cmd)}`);
-    await waitFor('the listing', () => readFile(status, 'utf8').then(() => true, () => false), 60_000);
+    await waitFor(
+      'the listing',
+      () =>
+        readFile(status, 'utf8').then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+    );
     assert.equal((await readFile(status, 'utf8')).trim(), 'EXIT:0');
     const screen = await tmux.capture('main');
     const row = screen.split('\n').find((l) => /^\d{8}T\d{9}Z-/.test(l));
@@ -161,7 +189,14 @@ test('a missing store or audit log is an error (status 1) naming the path, for e
 });
 
 test('fitTable: columns aligned, the last one cut with …, every line within the width', () => {
-  const lines = fitTable(['A', 'NAME'], [['1', 'short'], ['22', 'a much longer name than fits']], 16);
+  const lines = fitTable(
+    ['A', 'NAME'],
+    [
+      ['1', 'short'],
+      ['22', 'a much longer name than fits'],
+    ],
+    16,
+  );
   assert.deepEqual(lines, ['A   NAME', '--  ------------', '1   short', '22  a much long…']);
   for (const l of fitTable(['AAAAAAAAAA', 'BBBBBBBBBB', 'C'], [['x', 'y', 'z']], 8)) assert.ok([...l].length <= 8, l);
   assert.equal(cut('abcdef', 4), 'abc…');
@@ -174,7 +209,7 @@ test('names and paths cannot put control characters (a newline, an escape) on th
   assert.equal(row, 'a?b');
 });
 
-test('the width: --width wins (0 = none), else the terminal\'s, else 120', () => {
+test("the width: --width wins (0 = none), else the terminal's, else 120", () => {
   assert.equal(widthFor({}, { isTTY: false }), 120);
   assert.equal(widthFor({}, { isTTY: true, columns: 80 }), 80);
   assert.equal(widthFor({ width: 60 }, { isTTY: true, columns: 80 }), 60);

@@ -17,7 +17,13 @@ test('the command runs with our stdio and its exit status is passed through', as
   assert.equal(seven.code, 7, seven.stderr);
   const json = await runCli(['lock', lockPath, '--json', '--', 'sh', '-c', 'exit 3']);
   assert.equal(json.code, 3);
-  assert.deepEqual(jsonOf(json), { ok: true, command: 'lock', path: lockPath, argv: ['sh', '-c', 'exit 3'], exitCode: 3 });
+  assert.deepEqual(jsonOf(json), {
+    ok: true,
+    command: 'lock',
+    path: lockPath,
+    argv: ['sh', '-c', 'exit 3'],
+    exitCode: 3,
+  });
 });
 
 test('a command ended by a signal gives 128+n; a missing command gives 127', async () => {
@@ -34,7 +40,11 @@ function holdUntil(flag: string, release: string): string[] {
   return ['sh', '-c', `echo yes > "${flag}"; while [ ! -f "${release}" ]; do sleep 0.05; done`];
 }
 
-const exists = (path: string): Promise<boolean> => readFile(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  readFile(path).then(
+    () => true,
+    () => false,
+  );
 
 test('while one holds the lock, another waits; with --timeout it gives up with ELOCKED (status 1)', async () => {
   const dir = await tmpDir();

@@ -37,7 +37,15 @@ test('a producer that fails after printing: status 1, EPRODUCER naming the file,
 
 test('a producer ended by a signal, or that cannot be started: status 1, the file untouched', async () => {
   const { dir, target } = await oldConfig();
-  const killed = await runCli(['write', target, '--json', '--', NODE, '-e', 'process.stdout.write("x".repeat(70000)); process.kill(process.pid, "SIGKILL")']);
+  const killed = await runCli([
+    'write',
+    target,
+    '--json',
+    '--',
+    NODE,
+    '-e',
+    'process.stdout.write("x".repeat(70000)); process.kill(process.pid, "SIGKILL")',
+  ]);
   assert.equal(killed.code, 1, killed.stderr);
   assert.match(killed.stderr, /was ended by SIGKILL/);
   assert.equal((jsonOf(killed).error as { code: string }).code, 'EPRODUCER');
@@ -50,7 +58,8 @@ test('a producer ended by a signal, or that cannot be started: status 1, the fil
 
 test('a producer that exits 0: its output, streamed, replaces the file (write and create)', async () => {
   const { dir, target } = await oldConfig();
-  const script = 'for (let i = 0; i < 64; i++) process.stdout.write(Buffer.alloc(65536, i)); process.stdout.write("end")';
+  const script =
+    'for (let i = 0; i < 64; i++) process.stdout.write(Buffer.alloc(65536, i)); process.stdout.write("end")';
   const r = await runCli(['write', target, '--json', '--', NODE, '-e', script]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(jsonOf(r).bytes, 64 * 65536 + 3);
@@ -65,7 +74,10 @@ test('a producer that exits 0: its output, streamed, replaces the file (write an
 
 test('the producer reads our stdin and its stderr reaches ours', async () => {
   const { target } = await oldConfig();
-  const r = await runCli(['write', target, '--', NODE, '-e', 'process.stdin.pipe(process.stdout); console.error("note from producer")'], { input: 'piped through\n' });
+  const r = await runCli(
+    ['write', target, '--', NODE, '-e', 'process.stdin.pipe(process.stdout); console.error("note from producer")'],
+    { input: 'piped through\n' },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await readFile(target, 'utf8'), 'piped through\n');
   assert.match(r.stderr, /note from producer/);

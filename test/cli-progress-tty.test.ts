@@ -12,7 +12,9 @@ import { waitFor } from './helpers/cli-files.js';
 import { Tmux, tmuxAvailable } from './helpers/cli-tmux.js';
 import { sizeFromEnv, tmpDir } from './helpers/tmp.js';
 
-const skip = tmuxAvailable() ? false : 'tmux is not installed: the terminal display is not checked (apt-get install -y tmux)';
+const skip = tmuxAvailable()
+  ? false
+  : 'tmux is not installed: the terminal display is not checked (apt-get install -y tmux)';
 // Input fed in 1 MiB chunks, one every 50 ms: long enough to see the bar.
 const MIB_COUNT = sizeFromEnv('ATOMICFS_CLI_TTY_MB', 48);
 
@@ -55,7 +57,15 @@ test('a large write shows a progress bar on a terminal, and it is cleared at the
       seen = await tmux.capture('main');
       return /write \S+ \[#+-*\] \d+% [\d.]+ (MiB|KiB)\/48\.0 MiB [\d.]+ (MiB|KiB)\/s ETA \d+s/.test(seen);
     });
-    await waitFor('the write to finish', () => readFile(status, 'utf8').then(() => true, () => false), 60_000);
+    await waitFor(
+      'the write to finish',
+      () =>
+        readFile(status, 'utf8').then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+    );
     assert.equal((await readFile(status, 'utf8')).trim(), 'EXIT:0');
     assert.equal((await stat(target)).size, size);
     const last = await tmux.capture('main');
@@ -73,13 +83,29 @@ test('errors are coloured on a terminal, and not with NO_COLOR', { skip }, async
   const tmux = new Tmux();
   // The end of each command is told by a file, not by a marker on the screen (see keepOpen).
   const ended = (name: string): string => join(dir, `${name}.status`);
-  const cmd = (name: string): string => `echo y | ${q(process.execPath)} ${q(CLI)} create ${q(target)}; echo "EXIT:$?" > ${q(ended(name))}; ${keepOpen}`;
+  const cmd = (name: string): string =>
+    `echo y | ${q(process.execPath)} ${q(CLI)} create ${q(target)}; echo "EXIT:$?" > ${q(ended(name))}; ${keepOpen}`;
   try {
     await tmux.start('main', `sh -c ${q(cmd('main'))}`);
     await tmux.start('plain', `sh -c ${q(cmd('plain'))}`, { NO_COLOR: '1' });
     // Two command starts at once on a loaded 2-core machine: allow a minute.
-    await waitFor('both commands to end', async () => (await Promise.all(['main', 'plain'].map((n) => readFile(ended(n), 'utf8').then(() => true, () => false)))).every(Boolean), 60_000);
-    for (const name of ['main', 'plain']) assert.equal((await readFile(ended(name), 'utf8')).trim(), 'EXIT:1', `${name}: the create fails (EEXIST)`);
+    await waitFor(
+      'both commands to end',
+      async () =>
+        (
+          await Promise.all(
+            ['main', 'plain'].map((n) =>
+              readFile(ended(n), 'utf8').then(
+                () => true,
+                () => false,
+              ),
+            ),
+          )
+        ).every(Boolean),
+      60_000,
+    );
+    for (const name of ['main', 'plain'])
+      assert.equal((await readFile(ended(name), 'utf8')).trim(), 'EXIT:1', `${name}: the create fails (EEXIST)`);
     const coloured = await tmux.capture('main', true);
     const plain = await tmux.capture('plain', true);
     assert.ok(coloured.includes(`${ESC}[31matomicfs create: error EEXIST`), coloured);

@@ -31,7 +31,10 @@ test('writes keep backups; list (table and --json), restore, verify and prune th
   const backups = jsonOf(listed).backups as Listed[];
   assert.equal(backups.length, 2);
   assert.equal(backups[0]?.operation, 'writeFile');
-  assert.deepEqual(backups[0]?.files.map((f) => f.path), [target]);
+  assert.deepEqual(
+    backups[0]?.files.map((f) => f.path),
+    [target],
+  );
   const oldest = backups[1]!.id; // newest first: the oldest holds v1
 
   const verified = await runCli(['backups', 'verify', oldest, '--backup-dir', bk, '--json']);
@@ -65,19 +68,34 @@ test('writes are recorded; audit show, summary (table and --json) and verify, wh
   const shown = await runCli(['audit', 'show', '--audit', log, '--json']);
   assert.equal(shown.code, 0, shown.stderr);
   const entries = jsonOf(shown).entries as { operation: string; outcome: string }[];
-  assert.deepEqual(entries.map((e) => [e.operation, e.outcome]), [['writeFile', 'ok'], ['createFile', 'failed'], ['copyFile', 'ok']]);
+  assert.deepEqual(
+    entries.map((e) => [e.operation, e.outcome]),
+    [
+      ['writeFile', 'ok'],
+      ['createFile', 'failed'],
+      ['copyFile', 'ok'],
+    ],
+  );
   const failedOnly = await runCli(['audit', 'show', '--audit', log, '--outcome', 'failed']);
-  assert.match(failedOnly.stdout, /^SEQ\s+TIME\s+OPERATION\s+OUTCOME\s+CHANGED\s+CREATED\s+DELETED\s+DURATION\s+NAME\n-+.*\n2\s+\S+\s+createFile\s+failed\s+1\s+0\s+0\s+[\d.]+ m?s\n?$/);
+  assert.match(
+    failedOnly.stdout,
+    /^SEQ\s+TIME\s+OPERATION\s+OUTCOME\s+CHANGED\s+CREATED\s+DELETED\s+DURATION\s+NAME\n-+.*\n2\s+\S+\s+createFile\s+failed\s+1\s+0\s+0\s+[\d.]+ m?s\n?$/,
+  );
 
   const summary = await runCli(['audit', 'summary', '--audit', log]);
   assert.equal(summary.code, 0, summary.stderr);
   assert.match(summary.stdout, /^3 entries, .*; 1 not ok; 0% rolled back/);
-  assert.match(summary.stdout, /OPERATION\s+ENTRIES\s+OK\s+ROLLED-BACK\s+FAILED\s+ROLLBACK%\s+P50\s+P95\n[- ]+\nwriteFile\s+1\s+1\s+0\s+0\s+0%\s+[\d.]+ m?s\s+[\d.]+ m?s\n/);
+  assert.match(
+    summary.stdout,
+    /OPERATION\s+ENTRIES\s+OK\s+ROLLED-BACK\s+FAILED\s+ROLLBACK%\s+P50\s+P95\n[- ]+\nwriteFile\s+1\s+1\s+0\s+0\s+0%\s+[\d.]+ m?s\s+[\d.]+ m?s\n/,
+  );
   const sj = jsonOf(await runCli(['audit', 'summary', '--audit', log, '--json']));
   assert.deepEqual((sj.summary as { byOutcome: object }).byOutcome, { ok: 2, failed: 1 });
-  const ops = (sj.summary as { operations: Record<string, { entries: number; failed: number; p50Ms?: number; p95Ms?: number }> }).operations;
+  const ops = (
+    sj.summary as { operations: Record<string, { entries: number; failed: number; p50Ms?: number; p95Ms?: number }> }
+  ).operations;
   assert.deepEqual([ops.createFile?.entries, ops.createFile?.failed], [1, 1]);
-  assert.equal(typeof ops.writeFile?.p95Ms, 'number', 'the command\'s writes are timed in the audit log');
+  assert.equal(typeof ops.writeFile?.p95Ms, 'number', "the command's writes are timed in the audit log");
 
   const good = await runCli(['audit', 'verify', '--audit', log, '--json']);
   assert.equal(good.code, 0, good.stderr);

@@ -24,9 +24,16 @@ test('recover rolls back an apply that was killed (SIGKILL) half-way; nothing ch
   assert.equal(r.code, 0, r.stderr);
   const doc = jsonOf(r);
   assert.equal(doc.command, 'recover');
-  assert.deepEqual(doc.report, { rolledBack: 1, rolledForward: 0, tempsRemoved: (doc.report as { tempsRemoved: number }).tempsRemoved });
+  assert.deepEqual(doc.report, {
+    rolledBack: 1,
+    rolledForward: 0,
+    tempsRemoved: (doc.report as { tempsRemoved: number }).tempsRemoved,
+  });
   assert.deepEqual(await snapshot(dir), before);
-  assert.deepEqual((await readdir(join(dir, '.atomicfs'))).filter((n) => n.endsWith('.journal')), []);
+  assert.deepEqual(
+    (await readdir(join(dir, '.atomicfs'))).filter((n) => n.endsWith('.journal')),
+    [],
+  );
   const again = await runCli(['recover', dir]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /^recovered .*: 0 rolled back, 0 rolled forward, 0 temporary files removed\n$/);
@@ -73,18 +80,43 @@ test('merge combines JSON and YAML (later wins), checks --schema, writes atomica
   await writeFile(join(dir, 'site.json'), JSON.stringify({ db: { host: 'db.internal' } }));
   await writeFile(join(dir, 'schema.yaml'), 'type: object\nproperties:\n  port: { type: integer, maximum: 1024 }\n');
   const out = join(dir, 'config.json');
-  const r = await runCli(['merge', join(dir, 'defaults.yaml'), join(dir, 'site.json'), '--out', out, '--schema', join(dir, 'schema.yaml'), '--json']);
+  const r = await runCli([
+    'merge',
+    join(dir, 'defaults.yaml'),
+    join(dir, 'site.json'),
+    '--out',
+    out,
+    '--schema',
+    join(dir, 'schema.yaml'),
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const expected = { port: 80, db: { host: 'db.internal', pool: 5 } };
   assert.deepEqual(jsonOf(r).value, expected);
   assert.deepEqual(JSON.parse(await readFile(out, 'utf8')), expected);
 
-  const shallow = await runCli(['merge', join(dir, 'defaults.yaml'), join(dir, 'site.json'), '--out', out, '--strategy', 'shallow']);
+  const shallow = await runCli([
+    'merge',
+    join(dir, 'defaults.yaml'),
+    join(dir, 'site.json'),
+    '--out',
+    out,
+    '--strategy',
+    'shallow',
+  ]);
   assert.equal(shallow.code, 0, shallow.stderr);
   assert.deepEqual(JSON.parse(await readFile(out, 'utf8')), { port: 80, db: { host: 'db.internal' } });
 
   await writeFile(join(dir, 'bad.json'), JSON.stringify({ port: 8080 }));
-  const bad = await runCli(['merge', join(dir, 'defaults.yaml'), join(dir, 'bad.json'), '--out', out, '--schema', join(dir, 'schema.yaml')]);
+  const bad = await runCli([
+    'merge',
+    join(dir, 'defaults.yaml'),
+    join(dir, 'bad.json'),
+    '--out',
+    out,
+    '--schema',
+    join(dir, 'schema.yaml'),
+  ]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /EVALIDATION/);
   assert.match(bad.stderr, /rolled back: nothing was changed/);

@@ -24,7 +24,13 @@ test('write streams stdin into the file and reports path, bytes and sha256 with 
   const r = await runCli(['write', target, '--json'], { input: chunks(WRITE_MB, MIB) });
   assert.equal(r.code, 0, r.stderr);
   const doc = jsonOf(r);
-  assert.deepEqual(doc, { ok: true, command: 'write', path: target, bytes: WRITE_MB * MIB, sha256: hash.digest('hex') });
+  assert.deepEqual(doc, {
+    ok: true,
+    command: 'write',
+    path: target,
+    bytes: WRITE_MB * MIB,
+    sha256: hash.digest('hex'),
+  });
   assert.equal((await stat(target)).size, WRITE_MB * MIB);
   assert.deepEqual(await namesIn(dir), ['big.bin']);
   assert.equal(r.stderr, '', 'nothing on stderr off a terminal (no progress bar)');
@@ -37,7 +43,10 @@ test('write consumes stdin as it arrives (streamed, not buffered whole)', async 
   const done = finished(child);
   // Send 4 MiB and keep stdin open: a streaming writer has it on disk already.
   child.stdin?.write(Buffer.alloc(4 * MIB, 7));
-  await waitFor('the temporary file to hold the first 4 MiB', async () => (await largestOther(dir, 'out.bin')) >= 4 * MIB);
+  await waitFor(
+    'the temporary file to hold the first 4 MiB',
+    async () => (await largestOther(dir, 'out.bin')) >= 4 * MIB,
+  );
   child.stdin?.end(Buffer.alloc(MIB, 8));
   const r = await done;
   assert.equal(r.code, 0, r.stderr);

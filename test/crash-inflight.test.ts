@@ -22,7 +22,8 @@ after(() => console.log(`\nCalls in flight landing in any order, simulated power
 
 async function exploreOrders(make: () => Promise<Scenario>, times = 1): Promise<ExploreResult> {
   const runs: ExploreResult[] = [];
-  for (const seed of inFlightSeeds(times)) runs.push(await explore({ ...(await make()), inFlightSeed: seed }, exploreOptions()));
+  for (const seed of inFlightSeeds(times))
+    runs.push(await explore({ ...(await make()), inFlightSeed: seed }, exploreOptions()));
   return merged(runs);
 }
 
@@ -35,10 +36,14 @@ for (const [needs, c] of cases) {
 }
 
 for (const [needs, c] of txCases) {
-  test(`calls landing in any order, crash after each, then recover: ${c.name}`, { skip: missing(...needs) }, async () => {
-    // Transactions cost ten times a single write to explore: half as many orders.
-    const r = await exploreOrders(() => txScenario(c), 0.5);
-    results.push(r);
-    assert.deepEqual(r.violations.slice(0, 5).map(describeViolation), []);
-  });
+  test(
+    `calls landing in any order, crash after each, then recover: ${c.name}`,
+    { skip: missing(...needs) },
+    async () => {
+      // Transactions cost ten times a single write to explore: half as many orders.
+      const r = await exploreOrders(() => txScenario(c), 0.5);
+      results.push(r);
+      assert.deepEqual(r.violations.slice(0, 5).map(describeViolation), []);
+    },
+  );
 }

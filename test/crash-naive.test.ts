@@ -37,7 +37,10 @@ function naive(name: string, run: (disk: Disk) => Promise<unknown>): Scenario {
 // Each naive protocol with the kind of loss it must show: a torn or empty file, or a
 // write the caller was told is done that a power cut takes back.
 const scenarios: [Scenario, RegExp][] = [
-  [naive('plain overwrite (open w, write, fsync)', (disk) => writeAll(disk, TARGET, 'w', NEW, true)), /neither old nor new: \S+=""/],
+  [
+    naive('plain overwrite (open w, write, fsync)', (disk) => writeAll(disk, TARGET, 'w', NEW, true)),
+    /neither old nor new: \S+=""/,
+  ],
   [
     naive('rename without file sync', async (disk) => {
       await writeAll(disk, `${TARGET}.tmp`, 'wx', NEW, false);
@@ -62,16 +65,26 @@ for (const [s, loss] of scenarios) {
     const r = await explore(s, exploreOptions());
     results.push(r);
     const found = r.violations.find((v) => loss.test(v.message));
-    assert.ok(found, `expected the simulator to break "${s.name}" (${String(loss)}), found ${r.violations.length} other violations in ${r.states} states`);
+    assert.ok(
+      found,
+      `expected the simulator to break "${s.name}" (${String(loss)}), found ${r.violations.length} other violations in ${r.states} states`,
+    );
     console.log(`violation found: ${describeViolation(found)}`);
   });
 }
 
-test('writeFile with fsync: false gives up the crash guarantee (and the simulator shows it)', { skip: missing('writeFile') }, async () => {
-  const r = await explore(naive('atomicfs writeFile, fsync: false', (disk) => need('writeFile')(TARGET, NEW, { disk, fsync: false })), exploreOptions());
-  results.push(r);
-  assert.ok(r.violations.length > 0, 'without syncs, some crash state loses the write');
-});
+test(
+  'writeFile with fsync: false gives up the crash guarantee (and the simulator shows it)',
+  { skip: missing('writeFile') },
+  async () => {
+    const r = await explore(
+      naive('atomicfs writeFile, fsync: false', (disk) => need('writeFile')(TARGET, NEW, { disk, fsync: false })),
+      exploreOptions(),
+    );
+    results.push(r);
+    assert.ok(r.violations.length > 0, 'without syncs, some crash state loses the write');
+  },
+);
 
 test('the full protocol (synced temp, rename, directory sync) survives the same exploration', async () => {
   const r = await explore(
@@ -84,5 +97,7 @@ test('the full protocol (synced temp, rename, directory sync) survives the same 
   );
   results.push(r);
   assert.deepEqual(r.violations.map(describeViolation), []);
-  console.log(`\nNaive protocols on the simulated disk (violations expected, except the last row):\n${table(results)}\n`);
+  console.log(
+    `\nNaive protocols on the simulated disk (violations expected, except the last row):\n${table(results)}\n`,
+  );
 });

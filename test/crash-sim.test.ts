@@ -131,7 +131,10 @@ test('after the crash point every call fails with ESIMCRASH and changes nothing'
   await sim.mkdir('/d/e');
   await assert.rejects(sim.mkdir('/d/f'), { code: 'ESIMCRASH' });
   assert.deepEqual([...sim.tree('/d').keys()], ['/d/e']);
-  assert.deepEqual(sim.log.map((c) => c.op), ['mkdir']);
+  assert.deepEqual(
+    sim.log.map((c) => c.op),
+    ['mkdir'],
+  );
 });
 
 test('an injected fault fails that call only, with a Node-shaped error; a persistent one repeats', async () => {
@@ -172,25 +175,75 @@ const steps: Step[] = [
   ['unlink a dir', (d, r) => d.unlink(join(r, 'd'))],
   ['unlink missing', (d, r) => d.unlink(join(r, 'd/none'))],
   ['rename missing', (d, r) => d.rename(join(r, 'd/none'), join(r, 'd/x'))],
-  ['rename file over dir', async (d, r) => { await d.mkdir(join(r, 'd/sub')); return d.rename(join(r, 'd/a'), join(r, 'd/sub')); }],
+  [
+    'rename file over dir',
+    async (d, r) => {
+      await d.mkdir(join(r, 'd/sub'));
+      return d.rename(join(r, 'd/a'), join(r, 'd/sub'));
+    },
+  ],
   ['rename dir over file', (d, r) => d.rename(join(r, 'd/sub'), join(r, 'd/a'))],
   ['rename over file', (d, r) => d.rename(join(r, 'd/b'), join(r, 'd/a'))],
   ['rename onto itself', (d, r) => d.rename(join(r, 'd/a'), join(r, 'd/a'))],
-  ['mode', async (d, r) => { await d.chmod(join(r, 'd/a'), 0o640); return (await d.stat(join(r, 'd/a'))).mode & 0o7777; }],
-  ['append', async (d, r) => { const f = await d.open(join(r, 'd/a'), 'a'); await f.write(Buffer.from('+tail')); await f.close(); }],
-  ['truncate on open', async (d, r) => { const f = await d.open(join(r, 'd/c'), 'w'); await f.write(Buffer.from('abcdef')); await f.write(Buffer.from('XY'), 2); await f.truncate(5); await f.close(); }],
-  ['read', async (d, r) => { const f = await d.open(join(r, 'd/c'), 'r'); const b = Buffer.alloc(16); const n = await f.read(b, 1); await f.close(); return b.subarray(0, n).toString(); }],
-  ['write read-only', async (d, r) => { const f = await d.open(join(r, 'd/c'), 'r'); try { await f.write(Buffer.from('z')); } finally { await f.close(); } }],
+  [
+    'mode',
+    async (d, r) => {
+      await d.chmod(join(r, 'd/a'), 0o640);
+      return (await d.stat(join(r, 'd/a'))).mode & 0o7777;
+    },
+  ],
+  [
+    'append',
+    async (d, r) => {
+      const f = await d.open(join(r, 'd/a'), 'a');
+      await f.write(Buffer.from('+tail'));
+      await f.close();
+    },
+  ],
+  [
+    'truncate on open',
+    async (d, r) => {
+      const f = await d.open(join(r, 'd/c'), 'w');
+      await f.write(Buffer.from('abcdef'));
+      await f.write(Buffer.from('XY'), 2);
+      await f.truncate(5);
+      await f.close();
+    },
+  ],
+  [
+    'read',
+    async (d, r) => {
+      const f = await d.open(join(r, 'd/c'), 'r');
+      const b = Buffer.alloc(16);
+      const n = await f.read(b, 1);
+      await f.close();
+      return b.subarray(0, n).toString();
+    },
+  ],
+  [
+    'write read-only',
+    async (d, r) => {
+      const f = await d.open(join(r, 'd/c'), 'r');
+      try {
+        await f.write(Buffer.from('z'));
+      } finally {
+        await f.close();
+      }
+    },
+  ],
   ['sync dir', (d, r) => d.syncDir(join(r, 'd'))],
   ['sync a missing dir', (d, r) => d.syncDir(join(r, 'none'))],
   ['sync a file as dir', (d, r) => d.syncDir(join(r, 'd/a'))],
-  ['open dir ahead of a rename, sync after it', async (d, r) => {
-    const dir = await d.openDir!(join(r, 'd'));
-    await d.rename(join(r, 'd/c'), join(r, 'd/c2'));
-    await dir.sync();
-    await dir.close();
-    await d.rename(join(r, 'd/c2'), join(r, 'd/c'));
-  }],
+  [
+    'open dir ahead of a rename, sync after it',
+    async (d, r) => {
+      const dir = await d.openDir!(join(r, 'd'));
+      await d.rename(join(r, 'd/c'), join(r, 'd/c2'));
+      await dir.sync();
+      await dir.close();
+      await d.rename(join(r, 'd/c2'), join(r, 'd/c'));
+    },
+  ],
   ['open a missing dir ahead', (d, r) => d.openDir!(join(r, 'none'))],
   ['open a file as dir ahead', (d, r) => d.openDir!(join(r, 'd/a'))],
   ['rmdir empty', (d, r) => d.rmdir(join(r, 'd/sub'))],
@@ -199,7 +252,7 @@ const steps: Step[] = [
 async function outcome(fn: () => Promise<unknown>): Promise<unknown> {
   try {
     const v = await fn();
-    return { ok: v === undefined || typeof v === 'object' && v !== null && !Array.isArray(v) ? true : v };
+    return { ok: v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v)) ? true : v };
   } catch (err) {
     const e = err as { code?: string; syscall?: string };
     return { code: e.code, syscall: e.syscall };

@@ -17,7 +17,11 @@ import { txScenario } from './sim/tx.js';
 import { txCases } from './sim/tx-cases.js';
 
 const results: ExploreResult[] = [];
-after(() => console.log(`\nUnder Windows's rules (no folder sync; NTFS keeps entry changes in order), simulated power cuts:\n${table(results)}\n`));
+after(() =>
+  console.log(
+    `\nUnder Windows's rules (no folder sync; NTFS keeps entry changes in order), simulated power cuts:\n${table(results)}\n`,
+  ),
+);
 
 const windows = { ...exploreOptions(), platform: 'windows' as const };
 

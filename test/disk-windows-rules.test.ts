@@ -8,7 +8,18 @@
 import { test } from 'node:test';
 import { hostname } from 'node:os';
 import assert from 'node:assert/strict';
-import { AuditLog, createFile, deleteFile, lock, LockError, moveFile, readFile, transaction, writeFile, type Disk } from '../src/index.js';
+import {
+  AuditLog,
+  createFile,
+  deleteFile,
+  lock,
+  LockError,
+  moveFile,
+  readFile,
+  transaction,
+  writeFile,
+  type Disk,
+} from '../src/index.js';
 import { nodeDisk, POSIX_CAPABILITIES } from '../src/disk/index.js';
 import { SimDisk } from './sim/sim-disk.js';
 
@@ -18,7 +29,8 @@ function windowsDisk(): SimDisk {
   return sim;
 }
 
-const leftovers = (sim: SimDisk): string[] => [...sim.tree('/d').keys()].filter((p) => p.includes('.atomicfs-tmp') || p.includes('.atomicfs-stage'));
+const leftovers = (sim: SimDisk): string[] =>
+  [...sim.tree('/d').keys()].filter((p) => p.includes('.atomicfs-tmp') || p.includes('.atomicfs-stage'));
 
 test('the real disk on this host reports its own family', () => {
   assert.equal(nodeDisk.capabilities.family, process.platform === 'win32' ? 'windows' : 'posix');
@@ -31,7 +43,10 @@ test('Windows rules: a default write replaces the target and resolves, with no f
   const r = await writeFile('/d/t.txt', 'new', { disk: sim });
   assert.equal(r.path, '/d/t.txt');
   assert.equal(sim.contentOf('/d/t.txt'), 'new');
-  assert.deepEqual(sim.log.filter((c) => c.op === 'syncDir'), []);
+  assert.deepEqual(
+    sim.log.filter((c) => c.op === 'syncDir'),
+    [],
+  );
   // The file itself is still synced before its rename.
   assert.ok(sim.log.some((c) => c.op === 'fsync'));
   assert.deepEqual(leftovers(sim), []);
@@ -63,11 +78,14 @@ for (const code of ['EPERM', 'EACCES', 'EBUSY']) {
   test(`Windows rules: a file held for good fails the write with ${code} after a bounded wait, target and folder as before`, async () => {
     const sim = windowsDisk();
     sim.holdOpen('/d/t.txt', code);
-    await assert.rejects(writeFile('/d/t.txt', 'new', { disk: sim, retry: { attempts: 4, maxDelayMs: 5 } }), (err: NodeJS.ErrnoException) => {
-      assert.equal(err.code, code);
-      assert.match(err.message, /\/d\/t\.txt/);
-      return true;
-    });
+    await assert.rejects(
+      writeFile('/d/t.txt', 'new', { disk: sim, retry: { attempts: 4, maxDelayMs: 5 } }),
+      (err: NodeJS.ErrnoException) => {
+        assert.equal(err.code, code);
+        assert.match(err.message, /\/d\/t\.txt/);
+        return true;
+      },
+    );
     assert.equal(sim.log.filter((c) => c.op === 'rename').length, 4, 'retry.attempts bounds the attempts');
     assert.equal(sim.contentOf('/d/t.txt'), 'old');
     assert.deepEqual(leftovers(sim), []);
@@ -126,7 +144,9 @@ test('Windows rules: a lock taken under one spelling is held under every other',
   const release = await lock('/d/t.txt', { disk: sim });
   await assert.rejects(lock('/D/T.TXT', { disk: sim, timeout: 0 }), LockError);
   await release();
-  await (await lock('/D/T.TXT', { disk: sim, timeout: 0 }))();
+  await (
+    await lock('/D/T.TXT', { disk: sim, timeout: 0 })
+  )();
 });
 
 test('Windows rules: a lock held as a link by a dead process is taken over (Windows says ENOENT, not ENOTDIR, inside it)', async () => {
@@ -171,15 +191,21 @@ test('Windows rules: the audit trail finds a file, or the files under a folder, 
   assert.equal((await audit.entries({ path: '/d/su' })).length, 0, 'a name prefix is not a folder');
 });
 
-test('Windows rules: files have no owners: the replaced file\'s is not kept, an explicit chown is refused', async () => {
+test("Windows rules: files have no owners: the replaced file's is not kept, an explicit chown is refused", async () => {
   const sim = windowsDisk();
   await writeFile('/d/t.txt', 'new', { disk: sim });
-  assert.deepEqual(sim.log.filter((c) => c.op === 'fchown' || c.op === 'chown'), []);
-  await assert.rejects(writeFile('/d/t.txt', 'x', { disk: sim, chown: { uid: 1, gid: 1 } }), (err: NodeJS.ErrnoException) => {
-    assert.equal(err.code, 'ENOTSUP');
-    assert.match(err.message, /\/d\/t\.txt: chown is not supported/);
-    return true;
-  });
+  assert.deepEqual(
+    sim.log.filter((c) => c.op === 'fchown' || c.op === 'chown'),
+    [],
+  );
+  await assert.rejects(
+    writeFile('/d/t.txt', 'x', { disk: sim, chown: { uid: 1, gid: 1 } }),
+    (err: NodeJS.ErrnoException) => {
+      assert.equal(err.code, 'ENOTSUP');
+      assert.match(err.message, /\/d\/t\.txt: chown is not supported/);
+      return true;
+    },
+  );
   assert.equal(sim.contentOf('/d/t.txt'), 'new');
   assert.deepEqual(leftovers(sim), []);
 });
@@ -192,7 +218,10 @@ test('a disk without hard links: createFile is refused with ENOTSUP, never a rac
   await assert.rejects(createFile('/d/new.txt', 'x', { disk }), { code: 'ENOTSUP' });
   assert.equal(sim.contentOf('/d/new.txt'), undefined);
   assert.deepEqual(leftovers(sim), []);
-  assert.deepEqual(sim.log.filter((c) => c.op === 'link'), []);
+  assert.deepEqual(
+    sim.log.filter((c) => c.op === 'link'),
+    [],
+  );
 });
 
 function forward(d: SimDisk): Disk {

@@ -15,7 +15,10 @@ function chownFailing(code: string): Disk {
   return wrapDisk({
     async open(path, flags, mode) {
       const file = await nodeDisk.open(path, flags, mode);
-      return Object.assign(Object.create(file) as typeof file, { path: file.path, chown: () => Promise.reject(sysError(code, 'fchown', path)) });
+      return Object.assign(Object.create(file) as typeof file, {
+        path: file.path,
+        chown: () => Promise.reject(sysError(code, 'fchown', path)),
+      });
     },
   });
 }
@@ -47,7 +50,10 @@ test('writeFile: an explicit chown that fails (EPERM, ENOSYS) is an error; nothi
   const p = join(dir, 'f.txt');
   writeFileSync(p, 'old');
   for (const code of ['EPERM', 'ENOSYS']) {
-    await assert.rejects(writeFile(p, 'new', { chown: { uid: 1, gid: 1 }, disk: chownFailing(code) }), (err: NodeJS.ErrnoException) => err.code === code && err.message.includes(p));
+    await assert.rejects(
+      writeFile(p, 'new', { chown: { uid: 1, gid: 1 }, disk: chownFailing(code) }),
+      (err: NodeJS.ErrnoException) => err.code === code && err.message.includes(p),
+    );
     assert.equal(readFileSync(p, 'utf8'), 'old');
     assert.deepEqual(readdirSync(dir), ['f.txt']);
     assert.equal(statSync(p).uid, process.getuid?.());

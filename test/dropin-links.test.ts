@@ -21,7 +21,14 @@ async function spellings(): Promise<{ dir: string; target: string; names: string
   symlinkSync(join(dir, 'link1.json'), join(dir, 'link2.json')); // a chain
   symlinkSync('counter.json', join(real, 'relative.json')); // relative
   symlinkSync(real, join(dir, 'folder')); // a link to the folder
-  const names = [target, join(dir, 'link1.json'), join(dir, 'link2.json'), join(real, 'relative.json'), join(dir, 'folder', 'counter.json'), join(dir, 'folder', 'link-in.json')];
+  const names = [
+    target,
+    join(dir, 'link1.json'),
+    join(dir, 'link2.json'),
+    join(real, 'relative.json'),
+    join(dir, 'folder', 'counter.json'),
+    join(dir, 'folder', 'link-in.json'),
+  ];
   symlinkSync(join(dir, 'link2.json'), join(real, 'link-in.json'));
   return { dir, target, names };
 }
@@ -46,13 +53,20 @@ test('updateJson: processes using different spellings of one file lose no update
   const { dir, names, target } = await spellings();
   const procs = sizeFromEnv('ATOMICFS_LINK_PROCS', 4);
   const each = sizeFromEnv('ATOMICFS_LINK_INCREMENTS', 6);
-  const script = await childScript(dir, 'inc.mjs', `
+  const script = await childScript(
+    dir,
+    'inc.mjs',
+    `
     const [times, ...paths] = process.argv.slice(2);
     await Promise.all(Array.from({ length: Number(times) }, (_, i) =>
       atomicfs.updateJson(paths[i % paths.length], (old) => ({ n: (old?.n ?? 0) + 1 }))));
-  `);
+  `,
+  );
   const results = await Promise.all(
-    Array.from({ length: procs }, (_, p) => run(script, [String(each), ...names.slice(p % names.length), ...names.slice(0, p % names.length)]).done),
+    Array.from(
+      { length: procs },
+      (_, p) => run(script, [String(each), ...names.slice(p % names.length), ...names.slice(0, p % names.length)]).done,
+    ),
   );
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   assert.equal((await readJson<{ n: number }>(target)).n, procs * each);
@@ -64,7 +78,9 @@ test('lock: a lock taken through a link excludes one taken on the target', async
     const release = await lock(name);
     await assert.rejects(lock(target, { timeout: 0 }), { code: 'ELOCKED' }, name);
     await release();
-    await (await lock(target, { timeout: 0 }))();
+    await (
+      await lock(target, { timeout: 0 })
+    )();
   }
 });
 
@@ -72,7 +88,10 @@ test('lock: its record lives beside the real file, not beside the link', async (
   const { dir, names } = await spellings();
   const release = await lock(names[2]!); // through a chain of links
   assert.ok(readdirSync(join(dir, 'real')).includes('.counter.json.atomicfs-lock'));
-  assert.deepEqual(readdirSync(dir).filter((n) => n.includes('atomicfs-lock')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.includes('atomicfs-lock')),
+    [],
+  );
   await release();
 });
 

@@ -31,12 +31,16 @@ test('release: never removes the lock another process took after ours was remove
   const p = join(dir, 'res');
   const mine = await lock(p);
   rmSync(lockDir(dir, 'res'), { recursive: true });
-  const script = await childScript(dir, 'hold.mjs', `
+  const script = await childScript(
+    dir,
+    'hold.mjs',
+    `
     const release = await atomicfs.lock(process.argv[2], { timeout: 5000 });
     console.log('held');
     await new Promise((r) => setTimeout(r, 60_000));
     await release();
-  `);
+  `,
+  );
   const { child, done } = run(script, [p]);
   await waitFor(child, 'held');
   // With onCompromised absent the release rejects; the other process's record stays.
@@ -96,15 +100,19 @@ test('check: false, true while held (exclusive or shared, through a link), false
 test('check: a dead holder on this host does not count', async () => {
   const dir = await tmpDir();
   const p = join(dir, 'f');
-  const script = await childScript(dir, 'die.mjs', `
+  const script = await childScript(
+    dir,
+    'die.mjs',
+    `
     await atomicfs.lock(process.argv[2]);
     process.exit(0);
-  `);
+  `,
+  );
   assert.equal((await run(script, [p]).done).code, 0);
   assert.equal(await check(p), false);
 });
 
-test('unlock: releases this process\'s own lock, by any spelling', async () => {
+test("unlock: releases this process's own lock, by any spelling", async () => {
   const dir = await tmpDir();
   const p = join(dir, 'f');
   symlinkSync(p, join(dir, 'link'));
@@ -118,12 +126,16 @@ test('unlock: releases this process\'s own lock, by any spelling', async () => {
 test("unlock: another process's lock is never removed (ENOTACQUIRED)", async () => {
   const dir = await tmpDir();
   const p = join(dir, 'f');
-  const script = await childScript(dir, 'hold.mjs', `
+  const script = await childScript(
+    dir,
+    'hold.mjs',
+    `
     const release = await atomicfs.lock(process.argv[2]);
     console.log('held');
     await new Promise((r) => setTimeout(r, 60_000));
     await release();
-  `);
+  `,
+  );
   const { child, done } = run(script, [p]);
   await waitFor(child, 'held');
   await assert.rejects(unlock(p), (err: AtomicError) => err.code === 'ENOTACQUIRED' && err.message.includes(p));
@@ -132,7 +144,7 @@ test("unlock: another process's lock is never removed (ENOTACQUIRED)", async () 
   await done;
 });
 
-test("unlock: never releases the lock updateJson holds for its own read-modify-write", async () => {
+test('unlock: never releases the lock updateJson holds for its own read-modify-write', async () => {
   const dir = await tmpDir();
   const p = join(dir, 'c.json');
   let inside!: () => void;

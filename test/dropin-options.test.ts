@@ -80,7 +80,17 @@ const WITHOUT_OPTIONS: Record<string, string> = {
 function callsOf(name: string): string[] {
   if (name === 'BackupStore') return ['BackupStore', 'BackupStore.restore', 'BackupStore.list'];
   if (name === 'AuditLog') return ['AuditLog', 'AuditLog.entries', 'AuditLog.summary'];
-  if (name === 'transaction') return ['transaction', 'tx.writeFile', 'tx.createFile', 'tx.copyFile', 'tx.moveFile', 'tx.writeJson', 'tx.writeYaml', 'tx.deleteFile'];
+  if (name === 'transaction')
+    return [
+      'transaction',
+      'tx.writeFile',
+      'tx.createFile',
+      'tx.copyFile',
+      'tx.moveFile',
+      'tx.writeJson',
+      'tx.writeYaml',
+      'tx.deleteFile',
+    ];
   return [name];
 }
 
@@ -108,7 +118,10 @@ test('every exported call with an options bag refuses an unknown option name (EI
     if (name in WITHOUT_OPTIONS) continue;
     for (const call of callsOf(name)) {
       const invoke = run[call as OptionsCall];
-      assert.ok(invoke, `export ${name}: no options check known for ${call}; add it to the table in src/base/options-check.ts`);
+      assert.ok(
+        invoke,
+        `export ${name}: no options check known for ${call}; add it to the table in src/base/options-check.ts`,
+      );
       await refuses(call, () => invoke(BAD), dir);
       covered.add(call);
     }
@@ -118,19 +131,29 @@ test('every exported call with an options bag refuses an unknown option name (EI
   assert.equal(readFileSync(join(dir, 'f.json'), 'utf8'), '{"a":1}');
 });
 
-test('the hint names the nearest known option, and the peers\' names for it', async () => {
+test("the hint names the nearest known option, and the peers' names for it", async () => {
   const dir = await tmpDir();
   const p = join(dir, 'c.json');
   const cases: [() => Promise<unknown>, RegExp][] = [
-    [() => atomicfs.updateJson(p, () => 1, { lockTimeout: 10 } as object), /unknown option "lockTimeout"; did you mean "timeout"\?/],
+    [
+      () => atomicfs.updateJson(p, () => 1, { lockTimeout: 10 } as object),
+      /unknown option "lockTimeout"; did you mean "timeout"\?/,
+    ],
     [() => atomicfs.lock(p, { timout: 10 } as object), /unknown option "timout"; did you mean "timeout"\?/],
     [() => atomicfs.writeJson(p, 1, { indent: 2 } as object), /unknown option "indent"; did you mean "spaces"\?/],
     [() => atomicfs.writeFile(p, 'x', { mkdirp: true } as object), /did you mean "parents"\?/],
     [() => atomicfs.writeFile(p, 'x', { fsynk: true } as object), /did you mean "fsync"\?/],
     [() => atomicfs.lock(p, { stale: 10 } as object), /did you mean "staleMs"\?/],
-    [() => atomicfs.writeFile(p, 'x', { zzzzzzzzzz: 1 } as object), /unknown option "zzzzzzzzzz" \(the known options: signal, retry, disk, encoding/],
+    [
+      () => atomicfs.writeFile(p, 'x', { zzzzzzzzzz: 1 } as object),
+      /unknown option "zzzzzzzzzz" \(the known options: signal, retry, disk, encoding/,
+    ],
   ];
-  for (const [run, message] of cases) await assert.rejects(run(), (err: atomicfs.AtomicError) => err.code === 'EINVAL' && message.test(err.message) && err.message.includes(p));
+  for (const [run, message] of cases)
+    await assert.rejects(
+      run(),
+      (err: atomicfs.AtomicError) => err.code === 'EINVAL' && message.test(err.message) && err.message.includes(p),
+    );
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -139,12 +162,19 @@ test('values are checked by the same validator: EINVAL naming the option, nothin
   const p = join(dir, 'f');
   const cases: [() => Promise<unknown>, RegExp][] = [
     [() => atomicfs.writeFile(p, 'x', { mode: 0o10000 }), /option mode must be an integer from 0 to 0o7777, or false/],
-    [() => atomicfs.writeFile(p, 'x', { encoding: 'klingon' as BufferEncoding }), /option encoding must be a Buffer encoding/],
+    [
+      () => atomicfs.writeFile(p, 'x', { encoding: 'klingon' as BufferEncoding }),
+      /option encoding must be a Buffer encoding/,
+    ],
     [() => atomicfs.lock(p, { timeout: -1 }), /option timeout must be a number of milliseconds >= 0, got -1/],
     [() => atomicfs.updateJson(p, () => 1, { timeout: '5' as unknown as number }), /option timeout must be a number/],
-    [() => atomicfs.writeFile(p, 'x', 'utf8' as unknown as object), /options must be an object, got the string "utf8" \(for an encoding, pass \{ encoding: "utf8" \}\)/],
+    [
+      () => atomicfs.writeFile(p, 'x', 'utf8' as unknown as object),
+      /options must be an object, got the string "utf8" \(for an encoding, pass \{ encoding: "utf8" \}\)/,
+    ],
   ];
-  for (const [run, message] of cases) await assert.rejects(run(), (err: atomicfs.AtomicError) => err.code === 'EINVAL' && message.test(err.message));
+  for (const [run, message] of cases)
+    await assert.rejects(run(), (err: atomicfs.AtomicError) => err.code === 'EINVAL' && message.test(err.message));
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -152,7 +182,10 @@ test('updateJson: `timeout` bounds the wait for the lock (ELOCKED), the one name
   const dir = await tmpDir();
   const p = join(dir, 'c.json');
   const release = await atomicfs.lock(p);
-  await assert.rejects(atomicfs.updateJson(p, () => 1, { timeout: 30 }), { code: 'ELOCKED' });
+  await assert.rejects(
+    atomicfs.updateJson(p, () => 1, { timeout: 30 }),
+    { code: 'ELOCKED' },
+  );
   await release();
   assert.equal(await atomicfs.updateJson(p, () => 2, { timeout: 30 }), 2);
   for (const call of optionCalls()) {

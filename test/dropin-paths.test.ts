@@ -32,7 +32,11 @@ test('a trailing slash on a file path is ENOTDIR: the file is not replaced, noth
     ['readFile', () => atomicfs.readFile(slashed)],
   ];
   for (const [name, run] of calls) {
-    await assert.rejects(run(), (err: atomicfs.AtomicError) => err.code === 'ENOTDIR' && /\.txt\/: ENOTDIR/.test(err.message), name);
+    await assert.rejects(
+      run(),
+      (err: atomicfs.AtomicError) => err.code === 'ENOTDIR' && /\.txt\/: ENOTDIR/.test(err.message),
+      name,
+    );
     assert.equal(readFileSync(keep, 'utf8'), 'kept', name);
     assert.deepEqual(readdirSync(dir), ['keep.txt'], name);
   }
@@ -98,12 +102,19 @@ test('file: URLs are paths for every call that takes one', async () => {
   assert.equal(await atomicfs.check(url('a.txt')), true);
   await release();
   await atomicfs.deleteFile(url('b.txt'));
-  await atomicfs.withTransaction((tx) => tx.writeFile(url('t.txt'), 'T').copyFile(url('a.txt'), url('t2.txt')), { root: pathToFileURL(dir) });
+  await atomicfs.withTransaction((tx) => tx.writeFile(url('t.txt'), 'T').copyFile(url('a.txt'), url('t2.txt')), {
+    root: pathToFileURL(dir),
+  });
   await atomicfs.recover(pathToFileURL(dir));
   await atomicfs.mergeConfigs([url('n.json')], url('merged.json'));
   await atomicfs.rotateFile(url('w.txt'), { maxFiles: 1 });
   await atomicfs.cleanupTemps(pathToFileURL(dir));
-  assert.deepEqual(readdirSync(dir).filter((n) => !n.startsWith('.')).sort(), ['a.txt', 'd.txt', 'merged.json', 'n.json', 't.txt', 't2.txt', 'w.txt.1']);
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((n) => !n.startsWith('.'))
+      .sort(),
+    ['a.txt', 'd.txt', 'merged.json', 'n.json', 't.txt', 't2.txt', 'w.txt.1'],
+  );
   await assert.rejects(atomicfs.writeFile(new URL('https://example.com/x'), 'x'), { code: 'EINVAL' });
 });
 
@@ -123,7 +134,10 @@ test('EACCES making the temporary file names the folder, not only the (writable)
   await assert.rejects(atomicfs.writeFile(p, 'new', { disk }), (err: atomicfs.AtomicError) => {
     assert.equal(err.code, 'EACCES');
     assert.ok(err.message.includes(p), err.message);
-    assert.match(err.message, new RegExp(`cannot create a temporary file in folder ${ro.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(
+      err.message,
+      new RegExp(`cannot create a temporary file in folder ${ro.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
     return true;
   });
   assert.equal(readFileSync(p, 'utf8'), 'old');

@@ -37,7 +37,7 @@ test('encoding: string data is written in it (writeFile, createFile, atomicWrite
   assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'hi');
 });
 
-test('mode: false gives a new file\'s mode instead of keeping the replaced file\'s', async () => {
+test("mode: false gives a new file's mode instead of keeping the replaced file's", async () => {
   const dir = await tmpDir();
   const p = join(dir, 'f');
   writeFileSync(p, 'old');
@@ -51,7 +51,7 @@ test('mode: false gives a new file\'s mode instead of keeping the replaced file\
   assert.equal(statSync(p).mode & 0o777, 0o666 & ~umask);
 });
 
-test('chown: false leaves the new file to the writer instead of keeping the replaced file\'s owner', async (t) => {
+test("chown: false leaves the new file to the writer instead of keeping the replaced file's owner", async (t) => {
   const dir = await tmpDir();
   const p = join(dir, 'f');
   writeFileSync(p, 'old');
@@ -81,7 +81,7 @@ function syncRecorder(): { disk: atomicfs.Disk; synced: string[] } {
   return { disk, synced };
 }
 
-test('parents: true makes missing folders, each created folder\'s parent synced', async () => {
+test("parents: true makes missing folders, each created folder's parent synced", async () => {
   const dir = await tmpDir();
   const src = join(dir, 'src.txt');
   writeFileSync(src, 'S');
@@ -91,10 +91,13 @@ test('parents: true makes missing folders, each created folder\'s parent synced'
     ['writeJson', (p, disk, parents) => atomicfs.writeJson(p, 1, { parents, disk })],
     ['atomicWrite', (p, disk, parents) => atomicfs.atomicWrite(p, (h) => h.write('x'), { parents, disk })],
     ['copyFile', (p, disk, parents) => atomicfs.copyFile(src, p, { parents, disk })],
-    ['moveFile', async (p, disk, parents) => {
-      writeFileSync(join(dir, 'm.txt'), 'M');
-      await atomicfs.moveFile(join(dir, 'm.txt'), p, { parents, disk });
-    }],
+    [
+      'moveFile',
+      async (p, disk, parents) => {
+        writeFileSync(join(dir, 'm.txt'), 'M');
+        await atomicfs.moveFile(join(dir, 'm.txt'), p, { parents, disk });
+      },
+    ],
   ];
   for (const [name, run] of cases) {
     const p = join(dir, name, 'a', 'b', 'f.txt');
@@ -103,7 +106,10 @@ test('parents: true makes missing folders, each created folder\'s parent synced'
     await run(p, disk, true);
     assert.ok(statSync(p).isFile(), name);
     for (const created of [join(dir, name), join(dir, name, 'a'), join(dir, name, 'a', 'b')]) {
-      assert.ok(synced.includes(dirname(created)), `${name}: the parent of ${created} was synced (${synced.join(', ')})`);
+      assert.ok(
+        synced.includes(dirname(created)),
+        `${name}: the parent of ${created} was synced (${synced.join(', ')})`,
+      );
     }
   }
 });
@@ -117,11 +123,14 @@ test('parents: true when the folders exist creates nothing and syncs as usual', 
 test('parents: a file in the way is ENOTDIR or EEXIST; nothing is made', async () => {
   const dir = await tmpDir();
   writeFileSync(join(dir, 'file'), 'F');
-  await assert.rejects(atomicfs.writeFile(join(dir, 'file', 'x', 'f'), 'x', { parents: true }), (err: atomicfs.AtomicError) => ['ENOTDIR', 'EEXIST'].includes(err.code));
+  await assert.rejects(
+    atomicfs.writeFile(join(dir, 'file', 'x', 'f'), 'x', { parents: true }),
+    (err: atomicfs.AtomicError) => ['ENOTDIR', 'EEXIST'].includes(err.code),
+  );
   assert.equal(readFileSync(join(dir, 'file'), 'utf8'), 'F');
 });
 
-test('moveFile across devices keeps the source\'s access and modification times', async () => {
+test("moveFile across devices keeps the source's access and modification times", async () => {
   const dir = await tmpDir();
   const src = join(dir, 's.txt');
   const dest = join(dir, 'd.txt');

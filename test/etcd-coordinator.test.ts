@@ -54,41 +54,55 @@ async function keysUnder(prefix: string): Promise<string[]> {
   return raw.getAll().prefix(prefix).keys();
 }
 
-test('locks: shared holders together, an exclusive one alone, a timeout gives ELOCKED; nothing beside the file', { skip }, async () => {
-  const dir = await tmpDir('atomicfs-etcd-lock-');
-  const path = join(dir, 'file');
-  const [a, b] = [coordinator('t1/'), coordinator('t1/')];
-  const r1 = await lock(path, { coordinator: a, shared: true });
-  const r2 = await lock(path, { coordinator: b, shared: true });
-  await assert.rejects(lock(path, { coordinator: b, timeout: 50 }), { code: 'ELOCKED' });
-  let exclusive = false;
-  const waiting = lock(path, { coordinator: b }).then((release) => {
-    exclusive = true;
-    return release;
-  });
-  await sleep(100);
-  assert.equal(exclusive, false, 'the writer waits for both readers');
-  await r1();
-  await r2();
-  const w = await waiting;
-  await assert.rejects(lock(path, { coordinator: a, shared: true, timeout: 50 }), { code: 'ELOCKED' }, 'readers wait for the writer');
-  await w();
-  assert.deepEqual(locksLeft(dir), []);
-  assert.deepEqual(await keysUnder('t1/'), []);
-});
+test(
+  'locks: shared holders together, an exclusive one alone, a timeout gives ELOCKED; nothing beside the file',
+  { skip },
+  async () => {
+    const dir = await tmpDir('atomicfs-etcd-lock-');
+    const path = join(dir, 'file');
+    const [a, b] = [coordinator('t1/'), coordinator('t1/')];
+    const r1 = await lock(path, { coordinator: a, shared: true });
+    const r2 = await lock(path, { coordinator: b, shared: true });
+    await assert.rejects(lock(path, { coordinator: b, timeout: 50 }), { code: 'ELOCKED' });
+    let exclusive = false;
+    const waiting = lock(path, { coordinator: b }).then((release) => {
+      exclusive = true;
+      return release;
+    });
+    await sleep(100);
+    assert.equal(exclusive, false, 'the writer waits for both readers');
+    await r1();
+    await r2();
+    const w = await waiting;
+    await assert.rejects(
+      lock(path, { coordinator: a, shared: true, timeout: 50 }),
+      { code: 'ELOCKED' },
+      'readers wait for the writer',
+    );
+    await w();
+    assert.deepEqual(locksLeft(dir), []);
+    assert.deepEqual(await keysUnder('t1/'), []);
+  },
+);
 
-test('a lock whose lease is lost: its release says so (ECOORDINATOR), and another holder gets it at once', { skip }, async () => {
-  const dir = await tmpDir('atomicfs-etcd-lost-');
-  const path = join(dir, 'file');
-  const [a, b] = [coordinator('t2/'), coordinator('t2/')];
-  const release = await lock(path, { coordinator: a });
-  await loseLeases();
-  const other = await lock(path, { coordinator: b, timeout: 5000 });
-  await assert.rejects(release(), { code: 'ECOORDINATOR', message: /lost while held/ });
-  await other();
-  // The coordinator that lost its lease makes a new one and goes on working.
-  await (await lock(path, { coordinator: a, timeout: 5000 }))();
-});
+test(
+  'a lock whose lease is lost: its release says so (ECOORDINATOR), and another holder gets it at once',
+  { skip },
+  async () => {
+    const dir = await tmpDir('atomicfs-etcd-lost-');
+    const path = join(dir, 'file');
+    const [a, b] = [coordinator('t2/'), coordinator('t2/')];
+    const release = await lock(path, { coordinator: a });
+    await loseLeases();
+    const other = await lock(path, { coordinator: b, timeout: 5000 });
+    await assert.rejects(release(), { code: 'ECOORDINATOR', message: /lost while held/ });
+    await other();
+    // The coordinator that lost its lease makes a new one and goes on working.
+    await (
+      await lock(path, { coordinator: a, timeout: 5000 })
+    )();
+  },
+);
 
 test('updateJson whose lease is lost before it writes: ECOORDINATOR, nothing written', { skip }, async () => {
   const dir = await tmpDir('atomicfs-etcd-update-');
@@ -110,21 +124,25 @@ test('updateJson whose lease is lost before it writes: ECOORDINATOR, nothing wri
   assert.equal(readFileSync(file, 'utf8').trim(), '2');
 });
 
-test('transactions with a coordinator: commit, withTransaction, nothing left in etcd or beside the files', { skip }, async () => {
-  const root = await tmpDir('atomicfs-etcd-tx-');
-  const a = coordinator('t4/');
-  writeFileSync(join(root, 'old'), 'x');
-  const tx = await transaction({ root, coordinator: a });
-  tx.writeFile(join(root, 'a'), 'A').writeFile(join(root, 'b'), 'B').moveFile(join(root, 'old'), join(root, 'c'));
-  assert.deepEqual((await tx.commit()).changed.length, 4);
-  await withTransaction((t) => void t.deleteFile(join(root, 'b')), { root, coordinator: a });
-  assert.equal(readFileSync(join(root, 'a'), 'utf8'), 'A');
-  assert.equal(readFileSync(join(root, 'c'), 'utf8'), 'x');
-  assert.equal(existsSync(join(root, 'b')), false);
-  assert.equal(existsSync(join(root, 'old')), false);
-  assert.deepEqual([journals(root), leftovers(root), locksLeft(root)], [[], [], []]);
-  assert.deepEqual(await keysUnder('t4/'), [], 'locks released, owner gone, decisions forgotten');
-});
+test(
+  'transactions with a coordinator: commit, withTransaction, nothing left in etcd or beside the files',
+  { skip },
+  async () => {
+    const root = await tmpDir('atomicfs-etcd-tx-');
+    const a = coordinator('t4/');
+    writeFileSync(join(root, 'old'), 'x');
+    const tx = await transaction({ root, coordinator: a });
+    tx.writeFile(join(root, 'a'), 'A').writeFile(join(root, 'b'), 'B').moveFile(join(root, 'old'), join(root, 'c'));
+    assert.deepEqual((await tx.commit()).changed.length, 4);
+    await withTransaction((t) => void t.deleteFile(join(root, 'b')), { root, coordinator: a });
+    assert.equal(readFileSync(join(root, 'a'), 'utf8'), 'A');
+    assert.equal(readFileSync(join(root, 'c'), 'utf8'), 'x');
+    assert.equal(existsSync(join(root, 'b')), false);
+    assert.equal(existsSync(join(root, 'old')), false);
+    assert.deepEqual([journals(root), leftovers(root), locksLeft(root)], [[], [], []]);
+    assert.deepEqual(await keysUnder('t4/'), [], 'locks released, owner gone, decisions forgotten');
+  },
+);
 
 test('a transaction whose lease is lost before its commit decision is refused and rolled back', { skip }, async () => {
   const root = await tmpDir('atomicfs-etcd-txlost-');
@@ -148,49 +166,59 @@ test('a transaction whose lease is lost before its commit decision is refused an
   assert.deepEqual([journals(root), leftovers(root)], [[], []]);
 });
 
-test('guard with a coordinator: kept, restored on a throw; a lease lost during fn leaves the restore to recovery', { skip }, async () => {
-  const root = await tmpDir('atomicfs-etcd-guard-');
-  const file = join(root, 'g');
-  writeFileSync(file, 'old');
-  const [a, b] = [coordinator('t6/'), coordinator('t6/')];
-  await guard([file], () => writeFileSync(file, 'kept'), { root, coordinator: a });
-  assert.equal(readFileSync(file, 'utf8'), 'kept');
-  await assert.rejects(
-    guard(
+test(
+  'guard with a coordinator: kept, restored on a throw; a lease lost during fn leaves the restore to recovery',
+  { skip },
+  async () => {
+    const root = await tmpDir('atomicfs-etcd-guard-');
+    const file = join(root, 'g');
+    writeFileSync(file, 'old');
+    const [a, b] = [coordinator('t6/'), coordinator('t6/')];
+    await guard([file], () => writeFileSync(file, 'kept'), { root, coordinator: a });
+    assert.equal(readFileSync(file, 'utf8'), 'kept');
+    await assert.rejects(
+      guard(
+        [file],
+        () => {
+          writeFileSync(file, 'broken');
+          throw new Error('boom');
+        },
+        { root, coordinator: a },
+      ),
+      /boom/,
+    );
+    assert.equal(readFileSync(file, 'utf8'), 'kept');
+    const err = (await guard(
       [file],
-      () => {
-        writeFileSync(file, 'broken');
-        throw new Error('boom');
+      async () => {
+        writeFileSync(file, 'half');
+        await loseLeases();
       },
       { root, coordinator: a },
-    ),
-    /boom/,
-  );
-  assert.equal(readFileSync(file, 'utf8'), 'kept');
-  const err = (await guard(
-    [file],
-    async () => {
-      writeFileSync(file, 'half');
-      await loseLeases();
-    },
-    { root, coordinator: a },
-  ).then(
-    () => assert.fail('kept'),
-    (e: unknown) => e,
-  )) as TransactionError;
-  assert.equal(err.code, 'ETXFAILED');
-  assert.equal(err.rolledBack, false);
-  assert.match(err.message, /locks were lost/);
-  // Another host's recovery restores the original (the owner's lease is gone).
-  assert.deepEqual(await recover(root, { coordinator: b }), { rolledBack: 1, rolledForward: 0, tempsRemoved: 0 }); // the copy was renamed back
-  assert.equal(readFileSync(file, 'utf8'), 'kept');
-  assert.deepEqual([journals(root), leftovers(root)], [[], []]);
-});
+    ).then(
+      () => assert.fail('kept'),
+      (e: unknown) => e,
+    )) as TransactionError;
+    assert.equal(err.code, 'ETXFAILED');
+    assert.equal(err.rolledBack, false);
+    assert.match(err.message, /locks were lost/);
+    // Another host's recovery restores the original (the owner's lease is gone).
+    assert.deepEqual(await recover(root, { coordinator: b }), { rolledBack: 1, rolledForward: 0, tempsRemoved: 0 }); // the copy was renamed back
+    assert.equal(readFileSync(file, 'utf8'), 'kept');
+    assert.deepEqual([journals(root), leftovers(root)], [[], []]);
+  },
+);
 
 test('etcdCoordinator refuses bad options with EINVAL', { skip }, () => {
   assert.throws(() => etcdCoordinator({ endpoints: [] }), { code: 'EINVAL', message: /endpoints/ });
-  assert.throws(() => etcdCoordinator({ endpoints: 'http://127.0.0.1:1', leaseMS: 5 } as never), { code: 'EINVAL', message: /leaseMS/ });
-  assert.throws(() => etcdCoordinator({ endpoints: 'http://127.0.0.1:1', leaseMs: -1 }), { code: 'EINVAL', message: /leaseMs/ });
+  assert.throws(() => etcdCoordinator({ endpoints: 'http://127.0.0.1:1', leaseMS: 5 } as never), {
+    code: 'EINVAL',
+    message: /leaseMS/,
+  });
+  assert.throws(() => etcdCoordinator({ endpoints: 'http://127.0.0.1:1', leaseMs: -1 }), {
+    code: 'EINVAL',
+    message: /leaseMs/,
+  });
 });
 
 test('without the etcd3 package installed, the first request says how to install it (ECOORDINATOR)', async () => {

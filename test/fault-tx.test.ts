@@ -56,7 +56,12 @@ async function finalOf(c: TxCase): Promise<{ final: Files; sim: SimDisk }> {
   return { final, sim };
 }
 
-async function oneFault(c: TxCase, at: number, code: string, final: Files): Promise<{ failed: boolean; problems: string[] }> {
+async function oneFault(
+  c: TxCase,
+  at: number,
+  code: string,
+  final: Files,
+): Promise<{ failed: boolean; problems: string[] }> {
   const sim = new SimDisk();
   seedTx(sim, c);
   sim.injectFault({ at, code, persistent: code === 'EMFILE' });
@@ -72,7 +77,8 @@ async function oneFault(c: TxCase, at: number, code: string, final: Files): Prom
   }
   let now = state(sim, c);
   if (err === undefined && !same(now.files, final)) problems.push(`resolved, but the files are not the new ones`);
-  if (!same(now.files, c.seed) && !same(now.files, final)) problems.push(`neither all old nor all new: ${JSON.stringify(Object.fromEntries(now.files))}`);
+  if (!same(now.files, c.seed) && !same(now.files, final))
+    problems.push(`neither all old nor all new: ${JSON.stringify(Object.fromEntries(now.files))}`);
   const recovered = await settle(need('recover')(ROOT, { disk: sim }));
   if (recovered !== undefined) problems.push(`recover failed: ${showError(recovered)}`);
   now = state(sim, c);
@@ -81,7 +87,8 @@ async function oneFault(c: TxCase, at: number, code: string, final: Files): Prom
   // Folders the transaction made for its files: there with the new files, gone with the old.
   const isNew = !c.rollsBack && same(now.files, final);
   for (const d of c.newDirs ?? []) {
-    if (isNew !== (sim.tree(ROOT).get(d)?.kind === 'dir')) problems.push(`after recover, folder ${d} is ${isNew ? 'missing' : 'left behind'}`);
+    if (isNew !== (sim.tree(ROOT).get(d)?.kind === 'dir'))
+      problems.push(`after recover, folder ${d} is ${isNew ? 'missing' : 'left behind'}`);
   }
   if (same(now.files, c.seed)) {
     const again = await settle(c.run(sim));
@@ -110,7 +117,9 @@ for (const [needs, c] of txCases) {
         const { failed, problems } = await oneFault(c, call.n, code, final);
         if (failed) row.failed++;
         else row.absorbed++;
-        row.problems.push(...problems.map((p) => `${c.name}: ${code} on call ${call.n} (${call.op} ${call.path}): ${p}`));
+        row.problems.push(
+          ...problems.map((p) => `${c.name}: ${code} on call ${call.n} (${call.op} ${call.path}): ${p}`),
+        );
       }
     }
     assert.deepEqual(row.problems.slice(0, 8), []);

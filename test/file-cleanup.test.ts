@@ -74,7 +74,10 @@ test('is not recursive unless asked; recursive skips the .atomicfs state folder'
 test('errors: a missing folder is ENOENT naming it; a bad olderThanMs is EINVAL', async () => {
   const dir = await tmpDir();
   const missing = join(dir, 'missing');
-  await assert.rejects(cleanupTemps(missing), (err: NodeJS.ErrnoException) => err.code === 'ENOENT' && err.message.includes(missing));
+  await assert.rejects(
+    cleanupTemps(missing),
+    (err: NodeJS.ErrnoException) => err.code === 'ENOENT' && err.message.includes(missing),
+  );
   await assert.rejects(cleanupTemps(dir, { olderThanMs: -1 }), { code: 'EINVAL' });
   await assert.rejects(cleanupTemps(dir, { olderThanMs: Number.NaN }), { code: 'EINVAL' });
 });
@@ -107,7 +110,8 @@ test('removes the temp that a killed writer really left behind', async () => {
 
 test("clears dead holders' locks (links and folders) and old aside records; keeps live ones", async () => {
   const dir = await tmpDir();
-  const record = (pid: number, host = hostname()): string => JSON.stringify({ pid, host, token: 'cafecafecafe', since: Date.now() });
+  const record = (pid: number, host = hostname()): string =>
+    JSON.stringify({ pid, host, token: 'cafecafecafe', since: Date.now() });
   await fsWriteFile(join(dir, '.a.atomicfs-lock'), `${record(DEAD_PID)}\n`); // a dead transaction's link
   await mkdir(join(dir, '.b.atomicfs-lock'));
   await fsWriteFile(join(dir, '.b.atomicfs-lock', 'x'), record(DEAD_PID)); // a dead lock() holder
@@ -120,9 +124,19 @@ test("clears dead holders' locks (links and folders) and old aside records; keep
     const { removed } = await cleanupTemps(dir, { olderThanMs: 0 });
     assert.deepEqual(
       removed.sort(),
-      [join(dir, '.a.atomicfs-lock'), join(dir, '.b.atomicfs-lock'), join(dir, '.b.atomicfs-lock', 'x'), join(dir, '.b.atomicfs-lock', `b-${HEX}`), join(dir, `.c.atomicfs-lock.b-${HEX}`)].sort(),
+      [
+        join(dir, '.a.atomicfs-lock'),
+        join(dir, '.b.atomicfs-lock'),
+        join(dir, '.b.atomicfs-lock', 'x'),
+        join(dir, '.b.atomicfs-lock', `b-${HEX}`),
+        join(dir, `.c.atomicfs-lock.b-${HEX}`),
+      ].sort(),
     );
-    assert.deepEqual((await readdir(dir)).sort(), ['.d.atomicfs-lock', '.e.atomicfs-lock', `.y.atomicfs-lock.b-${HEX}`]);
+    assert.deepEqual((await readdir(dir)).sort(), [
+      '.d.atomicfs-lock',
+      '.e.atomicfs-lock',
+      `.y.atomicfs-lock.b-${HEX}`,
+    ]);
     await assert.rejects(lock(join(dir, 'd'), { timeout: 30 }), { code: 'ELOCKED' }, 'the live lock still holds');
   } finally {
     await release();

@@ -97,5 +97,7 @@ test('copyFile passes backup and audit through: the replaced dest is kept, the c
   const hooks = recordingHooks();
   await copyFile(join(dir, 'src'), join(dir, 'dest'), { backup: hooks.backup, audit: hooks.audit });
   assert.deepEqual(hooks.preserved, [{ paths: [join(dir, 'dest')], operation: 'copyFile', contents: ['old'] }]);
-  assert.deepEqual(hooks.entries[0]?.files, [{ path: join(dir, 'dest'), before: sha('old'), after: sha('new'), size: 3 }]);
+  assert.deepEqual(hooks.entries[0]?.files, [
+    { path: join(dir, 'dest'), before: sha('old'), after: sha('new'), size: 3 },
+  ]);
 });

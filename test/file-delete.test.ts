@@ -114,7 +114,7 @@ test('deleteFile keeps a backup before the unlink and records the change after',
       files: [{ path: p, before: createHash('sha256').update('precious').digest('hex'), after: null, size: 0 }],
     },
   ]);
-  assert.ok((hooks.durations[0] ?? -1) >= 0, 'the record carries the call\'s duration');
+  assert.ok((hooks.durations[0] ?? -1) >= 0, "the record carries the call's duration");
 });
 
 test('deleteFile: a failing backup stops the delete; a failed delete is audited as failed', async () => {

@@ -32,22 +32,26 @@ function slow(sim: SimDisk): Disk {
 const N = 16;
 const dirSyncs = (sim: SimDisk): number => sim.log.filter((c) => c.op === 'syncDir').length;
 
-test('16 concurrent small writes into one folder share one directory sync, and all are durable', { timeout: 10_000 }, async () => {
-  const sim = new SimDisk();
-  sim.seedDir('/d');
-  for (let i = 0; i < N; i++) sim.seedFile(`/d/f${i}`, 'old');
-  const before = dirSyncs(sim);
-  const disk = slow(sim);
-  await Promise.all(Array.from({ length: N }, (_, i) => writeFile(`/d/f${i}`, `new ${i}`, { disk })));
-  // Renames are spread out in time: without the announcements, the first one's sync
-  // would start at once and the rest would need a second.
-  assert.equal(dirSyncs(sim) - before, 1, 'one directory sync for the whole group');
-  // Every write resolved, so every one must survive a power cut, whatever was unsynced.
-  for (const seed of [1, 2, 3]) {
-    const after = SimDisk.fromImage(sim.crashImage({ kind: 'subset', seed }));
-    for (let i = 0; i < N; i++) assert.equal(after.contentOf(`/d/f${i}`), `new ${i}`, `f${i} after crash ${seed}`);
-  }
-});
+test(
+  '16 concurrent small writes into one folder share one directory sync, and all are durable',
+  { timeout: 10_000 },
+  async () => {
+    const sim = new SimDisk();
+    sim.seedDir('/d');
+    for (let i = 0; i < N; i++) sim.seedFile(`/d/f${i}`, 'old');
+    const before = dirSyncs(sim);
+    const disk = slow(sim);
+    await Promise.all(Array.from({ length: N }, (_, i) => writeFile(`/d/f${i}`, `new ${i}`, { disk })));
+    // Renames are spread out in time: without the announcements, the first one's sync
+    // would start at once and the rest would need a second.
+    assert.equal(dirSyncs(sim) - before, 1, 'one directory sync for the whole group');
+    // Every write resolved, so every one must survive a power cut, whatever was unsynced.
+    for (const seed of [1, 2, 3]) {
+      const after = SimDisk.fromImage(sim.crashImage({ kind: 'subset', seed }));
+      for (let i = 0; i < N; i++) assert.equal(after.contentOf(`/d/f${i}`), `new ${i}`, `f${i} after crash ${seed}`);
+    }
+  },
+);
 
 test('writes to one path among others: call order kept, nobody waits for ever', { timeout: 10_000 }, async () => {
   const sim = new SimDisk();
@@ -55,7 +59,11 @@ test('writes to one path among others: call order kept, nobody waits for ever', 
   // The second and third writes to /d/same must wait for the first: they must not be
   // waited for by the directory sync the first one needs.
   const disk = slow(sim);
-  const writes = [writeFile('/d/same', 'one', { disk }), writeFile('/d/same', 'two', { disk }), writeFile('/d/same', 'three', { disk })];
+  const writes = [
+    writeFile('/d/same', 'one', { disk }),
+    writeFile('/d/same', 'two', { disk }),
+    writeFile('/d/same', 'three', { disk }),
+  ];
   for (let i = 0; i < N; i++) writes.push(writeFile(`/d/f${i}`, `new ${i}`, { disk }));
   await Promise.all(writes);
   assert.equal(sim.contentOf('/d/same'), 'three');
@@ -66,7 +74,10 @@ test('a write that fails does not hold back the directory sync of the others', {
   sim.seedDir('/d');
   sim.seedDir('/d/adir');
   const disk = slow(sim);
-  const results = await Promise.allSettled([writeFile('/d/adir', 'x', { disk }), ...Array.from({ length: N }, (_, i) => writeFile(`/d/f${i}`, `new ${i}`, { disk }))]);
+  const results = await Promise.allSettled([
+    writeFile('/d/adir', 'x', { disk }),
+    ...Array.from({ length: N }, (_, i) => writeFile(`/d/f${i}`, `new ${i}`, { disk })),
+  ]);
   const first = results[0];
   assert.ok(first?.status === 'rejected');
   assert.equal((first.reason as { code?: string }).code, 'EISDIR');
@@ -95,5 +106,6 @@ test('a lone durable write opens its folder alongside its rename, and syncs it o
   await writeFile('/d/f', 'new', { disk });
   assert.deepEqual(events, ['rename started', 'folder opened', 'rename done', 'folder synced']);
   // Resolved, so durable: a power cut now keeps the new content.
-  for (const seed of [1, 2, 3]) assert.equal(SimDisk.fromImage(sim.crashImage({ kind: 'subset', seed })).contentOf('/d/f'), 'new');
+  for (const seed of [1, 2, 3])
+    assert.equal(SimDisk.fromImage(sim.crashImage({ kind: 'subset', seed })).contentOf('/d/f'), 'new');
 });

@@ -21,19 +21,30 @@ const WORK = fileURLToPath(new URL('../../.tmp-test/', import.meta.url));
 const MIB = sizeFromEnv('ATOMICFS_BIG_MB', 64);
 const LIMIT_MIB = 16;
 
-test(`a ${MIB} MiB streamed writeFile holds less than ${LIMIT_MIB} MiB at once`, { timeout: 30 * 60_000 }, async (t) => {
-  await mkdir(WORK, { recursive: true });
-  const dir = await mkdtemp(join(WORK, 'big-'));
-  try {
-    const path = join(dir, 'big.bin');
-    const { stdout } = await run(process.execPath, ['--expose-gc', CHILD, path, String(MIB)], { maxBuffer: 1 << 20 });
-    const out = JSON.parse(stdout.trim()) as { heldMiB: number; rssGrowthMiB: number; bytes: number; shaMatches: boolean };
-    t.diagnostic(`held at most ${out.heldMiB.toFixed(1)} MiB (resident memory grew by ${out.rssGrowthMiB.toFixed(1)} MiB) for ${MIB} MiB written`);
-    assert.equal(out.bytes, MIB * (1 << 20));
-    assert.ok(out.shaMatches, 'the reported SHA-256 is that of the data');
-    assert.equal((await stat(path)).size, MIB * (1 << 20));
-    assert.ok(out.heldMiB < LIMIT_MIB, `held ${out.heldMiB.toFixed(1)} MiB at once`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+test(
+  `a ${MIB} MiB streamed writeFile holds less than ${LIMIT_MIB} MiB at once`,
+  { timeout: 30 * 60_000 },
+  async (t) => {
+    await mkdir(WORK, { recursive: true });
+    const dir = await mkdtemp(join(WORK, 'big-'));
+    try {
+      const path = join(dir, 'big.bin');
+      const { stdout } = await run(process.execPath, ['--expose-gc', CHILD, path, String(MIB)], { maxBuffer: 1 << 20 });
+      const out = JSON.parse(stdout.trim()) as {
+        heldMiB: number;
+        rssGrowthMiB: number;
+        bytes: number;
+        shaMatches: boolean;
+      };
+      t.diagnostic(
+        `held at most ${out.heldMiB.toFixed(1)} MiB (resident memory grew by ${out.rssGrowthMiB.toFixed(1)} MiB) for ${MIB} MiB written`,
+      );
+      assert.equal(out.bytes, MIB * (1 << 20));
+      assert.ok(out.shaMatches, 'the reported SHA-256 is that of the data');
+      assert.equal((await stat(path)).size, MIB * (1 << 20));
+      assert.ok(out.heldMiB < LIMIT_MIB, `held ${out.heldMiB.toFixed(1)} MiB at once`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -5,7 +5,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, link, lstat, mkdir, readFile, readdir, readlink, stat, symlink, writeFile as fsWriteFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  link,
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  stat,
+  symlink,
+  writeFile as fsWriteFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { moveFile, writeFile, type Disk } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -76,15 +88,19 @@ test('moveFile across devices (EXDEV): copy, sync, rename, sync dest dir, then u
   assert.deepEqual(log.slice(1), [`syncDir ${join(dir, 'to')}`, `unlink ${src}`, `syncDir ${join(dir, 'from')}`]);
 });
 
-test('moveFile across devices keeps the owner of the source (as root)', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
-  const dir = await tmpDir();
-  const src = join(dir, 'src');
-  await fsWriteFile(src, 'x');
-  await chown(src, 1234, 1234);
-  await moveFile(src, join(dir, 'dest'), { disk: exdevFor(src) });
-  const st = await stat(join(dir, 'dest'));
-  assert.deepEqual([st.uid, st.gid], [1234, 1234]);
-});
+test(
+  'moveFile across devices keeps the owner of the source (as root)',
+  { skip: process.getuid?.() !== 0 && 'needs root' },
+  async () => {
+    const dir = await tmpDir();
+    const src = join(dir, 'src');
+    await fsWriteFile(src, 'x');
+    await chown(src, 1234, 1234);
+    await moveFile(src, join(dir, 'dest'), { disk: exdevFor(src) });
+    const st = await stat(join(dir, 'dest'));
+    assert.deepEqual([st.uid, st.gid], [1234, 1234]);
+  },
+);
 
 test('moveFile across devices: a failed verify or copy leaves src and dest as they were', async () => {
   const dir = await tmpDir();
@@ -92,7 +108,10 @@ test('moveFile across devices: a failed verify or copy leaves src and dest as th
   const dest = join(dir, 'dest');
   await fsWriteFile(src, 'new');
   await fsWriteFile(dest, 'old');
-  await assert.rejects(moveFile(src, dest, { disk: exdevFor(src, alteringReads()), verify: true }), names('EINTEGRITY', dest));
+  await assert.rejects(
+    moveFile(src, dest, { disk: exdevFor(src, alteringReads()), verify: true }),
+    names('EINTEGRITY', dest),
+  );
   const full = wrapDisk({
     async open(path, flags, mode) {
       const file = await nodeDisk.open(path, flags, mode);
@@ -110,7 +129,10 @@ test('moveFile across devices refuses to turn a symbolic link into a copy', asyn
   const dir = await tmpDir();
   await fsWriteFile(join(dir, 'real'), 'x');
   await symlink('real', join(dir, 'link'));
-  await assert.rejects(moveFile(join(dir, 'link'), join(dir, 'dest'), { disk: exdevFor(join(dir, 'link')) }), names('EXDEV', join(dir, 'link')));
+  await assert.rejects(
+    moveFile(join(dir, 'link'), join(dir, 'dest'), { disk: exdevFor(join(dir, 'link')) }),
+    names('EXDEV', join(dir, 'link')),
+  );
   assert.ok((await lstat(join(dir, 'link'))).isSymbolicLink());
   assert.deepEqual((await readdir(dir)).sort(), ['link', 'real']);
 });

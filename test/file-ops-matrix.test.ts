@@ -5,7 +5,18 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, chown, lstat, mkdir, readFile, readdir, readlink, stat, symlink, writeFile as fsWriteFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  stat,
+  symlink,
+  writeFile as fsWriteFile,
+} from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from './helpers/tmp.js';
@@ -113,7 +124,8 @@ for (const op of WRITE_OPS) {
         await op.run(join(dir, 'f'), 'x'.repeat(1000), {
           mode: 0o644,
           onProgress: () => {
-            for (const n of readdirSync(dir).filter((n) => n.endsWith('.atomicfs-tmp'))) modes.push(statSync(join(dir, n)).mode & 0o7777);
+            for (const n of readdirSync(dir).filter((n) => n.endsWith('.atomicfs-tmp')))
+              modes.push(statSync(join(dir, n)).mode & 0o7777);
           },
         });
         assert.ok(modes.length > 0, 'saw the temporary file');
@@ -190,7 +202,9 @@ for (const op of WRITE_OPS) {
           // Reads flip the first byte. (A copy reads its source flipped too, and the
           // read-back flips it again: still not what was written, so still caught.)
           const disk = alteringReads();
-          await assert.rejects(op.run(p, 'payload', { verify: true, disk, sha256 }), (err) => assertNames(err, 'EINTEGRITY', p));
+          await assert.rejects(op.run(p, 'payload', { verify: true, disk, sha256 }), (err) =>
+            assertNames(err, 'EINTEGRITY', p),
+          );
           if (op.replaces) assert.equal(await readFile(p, 'utf8'), 'old');
           else await assert.rejects(stat(p), { code: 'ENOENT' });
           assert.deepEqual(await tempsIn(dir), []);
@@ -253,7 +267,9 @@ for (const op of WRITE_OPS) {
       const p = join(dir, 'f');
       if (op.replaces) await fsWriteFile(p, 'old');
       const { disk, attempts } = failingCommit(op.commitCall, 'ENOSPC', 99);
-      await assert.rejects(op.run(p, 'new', { disk, retry: { attempts: 5, maxDelayMs: 5 } }), (err) => assertNames(err, 'ENOSPC', p));
+      await assert.rejects(op.run(p, 'new', { disk, retry: { attempts: 5, maxDelayMs: 5 } }), (err) =>
+        assertNames(err, 'ENOSPC', p),
+      );
       assert.equal(attempts(), 1);
       if (op.replaces) assert.equal(await readFile(p, 'utf8'), 'old');
       assert.deepEqual(await tempsIn(dir), []);
@@ -265,7 +281,10 @@ for (const op of WRITE_OPS) {
         const p = join(dir, 'f');
         for (let round = 0; round < 5; round++) {
           // Sizes vary so that earlier calls do not simply finish first.
-          const contents = Array.from({ length: 12 }, (_, i) => `${'x'.repeat(((i * 7919) % 13) * 5000)}#${round}-${i}`);
+          const contents = Array.from(
+            { length: 12 },
+            (_, i) => `${'x'.repeat(((i * 7919) % 13) * 5000)}#${round}-${i}`,
+          );
           const starts = await Promise.all(contents.map((c) => op.prepare(p, c, { fsync: false })));
           await Promise.all(starts.map((start) => start()));
           const got = await readFile(p, 'utf8');

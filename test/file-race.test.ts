@@ -82,7 +82,10 @@ test(`${PROCS} processes writeFile one path repeatedly: always one whole version
   const dir = await tmpDir();
   const p = join(dir, 'f');
   const outcomes = await race(`write ${p} ${4 * ROUNDS}`);
-  assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes));
+  assert.ok(
+    outcomes.every((o) => o.ok),
+    JSON.stringify(outcomes),
+  );
   const content = await readFile(p, 'utf8');
   const [id, round] = content.split(':');
   assert.ok(content === `${id}:${round}:`.padEnd(64 * 1024, id), `one whole version (${content.slice(0, 8)})`);

@@ -47,7 +47,13 @@ test('readFile reads what a file holds when it is longer than its first stat sai
     async open(path, flags, mode) {
       const file = await nodeDisk.open(path, flags, mode);
       const stat = file.stat.bind(file);
-      file.stat = async () => ({ ...(await stat()), size: 1, isFile: () => true, isDirectory: () => false, isSymbolicLink: () => false });
+      file.stat = async () => ({
+        ...(await stat()),
+        size: 1,
+        isFile: () => true,
+        isDirectory: () => false,
+        isSymbolicLink: () => false,
+      });
       return file;
     },
   });

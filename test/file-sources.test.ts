@@ -8,7 +8,20 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile as fsWriteFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { atomicWrite, copyFile, createFile, moveFile, writeFile, writeJson, writeYaml, type HashedWriteResult, type Progress, type Source, type WriteOptions, type WriteResult } from '../src/index.js';
+import {
+  atomicWrite,
+  copyFile,
+  createFile,
+  moveFile,
+  writeFile,
+  writeJson,
+  writeYaml,
+  type HashedWriteResult,
+  type Progress,
+  type Source,
+  type WriteOptions,
+  type WriteResult,
+} from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
 import { sourceFile, tempsIn } from './helpers/file-ops.js';
 import { recordingHooks, sysError, wrapDisk, nodeDisk } from './helpers/file-disks.js';
@@ -23,8 +36,18 @@ const SOURCES: { name: string; make: () => Source; expected: string; total: numb
   { name: 'a string', make: () => 'héllo wörld', expected: 'héllo wörld', total: Buffer.byteLength('héllo wörld') },
   { name: 'bytes', make: () => new Uint8Array([104, 105]), expected: 'hi', total: 2 },
   { name: 'an empty string', make: () => '', expected: '', total: 0 },
-  { name: 'an async iterable of strings and bytes', make: () => generated(['ab', Buffer.from('cd'), new Uint8Array([101])]), expected: 'abcde', total: undefined },
-  { name: 'a Readable stream', make: () => Readable.from([Buffer.from('one '), Buffer.from('two')]), expected: 'one two', total: undefined },
+  {
+    name: 'an async iterable of strings and bytes',
+    make: () => generated(['ab', Buffer.from('cd'), new Uint8Array([101])]),
+    expected: 'abcde',
+    total: undefined,
+  },
+  {
+    name: 'a Readable stream',
+    make: () => Readable.from([Buffer.from('one '), Buffer.from('two')]),
+    expected: 'one two',
+    total: undefined,
+  },
 ];
 
 for (const create of [false, true]) {
@@ -40,7 +63,11 @@ for (const create of [false, true]) {
       assert.deepEqual(result, { path: p, bytes: Buffer.byteLength(s.expected) });
       for (const pr of seen) assert.equal(pr.total, s.total);
       const bytes = seen.map((pr) => pr.bytes);
-      assert.deepEqual(bytes, [...bytes].sort((a, b) => a - b), 'progress only grows');
+      assert.deepEqual(
+        bytes,
+        [...bytes].sort((a, b) => a - b),
+        'progress only grows',
+      );
       if (s.expected !== '') assert.equal(bytes.at(-1), Buffer.byteLength(s.expected));
       assert.deepEqual(await readdir(dir), ['f']);
     });
@@ -95,8 +122,14 @@ test('writeFile refuses a source that is none of the accepted kinds, before touc
   const dir = await tmpDir();
   const p = join(dir, 'f');
   await fsWriteFile(p, 'old');
-  await assert.rejects(writeFile(p, 42 as unknown as Source), (err: NodeJS.ErrnoException) => err.code === 'EINVAL' && err.message.includes(p));
-  await assert.rejects(writeFile(p, generated([{} as unknown as string])), (err: NodeJS.ErrnoException) => err.code === 'EINVAL' && err.message.includes(p));
+  await assert.rejects(
+    writeFile(p, 42 as unknown as Source),
+    (err: NodeJS.ErrnoException) => err.code === 'EINVAL' && err.message.includes(p),
+  );
+  await assert.rejects(
+    writeFile(p, generated([{} as unknown as string])),
+    (err: NodeJS.ErrnoException) => err.code === 'EINVAL' && err.message.includes(p),
+  );
   assert.equal(await readFile(p, 'utf8'), 'old');
   assert.deepEqual(await readdir(dir), ['f']);
 });

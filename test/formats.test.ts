@@ -93,10 +93,18 @@ test('updateJson reads, applies fn, validates and writes; default for a missing 
   const v = await updateJson<{ n: number }>(p, (old) => ({ n: (old?.n ?? 0) + 1 }), { default: { n: 41 } });
   assert.deepEqual(v, { n: 42 });
   assert.deepEqual(await readJson(p), { n: 42 });
-  await assert.rejects(updateJson(p, () => ({ n: 'x' }), { schema: { type: 'object', properties: { n: { type: 'number' } } } }), {
-    code: 'EVALIDATION',
-  });
+  await assert.rejects(
+    updateJson(p, () => ({ n: 'x' }), { schema: { type: 'object', properties: { n: { type: 'number' } } } }),
+    {
+      code: 'EVALIDATION',
+    },
+  );
   assert.deepEqual(await readJson(p), { n: 42 });
-  await assert.rejects(updateJson(p, () => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    updateJson(p, () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.deepEqual(readdirSync(dir), ['n.json'], 'no lock folder or temp left');
 });

@@ -64,7 +64,8 @@ test('each layer imports only layers below it (or itself)', () => {
       if (from === to) continue;
       const ok = (RANK[to] ?? 99) < (RANK[from] ?? -1);
       assert.ok(ok, `${relative(SRC, f)} (${from}) imports ${spec} (${to})`);
-      if (from === 'cli') assert.equal(to, 'index.ts', `the command imports only the public entry: ${relative(SRC, f)} imports ${spec}`);
+      if (from === 'cli')
+        assert.equal(to, 'index.ts', `the command imports only the public entry: ${relative(SRC, f)} imports ${spec}`);
     }
   }
 });

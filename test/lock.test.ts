@@ -19,7 +19,9 @@ test('exclusive lock: a second taker waits until release', async () => {
   await new Promise((r) => setTimeout(r, 50));
   order.push('release');
   await release();
-  await (await second)();
+  await (
+    await second
+  )();
   assert.deepEqual(order, ['release', 'second']);
   assert.deepEqual(readdirSync(dir), [], 'the lock folder is removed once free');
 });
@@ -50,7 +52,9 @@ test('shared locks coexist; exclusive waits for all readers; readers wait for a 
   const w = await lock(p, { timeout: 200 });
   await assert.rejects(lock(p, { shared: true, timeout: 50 }), LockError);
   await w();
-  await (await lock(p, { shared: true, timeout: 100 }))();
+  await (
+    await lock(p, { shared: true, timeout: 100 })
+  )();
 });
 
 test('release is idempotent and abort stops waiting', async () => {
@@ -63,7 +67,9 @@ test('release is idempotent and abort stops waiting', async () => {
   await assert.rejects(waiting, { code: 'ABORT_ERR' });
   await release();
   await release();
-  await (await lock(p, { timeout: 0 }))();
+  await (
+    await lock(p, { timeout: 0 })
+  )();
 });
 
 test('bad arguments are refused before touching the disk', async () => {
@@ -74,11 +80,15 @@ test('bad arguments are refused before touching the disk', async () => {
 test('a lock whose holder was SIGKILLed is taken over at once', async () => {
   const dir = await tmpDir();
   const p = join(dir, 'file');
-  const script = await childScript(dir, 'holder.mjs', `
+  const script = await childScript(
+    dir,
+    'holder.mjs',
+    `
     await atomicfs.lock(process.argv[2]);
     console.log('LOCKED');
     setInterval(() => {}, 1000);
-  `);
+  `,
+  );
   const { child, done } = run(script, [p]);
   await waitFor(child, 'LOCKED');
   await assert.rejects(lock(p, { timeout: 50 }), LockError);
@@ -94,16 +104,22 @@ test('a lock whose holder was SIGKILLed is taken over at once', async () => {
 test('a shared holder that was SIGKILLed does not block a writer', async () => {
   const dir = await tmpDir();
   const p = join(dir, 'file');
-  const script = await childScript(dir, 'reader.mjs', `
+  const script = await childScript(
+    dir,
+    'reader.mjs',
+    `
     await atomicfs.lock(process.argv[2], { shared: true });
     console.log('LOCKED');
     setInterval(() => {}, 1000);
-  `);
+  `,
+  );
   const { child, done } = run(script, [p]);
   await waitFor(child, 'LOCKED');
   child.kill('SIGKILL');
   await done;
-  await (await lock(p, { timeout: 5000 }))();
+  await (
+    await lock(p, { timeout: 5000 })
+  )();
 });
 
 for (const form of ['folder', 'link'] as const) {

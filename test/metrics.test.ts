@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import { tracingChannel } from 'node:diagnostics_channel';
 import { writeFile as fsWriteFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuditLog, BackupStore, CHANNEL_PREFIX, transaction, withTransaction, writeFile, type TraceContext } from '../src/index.js';
+import {
+  AuditLog,
+  BackupStore,
+  CHANNEL_PREFIX,
+  transaction,
+  withTransaction,
+  writeFile,
+  type TraceContext,
+} from '../src/index.js';
 import { percentile } from '../src/audit/audit-stats.js';
 import { traced } from '../src/base/trace.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -21,8 +29,17 @@ interface Seen {
 /** Subscribes to `operation`'s tracing channel while `fn` runs; the events it saw, in order. */
 async function watch(operation: string, fn: () => Promise<unknown>): Promise<Seen[]> {
   const seen: Seen[] = [];
-  const on = (event: string) => (ctx: TraceContext): void => void seen.push({ event, ctx: { ...ctx } });
-  const handlers = { start: on('start'), end: on('end'), asyncStart: on('asyncStart'), asyncEnd: on('asyncEnd'), error: on('error') };
+  const on =
+    (event: string) =>
+    (ctx: TraceContext): void =>
+      void seen.push({ event, ctx: { ...ctx } });
+  const handlers = {
+    start: on('start'),
+    end: on('end'),
+    asyncStart: on('asyncStart'),
+    asyncEnd: on('asyncEnd'),
+    error: on('error'),
+  };
   const ch = tracingChannel<unknown, TraceContext>(CHANNEL_PREFIX + operation);
   ch.subscribe(handlers);
   try {
@@ -37,7 +54,10 @@ test('writeFile publishes start, end and asyncEnd with the path, duration and re
   const dir = await tmpDir();
   const target = join(dir, 'a.txt');
   const seen = await watch('writeFile', () => writeFile(target, 'hello', { sha256: true }));
-  assert.deepEqual(seen.map((s) => s.event), ['start', 'end', 'asyncStart', 'asyncEnd']);
+  assert.deepEqual(
+    seen.map((s) => s.event),
+    ['start', 'end', 'asyncStart', 'asyncEnd'],
+  );
   const first = seen[0]!.ctx;
   assert.equal(first.operation, 'writeFile');
   assert.equal(first.path, target);
@@ -51,7 +71,10 @@ test('a failing call publishes error with the error, then asyncEnd', async () =>
   const dir = await tmpDir();
   const target = join(dir, 'missing', 'a.txt');
   const seen = await watch('writeFile', () => assert.rejects(writeFile(target, 'x'), { code: 'ENOENT' }));
-  assert.deepEqual(seen.map((s) => s.event), ['start', 'end', 'error', 'asyncStart', 'asyncEnd']);
+  assert.deepEqual(
+    seen.map((s) => s.event),
+    ['start', 'end', 'error', 'asyncStart', 'asyncEnd'],
+  );
   assert.equal((seen[2]!.ctx.error as { code: string }).code, 'ENOENT');
   assert.equal(typeof seen[2]!.ctx.durationMs, 'number');
 });
@@ -61,13 +84,21 @@ test('a transaction is traced at its commit, with its root, name and id; withTra
   const opened = await transaction({ root: dir, name: 'nightly sync' });
   opened.writeFile(join(dir, 'a.txt'), 'a');
   const seen = await watch('transaction', () => opened.commit());
-  assert.deepEqual(seen.map((s) => s.event), ['start', 'end', 'asyncStart', 'asyncEnd']);
+  assert.deepEqual(
+    seen.map((s) => s.event),
+    ['start', 'end', 'asyncStart', 'asyncEnd'],
+  );
   assert.equal(seen[0]!.ctx.root, dir);
   assert.equal(seen[0]!.ctx.name, 'nightly sync');
   assert.equal(seen[0]!.ctx.transactionId, opened.id);
   assert.equal(opened.state, 'committed');
-  const whole = await watch('withTransaction', () => withTransaction((tx) => void tx.writeFile(join(dir, 'b.txt'), 'b'), { root: dir }));
-  assert.deepEqual(whole.map((s) => s.event), ['start', 'end', 'asyncStart', 'asyncEnd']);
+  const whole = await watch('withTransaction', () =>
+    withTransaction((tx) => void tx.writeFile(join(dir, 'b.txt'), 'b'), { root: dir }),
+  );
+  assert.deepEqual(
+    whole.map((s) => s.event),
+    ['start', 'end', 'asyncStart', 'asyncEnd'],
+  );
   assert.equal(whole[0]!.ctx.root, dir);
 });
 
@@ -79,13 +110,18 @@ test('BackupStore restore is traced, with the backup id', async () => {
   await writeFile(target, 'two', { backup: store });
   const [b] = await store.list();
   const seen = await watch('restore', () => store.restore(b!.id));
-  assert.deepEqual(seen.map((s) => s.event), ['start', 'end', 'asyncStart', 'asyncEnd']);
+  assert.deepEqual(
+    seen.map((s) => s.event),
+    ['start', 'end', 'asyncStart', 'asyncEnd'],
+  );
   assert.equal(seen[0]!.ctx.id, b!.id);
 });
 
 test('with no subscriber, a traced call builds no message at all', async () => {
   let described = 0;
-  const fn = traced({ operation: 'metricsTestNobody', describe: () => ((described += 1), {}) }, async (x: number) => Promise.resolve(x * 2));
+  const fn = traced({ operation: 'metricsTestNobody', describe: () => ((described += 1), {}) }, async (x: number) =>
+    Promise.resolve(x * 2),
+  );
   assert.equal(await fn(21), 42);
   assert.equal(described, 0);
   const seen = await watch('metricsTestNobody', () => fn(1));
@@ -103,14 +139,18 @@ test('audit entries carry the duration of the call; summary() gives rollback rat
   await tx.rollback();
   const entries = await log.entries();
   assert.equal(entries.length, 7);
-  for (const e of entries) assert.ok(typeof e.durationMs === 'number' && e.durationMs >= 0, `entry ${e.seq} has a duration`);
+  for (const e of entries)
+    assert.ok(typeof e.durationMs === 'number' && e.durationMs >= 0, `entry ${e.seq} has a duration`);
   assert.equal((await log.verify()).ok, true, 'the duration is part of the hashed line');
 
   const s = await log.summary();
   const w = s.operations.writeFile!;
   assert.equal(w.entries, 5);
   assert.equal(w.timed, 5);
-  const sorted = entries.slice(0, 5).map((e) => e.durationMs!).sort((a, b) => a - b);
+  const sorted = entries
+    .slice(0, 5)
+    .map((e) => e.durationMs!)
+    .sort((a, b) => a - b);
   assert.equal(w.p50Ms, sorted[2]);
   assert.equal(w.p95Ms, sorted[4]);
   const t = s.operations.transaction!;
@@ -124,7 +164,17 @@ test('entries without a duration (older logs) are counted but not timed', async 
   await log.record({ operation: 'writeFile', outcome: 'ok', files: [] });
   await log.record({ operation: 'writeFile', outcome: 'ok', files: [], durationMs: 4 });
   const s = await log.summary();
-  assert.deepEqual(s.operations.writeFile, { entries: 2, ok: 2, rolledBack: 0, failed: 0, rollbackRate: 0, timed: 1, p50Ms: 4, p95Ms: 4, maxMs: 4 });
+  assert.deepEqual(s.operations.writeFile, {
+    entries: 2,
+    ok: 2,
+    rolledBack: 0,
+    failed: 0,
+    rollbackRate: 0,
+    timed: 1,
+    p50Ms: 4,
+    p95Ms: 4,
+    maxMs: 4,
+  });
 });
 
 test('percentile is nearest-rank', () => {

@@ -33,7 +33,11 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   fc.record({ k: fc.constant('move' as const), p: path, q: path }),
   fc.record({
     k: fc.constant('tx' as const),
-    changes: fc.uniqueArray(fc.tuple(path, fc.option(value, { nil: null })), { minLength: 1, maxLength: 3, selector: ([p]) => p }),
+    changes: fc.uniqueArray(fc.tuple(path, fc.option(value, { nil: null })), {
+      minLength: 1,
+      maxLength: 3,
+      selector: ([p]) => p,
+    }),
   }),
 );
 const mode: fc.Arbitrary<CrashMode> = fc.oneof(
@@ -42,7 +46,10 @@ const mode: fc.Arbitrary<CrashMode> = fc.oneof(
   fc.record({ kind: fc.constant('subset' as const), seed: fc.nat() }),
   fc.record({ kind: fc.constant('torn' as const), seed: fc.nat() }),
 );
-const fault = fc.record({ at: fc.integer({ min: 1, max: 20 }), code: fc.constantFrom('EIO', 'ENOSPC', 'EACCES', 'EMFILE') });
+const fault = fc.record({
+  at: fc.integer({ min: 1, max: 20 }),
+  code: fc.constantFrom('EIO', 'ENOSPC', 'EACCES', 'EMFILE'),
+});
 const crash = fc.record({ at: fc.integer({ min: 0, max: 60 }), mode });
 const step = fc.record({
   cmd,
@@ -92,12 +99,15 @@ function madeDurable(cmd: Cmd, before: Model): string[] {
 function withUndone(models: Model[], undoable: Undoable): Model[] {
   let out = models;
   for (const [p, values] of undoable) {
-    out = out.flatMap((m) => [m, ...[...values].map((v) => {
-      const variant = new Map(m);
-      if (v === null) variant.delete(p);
-      else variant.set(p, v);
-      return variant;
-    })]);
+    out = out.flatMap((m) => [
+      m,
+      ...[...values].map((v) => {
+        const variant = new Map(m);
+        if (v === null) variant.delete(p);
+        else variant.set(p, v);
+        return variant;
+      }),
+    ]);
   }
   return out;
 }
@@ -117,7 +127,8 @@ async function play(steps: Step[]): Promise<void> {
     // Transactions are crashed but not faulted: a fault while releasing a lock leaves it
     // held (a known defect, see fault-file.test.ts), which would stall every later step.
     const faulted = s.fault && s.cmd.k !== 'tx' ? s.fault : undefined;
-    if (faulted) sim.injectFault({ at: sim.callCount + faulted.at, code: faulted.code, persistent: faulted.code === 'EMFILE' });
+    if (faulted)
+      sim.injectFault({ at: sim.callCount + faulted.at, code: faulted.code, persistent: faulted.code === 'EMFILE' });
     if (s.crash) sim.crashAfter(sim.callCount + s.crash.at);
     let err: unknown;
     try {
@@ -136,7 +147,10 @@ async function play(steps: Step[]): Promise<void> {
       const got = actual(sim, true);
       if (resolved) for (const p of madeDurable(s.cmd, model)) undoable.delete(p);
       const allowed = withUndone(error ? [model] : resolved ? [next] : [model, next], undoable);
-      assert.ok(allowed.some((m) => sameModel(m, got)), `${where}: after a crash (${describeMode(s.crash.mode)}) and recovery: ${showModel(got)}, expected ${allowed.map(showModel).join(' or ')}`);
+      assert.ok(
+        allowed.some((m) => sameModel(m, got)),
+        `${where}: after a crash (${describeMode(s.crash.mode)}) and recovery: ${showModel(got)}, expected ${allowed.map(showModel).join(' or ')}`,
+      );
       model = got;
       undoable = new Map();
       continue;
@@ -149,12 +163,18 @@ async function play(steps: Step[]): Promise<void> {
       if (!error) for (const p of madeDurable(s.cmd, model)) undoable.delete(p);
       model = next;
     } else if (error !== undefined && codeOf(err) === error) {
-      assert.ok(sameModel(model, got), `${where}: failed with ${error} as expected, but the files changed: ${showModel(got)}`);
+      assert.ok(
+        sameModel(model, got),
+        `${where}: failed with ${error} as expected, but the files changed: ${showModel(got)}`,
+      );
     } else {
       assert.ok(faulted, `${where}: unexpected failure ${showError(err)}`);
       seen.faults++;
       assert.equal(codeOf(err), faulted.code, `${where}: ${showError(err)}`);
-      assert.ok(sameModel(model, got) || (!error && sameModel(next, got)), `${where}: failed with ${showError(err)}: ${showModel(got)}, expected old ${showModel(model)} or new ${showModel(next)}`);
+      assert.ok(
+        sameModel(model, got) || (!error && sameModel(next, got)),
+        `${where}: failed with ${showError(err)}: ${showModel(got)}, expected old ${showModel(model)} or new ${showModel(next)}`,
+      );
       for (const p of PATHS) {
         const was = model.get(p) ?? null;
         if ((got.get(p) ?? null) !== was) undoable.set(p, new Set([...(undoable.get(p) ?? []), was]));
@@ -164,11 +184,31 @@ async function play(steps: Step[]): Promise<void> {
   }
 }
 
-test('random operations, faults and crashes agree with the model', { skip: missing('writeFile', 'createFile', 'deleteFile', 'copyFile', 'moveFile', 'transaction', 'recover', 'cleanupTemps') }, async () => {
-  // A failure prints its seed and path; ATOMICFS_PROPERTY_SEED=<seed>:<path> replays it.
-  const [seed, path] = (process.env.ATOMICFS_PROPERTY_SEED ?? '').split(/:(.*)/s);
-  const replay = seed ? { seed: Number(seed), path: path || undefined } : {};
-  await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), play), { numRuns: RUNS, ...replay });
-  console.log(`property runs: ${RUNS}, steps ${seen.steps}, transactions ${seen.txs}, crashes ${seen.crashes}, failures from injected faults ${seen.faults}`);
-  if (!seed) assert.ok(seen.crashes > 0 && seen.faults > 0, 'the runs crashed and faulted at least once');
-});
+test(
+  'random operations, faults and crashes agree with the model',
+  {
+    skip: missing(
+      'writeFile',
+      'createFile',
+      'deleteFile',
+      'copyFile',
+      'moveFile',
+      'transaction',
+      'recover',
+      'cleanupTemps',
+    ),
+  },
+  async () => {
+    // A failure prints its seed and path; ATOMICFS_PROPERTY_SEED=<seed>:<path> replays it.
+    const [seed, path] = (process.env.ATOMICFS_PROPERTY_SEED ?? '').split(/:(.*)/s);
+    const replay = seed ? { seed: Number(seed), path: path || undefined } : {};
+    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), play), {
+      numRuns: RUNS,
+      ...replay,
+    });
+    console.log(
+      `property runs: ${RUNS}, steps ${seen.steps}, transactions ${seen.txs}, crashes ${seen.crashes}, failures from injected faults ${seen.faults}`,
+    );
+    if (!seed) assert.ok(seen.crashes > 0 && seen.faults > 0, 'the runs crashed and faulted at least once');
+  },
+);

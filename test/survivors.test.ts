@@ -63,7 +63,7 @@ test('guards the journal mode: the journal is not readable by other users while 
   assert.equal(modes[0]! & 0o077, 0, `journal mode ${modes[0]!.toString(8)}: it names every file of the transaction`);
 });
 
-test('guards restore\'s re-hash: a kept copy that changes between the check and the read is not restored', async () => {
+test("guards restore's re-hash: a kept copy that changes between the check and the read is not restored", async () => {
   const dir = await tmpDir('atomicfs-surv-');
   const target = join(dir, 'a.txt');
   await writeFile(target, 'version 1');
@@ -82,7 +82,9 @@ test('guards restore\'s re-hash: a kept copy that changes between the check and 
       return nodeDisk.open(path, flags, mode);
     },
   };
-  await assert.rejects(new BackupStore(join(dir, 'backups'), { disk }).restore(b.id), (err: unknown) => causes(err).some((e) => e.code === 'EINTEGRITY'));
+  await assert.rejects(new BackupStore(join(dir, 'backups'), { disk }).restore(b.id), (err: unknown) =>
+    causes(err).some((e) => e.code === 'EINTEGRITY'),
+  );
   assert.equal(opens, 2, 'checked, then read');
   assert.equal(readFileSync(target, 'utf8'), 'version 2', 'nothing restored');
   assert.deepEqual(leftovers(dir), []);
@@ -111,7 +113,11 @@ test('guards O_EXCL on temporary files: a symbolic link planted at the temp name
   writeFileSync(victim, 'precious');
   writeFileSync(join(dir, 'a.txt'), 'A0');
   const { disk, squatted } = squattingDisk((p) => symlinkSync(victim, p));
-  await assert.rejects(writeFile(join(dir, 'a.txt'), 'A1', { disk }), (err: unknown) => (err as { code?: string }).code === 'EEXIST' && (err as Error).message.includes(join(dir, 'a.txt')));
+  await assert.rejects(
+    writeFile(join(dir, 'a.txt'), 'A1', { disk }),
+    (err: unknown) =>
+      (err as { code?: string }).code === 'EEXIST' && (err as Error).message.includes(join(dir, 'a.txt')),
+  );
   assert.equal(squatted.length, 1);
   assert.equal(readFileSync(victim, 'utf8'), 'precious', 'the link was not followed');
   assert.equal(readlinkSync(squatted[0]!), victim, 'the planted link is left as it was');
@@ -135,8 +141,16 @@ for (const kind of ['moveFile', 'copyFile'] as const) {
     try {
       const tx = await transaction({ root, timeout: 50 });
       tx[kind](join(root, 'src.txt'), join(root, 'dst.txt'));
-      await assert.rejects(tx.commit(), (err: unknown) => err instanceof TransactionError && err.rolledBack && causes(err).some((e) => e.code === 'ELOCKED'));
-      assert.deepEqual(snapshot(root), { 'src.txt': 'S0', 'dst.txt': 'D0' }, 'nothing changed while the source was locked');
+      await assert.rejects(
+        tx.commit(),
+        (err: unknown) =>
+          err instanceof TransactionError && err.rolledBack && causes(err).some((e) => e.code === 'ELOCKED'),
+      );
+      assert.deepEqual(
+        snapshot(root),
+        { 'src.txt': 'S0', 'dst.txt': 'D0' },
+        'nothing changed while the source was locked',
+      );
     } finally {
       await release();
     }

@@ -8,7 +8,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { recover } from '../src/index.js';
 import { HOST_TAG } from '../src/tx/owner.js';
@@ -25,7 +34,11 @@ function tree(dir: string): Record<string, string> {
   for (const name of readdirSync(dir, { recursive: true }).map(String).sort()) {
     const p = join(dir, name);
     const st = lstatSync(p);
-    out[name] = st.isSymbolicLink() ? `-> ${readlinkSync(p)}` : st.isDirectory() ? '<dir>' : `${readFileSync(p, 'utf8')} (ino ${st.ino})`;
+    out[name] = st.isSymbolicLink()
+      ? `-> ${readlinkSync(p)}`
+      : st.isDirectory()
+        ? '<dir>'
+        : `${readFileSync(p, 'utf8')} (ino ${st.ino})`;
   }
   return out;
 }
@@ -44,11 +57,23 @@ async function committedTx(): Promise<Fixture> {
   const root = realpathSync(await tmpDir('atomicfs-forged-'));
   const outside = realpathSync(await tmpDir('atomicfs-forged-outside-'));
   writeFileSync(join(outside, 'victim'), 'precious');
-  for (const [n, c] of Object.entries({ 'a.txt': 'A0', 'gone.txt': 'G0', 'src.txt': 'S0', 'keep.txt': 'K0' })) writeFileSync(join(root, n), c);
+  for (const [n, c] of Object.entries({ 'a.txt': 'A0', 'gone.txt': 'G0', 'src.txt': 'S0', 'keep.txt': 'K0' }))
+    writeFileSync(join(root, n), c);
   const p = (n: string): string => join(root, n);
-  const put: TxOp = { kind: 'put', target: p('a.txt'), stage: stagePathFor(p('a.txt'), ID), backup: stagePathFor(p('a.txt'), ID) };
+  const put: TxOp = {
+    kind: 'put',
+    target: p('a.txt'),
+    stage: stagePathFor(p('a.txt'), ID),
+    backup: stagePathFor(p('a.txt'), ID),
+  };
   const del: TxOp = { kind: 'delete', target: p('gone.txt'), backup: stagePathFor(p('gone.txt'), ID) };
-  const move: TxOp = { kind: 'move', source: p('src.txt'), target: p('dst.txt'), stage: stagePathFor(p('dst.txt'), ID), sourceBackup: stagePathFor(p('src.txt'), ID) };
+  const move: TxOp = {
+    kind: 'move',
+    source: p('src.txt'),
+    target: p('dst.txt'),
+    stage: stagePathFor(p('dst.txt'), ID),
+    sourceBackup: stagePathFor(p('src.txt'), ID),
+  };
   writeFileSync(put.stage, 'A1');
   linkSync(p('a.txt'), put.backup!);
   linkSync(p('gone.txt'), del.backup!);
@@ -72,7 +97,10 @@ test('the unforged journal of the fixture rolls forward (so the refusals below a
   const { root, ops } = await committedTx();
   writeJournal(root, intentOf(root, 'tx', ops), 'commit');
   assert.deepEqual(await recover(root), { rolledBack: 0, rolledForward: 1, tempsRemoved: 3 });
-  assert.deepEqual(Object.keys(tree(root)).filter((n) => !n.startsWith('.atomicfs')), ['a.txt', 'dst.txt', 'keep.txt']);
+  assert.deepEqual(
+    Object.keys(tree(root)).filter((n) => !n.startsWith('.atomicfs')),
+    ['a.txt', 'dst.txt', 'keep.txt'],
+  );
   assert.equal(readFileSync(join(root, 'a.txt'), 'utf8'), 'A1');
   assert.equal(readFileSync(join(root, 'dst.txt'), 'utf8'), 'S0');
 });
@@ -81,27 +109,69 @@ type Forgery = (f: Fixture) => (TxOp | GuardOp)[];
 const inRoot = (f: Fixture, n: string): string => join(f.root, n);
 const victim = (f: Fixture): string => join(f.outside, 'victim');
 const [PUT, DEL, MOVE] = [0, 1, 2];
-function edit<K extends TxOp['kind']>(f: Fixture, i: number, change: (op: Extract<TxOp, { kind: K }>) => object): TxOp[] {
-  return f.ops.map((op, j) => (j === i ? ({ ...op, ...change(op as Extract<TxOp, { kind: K }>) }) : op));
+function edit<K extends TxOp['kind']>(
+  f: Fixture,
+  i: number,
+  change: (op: Extract<TxOp, { kind: K }>) => object,
+): TxOp[] {
+  return f.ops.map((op, j) => (j === i ? { ...op, ...change(op as Extract<TxOp, { kind: K }>) } : op));
 }
 
 const forgeries: [string, Forgery][] = [
-  ['a replaced file outside the root', (f) => edit<'put'>(f, PUT, () => ({ target: victim(f), stage: stagePathFor(victim(f), ID), backup: undefined }))],
+  [
+    'a replaced file outside the root',
+    (f) => edit<'put'>(f, PUT, () => ({ target: victim(f), stage: stagePathFor(victim(f), ID), backup: undefined })),
+  ],
   ['a deleted file outside the root', (f) => edit<'delete'>(f, DEL, () => ({ target: victim(f), backup: undefined }))],
-  ['a deleted file inside .atomicfs/', (f) => edit<'delete'>(f, DEL, () => ({ target: join(f.root, '.atomicfs', 'x'), backup: undefined }))],
-  ['a deleted file named through ..', (f) => edit<'delete'>(f, DEL, () => ({ target: `${f.root}/sub/../../${f.outside.split('/').pop()!}/victim`, backup: undefined }))],
-  ['a deleted file named by a relative path', (f) => edit<'delete'>(f, DEL, () => ({ target: 'keep.txt', backup: undefined }))],
-  ['a move source outside the root', (f) => edit<'move'>(f, MOVE, () => ({ source: victim(f), sourceBackup: undefined }))],
-  ['a move target outside the root', (f) => edit<'move'>(f, MOVE, () => ({ target: victim(f), stage: stagePathFor(victim(f), ID) }))],
+  [
+    'a deleted file inside .atomicfs/',
+    (f) => edit<'delete'>(f, DEL, () => ({ target: join(f.root, '.atomicfs', 'x'), backup: undefined })),
+  ],
+  [
+    'a deleted file named through ..',
+    (f) =>
+      edit<'delete'>(f, DEL, () => ({
+        target: `${f.root}/sub/../../${f.outside.split('/').pop()!}/victim`,
+        backup: undefined,
+      })),
+  ],
+  [
+    'a deleted file named by a relative path',
+    (f) => edit<'delete'>(f, DEL, () => ({ target: 'keep.txt', backup: undefined })),
+  ],
+  [
+    'a move source outside the root',
+    (f) => edit<'move'>(f, MOVE, () => ({ source: victim(f), sourceBackup: undefined })),
+  ],
+  [
+    'a move target outside the root',
+    (f) => edit<'move'>(f, MOVE, () => ({ target: victim(f), stage: stagePathFor(victim(f), ID) })),
+  ],
   ['a staged file that is a user file', (f) => edit<'put'>(f, PUT, () => ({ stage: inRoot(f, 'keep.txt') }))],
-  ['a staged file of another transaction', (f) => edit<'put'>(f, PUT, () => ({ stage: stagePathFor(inRoot(f, 'a.txt'), `${HOST_TAG}-1-00000000-0000000000cd`) }))],
-  ['a staged file beside another file', (f) => edit<'put'>(f, PUT, (op) => ({ stage: join(f.root, 'sub', op.stage.split('/').pop()!) }))],
-  ['a staged file outside the root', (f) => edit<'put'>(f, PUT, (op) => ({ stage: join(f.outside, op.stage.split('/').pop()!) }))],
-  ['a move\'s staged file that is a user file', (f) => edit<'move'>(f, MOVE, () => ({ stage: inRoot(f, 'keep.txt') }))],
+  [
+    'a staged file of another transaction',
+    (f) =>
+      edit<'put'>(f, PUT, () => ({ stage: stagePathFor(inRoot(f, 'a.txt'), `${HOST_TAG}-1-00000000-0000000000cd`) })),
+  ],
+  [
+    'a staged file beside another file',
+    (f) => edit<'put'>(f, PUT, (op) => ({ stage: join(f.root, 'sub', op.stage.split('/').pop()!) })),
+  ],
+  [
+    'a staged file outside the root',
+    (f) => edit<'put'>(f, PUT, (op) => ({ stage: join(f.outside, op.stage.split('/').pop()!) })),
+  ],
+  ["a move's staged file that is a user file", (f) => edit<'move'>(f, MOVE, () => ({ stage: inRoot(f, 'keep.txt') }))],
   ['a backup link that is a user file', (f) => edit<'put'>(f, PUT, () => ({ backup: inRoot(f, 'keep.txt') }))],
-  ['a delete\'s backup link outside the root', (f) => edit<'delete'>(f, DEL, () => ({ backup: victim(f) }))],
-  ['a move source\'s backup link that is a user file', (f) => edit<'move'>(f, MOVE, () => ({ sourceBackup: inRoot(f, 'keep.txt') }))],
-  ['a move source\'s backup beside the target, not the source', (f) => edit<'move'>(f, MOVE, (op) => ({ sourceBackup: join(f.root, 'sub', op.sourceBackup!.split('/').pop()!) }))],
+  ["a delete's backup link outside the root", (f) => edit<'delete'>(f, DEL, () => ({ backup: victim(f) }))],
+  [
+    "a move source's backup link that is a user file",
+    (f) => edit<'move'>(f, MOVE, () => ({ sourceBackup: inRoot(f, 'keep.txt') })),
+  ],
+  [
+    "a move source's backup beside the target, not the source",
+    (f) => edit<'move'>(f, MOVE, (op) => ({ sourceBackup: join(f.root, 'sub', op.sourceBackup!.split('/').pop()!) })),
+  ],
 ];
 
 for (const mark of ['commit', 'none'] as const) {
@@ -116,7 +186,10 @@ for (const mark of ['commit', 'none'] as const) {
         writeFileSync(join(f.root, '.atomicfs', `${ID}.journal`), JSON.stringify(intent) + '\n');
       }
       const [inside, outside] = [tree(f.root), tree(f.outside)];
-      await assert.rejects(recover(f.root), (err: unknown) => (err as { code?: string }).code === 'EJOURNAL' && (err as Error).message.includes(ID));
+      await assert.rejects(
+        recover(f.root),
+        (err: unknown) => (err as { code?: string }).code === 'EJOURNAL' && (err as Error).message.includes(ID),
+      );
       assert.deepEqual(tree(f.root), inside);
       assert.deepEqual(tree(f.outside), outside);
     });
@@ -125,8 +198,11 @@ for (const mark of ['commit', 'none'] as const) {
 
 const guardForgeries: [string, (f: Fixture, op: GuardOp) => GuardOp][] = [
   ['a guarded file outside the root', (f) => ({ kind: 'guard', target: victim(f), backup: null })],
-  ['a guarded file\'s copy that is a user file', (f, op) => ({ ...op, backup: inRoot(f, 'keep.txt') })],
-  ['a guarded file\'s copy outside the root', (f, op) => ({ ...op, backup: join(f.outside, op.backup!.split('/').pop()!) })],
+  ["a guarded file's copy that is a user file", (f, op) => ({ ...op, backup: inRoot(f, 'keep.txt') })],
+  [
+    "a guarded file's copy outside the root",
+    (f, op) => ({ ...op, backup: join(f.outside, op.backup!.split('/').pop()!) }),
+  ],
 ];
 
 for (const [what, forge] of guardForgeries) {
@@ -134,7 +210,11 @@ for (const [what, forge] of guardForgeries) {
     const f = await committedTx();
     const copy = stagePathFor(inRoot(f, 'a.txt'), ID);
     writeFileSync(copy, 'A original');
-    writeJournal(f.root, intentOf(f.root, 'guard', [forge(f, { kind: 'guard', target: inRoot(f, 'a.txt'), backup: copy })]), 'ready');
+    writeJournal(
+      f.root,
+      intentOf(f.root, 'guard', [forge(f, { kind: 'guard', target: inRoot(f, 'a.txt'), backup: copy })]),
+      'ready',
+    );
     const [inside, outside] = [tree(f.root), tree(f.outside)];
     await assert.rejects(recover(f.root), { code: 'EJOURNAL' });
     assert.deepEqual(tree(f.root), inside);
@@ -146,7 +226,11 @@ test('the unforged guard journal of the fixture restores the copy (so the refusa
   const f = await committedTx();
   const copy = stagePathFor(inRoot(f, 'a.txt'), ID);
   writeFileSync(copy, 'A original');
-  writeJournal(f.root, intentOf(f.root, 'guard', [{ kind: 'guard', target: inRoot(f, 'a.txt'), backup: copy }]), 'ready');
+  writeJournal(
+    f.root,
+    intentOf(f.root, 'guard', [{ kind: 'guard', target: inRoot(f, 'a.txt'), backup: copy }]),
+    'ready',
+  );
   const report = await recover(f.root);
   assert.equal(report.rolledBack, 1);
   assert.equal(readFileSync(join(f.root, 'a.txt'), 'utf8'), 'A original');

@@ -26,12 +26,16 @@ test('guard: fn throws → originals restored (content and mode), files it creat
   const root = await rootWith({ 'a.conf': 'A', 'b.conf': 'B' });
   chmodSync(join(root, 'a.conf'), 0o640);
   await assert.rejects(
-    guard([join(root, 'a.conf'), join(root, 'b.conf'), join(root, 'new.conf')], async () => {
-      writeFileSync(join(root, 'a.conf'), 'broken');
-      writeFileSync(join(root, 'new.conf'), 'x');
-      chmodSync(join(root, 'a.conf'), 0o600);
-      throw new Error('tool failed');
-    }, { root }),
+    guard(
+      [join(root, 'a.conf'), join(root, 'b.conf'), join(root, 'new.conf')],
+      async () => {
+        writeFileSync(join(root, 'a.conf'), 'broken');
+        writeFileSync(join(root, 'new.conf'), 'x');
+        chmodSync(join(root, 'a.conf'), 0o600);
+        throw new Error('tool failed');
+      },
+      { root },
+    ),
     /tool failed/,
   );
   assert.deepEqual(snapshot(root), { 'a.conf': 'A', 'b.conf': 'B' });
@@ -41,10 +45,14 @@ test('guard: fn throws → originals restored (content and mode), files it creat
 
 test('guard: fn resolves → its edits stay, its result is returned, nothing left', async () => {
   const root = await rootWith({ 'a.conf': 'A' });
-  const out = await guard([join(root, 'a.conf')], () => {
-    writeFileSync(join(root, 'a.conf'), 'A2');
-    return 'done';
-  }, { root });
+  const out = await guard(
+    [join(root, 'a.conf')],
+    () => {
+      writeFileSync(join(root, 'a.conf'), 'A2');
+      return 'done';
+    },
+    { root },
+  );
   assert.equal(out, 'done');
   assert.deepEqual(snapshot(root), { 'a.conf': 'A2' });
   assertClean(root);
@@ -56,7 +64,10 @@ test('guard: paths outside the root are refused before fn runs', async () => {
   symlinkSync(outside, join(root, 'out'));
   let ran = false;
   for (const p of [join(root, '..', 'x'), join(root, 'out', 'x')]) {
-    await assert.rejects(guard([p], () => void (ran = true), { root }), { code: 'EOUTSIDEROOT' });
+    await assert.rejects(
+      guard([p], () => void (ran = true), { root }),
+      { code: 'EOUTSIDEROOT' },
+    );
   }
   assert.equal(ran, false);
 });

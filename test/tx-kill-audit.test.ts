@@ -20,13 +20,19 @@ const OLD = ['note 0\n', 'note 1\n'];
 const NEW = ['new 0\n', 'new 1\n', 'fresh\n'];
 
 /** The child runs the batch on a disk that stops for ever at `stopAt`, and is killed there. */
-async function killedBatch(stopAt: 'backup' | 'apply' | 'finish', audited = true): Promise<{ root: string; store: BackupStore; audit: AuditLog; id: string }> {
+async function killedBatch(
+  stopAt: 'backup' | 'apply' | 'finish',
+  audited = true,
+): Promise<{ root: string; store: BackupStore; audit: AuditLog; id: string }> {
   const root = await tmpDir('atomicfs-killaudit-');
   mkdirSync(join(root, 'notes'));
   OLD.forEach((t, i) => writeFileSync(join(root, `notes/n${i}.md`), t));
   const store = new BackupStore(join(root, '.backups'));
   const audit = new AuditLog(join(root, 'audit.log'));
-  const script = await childScript(root, 'batch.mjs', `
+  const script = await childScript(
+    root,
+    'batch.mjs',
+    `
     const { nodeDisk } = await import(${JSON.stringify(DISK)});
     const [root, stopAt, audited] = process.argv.slice(2);
     const stop = async (what) => { console.log('stopped ' + what); await new Promise(() => {}); };
@@ -43,7 +49,8 @@ async function killedBatch(stopAt: 'backup' | 'apply' | 'finish', audited = true
     tx.writeFile(root + '/notes/n0.md', ${JSON.stringify(NEW[0])}).writeFile(root + '/notes/n1.md', ${JSON.stringify(NEW[1])});
     tx.createFile(root + '/inbox/2026/fresh.md', ${JSON.stringify(NEW[2])});
     await tx.commit();
-  `);
+  `,
+  );
   const { child, done } = run(script, [root, stopAt, audited ? 'yes' : 'no']);
   let id = '';
   child.stdout?.on('data', (d: Buffer) => (id ||= /id (\S+)/.exec(d.toString())?.[1] ?? ''));
@@ -55,14 +62,23 @@ async function killedBatch(stopAt: 'backup' | 'apply' | 'finish', audited = true
 }
 
 function files(root: string): (string | null)[] {
-  return ['notes/n0.md', 'notes/n1.md', 'inbox/2026/fresh.md'].map((p) => (existsSync(join(root, p)) ? readFileSync(join(root, p), 'utf8') : null));
+  return ['notes/n0.md', 'notes/n1.md', 'inbox/2026/fresh.md'].map((p) =>
+    existsSync(join(root, p)) ? readFileSync(join(root, p), 'utf8') : null,
+  );
 }
 
 function nothingLeft(root: string): void {
   assert.deepEqual(leftovers(root), []);
   assert.deepEqual(journals(root), []);
-  assert.deepEqual(locksLeft(root).filter((n) => !n.startsWith('.backups')), []);
-  assert.deepEqual(readdirSync(join(root, '.atomicfs')).filter((n) => n.endsWith('.dirs')), [], 'no folder journal left');
+  assert.deepEqual(
+    locksLeft(root).filter((n) => !n.startsWith('.backups')),
+    [],
+  );
+  assert.deepEqual(
+    readdirSync(join(root, '.atomicfs')).filter((n) => n.endsWith('.dirs')),
+    [],
+    'no folder journal left',
+  );
 }
 
 test('a batch killed while its backup was made: recover rolls it back and says so in the audit log; prune drops the backup at once', async () => {
@@ -159,7 +175,10 @@ test('a named guard killed while its code ran: recover restores the file and rec
   const path = join(root, 'db.txt');
   writeFileSync(path, 'original\n');
   const audit = new AuditLog(join(root, 'audit.log'));
-  const script = await childScript(root, 'guard.mjs', `
+  const script = await childScript(
+    root,
+    'guard.mjs',
+    `
     import { writeFileSync } from 'node:fs';
     const [root, path] = process.argv.slice(2);
     setInterval(() => {}, 1000);
@@ -168,7 +187,8 @@ test('a named guard killed while its code ran: recover restores the file and rec
       console.log('editing');
       await new Promise(() => {});
     }, { root, name: 'in-place migration' });
-  `);
+  `,
+  );
   const { child, done } = run(script, [root, path]);
   await waitFor(child, 'editing');
   child.kill('SIGKILL');

@@ -62,7 +62,11 @@ test('a committing transaction holds links to its owner file; lock() and shared 
   assert.ok(owner, 'an owner file while the transaction holds its locks');
   const list = join(dir, '.atomicfs', owner.replace(/\.owner$/, '.locks'));
   assert.equal(lstatSync(list).mode & 0o777, 0o600, 'the list of lock names is private');
-  assert.equal(readFileSync(join(dir, '.a.txt.atomicfs-lock'), 'utf8').split('\n').filter(Boolean).length, 1, 'a lock shows only its record');
+  assert.equal(
+    readFileSync(join(dir, '.a.txt.atomicfs-lock'), 'utf8').split('\n').filter(Boolean).length,
+    1,
+    'a lock shows only its record',
+  );
   const ownerIno = lstatSync(join(dir, '.atomicfs', owner)).ino;
   for (const name of ['.a.txt.atomicfs-lock', '.b.txt.atomicfs-lock']) {
     const st = lstatSync(join(dir, name));
@@ -134,7 +138,10 @@ test("recover clears a dead transaction's links and owner file, and nothing else
   const id = `${HOST_TAG}-${deadPid()}-00000000-000000000000`;
   const list = deadLinkLock(dir, 'a.txt', id);
   // Another holder's lock on b.txt (not a link to this owner), and a path outside the root.
-  writeFileSync(join(dir, '.b.txt.atomicfs-lock'), JSON.stringify({ pid: process.pid, host: hostname(), token: 'aliveholder1', since: Date.now() }));
+  writeFileSync(
+    join(dir, '.b.txt.atomicfs-lock'),
+    JSON.stringify({ pid: process.pid, host: hostname(), token: 'aliveholder1', since: Date.now() }),
+  );
   writeFileSync(list, `${readFileSync(list, 'utf8')}${join(dir, '.b.txt.atomicfs-lock')}\n${stray}\n`);
   assert.deepEqual(await recover(dir), { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 });
   assert.deepEqual(owners(dir), []);
@@ -155,20 +162,29 @@ test('a path on another file system is locked with a folder instead, and the com
   assert.equal(sim.contentOf('/r/mnt/b.txt'), 'B1');
   const folders = sim.log.filter((c) => c.op === 'mkdir' && c.path.endsWith('.atomicfs-lock')).map((c) => c.path);
   assert.deepEqual(folders, ['/r/mnt/.b.txt.atomicfs-lock'], 'a link for a.txt, a folder only across the mount');
-  assert.deepEqual([...sim.tree('/r').keys()].filter((p) => p.includes('atomicfs-lock') || p.startsWith('/r/.atomicfs/')), []);
+  assert.deepEqual(
+    [...sim.tree('/r').keys()].filter((p) => p.includes('atomicfs-lock') || p.startsWith('/r/.atomicfs/')),
+    [],
+  );
 });
 
-test('across processes: under lock() of one file, a transaction over it and another is never half seen', { timeout: 120_000 }, async () => {
-  const dir = await root();
-  const a = join(dir, 'a.txt');
-  const b = join(dir, 'b.txt');
-  writeFileSync(a, '0');
-  writeFileSync(b, '0');
-  const rounds = sizeFromEnv('ATOMICFS_TX_LOCK_ROUNDS', 15) * 4;
-  // The child holds the folder form of a.txt's lock, reads a.txt, waits, and reads both
-  // files. Every transaction holds a.txt's lock (as a link) while it changes both, so
-  // under the child's lock a.txt cannot change and both files hold the same generation.
-  const script = await childScript(dir, 'reader.mjs', `
+test(
+  'across processes: under lock() of one file, a transaction over it and another is never half seen',
+  { timeout: 120_000 },
+  async () => {
+    const dir = await root();
+    const a = join(dir, 'a.txt');
+    const b = join(dir, 'b.txt');
+    writeFileSync(a, '0');
+    writeFileSync(b, '0');
+    const rounds = sizeFromEnv('ATOMICFS_TX_LOCK_ROUNDS', 15) * 4;
+    // The child holds the folder form of a.txt's lock, reads a.txt, waits, and reads both
+    // files. Every transaction holds a.txt's lock (as a link) while it changes both, so
+    // under the child's lock a.txt cannot change and both files hold the same generation.
+    const script = await childScript(
+      dir,
+      'reader.mjs',
+      `
     import { readFileSync } from 'node:fs';
     import { setTimeout as sleep } from 'node:timers/promises';
     const [a, b, rounds] = [process.argv[2], process.argv[3], Number(process.argv[4])];
@@ -184,24 +200,26 @@ test('across processes: under lock() of one file, a transaction over it and anot
       }
     }
     console.log(JSON.stringify({ torn }));
-  `);
-  const reader = run(script, [a, b, String(rounds)]);
-  let generation = 0;
-  let readerDone = false;
-  void reader.done.then(() => (readerDone = true));
-  while (!readerDone) {
-    generation++;
-    const tx = await transaction({ root: dir, timeout: 30_000 });
-    tx.writeFile(a, String(generation)).writeFile(b, String(generation));
-    await tx.commit();
-  }
-  const result = await reader.done;
-  assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(JSON.parse(result.stdout) as unknown, { torn: 0 });
-  assert.ok(generation > 1, 'transactions ran while the reader locked');
-  assert.deepEqual(locksLeft(dir), []);
-  assert.deepEqual(owners(dir), []);
-});
+  `,
+    );
+    const reader = run(script, [a, b, String(rounds)]);
+    let generation = 0;
+    let readerDone = false;
+    void reader.done.then(() => (readerDone = true));
+    while (!readerDone) {
+      generation++;
+      const tx = await transaction({ root: dir, timeout: 30_000 });
+      tx.writeFile(a, String(generation)).writeFile(b, String(generation));
+      await tx.commit();
+    }
+    const result = await reader.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout) as unknown, { torn: 0 });
+    assert.ok(generation > 1, 'transactions ran while the reader locked');
+    assert.deepEqual(locksLeft(dir), []);
+    assert.deepEqual(owners(dir), []);
+  },
+);
 
 test('an owner file that has not been touched for a while is refreshed before it is linked as a lock', async () => {
   const dir = await root();
@@ -214,7 +232,10 @@ test('an owner file that has not been touched for a while is refreshed before it
   const owner = { file, record, touchedAt: Date.now() - 3_600_000 };
   const release = await lockAs(join(dir, 'a.txt'), { staleMs: 30_000 }, owner);
   try {
-    assert.ok(Date.now() - lstatSync(join(dir, '.a.txt.atomicfs-lock')).mtimeMs < 10_000, 'the lock shows a fresh mtime');
+    assert.ok(
+      Date.now() - lstatSync(join(dir, '.a.txt.atomicfs-lock')).mtimeMs < 10_000,
+      'the lock shows a fresh mtime',
+    );
     assert.ok(Date.now() - owner.touchedAt < 10_000);
   } finally {
     await release();

@@ -58,29 +58,36 @@ function sequencedDisk(order: string[], start: { arrive(): Promise<void> }, seco
   };
 }
 
-test('opposite orders, both on the waiting path, each holding a first lock: no deadlock (global order)', { timeout: 60_000 }, async () => {
-  const dir = await tmpDir('atomicfs-order-');
-  const [a, b, z] = ['a', 'b', 'z'].map((n) => join(dir, n)) as [string, string, string];
-  for (const p of [a, b, z]) writeFileSync(p, '');
-  const holdZ = await lock(z);
-  const start = barrier(2);
-  // Both first locks held (the deadlock set up, if the order is the one given), or, with
-  // one global order, a while for the one waiting on the other's first lock.
-  const held = (p: string): boolean => existsSync(join(lockDirFor(p), EXCLUSIVE));
-  const second = (async () => {
-    await start.opened;
-    const until = Date.now() + 300;
-    while (!(held(a) && held(b)) && Date.now() < until) await sleep(5);
-    await holdZ();
-  })();
-  // A deadlock shows as both waits running out; generous, for a loaded machine (a run
-  // without one takes well under a second).
-  const take = (order: string[]) => lockAll(order, { disk: sequencedDisk(order, start, second), timeout: 20_000 });
-  const one = take([a, b, z]);
-  const two = take([b, a, z]);
-  // Whoever got everything first releases, so that the other can finish.
-  const settled = await Promise.allSettled([one.then(async (release) => (await release(), 'one')), two.then(async (release) => (await release(), 'two'))]);
-  const failed = settled.filter((s) => s.status === 'rejected').map((s) => String((s).reason));
-  assert.deepEqual(failed, [], 'a deadlock: each held one lock and waited for the other');
-  await second;
-});
+test(
+  'opposite orders, both on the waiting path, each holding a first lock: no deadlock (global order)',
+  { timeout: 60_000 },
+  async () => {
+    const dir = await tmpDir('atomicfs-order-');
+    const [a, b, z] = ['a', 'b', 'z'].map((n) => join(dir, n)) as [string, string, string];
+    for (const p of [a, b, z]) writeFileSync(p, '');
+    const holdZ = await lock(z);
+    const start = barrier(2);
+    // Both first locks held (the deadlock set up, if the order is the one given), or, with
+    // one global order, a while for the one waiting on the other's first lock.
+    const held = (p: string): boolean => existsSync(join(lockDirFor(p), EXCLUSIVE));
+    const second = (async () => {
+      await start.opened;
+      const until = Date.now() + 300;
+      while (!(held(a) && held(b)) && Date.now() < until) await sleep(5);
+      await holdZ();
+    })();
+    // A deadlock shows as both waits running out; generous, for a loaded machine (a run
+    // without one takes well under a second).
+    const take = (order: string[]) => lockAll(order, { disk: sequencedDisk(order, start, second), timeout: 20_000 });
+    const one = take([a, b, z]);
+    const two = take([b, a, z]);
+    // Whoever got everything first releases, so that the other can finish.
+    const settled = await Promise.allSettled([
+      one.then(async (release) => (await release(), 'one')),
+      two.then(async (release) => (await release(), 'two')),
+    ]);
+    const failed = settled.filter((s) => s.status === 'rejected').map((s) => String(s.reason));
+    assert.deepEqual(failed, [], 'a deadlock: each held one lock and waited for the other');
+    await second;
+  },
+);

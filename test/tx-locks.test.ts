@@ -37,7 +37,10 @@ test('transactions sharing a file serialize across processes; the later one wins
   await waitFor(first.child, 'holding');
   const second = child(root, 'two', ['b', 'a'], 0);
   const log = (tag: string) => () => order.push(tag);
-  const [r1, r2] = await Promise.all([first.done.then((r) => (log('one')(), r)), second.done.then((r) => (log('two')(), r))]);
+  const [r1, r2] = await Promise.all([
+    first.done.then((r) => (log('one')(), r)),
+    second.done.then((r) => (log('two')(), r)),
+  ]);
   assert.equal(r1.code, 0, r1.stderr);
   assert.equal(r2.code, 0, r2.stderr);
   assert.deepEqual(order, ['one', 'two'], 'the second waited for the first');
@@ -73,13 +76,17 @@ test('opposite staging orders in two processes: no deadlock, every round commits
   assert.equal(new Set(final).size, 1, `one transaction's content in all three files: ${final.join(' ')}`);
 });
 
-test('in one process: concurrent transactions with opposite orders both commit, one after the other', { timeout: 120_000 }, async () => {
-  const root = await rootWith(['a', 'b']);
-  const t1 = await transaction({ root });
-  const t2 = await transaction({ root });
-  t1.writeFile(join(root, 'a'), '1').writeFile(join(root, 'b'), '1');
-  t2.writeFile(join(root, 'b'), '2').writeFile(join(root, 'a'), '2');
-  await Promise.all([t1.commit(), t2.commit()]);
-  const a = readFileSync(join(root, 'a'), 'utf8');
-  assert.equal(readFileSync(join(root, 'b'), 'utf8'), a);
-});
+test(
+  'in one process: concurrent transactions with opposite orders both commit, one after the other',
+  { timeout: 120_000 },
+  async () => {
+    const root = await rootWith(['a', 'b']);
+    const t1 = await transaction({ root });
+    const t2 = await transaction({ root });
+    t1.writeFile(join(root, 'a'), '1').writeFile(join(root, 'b'), '1');
+    t2.writeFile(join(root, 'b'), '2').writeFile(join(root, 'a'), '2');
+    await Promise.all([t1.commit(), t2.commit()]);
+    const a = readFileSync(join(root, 'a'), 'utf8');
+    assert.equal(readFileSync(join(root, 'b'), 'utf8'), a);
+  },
+);

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { transaction, withTransaction, TransactionError, ValidationError, type AuditRecord, type BackupRequest } from '../src/index.js';
+import {
+  transaction,
+  withTransaction,
+  TransactionError,
+  ValidationError,
+  type AuditRecord,
+  type BackupRequest,
+} from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
 import { journals, leftovers, snapshot } from './helpers/tx-files.js';
 
@@ -53,9 +60,12 @@ test('mode: given, else kept from the replaced file', async () => {
   const root = await rootWith({ 'x.sh': '#!/bin/sh' });
   const { chmodSync } = await import('node:fs');
   chmodSync(join(root, 'x.sh'), 0o750);
-  await withTransaction((tx) => {
-    tx.writeFile(join(root, 'x.sh'), '#!/bin/sh\necho').writeFile(join(root, 'secret'), 's', { mode: 0o600 });
-  }, { root });
+  await withTransaction(
+    (tx) => {
+      tx.writeFile(join(root, 'x.sh'), '#!/bin/sh\necho').writeFile(join(root, 'secret'), 's', { mode: 0o600 });
+    },
+    { root },
+  );
   assert.equal(statSync(join(root, 'x.sh')).mode & 0o777, 0o750);
   assert.equal(statSync(join(root, 'secret')).mode & 0o777, 0o600);
 });
@@ -87,16 +97,22 @@ test('`await using` keeps a committed transaction', async () => {
 
 test('withTransaction commits when fn resolves, rolls back when it throws', async () => {
   const root = await rootWith({ 'a.txt': 'A' });
-  const out = await withTransaction(async (tx) => {
-    tx.writeFile(join(root, 'a.txt'), 'A2');
-    return 42;
-  }, { root });
+  const out = await withTransaction(
+    async (tx) => {
+      tx.writeFile(join(root, 'a.txt'), 'A2');
+      return 42;
+    },
+    { root },
+  );
   assert.equal(out, 42);
   await assert.rejects(
-    withTransaction(async (tx) => {
-      tx.writeFile(join(root, 'a.txt'), 'A3').writeFile(join(root, 'z.txt'), 'Z');
-      throw new Error('nope');
-    }, { root }),
+    withTransaction(
+      async (tx) => {
+        tx.writeFile(join(root, 'a.txt'), 'A3').writeFile(join(root, 'z.txt'), 'Z');
+        throw new Error('nope');
+      },
+      { root },
+    ),
     /nope/,
   );
   assert.deepEqual(snapshot(root), { 'a.txt': 'A2' });
@@ -107,7 +123,15 @@ test('a schema failure at staging fails the transaction before anything is appli
   const root = await rootWith({ 'a.txt': 'A' });
   const tx = await transaction({ root });
   tx.writeFile(join(root, 'a.txt'), 'changed');
-  assert.throws(() => tx.writeJson(join(root, 'c.json'), { port: 'x' }, { schema: { type: 'object', properties: { port: { type: 'integer' } } } }), ValidationError);
+  assert.throws(
+    () =>
+      tx.writeJson(
+        join(root, 'c.json'),
+        { port: 'x' },
+        { schema: { type: 'object', properties: { port: { type: 'integer' } } } },
+      ),
+    ValidationError,
+  );
   await assert.rejects(tx.commit(), (err: unknown) => {
     assert.ok(err instanceof TransactionError);
     assert.equal(err.code, 'ETXFAILED');
@@ -137,7 +161,11 @@ test('createFile fails the commit if the target exists at commit time; nothing a
   const tx = await transaction({ root });
   tx.writeFile(join(root, 'a.txt'), 'A').createFile(join(root, 'b.txt'), 'B');
   writeFileSync(join(root, 'b.txt'), 'someone else');
-  await assert.rejects(tx.commit(), (err: unknown) => err instanceof TransactionError && err.rolledBack && (err.cause as { code?: string }).code === 'EEXIST');
+  await assert.rejects(
+    tx.commit(),
+    (err: unknown) =>
+      err instanceof TransactionError && err.rolledBack && (err.cause as { code?: string }).code === 'EEXIST',
+  );
   assert.deepEqual(snapshot(root), { 'b.txt': 'someone else' });
   clean(root);
 });
@@ -149,7 +177,10 @@ test('deleteFile of a missing file fails the commit unless force', async () => {
     (err: unknown) => err instanceof TransactionError && (err.cause as { code?: string }).code === 'ENOENT',
   );
   assert.deepEqual(snapshot(root), { 'a.txt': 'A' });
-  await withTransaction((tx) => void tx.writeFile(join(root, 'a.txt'), 'A2').deleteFile(join(root, 'none'), { force: true }), { root });
+  await withTransaction(
+    (tx) => void tx.writeFile(join(root, 'a.txt'), 'A2').deleteFile(join(root, 'none'), { force: true }),
+    { root },
+  );
   assert.deepEqual(snapshot(root), { 'a.txt': 'A2' });
 });
 
@@ -171,10 +202,18 @@ test('EOUTSIDEROOT: `..` at staging, a symbolic link escaping the root at commit
   const tx = await transaction({ root });
   assert.throws(() => tx.writeFile(join(root, '..', 'x'), 'x'), { code: 'EOUTSIDEROOT' });
   assert.throws(() => tx.copyFile(join(outside, 'victim'), join(root, 'x')), { code: 'EOUTSIDEROOT' });
-  for (const target of [join(root, 'sub', 'escape', 'victim'), join(root, 'victim-link'), join(root, 'sub', 'escape', 'new')]) {
+  for (const target of [
+    join(root, 'sub', 'escape', 'victim'),
+    join(root, 'victim-link'),
+    join(root, 'sub', 'escape', 'new'),
+  ]) {
     const t = await transaction({ root });
     t.writeFile(join(root, 'a.txt'), 'changed').writeFile(target, 'pwned');
-    await assert.rejects(t.commit(), (err: unknown) => err instanceof TransactionError && err.rolledBack && (err.cause as { code?: string }).code === 'EOUTSIDEROOT');
+    await assert.rejects(
+      t.commit(),
+      (err: unknown) =>
+        err instanceof TransactionError && err.rolledBack && (err.cause as { code?: string }).code === 'EOUTSIDEROOT',
+    );
   }
   assert.equal(readFileSync(join(outside, 'victim'), 'utf8'), 'safe');
   assert.deepEqual(snapshot(outside), { victim: 'safe' });
@@ -199,11 +238,25 @@ test('backup and audit hooks: one backup before the commit point, one audit reco
   const audits: AuditRecord[] = [];
   const backup = {
     async preserve(paths: readonly string[], req: BackupRequest) {
-      backups.push({ paths, req, contents: paths.map((p) => { try { return readFileSync(p, 'utf8'); } catch { return '-'; } }) });
+      backups.push({
+        paths,
+        req,
+        contents: paths.map((p) => {
+          try {
+            return readFileSync(p, 'utf8');
+          } catch {
+            return '-';
+          }
+        }),
+      });
       return 'b1';
     },
   };
-  const audit = { async record(e: AuditRecord) { audits.push(e); } };
+  const audit = {
+    async record(e: AuditRecord) {
+      audits.push(e);
+    },
+  };
   const tx = await transaction({ root, backup, audit });
   tx.writeFile(join(root, 'a.txt'), 'A2').deleteFile(join(root, 'd.txt')).writeFile(join(root, 'n.txt'), 'N');
   await tx.commit();
@@ -218,7 +271,15 @@ test('backup and audit hooks: one backup before the commit point, one audit reco
   assert.equal(files[join(root, 'n.txt')]?.before, null);
   assert.equal(files[join(root, 'n.txt')]?.size, 1);
 
-  const tx2 = await transaction({ root, audit, backup: { preserve: async () => { throw Object.assign(new Error('disk full'), { code: 'ENOSPC' }); } } });
+  const tx2 = await transaction({
+    root,
+    audit,
+    backup: {
+      preserve: async () => {
+        throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
+      },
+    },
+  });
   tx2.writeFile(join(root, 'a.txt'), 'A3');
   await assert.rejects(tx2.commit(), (err: unknown) => err instanceof TransactionError && err.rolledBack);
   assert.equal(audits.length, 2);

@@ -22,7 +22,10 @@ test('a transaction writes files into folders that do not exist yet', async () =
   writeFileSync(join(root, 'top.md'), 'top');
   await withTransaction(
     (tx) => {
-      tx.writeFile(join(root, 'a/b/c.md'), 'deep').createFile(join(root, 'a/b/d.md'), 'also').writeJson(join(root, 'x/y.json'), { y: 1 }).copyFile(join(root, 'top.md'), join(root, 'copies/top.md'));
+      tx.writeFile(join(root, 'a/b/c.md'), 'deep')
+        .createFile(join(root, 'a/b/d.md'), 'also')
+        .writeJson(join(root, 'x/y.json'), { y: 1 })
+        .copyFile(join(root, 'top.md'), join(root, 'copies/top.md'));
     },
     { root },
   );
@@ -41,7 +44,7 @@ test('a move into a new folder works, and the source folder is left alone', asyn
   writeFileSync(join(root, 'inbox/n.md'), 'note');
   await withTransaction((tx) => void tx.moveFile(join(root, 'inbox/n.md'), join(root, 'archive/2026/n.md')), { root });
   assert.equal(readFileSync(join(root, 'archive/2026/n.md'), 'utf8'), 'note');
-  assert.ok(existsSync(join(root, 'inbox')), 'the emptied source folder is not the transaction\'s to remove');
+  assert.ok(existsSync(join(root, 'inbox')), "the emptied source folder is not the transaction's to remove");
 });
 
 test('a rolled-back transaction removes the folders it made, and only those', async () => {
@@ -49,8 +52,13 @@ test('a rolled-back transaction removes the folders it made, and only those', as
   mkdirSync(join(root, 'a'));
   writeFileSync(join(root, 'exists.md'), 'here');
   const tx = await transaction({ root });
-  tx.writeFile(join(root, 'a/b/c/new.md'), 'new').writeFile(join(root, 'fresh/one.md'), '1').createFile(join(root, 'exists.md'), 'clash');
-  await assert.rejects(tx.commit(), (err: unknown) => err instanceof TransactionError && err.rolledBack && /EEXIST|already exists/.test(err.message));
+  tx.writeFile(join(root, 'a/b/c/new.md'), 'new')
+    .writeFile(join(root, 'fresh/one.md'), '1')
+    .createFile(join(root, 'exists.md'), 'clash');
+  await assert.rejects(
+    tx.commit(),
+    (err: unknown) => err instanceof TransactionError && err.rolledBack && /EEXIST|already exists/.test(err.message),
+  );
   assert.ok(existsSync(join(root, 'a')), 'a folder that existed before stays');
   assert.ok(!existsSync(join(root, 'a/b')), 'a/b was made by the transaction: removed');
   assert.ok(!existsSync(join(root, 'fresh')));
@@ -81,7 +89,11 @@ test('a path whose parent is a file fails cleanly and makes nothing', async () =
   writeFileSync(join(root, 'file'), 'x');
   const tx = await transaction({ root });
   tx.writeFile(join(root, 'new/a.md'), 'a').writeFile(join(root, 'file/below.md'), 'no');
-  await assert.rejects(tx.commit(), (err: unknown) => err instanceof TransactionError && err.rolledBack && err.message.includes(join(root, 'file/below.md')));
+  await assert.rejects(
+    tx.commit(),
+    (err: unknown) =>
+      err instanceof TransactionError && err.rolledBack && err.message.includes(join(root, 'file/below.md')),
+  );
   assert.ok(!existsSync(join(root, 'new')), 'no folder is left made');
   assert.equal(readFileSync(join(root, 'file'), 'utf8'), 'x');
   assert.deepEqual(state(root), []);
@@ -104,7 +116,11 @@ test('recovery removes the folders of a dead transaction that never committed', 
   // What a transaction killed after making its folders leaves: the folder journal (of a
   // pid that is not running) and the folders.
   const id = `${HOST_TAG}-999999-0000abcd-0000000000ab`;
-  writeFileSync(join(state, `${id}.dirs`), JSON.stringify({ v: 1, id, root, dirs: [join(root, 'made'), join(root, 'made/deeper'), join(root, 'kept')] }) + '\n');
+  writeFileSync(
+    join(state, `${id}.dirs`),
+    JSON.stringify({ v: 1, id, root, dirs: [join(root, 'made'), join(root, 'made/deeper'), join(root, 'kept')] }) +
+      '\n',
+  );
   await recover(root);
   assert.ok(!existsSync(join(root, 'made')));
   assert.equal(readFileSync(join(root, 'kept/file.md'), 'utf8'), 'a file someone wrote since');
@@ -115,7 +131,10 @@ test('recovery removes the folders of a dead transaction that never committed', 
 test('files in folders that do not exist: a forced delete does nothing, others fail with ENOENT naming them', async () => {
   const root = await tmpDir('atomicfs-parents-');
   writeFileSync(join(root, 'keep.md'), 'keep');
-  await withTransaction((tx) => void tx.deleteFile(join(root, 'nope/x.md'), { force: true }).writeFile(join(root, 'keep.md'), 'kept'), { root });
+  await withTransaction(
+    (tx) => void tx.deleteFile(join(root, 'nope/x.md'), { force: true }).writeFile(join(root, 'keep.md'), 'kept'),
+    { root },
+  );
   assert.equal(readFileSync(join(root, 'keep.md'), 'utf8'), 'kept');
   for (const stage of [
     (tx: Awaited<ReturnType<typeof transaction>>) => tx.deleteFile(join(root, 'nope/x.md')),
@@ -124,7 +143,15 @@ test('files in folders that do not exist: a forced delete does nothing, others f
   ]) {
     const tx = await transaction({ root });
     stage(tx);
-    await assert.rejects(tx.commit(), (err: unknown) => err instanceof TransactionError && err.rolledBack && (err.cause as { code?: string }).code === 'ENOENT' && err.message.includes(join(root, 'nope/x.md')) && !err.message.includes('lock'));
+    await assert.rejects(
+      tx.commit(),
+      (err: unknown) =>
+        err instanceof TransactionError &&
+        err.rolledBack &&
+        (err.cause as { code?: string }).code === 'ENOENT' &&
+        err.message.includes(join(root, 'nope/x.md')) &&
+        !err.message.includes('lock'),
+    );
   }
   assert.ok(!existsSync(join(root, 'new')) && !existsSync(join(root, 'nope')));
   assert.deepEqual(state(root), []);

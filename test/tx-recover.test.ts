@@ -93,7 +93,10 @@ test('an error (EIO, ENOSPC, EACCES, EMFILE) at each disk call in turn: old or n
         dropLocks(root);
         await recover(root);
         const s = snapshot(root);
-        assert.ok(JSON.stringify(s) === JSON.stringify(BEFORE) || JSON.stringify(s) === JSON.stringify(AFTER), `${what}: ${JSON.stringify(s)}`);
+        assert.ok(
+          JSON.stringify(s) === JSON.stringify(BEFORE) || JSON.stringify(s) === JSON.stringify(AFTER),
+          `${what}: ${JSON.stringify(s)}`,
+        );
       }
       dropLocks(root);
       assertClean(root);
@@ -115,14 +118,23 @@ test('a death at each disk call, then recover(): all old or all new; new once co
     back += report.rolledBack;
     const s = snapshot(root);
     if (result === 'ok') assert.deepEqual(s, AFTER, `crash after call ${k}, commit resolved`);
-    else assert.ok(JSON.stringify(s) === JSON.stringify(BEFORE) || JSON.stringify(s) === JSON.stringify(AFTER), `crash at call ${k}: ${JSON.stringify(s)}`);
+    else
+      assert.ok(
+        JSON.stringify(s) === JSON.stringify(BEFORE) || JSON.stringify(s) === JSON.stringify(AFTER),
+        `crash at call ${k}: ${JSON.stringify(s)}`,
+      );
     assertClean(root);
   }
   assert.ok(forward > 0 && back > 0, `both directions exercised (forward ${forward}, back ${back})`);
 });
 
 /** Leaves a committed, unapplied transaction: the process "dies" at its first apply rename. */
-async function committedJournal(): Promise<{ root: string; journal: string; text: string; before: Record<string, string> }> {
+async function committedJournal(): Promise<{
+  root: string;
+  journal: string;
+  text: string;
+  before: Record<string, string>;
+}> {
   const root = await freshRoot();
   const { result } = await runTx(root, { when: (c) => c.op === 'rename' && c.to === join(root, 'a.txt'), crash: true });
   assert.ok(result instanceof TransactionError && !result.rolledBack);
@@ -161,10 +173,15 @@ test('a journal naming a path outside its root (checksums forged to match): EJOU
   const [intent] = text.split('\n');
   const forged = intent!.replace(JSON.stringify(join(root, 'gone.txt')), JSON.stringify(join(outside, 'victim')));
   assert.notEqual(forged, intent);
-  const sha = createHash('sha256').update(forged + '\n').digest('hex');
+  const sha = createHash('sha256')
+    .update(forged + '\n')
+    .digest('hex');
   writeFileSync(journal, `${forged}\n${JSON.stringify({ mark: 'commit', sha256: sha })}\n`);
   const files = allFiles(root);
-  await assert.rejects(recover(root), (err: unknown) => (err as { code?: string }).code === 'EJOURNAL' && /outside/.test((err as Error).message));
+  await assert.rejects(
+    recover(root),
+    (err: unknown) => (err as { code?: string }).code === 'EJOURNAL' && /outside/.test((err as Error).message),
+  );
   assert.deepEqual(allFiles(root), files);
   assert.equal(readFileSync(join(outside, 'victim'), 'utf8'), 'safe');
 });

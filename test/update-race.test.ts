@@ -13,16 +13,23 @@ const INCREMENTS = sizeFromEnv('ATOMICFS_RACE_INCREMENTS', 25);
 test(`updateJson: ${PROCS} processes x ${INCREMENTS} increments end at exactly N x M`, async () => {
   const dir = await tmpDir();
   const p = join(dir, 'counter.json');
-  const script = await childScript(dir, 'inc.mjs', `
+  const script = await childScript(
+    dir,
+    'inc.mjs',
+    `
     const [path, times] = process.argv.slice(2);
     for (let i = 0; i < Number(times); i++) {
       await atomicfs.updateJson(path, (old) => ({ n: (old?.n ?? 0) + 1, last: process.pid }));
     }
-  `);
+  `,
+  );
   const results = await Promise.all(Array.from({ length: PROCS }, () => run(script, [p, String(INCREMENTS)]).done));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   assert.equal((await readJson<{ n: number }>(p)).n, PROCS * INCREMENTS);
-  assert.deepEqual(readdirSync(dir).filter((n) => n !== 'inc.mjs'), ['counter.json']);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n !== 'inc.mjs'),
+    ['counter.json'],
+  );
 });
 
 test('lock: holders in different processes never overlap', async () => {
@@ -31,7 +38,10 @@ test('lock: holders in different processes never overlap', async () => {
   const log = join(dir, 'log');
   // Each child appends "enter pid" then "leave pid" while holding the lock; with
   // mutual exclusion the log is a strict alternation of matched pairs.
-  const script = await childScript(dir, 'hold.mjs', `
+  const script = await childScript(
+    dir,
+    'hold.mjs',
+    `
     import { appendFileSync } from 'node:fs';
     const [path, log, times] = process.argv.slice(2);
     for (let i = 0; i < Number(times); i++) {
@@ -41,7 +51,8 @@ test('lock: holders in different processes never overlap', async () => {
       appendFileSync(log, 'leave ' + process.pid + '\\n');
       await release();
     }
-  `);
+  `,
+  );
   const results = await Promise.all(Array.from({ length: PROCS }, () => run(script, [p, log, '10']).done));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   const { readFileSync } = await import('node:fs');

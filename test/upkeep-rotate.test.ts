@@ -55,10 +55,10 @@ test('a re-run after a crash at any step finishes the rotation: nothing lost, no
   // The steps of one rotation of [live=L, .1=A, .2=B, .3=C] with maxFiles 3, and the state a
   // crash right after each step leaves.
   const crashes: Array<{ name: string; files: Record<string, string> }> = [
-    { name: 'before anything', files: { 'log': 'L', 'log.1': 'A', 'log.2': 'B', 'log.3': 'C' } },
-    { name: 'after dropping the oldest', files: { 'log': 'L', 'log.1': 'A', 'log.2': 'B' } },
-    { name: 'after .2 → .3', files: { 'log': 'L', 'log.1': 'A', 'log.3': 'B' } },
-    { name: 'after .1 → .2', files: { 'log': 'L', 'log.2': 'A', 'log.3': 'B' } },
+    { name: 'before anything', files: { log: 'L', 'log.1': 'A', 'log.2': 'B', 'log.3': 'C' } },
+    { name: 'after dropping the oldest', files: { log: 'L', 'log.1': 'A', 'log.2': 'B' } },
+    { name: 'after .2 → .3', files: { log: 'L', 'log.1': 'A', 'log.3': 'B' } },
+    { name: 'after .1 → .2', files: { log: 'L', 'log.2': 'A', 'log.3': 'B' } },
     { name: 'after log → .1', files: { 'log.1': 'L', 'log.2': 'A', 'log.3': 'B' } },
   ];
   for (const c of crashes) {
@@ -80,7 +80,10 @@ test('a re-run after a crash during compression finishes it', async () => {
     // .1.gz written (atomically), the plain .1 not yet removed:
     { name: 'before unlink', files: { 'log.1': 'L', 'log.1.gz': gz('L'), 'log.2.gz': gz('A') } },
     // a half-written temporary of the .gz (a crash inside writeFile) is not a .gz:
-    { name: 'during gzip', files: { 'log.1': 'L', '.log.1.gz.123-0123456789ab.atomicfs-tmp': 'half', 'log.2.gz': gz('A') } },
+    {
+      name: 'during gzip',
+      files: { 'log.1': 'L', '.log.1.gz.123-0123456789ab.atomicfs-tmp': 'half', 'log.2.gz': gz('A') },
+    },
   ];
   for (const c of cases) {
     const dir = await tmpDir();
@@ -95,12 +98,18 @@ test('simulated crash: kill the rotation after each step, re-run, same result', 
   // Reproduce each intermediate state by doing the first k steps by hand, then re-run.
   const steps = async (dir: string, k: number): Promise<void> => {
     const p = (n: string): string => join(dir, n);
-    const all = [() => unlink(p('log.3')), () => rename(p('log.2'), p('log.3')), () => rename(p('log.1'), p('log.2')), () => rename(p('log'), p('log.1'))];
+    const all = [
+      () => unlink(p('log.3')),
+      () => rename(p('log.2'), p('log.3')),
+      () => rename(p('log.1'), p('log.2')),
+      () => rename(p('log'), p('log.1')),
+    ];
     for (const s of all.slice(0, k)) await s();
   };
   for (let k = 0; k <= 4; k++) {
     const dir = await tmpDir();
-    for (const [n, t] of Object.entries({ log: 'L', 'log.1': 'A', 'log.2': 'B', 'log.3': 'C' })) await fsWriteFile(join(dir, n), t);
+    for (const [n, t] of Object.entries({ log: 'L', 'log.1': 'A', 'log.2': 'B', 'log.3': 'C' }))
+      await fsWriteFile(join(dir, n), t);
     await steps(dir, k);
     if (k < 4) await rotateFile(join(dir, 'log'), { maxFiles: 3 });
     assert.deepEqual(await state(dir), { 'log.1': 'L', 'log.2': 'A', 'log.3': 'B' }, `crash after step ${k}`);

@@ -55,14 +55,22 @@ export function headerLine(now: Date, host: string): string {
 }
 
 export function entryLine(entry: AuditEntry, prev: string): string {
-  const { seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, durationMs, pid, host } = entry;
-  return seal({ seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, durationMs, pid, host }, prev);
+  const { seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, durationMs, pid, host } =
+    entry;
+  return seal(
+    { seq, time, operation, name, outcome, files, bytes, transactionId, backupId, error, durationMs, pid, host },
+    prev,
+  );
 }
 
 function isEntry(o: Record<string, unknown>): boolean {
   return (
-    typeof o.time === 'string' && typeof o.operation === 'string' && typeof o.outcome === 'string' &&
-    Array.isArray(o.files) && typeof o.bytes === 'number' && typeof o.pid === 'number'
+    typeof o.time === 'string' &&
+    typeof o.operation === 'string' &&
+    typeof o.outcome === 'string' &&
+    Array.isArray(o.files) &&
+    typeof o.bytes === 'number' &&
+    typeof o.pid === 'number'
   );
 }
 
@@ -83,7 +91,13 @@ export function parseLine(line: string): ParsedLine | undefined {
   const hash = m[1]!;
   const selfOk = sha256Hex(line.slice(0, m.index) + '}') === hash;
   const { prev: _p, hash: _h, ...rest } = o;
-  return { seq: o.seq as number, prev: o.prev, hash, entry: header ? undefined : (rest as unknown as AuditEntry), selfOk };
+  return {
+    seq: o.seq as number,
+    prev: o.prev,
+    hash,
+    entry: header ? undefined : (rest as unknown as AuditEntry),
+    selfOk,
+  };
 }
 
 /** True if `line` is an atomicfs audit log header of a version this code reads. */

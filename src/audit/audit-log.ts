@@ -89,7 +89,10 @@ function touches(entry: AuditEntry, path: string, key: (p: string) => string): b
 export class AuditLog implements AuditHook {
   readonly file: string;
 
-  constructor(given: PathLike, private readonly options: AuditLogOptions = {}) {
+  constructor(
+    given: PathLike,
+    private readonly options: AuditLogOptions = {},
+  ) {
     const file = pathArg('AuditLog', given, 'file');
     checkOptions('AuditLog', 'AuditLog', file, options);
     this.file = resolve(file);
@@ -140,9 +143,11 @@ export class AuditLog implements AuditHook {
         text = headerLine(new Date(), HOST) + '\n';
         prev = parseLine(text.slice(0, -1));
       } else {
-        if (!isHeader(parseLine(await firstLine(file)))) throw this.notOurs('its first line is not an audit log header');
+        if (!isHeader(parseLine(await firstLine(file))))
+          throw this.notOurs('its first line is not an audit log header');
         const last = await lastGoodLine(file, size, (t) => parseLine(t) !== undefined);
-        if (!last) throw new AtomicError('ECORRUPT', `${this.file}: no audit line found; run verify()`, { path: this.file });
+        if (!last)
+          throw new AtomicError('ECORRUPT', `${this.file}: no audit line found; run verify()`, { path: this.file });
         // Bytes after the last audit line are an append cut short by a crash: its writer
         // was never told it succeeded, so they are cut off before the chain goes on.
         if (last.end < size) await file.truncate(last.end);
@@ -205,7 +210,10 @@ export class AuditLog implements AuditHook {
       transactionId: r.transactionId,
       backupId: r.backupId,
       error: r.error,
-      durationMs: typeof r.durationMs === 'number' && Number.isFinite(r.durationMs) && r.durationMs >= 0 ? r.durationMs : undefined,
+      durationMs:
+        typeof r.durationMs === 'number' && Number.isFinite(r.durationMs) && r.durationMs >= 0
+          ? r.durationMs
+          : undefined,
       pid: process.pid,
       host: HOST,
     };
@@ -217,7 +225,8 @@ export class AuditLog implements AuditHook {
     try {
       for await (const raw of linesOf(this.disk, this.file)) {
         const parsed = parseLine(raw.text);
-        if (raw.number === 1 && !isHeader(parsed) && parsed?.entry === undefined) throw this.notOurs('its first line is not an audit log header');
+        if (raw.number === 1 && !isHeader(parsed) && parsed?.entry === undefined)
+          throw this.notOurs('its first line is not an audit log header');
         lines.push(parsed);
       }
     } catch (err) {
@@ -231,7 +240,13 @@ export class AuditLog implements AuditHook {
     const lines = await this.readAll();
     if (lines.length === 0) return { ok: true, entries: 0 };
     if (!isHeader(lines[0])) {
-      return { ok: false, entries: lines.length, brokenAt: 1, reason: 'removed', message: 'line 1: the header was removed' };
+      return {
+        ok: false,
+        entries: lines.length,
+        brokenAt: 1,
+        reason: 'removed',
+        message: 'line 1: the header was removed',
+      };
     }
     const { entries, head, broken } = checkChain(lines);
     if (!broken) return { ok: true, entries, head };
@@ -266,7 +281,15 @@ export class AuditLog implements AuditHook {
   async summary(query: AuditQuery = {}): Promise<AuditSummary> {
     checkOptions('AuditLog.summary', 'audit summary', this.file, query);
     const entries = await this.entries(query);
-    const s: AuditSummary = { entries: 0, byOperation: {}, byOutcome: {}, bytesWritten: 0, failures: [], rollbackRate: 0, operations: operationStats(entries) };
+    const s: AuditSummary = {
+      entries: 0,
+      byOperation: {},
+      byOutcome: {},
+      bytesWritten: 0,
+      failures: [],
+      rollbackRate: 0,
+      operations: operationStats(entries),
+    };
     for (const e of entries) {
       s.entries++;
       s.byOperation[e.operation] = (s.byOperation[e.operation] ?? 0) + 1;

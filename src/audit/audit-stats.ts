@@ -30,7 +30,14 @@ function statsOf(list: readonly AuditEntry[]): OperationStats {
   const count = (outcome: string): number => list.filter((e) => e.outcome === outcome).length;
   const durations = list.flatMap((e) => (typeof e.durationMs === 'number' ? [e.durationMs] : [])).sort((a, b) => a - b);
   const rolledBack = count('rolled-back');
-  const s: OperationStats = { entries: list.length, ok: count('ok'), rolledBack, failed: count('failed'), rollbackRate: list.length === 0 ? 0 : rolledBack / list.length, timed: durations.length };
+  const s: OperationStats = {
+    entries: list.length,
+    ok: count('ok'),
+    rolledBack,
+    failed: count('failed'),
+    rollbackRate: list.length === 0 ? 0 : rolledBack / list.length,
+    timed: durations.length,
+  };
   if (durations.length > 0) {
     s.p50Ms = percentile(durations, 50);
     s.p95Ms = percentile(durations, 95);

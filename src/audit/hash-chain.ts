@@ -52,17 +52,30 @@ function diagnose(lines: Line[], i: number): ChainBreak {
   const line = lines[i];
   const prev = lines[i - 1]!;
   if (!line) return { line: at, reason: 'malformed', message: `line ${at} is not an atomicfs audit entry` };
-  if (!line.selfOk) return { line: at, reason: 'edited', message: `line ${at} was edited: its content does not match its hash` };
+  if (!line.selfOk)
+    return { line: at, reason: 'edited', message: `line ${at} was edited: its content does not match its hash` };
   const expected = prev.seq + 1;
   const copies = lines.filter((l) => l?.seq === line.seq).length;
-  if (copies > 1) return { line: at, reason: 'inserted', message: `line ${at} was inserted: entry ${line.seq} appears more than once` };
+  if (copies > 1)
+    return {
+      line: at,
+      reason: 'inserted',
+      message: `line ${at} was inserted: entry ${line.seq} appears more than once`,
+    };
   // Its prev names another line of the file: it is a genuine line in the wrong place.
   if (lines.some((l, j) => j !== i - 1 && l?.hash === line.prev)) {
     return { line: at, reason: 'reordered', message: `line ${at} (entry ${line.seq}) is out of order` };
   }
-  if (restFollows(lines, i)) return { line: at, reason: 'inserted', message: `line ${at} was inserted: the chain continues without it` };
-  if (line.seq > expected) return { line: at, reason: 'removed', message: `entries ${expected}..${line.seq - 1} were removed before line ${at}` };
-  if (line.seq < expected) return { line: at, reason: 'reordered', message: `line ${at} is out of order: entry ${line.seq} belongs earlier` };
+  if (restFollows(lines, i))
+    return { line: at, reason: 'inserted', message: `line ${at} was inserted: the chain continues without it` };
+  if (line.seq > expected)
+    return {
+      line: at,
+      reason: 'removed',
+      message: `entries ${expected}..${line.seq - 1} were removed before line ${at}`,
+    };
+  if (line.seq < expected)
+    return { line: at, reason: 'reordered', message: `line ${at} is out of order: entry ${line.seq} belongs earlier` };
   return { line: at - 1, reason: 'edited', message: `line ${at - 1} was edited: line ${at} does not hold its hash` };
 }
 
@@ -70,10 +83,15 @@ function diagnose(lines: Line[], i: number): ChainBreak {
 export function checkChain(lines: Line[]): ChainResult {
   const first = lines[0];
   if (first !== undefined && !first.selfOk) {
-    return { entries: lines.length - 1, head: undefined, broken: { line: 1, reason: 'edited', message: 'line 1 (the header) was edited' } };
+    return {
+      entries: lines.length - 1,
+      head: undefined,
+      broken: { line: 1, reason: 'edited', message: 'line 1 (the header) was edited' },
+    };
   }
   for (let i = 1; i < lines.length; i++) {
-    if (!follows(lines[i], lines[i - 1]!)) return { entries: lines.length - 1, head: undefined, broken: diagnose(lines, i) };
+    if (!follows(lines[i], lines[i - 1]!))
+      return { entries: lines.length - 1, head: undefined, broken: diagnose(lines, i) };
   }
   return { entries: Math.max(0, lines.length - 1), head: lines[lines.length - 1]?.hash, broken: undefined };
 }

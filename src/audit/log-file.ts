@@ -40,12 +40,16 @@ export async function firstLine(file: DiskFile, max = 64 * 1024): Promise<string
  * its text; undefined if there is none. Reads backwards from `size` in growing windows.
  * Bytes after that line are what a crash left of an append that never completed.
  */
-export async function lastGoodLine(file: DiskFile, size: number, good: (text: string) => boolean): Promise<{ end: number; text: string } | undefined> {
+export async function lastGoodLine(
+  file: DiskFile,
+  size: number,
+  good: (text: string) => boolean,
+): Promise<{ end: number; text: string } | undefined> {
   for (let want = 4096; ; want *= 4) {
     const start = Math.max(0, size - want);
     const buf = Buffer.alloc(size - start);
     const data = buf.subarray(0, await file.read(buf, start));
-    for (let end = data.lastIndexOf(10); end !== -1; ) {
+    for (let end = data.lastIndexOf(10); end !== -1;) {
       // (lastIndexOf with a negative offset counts from the end: guard end === 0.)
       const begin = end === 0 ? -1 : data.lastIndexOf(10, end - 1);
       if (begin === -1 && start > 0) break; // the line starts before the window

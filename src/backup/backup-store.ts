@@ -88,11 +88,11 @@ export interface PruneResult {
   removed: string[];
 }
 
-
 /** The manifest fields that say what the batch did besides replacing files (set ones only). */
 function batchFields(request: BackupRequest, found: readonly Found[]): Partial<Manifest> {
   const kept = new Set(found.map((f) => f.path));
-  const list = (paths: readonly string[] | undefined): string[] | undefined => (paths && paths.length > 0 ? [...paths] : undefined);
+  const list = (paths: readonly string[] | undefined): string[] | undefined =>
+    paths && paths.length > 0 ? [...paths] : undefined;
   return {
     name: request.name,
     created: list(request.created),
@@ -106,7 +106,10 @@ export class BackupStore implements BackupHook {
   readonly dir: string;
   private readonly disk: Disk | undefined;
 
-  constructor(folder: PathLike, private readonly options: BackupStoreOptions = {}) {
+  constructor(
+    folder: PathLike,
+    private readonly options: BackupStoreOptions = {},
+  ) {
     const dir = pathArg('BackupStore', folder, 'dir', false);
     checkOptions('BackupStore', 'BackupStore', dir, options);
     this.dir = resolve(dir);
@@ -130,7 +133,10 @@ export class BackupStore implements BackupHook {
     try {
       // A store folder made now must itself be durable, or a power cut could take every
       // backup in it along: sync the parent of each folder created.
-      await syncDirectories(this.d, (await makeDirs(this.d, this.dir)).map((d) => dirname(d)));
+      await syncDirectories(
+        this.d,
+        (await makeDirs(this.d, this.dir)).map((d) => dirname(d)),
+      );
     } catch (err) {
       throw fsError(err, 'backup', this.dir);
     }
@@ -138,12 +144,28 @@ export class BackupStore implements BackupHook {
     const release = await lock(folder, { disk: this.d });
     try {
       await this.d.mkdir(folder, 0o700);
-      const files = await keepFiles(this.d, this.dir, folder, found, { root: request.root ?? this.options.root, hardLinks: this.options.hardLinks ?? true });
-      const manifest: Manifest = { id, createdAt: new Date(timeOfBackupId(id) ?? Date.now()).toISOString(), operation: request.operation, transactionId: request.transactionId, root: request.root ?? this.options.root, files, ...batchFields(request, found) };
+      const files = await keepFiles(this.d, this.dir, folder, found, {
+        root: request.root ?? this.options.root,
+        hardLinks: this.options.hardLinks ?? true,
+      });
+      const manifest: Manifest = {
+        id,
+        createdAt: new Date(timeOfBackupId(id) ?? Date.now()).toISOString(),
+        operation: request.operation,
+        transactionId: request.transactionId,
+        root: request.root ?? this.options.root,
+        files,
+        ...batchFields(request, found),
+      };
       await writeFile(join(folder, MANIFEST_NAME), encodeManifest(manifest), { disk: this.d, mode: 0o600 });
     } catch (err) {
       await removeTree(this.d, folder).catch(() => undefined);
-      throw fsError(err, 'backup', found[0]?.path ?? folder, errorCode(err) === undefined ? undefined : `cannot keep a backup in ${this.dir}: ${(err as Error).message}`);
+      throw fsError(
+        err,
+        'backup',
+        found[0]?.path ?? folder,
+        errorCode(err) === undefined ? undefined : `cannot keep a backup in ${this.dir}: ${(err as Error).message}`,
+      );
     } finally {
       await release();
     }
@@ -156,7 +178,8 @@ export class BackupStore implements BackupHook {
 
   /** The manifest of complete backup `id`; ENOENT for an unknown or unfinished one, ECORRUPT for a bad manifest. */
   async manifest(id: string): Promise<Manifest> {
-    if (typeof id !== 'string' || !isBackupId(id)) throw invalidArg('backup', this.dir, `not a backup id: ${JSON.stringify(id)}`);
+    if (typeof id !== 'string' || !isBackupId(id))
+      throw invalidArg('backup', this.dir, `not a backup id: ${JSON.stringify(id)}`);
     const folder = join(this.dir, id);
     const file = join(folder, MANIFEST_NAME);
     let text: string;
@@ -164,7 +187,10 @@ export class BackupStore implements BackupHook {
       text = await readFile(file, { encoding: 'utf8', disk: this.d });
     } catch (err) {
       if (errorCode(err) !== 'ENOENT') throw fsError(err, 'backup', file);
-      const exists = await this.d.stat(folder).then(() => true, () => false);
+      const exists = await this.d.stat(folder).then(
+        () => true,
+        () => false,
+      );
       const why = exists ? 'is unfinished (it has no manifest) and cannot be used' : 'does not exist';
       throw new AtomicError('ENOENT', `backup ${id} in ${this.dir} ${why}`, { path: folder, cause: err });
     }
@@ -184,7 +210,18 @@ export class BackupStore implements BackupHook {
         const m = await this.manifest(id);
         if (named && !named(m.name)) continue;
         if (query.operation !== undefined && m.operation !== query.operation) continue;
-        out.push({ id, createdAt: new Date(m.createdAt), name: m.name, operation: m.operation, transactionId: m.transactionId, files: m.files, created: m.created ?? [], deleted: m.deleted ?? [], createdDirs: m.createdDirs ?? [], restoreOf: m.restoreOf });
+        out.push({
+          id,
+          createdAt: new Date(m.createdAt),
+          name: m.name,
+          operation: m.operation,
+          transactionId: m.transactionId,
+          files: m.files,
+          created: m.created ?? [],
+          deleted: m.deleted ?? [],
+          createdDirs: m.createdDirs ?? [],
+          restoreOf: m.restoreOf,
+        });
       } catch (err) {
         const code = errorCode(err);
         if (code !== 'ENOENT' && code !== 'ECORRUPT') throw err;
@@ -222,7 +259,11 @@ export class BackupStore implements BackupHook {
       m = await this.manifest(id);
     } catch (err) {
       if (errorCode(err) !== 'ECORRUPT') throw err;
-      return { id, ok: false, problems: [{ path: join(this.dir, id, MANIFEST_NAME), problem: (err as Error).message }] };
+      return {
+        id,
+        ok: false,
+        problems: [{ path: join(this.dir, id, MANIFEST_NAME), problem: (err as Error).message }],
+      };
     }
     const problems: BackupProblem[] = [];
     for (const f of m.files) {
@@ -264,10 +305,14 @@ export class BackupStore implements BackupHook {
     const m = await this.manifest(id);
     for (const f of m.files) {
       const kept = await this.hashKept(id, f);
-      if (!kept) throw new AtomicError('ECORRUPT', `backup ${id}: the kept copy of ${f.path} is missing`, { path: f.path });
+      if (!kept)
+        throw new AtomicError('ECORRUPT', `backup ${id}: the kept copy of ${f.path} is missing`, { path: f.path });
       if (kept.sha256 !== f.sha256) throw new IntegrityError(f.path, f.sha256, kept.sha256);
     }
-    return restoreFiles(this.d, join(this.dir, id), m, { ...opts, backup: opts.backup === false ? undefined : (opts.backup ?? this) });
+    return restoreFiles(this.d, join(this.dir, id), m, {
+      ...opts,
+      backup: opts.backup === false ? undefined : (opts.backup ?? this),
+    });
   }
 
   /**

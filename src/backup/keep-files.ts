@@ -48,7 +48,12 @@ export async function existingFiles(disk: Disk, paths: readonly string[]): Promi
   return out;
 }
 
-async function keepOne(disk: Disk, f: Found, dest: string, hardLinks: boolean): Promise<{ sha256: string; bytes: number }> {
+async function keepOne(
+  disk: Disk,
+  f: Found,
+  dest: string,
+  hardLinks: boolean,
+): Promise<{ sha256: string; bytes: number }> {
   let linked = false;
   if (hardLinks && disk.capabilities.hardLinks) {
     try {
@@ -72,7 +77,13 @@ async function keepOne(disk: Disk, f: Found, dest: string, hardLinks: boolean): 
  * Keeps `found` in backup folder `folder` (inside store `store`), under their paths
  * relative to `root`; resolves to the manifest's file entries, in the order given.
  */
-export async function keepFiles(disk: Disk, store: string, folder: string, found: Found[], opts: { root: string | undefined; hardLinks: boolean }): Promise<BackupFile[]> {
+export async function keepFiles(
+  disk: Disk,
+  store: string,
+  folder: string,
+  found: Found[],
+  opts: { root: string | undefined; hardLinks: boolean },
+): Promise<BackupFile[]> {
   // The backup folder's own entry lives in the store folder.
   const dirs = new Set<string>([store, folder]);
   const used = new Set<string>();

@@ -54,7 +54,21 @@ interface Envelope extends Manifest {
 function bodyOf(m: Manifest): string {
   // Fields added later come last and only when set, so older manifests keep their checksums.
   const { id, createdAt, operation, transactionId, root, files, name, created, deleted, createdDirs, restoreOf } = m;
-  return JSON.stringify({ format: FORMAT, version: VERSION, id, createdAt, operation, transactionId, root, files, name, created, deleted, createdDirs, restoreOf });
+  return JSON.stringify({
+    format: FORMAT,
+    version: VERSION,
+    id,
+    createdAt,
+    operation,
+    transactionId,
+    root,
+    files,
+    name,
+    created,
+    deleted,
+    createdDirs,
+    restoreOf,
+  });
 }
 
 export function encodeManifest(m: Manifest): string {
@@ -75,12 +89,17 @@ function isSafeStored(stored: string): boolean {
 function checkFile(f: unknown, where: string, i: number): BackupFile {
   const o = f as Partial<BackupFile> | null;
   const ok =
-    o !== null && typeof o === 'object' &&
-    typeof o.path === 'string' && isAbsolute(o.path) &&
-    typeof o.stored === 'string' && isSafeStored(o.stored) &&
-    Number.isSafeInteger(o.size) && (o.size ?? -1) >= 0 &&
+    o !== null &&
+    typeof o === 'object' &&
+    typeof o.path === 'string' &&
+    isAbsolute(o.path) &&
+    typeof o.stored === 'string' &&
+    isSafeStored(o.stored) &&
+    Number.isSafeInteger(o.size) &&
+    (o.size ?? -1) >= 0 &&
     Number.isInteger(o.mode) &&
-    typeof o.sha256 === 'string' && /^[0-9a-f]{64}$/.test(o.sha256);
+    typeof o.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(o.sha256);
   if (!ok) throw corrupt(where, `file entry ${i} is malformed`);
   return { path: o.path!, stored: o.stored!, size: o.size!, mode: o.mode!, sha256: o.sha256! };
 }
@@ -93,7 +112,12 @@ function optional<T>(v: unknown, ok: (v: unknown) => boolean, where: string, fie
 
 /** A list of absolute paths; a restore deletes files named here, so nothing else is accepted. */
 function pathList(v: unknown, where: string, field: string): string[] | undefined {
-  return optional<string[]>(v, (a) => Array.isArray(a) && a.every((p) => typeof p === 'string' && isAbsolute(p) && normalize(p) === p), where, field);
+  return optional<string[]>(
+    v,
+    (a) => Array.isArray(a) && a.every((p) => typeof p === 'string' && isAbsolute(p) && normalize(p) === p),
+    where,
+    field,
+  );
 }
 
 /** Parses and checks a manifest read from `where` (a path, for messages) for backup `id`. */
@@ -104,9 +128,15 @@ export function decodeManifest(text: string, where: string, id: string): Manifes
   } catch (err) {
     throw corrupt(where, 'not valid JSON', err);
   }
-  if (raw === null || typeof raw !== 'object' || raw.format !== FORMAT) throw corrupt(where, 'not an atomicfs backup manifest');
+  if (raw === null || typeof raw !== 'object' || raw.format !== FORMAT)
+    throw corrupt(where, 'not an atomicfs backup manifest');
   if (raw.version !== VERSION) throw corrupt(where, `unsupported version ${String(raw.version)}`);
-  if (typeof raw.id !== 'string' || typeof raw.createdAt !== 'string' || typeof raw.operation !== 'string' || !Array.isArray(raw.files)) {
+  if (
+    typeof raw.id !== 'string' ||
+    typeof raw.createdAt !== 'string' ||
+    typeof raw.operation !== 'string' ||
+    !Array.isArray(raw.files)
+  ) {
     throw corrupt(where, 'missing fields');
   }
   const m: Manifest = {
@@ -122,7 +152,8 @@ export function decodeManifest(text: string, where: string, id: string): Manifes
     createdDirs: pathList(raw.createdDirs, where, 'createdDirs'),
     restoreOf: optional(raw.restoreOf, (v) => typeof v === 'string', where, 'restoreOf'),
   };
-  if (raw.checksum !== sha256Hex(bodyOf(m))) throw corrupt(where, 'checksum does not match its content (edited or damaged)');
+  if (raw.checksum !== sha256Hex(bodyOf(m)))
+    throw corrupt(where, 'checksum does not match its content (edited or damaged)');
   if (m.id !== id) throw corrupt(where, `belongs to backup ${m.id}, not ${id}`);
   return m;
 }

@@ -74,15 +74,25 @@ function defaultName(m: Manifest): string {
   return name.length <= MAX_NAME_LENGTH ? name : `${name.slice(0, MAX_NAME_LENGTH - 1)}…`;
 }
 
-export async function restoreFiles(disk: Disk, folder: string, m: Manifest, opts: RestoreOptions & { backup?: BackupHook | undefined }): Promise<RestoreResult> {
+export async function restoreFiles(
+  disk: Disk,
+  folder: string,
+  m: Manifest,
+  opts: RestoreOptions & { backup?: BackupHook | undefined },
+): Promise<RestoreResult> {
   const created = m.created ?? [];
   const root = opts.root ?? m.root ?? commonFolder([...m.files.map((f) => f.path), ...created]);
   const name = checkBatchName('restore', m.id, opts.name) ?? defaultName(m);
   // The restore's own backup id, as the hook hands it back.
   let backupId: string | undefined;
   const keep = opts.backup;
-  const backup: BackupHook | undefined = keep && { preserve: async (paths, request) => (backupId = await keep.preserve(paths, request)) };
-  const tx = await startTransaction({ root, disk, audit: opts.audit, backup, signal: opts.signal, timeout: opts.timeout, name }, { operation: 'restore', restoreOf: m.id });
+  const backup: BackupHook | undefined = keep && {
+    preserve: async (paths, request) => (backupId = await keep.preserve(paths, request)),
+  };
+  const tx = await startTransaction(
+    { root, disk, audit: opts.audit, backup, signal: opts.signal, timeout: opts.timeout, name },
+    { operation: 'restore', restoreOf: m.id },
+  );
   for (const f of m.files) tx.writeFile(f.path, checked(disk, join(folder, f.stored), f), { mode: f.mode });
   // Files the change created: gone before it, so gone again (already gone is fine).
   for (const p of created) tx.deleteFile(p, { force: true });
@@ -90,5 +100,12 @@ export async function restoreFiles(disk: Disk, folder: string, m: Manifest, opts
   // Outside the transaction: an empty folder left by a crash here holds nothing.
   const removedDirs = await removeEmptyDirs(disk, m.createdDirs ?? []);
   const gone = new Set(changed);
-  return { id: m.id, restored: m.files.map((f) => f.path), removed: created.filter((p) => gone.has(p)), removedDirs, transactionId: id, backupId };
+  return {
+    id: m.id,
+    restored: m.files.map((f) => f.path),
+    removed: created.filter((p) => gone.has(p)),
+    removedDirs,
+    transactionId: id,
+    backupId,
+  };
 }

@@ -73,10 +73,13 @@ export function decodeJson(text: string, path: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (err) {
     const offset = jsonErrorOffset(text);
-    const where = offset < 0 ? '' : (() => {
-      const { line, col } = lineCol(text, offset);
-      return ` at line ${line}, column ${col}`;
-    })();
+    const where =
+      offset < 0
+        ? ''
+        : (() => {
+            const { line, col } = lineCol(text, offset);
+            return ` at line ${line}, column ${col}`;
+          })();
     const msg = (err as Error).message.split('\n')[0] ?? '';
     throw new AtomicError('EPARSE', `${path}: invalid JSON${where}: ${msg}`, { path, cause: err });
   }

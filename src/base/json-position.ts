@@ -15,7 +15,11 @@ export function jsonErrorOffset(text: string): number {
     throw new Stop();
   };
   const literal = (word: string): void => {
-    for (const ch of word) if (text[i++] !== ch) { i--; fail(); }
+    for (const ch of word)
+      if (text[i++] !== ch) {
+        i--;
+        fail();
+      }
   };
   const string = (): void => {
     i++; // opening quote
@@ -25,7 +29,11 @@ export function jsonErrorOffset(text: string): number {
       if (ch === '\\') {
         i++;
         if (text[i] === 'u') {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) { i += k; fail(); }
+          for (let k = 1; k <= 4; k++)
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
+              i += k;
+              fail();
+            }
           i += 4;
         } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
       }
@@ -53,7 +61,10 @@ export function jsonErrorOffset(text: string): number {
   const container = (close: string, isObject: boolean): void => {
     i++;
     ws();
-    if (text[i] === close) { i++; return; }
+    if (text[i] === close) {
+      i++;
+      return;
+    }
     for (;;) {
       if (isObject) {
         ws();
@@ -65,8 +76,14 @@ export function jsonErrorOffset(text: string): number {
       }
       value();
       ws();
-      if (text[i] === ',') { i++; continue; }
-      if (text[i] === close) { i++; return; }
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
       fail();
     }
   };

@@ -17,22 +17,35 @@ const isObject: Check = (v) => (typeof v === 'object' && v !== null ? undefined 
 const isMs: Check = (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must be a number of milliseconds >= 0');
 const isCount: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : 'must be an integer >= 1');
 const isText: Check = (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string');
-const isPath: Check = (v) => ((typeof v === 'string' && v !== '') || v instanceof URL ? undefined : 'must be a non-empty path or a file: URL');
+const isPath: Check = (v) =>
+  (typeof v === 'string' && v !== '') || v instanceof URL ? undefined : 'must be a non-empty path or a file: URL';
 const isAny: Check = () => undefined;
 const hasMethod =
   (name: string): Check =>
   (v) =>
-    typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[name] === 'function' ? undefined : `must be an object with a ${name}() method`;
+    typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[name] === 'function'
+      ? undefined
+      : `must be an object with a ${name}() method`;
 
 /** Every option name, with its value check. `undefined` is always accepted (the default). */
 const OPTION_KINDS: Record<string, Check> = {
   signal: (v) => (v instanceof AbortSignal ? undefined : 'must be an AbortSignal'),
   retry: isObject,
   disk: isObject,
-  encoding: (v) => (typeof v === 'string' && Buffer.isEncoding(v) ? undefined : 'must be a Buffer encoding such as utf8, utf16le, latin1, base64, hex'),
-  mode: (v) => (v === false || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0o7777) ? undefined : 'must be an integer from 0 to 0o7777, or false'),
+  encoding: (v) =>
+    typeof v === 'string' && Buffer.isEncoding(v)
+      ? undefined
+      : 'must be a Buffer encoding such as utf8, utf16le, latin1, base64, hex',
+  mode: (v) =>
+    v === false || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0o7777)
+      ? undefined
+      : 'must be an integer from 0 to 0o7777, or false',
   chown: (v) =>
-    v === false || (typeof v === 'object' && v !== null && Number.isInteger((v as { uid?: unknown }).uid) && Number.isInteger((v as { gid?: unknown }).gid))
+    v === false ||
+    (typeof v === 'object' &&
+      v !== null &&
+      Number.isInteger((v as { uid?: unknown }).uid) &&
+      Number.isInteger((v as { gid?: unknown }).gid))
       ? undefined
       : 'must be { uid, gid } (integers), or false',
   parents: isBool,
@@ -48,9 +61,13 @@ const OPTION_KINDS: Record<string, Check> = {
   onCompromised: isFn,
   coordinator: hasMethod('decideCommit'),
   force: isBool,
-  spaces: (v) => (typeof v === 'string' || (Number.isInteger(v) && (v as number) >= 0) ? undefined : 'must be a number of spaces or a string'),
+  spaces: (v) =>
+    typeof v === 'string' || (Number.isInteger(v) && (v as number) >= 0)
+      ? undefined
+      : 'must be a number of spaces or a string',
   replacer: isFn,
-  schema: (v) => (typeof v === 'object' || typeof v === 'boolean' ? undefined : 'must be a JSON Schema (an object or a boolean)'),
+  schema: (v) =>
+    typeof v === 'object' || typeof v === 'boolean' ? undefined : 'must be a JSON Schema (an object or a boolean)',
   default: isAny,
   olderThanMs: isMs,
   recursive: isBool,
@@ -63,18 +80,32 @@ const OPTION_KINDS: Record<string, Check> = {
   maxFiles: isCount,
   compress: isBool,
   strategy: (v) => (v === 'deep' || v === 'shallow' ? undefined : "must be 'deep' or 'shallow'"),
-  signals: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? undefined : 'must be an array of signal names'),
+  signals: (v) =>
+    Array.isArray(v) && v.every((s) => typeof s === 'string') ? undefined : 'must be an array of signal names',
   path: isPath,
   since: isAny,
   until: isAny,
   outcome: isText,
   operation: isText,
   // Checked further where it names a batch (tx/batch-name.ts); a query may give a pattern.
-  name: (v) => (typeof v === 'string' || v instanceof RegExp ? undefined : 'must be a string (or, in a query, a RegExp)'),
+  name: (v) =>
+    typeof v === 'string' || v instanceof RegExp ? undefined : 'must be a string (or, in a query, a RegExp)',
 };
 
 const BASE = ['signal', 'retry', 'disk'];
-const WRITE = [...BASE, 'encoding', 'mode', 'chown', 'parents', 'fsync', 'verify', 'sha256', 'backup', 'audit', 'onProgress'];
+const WRITE = [
+  ...BASE,
+  'encoding',
+  'mode',
+  'chown',
+  'parents',
+  'fsync',
+  'verify',
+  'sha256',
+  'backup',
+  'audit',
+  'onProgress',
+];
 const ENCODE = ['spaces', 'replacer', 'schema'];
 /** A transaction's staged write: backup, audit and disk belong to the transaction; no result to hash; parent folders are always made. */
 const TX_WRITE = WRITE.filter((n) => !['backup', 'audit', 'disk', 'sha256', 'parents'].includes(n));
@@ -124,7 +155,9 @@ const CALL_OPTIONS = {
 
 export type OptionsCall = keyof typeof CALL_OPTIONS;
 
-const known = new Map<string, ReadonlySet<string>>(Object.entries(CALL_OPTIONS).map(([call, names]) => [call, new Set(names)]));
+const known = new Map<string, ReadonlySet<string>>(
+  Object.entries(CALL_OPTIONS).map(([call, names]) => [call, new Set(names)]),
+);
 
 /** The option names `call` takes (for documentation and tests). */
 export function optionNames(call: OptionsCall): readonly string[] {
@@ -161,7 +194,11 @@ const PEER_NAMES: Record<string, string> = {
 export function checkOptions(call: OptionsCall, op: string, path: string | undefined, opts: unknown): void {
   if (opts === undefined) return;
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw invalidArg(op, path, `options must be an object, got ${typeof opts === 'string' ? `the string ${JSON.stringify(opts)} (for an encoding, pass { encoding: ${JSON.stringify(opts)} })` : JSON.stringify(opts)}`);
+    throw invalidArg(
+      op,
+      path,
+      `options must be an object, got ${typeof opts === 'string' ? `the string ${JSON.stringify(opts)} (for an encoding, pass { encoding: ${JSON.stringify(opts)} })` : JSON.stringify(opts)}`,
+    );
   }
   const names = known.get(call)!;
   for (const name of Object.keys(opts)) {
@@ -186,7 +223,8 @@ function shown(value: unknown): string {
 /** "; did you mean …?" with the nearest known name, else the list of known names. */
 function hint(name: string, names: ReadonlySet<string>): string {
   const peer = PEER_NAMES[name];
-  if (peer !== undefined && names.has(peer)) return `; did you mean ${JSON.stringify(peer)}? (the known options: ${[...names].join(', ')})`;
+  if (peer !== undefined && names.has(peer))
+    return `; did you mean ${JSON.stringify(peer)}? (the known options: ${[...names].join(', ')})`;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of names) {

@@ -36,7 +36,11 @@ export function isTransient(err: unknown): boolean {
  * Runs `op`, retrying transient failures with exponential backoff and jitter, bounded
  * by `attempts` and `maxDelayMs`. Aborts between attempts when `signal` fires.
  */
-export function retryTransient<T>(op: () => Promise<T>, options: RetryOptions | undefined, signal?: AbortSignal): Promise<T> {
+export function retryTransient<T>(
+  op: () => Promise<T>,
+  options: RetryOptions | undefined,
+  signal?: AbortSignal,
+): Promise<T> {
   return retryWhile(op, isTransient, options?.attempts ?? 5, options?.maxDelayMs, signal);
 }
 
@@ -44,7 +48,13 @@ export function retryTransient<T>(op: () => Promise<T>, options: RetryOptions | 
  * Runs `op`, retrying the failures that `retryable` accepts with exponential backoff and
  * jitter (10 ms doubling, up to `maxDelayMs`, default 1000), `attempts` in all.
  */
-export function retryWhile<T>(op: () => Promise<T>, retryable: (err: unknown) => boolean, attempts: number, maxDelayMs: number | undefined, signal?: AbortSignal): Promise<T> {
+export function retryWhile<T>(
+  op: () => Promise<T>,
+  retryable: (err: unknown) => boolean,
+  attempts: number,
+  maxDelayMs: number | undefined,
+  signal?: AbortSignal,
+): Promise<T> {
   // The first attempt is the one that nearly always succeeds: it runs without the loop's
   // async machinery, which a durable write would otherwise allocate twice.
   let first: Promise<T>;
@@ -53,10 +63,19 @@ export function retryWhile<T>(op: () => Promise<T>, retryable: (err: unknown) =>
   } catch (err) {
     first = Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
-  return first.catch((err: unknown) => retryAfter(err, op, retryable, Math.max(1, attempts), Math.max(0, maxDelayMs ?? 1000), signal));
+  return first.catch((err: unknown) =>
+    retryAfter(err, op, retryable, Math.max(1, attempts), Math.max(0, maxDelayMs ?? 1000), signal),
+  );
 }
 
-async function retryAfter<T>(firstError: unknown, op: () => Promise<T>, retryable: (err: unknown) => boolean, attempts: number, maxDelayMs: number, signal: AbortSignal | undefined): Promise<T> {
+async function retryAfter<T>(
+  firstError: unknown,
+  op: () => Promise<T>,
+  retryable: (err: unknown) => boolean,
+  attempts: number,
+  maxDelayMs: number,
+  signal: AbortSignal | undefined,
+): Promise<T> {
   let err = firstError;
   for (let attempt = 1; ; attempt++) {
     if (attempt >= attempts || !retryable(err) || signal?.aborted) throw err;

@@ -20,7 +20,12 @@ export function sourceSize(source: Source, encoding: BufferEncoding = 'utf8'): n
 }
 
 /** The source as a sequence of byte chunks; throws EINVAL for anything else. */
-export async function* chunksOf(source: Source, op: string, path: string, encoding: BufferEncoding = 'utf8'): AsyncGenerator<Uint8Array> {
+export async function* chunksOf(
+  source: Source,
+  op: string,
+  path: string,
+  encoding: BufferEncoding = 'utf8',
+): AsyncGenerator<Uint8Array> {
   if (typeof source === 'string') {
     yield Buffer.from(source, encoding);
     return;

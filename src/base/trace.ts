@@ -97,7 +97,9 @@ function auditHookOf(opts: unknown): RecordHook | undefined {
 export function withAuditClock<T>(opts: T, clock: AuditClock): T {
   const audit = auditHookOf(opts);
   if (!audit) return opts;
-  const timed: RecordHook = { record: (entry) => audit.record({ ...entry, durationMs: roundMs(performance.now() - clock.start) }) };
+  const timed: RecordHook = {
+    record: (entry) => audit.record({ ...entry, durationMs: roundMs(performance.now() - clock.start) }),
+  };
   return { ...opts, audit: timed };
 }
 
@@ -111,10 +113,19 @@ async function timedRun<R>(ctx: TraceContext, run: () => Promise<R>): Promise<R>
 }
 
 /** Runs `run` as one traced call of `spec` (only when someone listens). */
-export function traceCall<R>(spec: TraceSpec, args: readonly unknown[], run: () => Promise<R>, startTime?: number): Promise<R> {
+export function traceCall<R>(
+  spec: TraceSpec,
+  args: readonly unknown[],
+  run: () => Promise<R>,
+  startTime?: number,
+): Promise<R> {
   const ch = channelOf(spec.operation);
   if (!ch.hasSubscribers) return run();
-  const ctx: TraceContext = { operation: spec.operation, ...spec.describe?.(args), startTime: startTime ?? performance.now() };
+  const ctx: TraceContext = {
+    operation: spec.operation,
+    ...spec.describe?.(args),
+    startTime: startTime ?? performance.now(),
+  };
   return ch.tracePromise(() => timedRun(ctx, run), ctx);
 }
 
@@ -154,7 +165,10 @@ interface Committable {
  * clock restarts when the commit starts: a transaction's duration is its commit's, not
  * the time the caller spent staging.
  */
-export function tracedOpen<O, T extends Committable>(spec: TraceSpec, open: (opts: O) => Promise<T>): (opts: O) => Promise<T> {
+export function tracedOpen<O, T extends Committable>(
+  spec: TraceSpec,
+  open: (opts: O) => Promise<T>,
+): (opts: O) => Promise<T> {
   const ch = channelOf(spec.operation);
   return async (opts: O): Promise<T> => {
     const audited = auditHookOf(opts) !== undefined;

@@ -26,6 +26,10 @@ export async function* checkedInput(source: AsyncIterable<Uint8Array>, rules: In
     throw new AtomicError('ESIZE', `${path}: the input ended after ${bytes} bytes, --size says ${size}`, { path });
   }
   if (bytes === 0 && !rules.allowEmpty && size !== 0) {
-    throw new AtomicError('EEMPTY', `${path}: the input is empty; refusing to replace the file with nothing (--allow-empty allows it)`, { path });
+    throw new AtomicError(
+      'EEMPTY',
+      `${path}: the input is empty; refusing to replace the file with nothing (--allow-empty allows it)`,
+      { path },
+    );
   }
 }

@@ -30,7 +30,10 @@ async function undo(tx: Transaction, err: unknown): Promise<never> {
     await tx.rollback();
   } catch (rollbackErr) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new TransactionError(`${why}; then the rollback failed too`, false, { cause: rollbackErr, transactionId: tx.id });
+    throw new TransactionError(`${why}; then the rollback failed too`, false, {
+      cause: rollbackErr,
+      transactionId: tx.id,
+    });
   }
   throw err;
 }
@@ -59,10 +62,17 @@ export function registerApply(program: Command): void {
   const cmd = program
     .command('apply <plan>')
     .description('apply a JSON or YAML plan (schemas/plan.schema.json) as one transaction: all or nothing')
-    .option('--root <dir>', "the transaction's root: every path must lie in it (default: the plan's root, else the current directory)")
+    .option(
+      '--root <dir>',
+      "the transaction's root: every path must lie in it (default: the plan's root, else the current directory)",
+    )
     .option('--no-fsync', 'skip fsync: still all or nothing for readers, but not durable across a power loss')
     .option('--verify', 'read every staged file back and compare SHA-256 before committing')
-    .option('--timeout <ms>', 'give up waiting for the files\' locks after this many milliseconds (rolled back, status 1)', parseMs)
+    .option(
+      '--timeout <ms>',
+      "give up waiting for the files' locks after this many milliseconds (rolled back, status 1)",
+      parseMs,
+    )
     .addHelpText(
       'after',
       `

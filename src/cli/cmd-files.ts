@@ -20,7 +20,12 @@ function registerRm(program: Command): void {
   addJsonFlag(addHookFlags(cmd)).action((path: string, flags: RmFlags) =>
     runCommand({ command: 'rm', json: flags.json, failure: 'atomic', interrupts: 'abort' }, async (ctx) => {
       // Not writeOptions: a delete writes no content (nothing to verify, no mode).
-      await deleteFile(path, { force: flags.force === true, fsync: flags.fsync, signal: ctx.signal, ...hookOptions(flags) });
+      await deleteFile(path, {
+        force: flags.force === true,
+        fsync: flags.fsync,
+        signal: ctx.signal,
+        ...hookOptions(flags),
+      });
       return { data: { path }, text: `removed ${path}` };
     }),
   );
@@ -28,8 +33,17 @@ function registerRm(program: Command): void {
 
 type Transfer = typeof copyFile;
 
-function registerTransfer(program: Command, name: 'cp' | 'mv', transfer: Transfer, description: string, example: string): void {
-  const cmd = program.command(`${name} <src> <dest>`).description(description).addHelpText('after', `\nExample:\n  ${example}`);
+function registerTransfer(
+  program: Command,
+  name: 'cp' | 'mv',
+  transfer: Transfer,
+  description: string,
+  example: string,
+): void {
+  const cmd = program
+    .command(`${name} <src> <dest>`)
+    .description(description)
+    .addHelpText('after', `\nExample:\n  ${example}`);
   addWriteFlags(cmd, name === 'cp').action((src: string, dest: string, flags: WriteFlags) =>
     runCommand({ command: name, json: flags.json, failure: 'atomic', interrupts: 'abort' }, async (ctx) => {
       const progress = byteProgress(`${name} ${dest}`);
@@ -45,6 +59,18 @@ function registerTransfer(program: Command, name: 'cp' | 'mv', transfer: Transfe
 
 export function registerFileCommands(program: Command): void {
   registerRm(program);
-  registerTransfer(program, 'cp', copyFile, 'copy <src> to <dest>, replacing <dest> atomically', 'atomicfs cp build/app.tar /srv/releases/app.tar --verify');
-  registerTransfer(program, 'mv', moveFile, 'move <src> to <dest> atomically, also across devices', 'atomicfs mv /tmp/report.csv /data/reports/today.csv');
+  registerTransfer(
+    program,
+    'cp',
+    copyFile,
+    'copy <src> to <dest>, replacing <dest> atomically',
+    'atomicfs cp build/app.tar /srv/releases/app.tar --verify',
+  );
+  registerTransfer(
+    program,
+    'mv',
+    moveFile,
+    'move <src> to <dest> atomically, also across devices',
+    'atomicfs mv /tmp/report.csv /data/reports/today.csv',
+  );
 }

@@ -18,14 +18,19 @@ interface StdinFlags extends WriteFlags {
 
 function parseSize(text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected a number of bytes, got "${text}"`);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected a number of bytes, got "${text}"`);
   return n;
 }
 
 /** --size and --allow-empty: what the input must be for the file to be replaced. */
 function withInputFlags(cmd: Command): Command {
   return cmd
-    .option('--size <bytes>', 'the input must be exactly this many bytes, else the file is left as it was (also gives the progress bar a total)', parseSize)
+    .option(
+      '--size <bytes>',
+      'the input must be exactly this many bytes, else the file is left as it was (also gives the progress bar a total)',
+      parseSize,
+    )
     .option('--allow-empty', 'accept an empty input (refused by default: a failed producer often prints nothing)');
 }
 
@@ -36,11 +41,21 @@ function withInputFlags(cmd: Command): Command {
 function producerArgv(cmd: Command, argv: string[]): string[] | undefined {
   if (argv.length === 0) return undefined;
   const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv;
-  if (!raw.includes('--')) cmd.error(`error: unexpected operand '${argv[0] ?? ''}': to run a producer, put it after --: atomicfs ${cmd.name()} <path> -- <command…>`);
+  if (!raw.includes('--'))
+    cmd.error(
+      `error: unexpected operand '${argv[0] ?? ''}': to run a producer, put it after --: atomicfs ${cmd.name()} <path> -- <command…>`,
+    );
   return argv;
 }
 
-async function writeInput(ctx: RunContext, op: string, write: Writer, path: string, argv: string[] | undefined, flags: StdinFlags): Promise<CommandResult> {
+async function writeInput(
+  ctx: RunContext,
+  op: string,
+  write: Writer,
+  path: string,
+  argv: string[] | undefined,
+  flags: StdinFlags,
+): Promise<CommandResult> {
   let source: AsyncIterable<Uint8Array>;
   if (argv) {
     const producer = runProducer(argv, path);
@@ -57,7 +72,11 @@ async function writeInput(ctx: RunContext, op: string, write: Writer, path: stri
   let written: HashedWriteResult;
   try {
     // The command prints the hash of what it wrote, so it asks for it.
-    written = await write(path, input, { ...writeOptions(flags, ctx.signal), sha256: true, onProgress: (p) => progress.onProgress(p) });
+    written = await write(path, input, {
+      ...writeOptions(flags, ctx.signal),
+      sha256: true,
+      onProgress: (p) => progress.onProgress(p),
+    });
   } finally {
     progress.stop();
   }
@@ -67,13 +86,21 @@ async function writeInput(ctx: RunContext, op: string, write: Writer, path: stri
   };
 }
 
-function register(program: Command, op: 'write' | 'create', write: Writer, description: string, examples: string): void {
-  addWriteFlags(withInputFlags(
-    program
-      .command(`${op} <path> [command...]`)
-      .description(description)
-      .addHelpText('after', `\nExamples:\n${examples}`),
-  )).action((path: string, argv: string[], flags: StdinFlags, cmd: Command) => {
+function register(
+  program: Command,
+  op: 'write' | 'create',
+  write: Writer,
+  description: string,
+  examples: string,
+): void {
+  addWriteFlags(
+    withInputFlags(
+      program
+        .command(`${op} <path> [command...]`)
+        .description(description)
+        .addHelpText('after', `\nExamples:\n${examples}`),
+    ),
+  ).action((path: string, argv: string[], flags: StdinFlags, cmd: Command) => {
     // Before runCommand: a usage error is status 2, not a failed write.
     const producer = producerArgv(cmd, argv);
     return runCommand({ command: op, json: flags.json, failure: 'atomic', interrupts: 'abort' }, (ctx) =>

@@ -22,13 +22,18 @@ export interface ListingFlags {
 
 export function parseWidth(text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a number of columns (0 for no limit), got "${text}"`);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected a number of columns (0 for no limit), got "${text}"`);
   return n;
 }
 
 /** --width and --files, for the commands that list batches. */
 export function addListingFlags(cmd: Command, files = true): Command {
-  cmd.option('--width <columns>', `cut lines to this width (default: the terminal's, else ${DEFAULT_WIDTH}; 0: no limit)`, parseWidth);
+  cmd.option(
+    '--width <columns>',
+    `cut lines to this width (default: the terminal's, else ${DEFAULT_WIDTH}; 0: no limit)`,
+    parseWidth,
+  );
   if (files) cmd.option('--files', 'list the paths of each batch under it (~ changed, + created, - deleted)');
   return cmd;
 }
@@ -73,7 +78,10 @@ export function fitTable(headers: readonly string[], rows: readonly (readonly st
   const room = Math.max(0, width - fixed);
   const lastWidth = Math.min(widths[last] ?? 0, room);
   const line = (r: readonly string[]): string => {
-    const head = r.slice(0, last).map((c, i) => c + ' '.repeat((widths[i] ?? 0) - len(c))).join('  ');
+    const head = r
+      .slice(0, last)
+      .map((c, i) => c + ' '.repeat((widths[i] ?? 0) - len(c)))
+      .join('  ');
     return cut(`${head}${last > 0 ? '  ' : ''}${cut(r[last] ?? '', lastWidth)}`.trimEnd(), width);
   };
   const rule = widths.map((w, i) => '-'.repeat(i === last ? Math.max(lastWidth, 1) : w));
@@ -91,7 +99,13 @@ export function countsOf(c: Changes): [string, string, string] {
 
 /** `200 changed, 30 created, 20 deleted` (zero counts left out; `no files` for none). */
 export function describeCounts(c: Changes): string {
-  const parts = ([['changed', c.changed], ['created', c.created], ['deleted', c.deleted]] as const)
+  const parts = (
+    [
+      ['changed', c.changed],
+      ['created', c.created],
+      ['deleted', c.deleted],
+    ] as const
+  )
     .filter(([, list]) => list.length > 0)
     .map(([what, list]) => `${list.length} ${what}`);
   return parts.length === 0 ? 'no files' : parts.join(', ');
@@ -110,8 +124,16 @@ export function fileLines(c: Changes, indent = '    '): string[] {
 }
 
 /** A table of batches, with `--files`, each row followed by its paths. */
-export function batchTable(headers: readonly string[], rows: readonly { cells: readonly string[]; changes: Changes }[], flags: ListingFlags): string {
-  const lines = fitTable(headers, rows.map((r) => r.cells), widthFor(flags));
+export function batchTable(
+  headers: readonly string[],
+  rows: readonly { cells: readonly string[]; changes: Changes }[],
+  flags: ListingFlags,
+): string {
+  const lines = fitTable(
+    headers,
+    rows.map((r) => r.cells),
+    widthFor(flags),
+  );
   if (flags.files !== true) return lines.join('\n');
   const out = lines.slice(0, 2);
   rows.forEach((r, i) => out.push(lines[i + 2]!, ...fileLines(r.changes)));

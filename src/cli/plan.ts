@@ -34,7 +34,13 @@ export type Step =
   | { kind: 'write' | 'create'; path: string; contentFrom: string; mode: number | undefined }
   | { kind: 'delete'; path: string; force: boolean }
   | { kind: 'copy' | 'move'; src: string; dest: string; mode: number | undefined }
-  | { kind: 'writeJson' | 'writeYaml'; path: string; value: unknown; schema: JsonSchema | undefined; mode: number | undefined };
+  | {
+      kind: 'writeJson' | 'writeYaml';
+      path: string;
+      value: unknown;
+      schema: JsonSchema | undefined;
+      mode: number | undefined;
+    };
 
 export interface Plan {
   file: string;
@@ -78,7 +84,8 @@ export async function loadPlan(file: string, rootFlag: string | undefined): Prom
     ? await readYaml<PlanFile>(file, { schema })
     : await readJson<PlanFile>(file, { schema });
   const planDir = dirname(resolve(file));
-  const root = rootFlag !== undefined ? resolve(rootFlag) : plan.root !== undefined ? resolve(planDir, plan.root) : process.cwd();
+  const root =
+    rootFlag !== undefined ? resolve(rootFlag) : plan.root !== undefined ? resolve(planDir, plan.root) : process.cwd();
   const steps: Step[] = [];
   for (const op of plan.operations) steps.push(await stepOf(op, root, planDir));
   return { file, root, name: plan.name, steps };

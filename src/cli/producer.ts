@@ -46,7 +46,11 @@ export function runProducer(argv: readonly string[], target: string): Producer {
     try {
       for await (const chunk of child.stdout!) yield chunk as Buffer;
       const end = await ending.catch((err: unknown) => {
-        throw new AtomicError('EPRODUCER', `${target}: cannot start the producer ${quoted(argv)}: ${(err as Error).message}`, { path: target, cause: err });
+        throw new AtomicError(
+          'EPRODUCER',
+          `${target}: cannot start the producer ${quoted(argv)}: ${(err as Error).message}`,
+          { path: target, cause: err },
+        );
       });
       done = true;
       if (end.code !== 0) {

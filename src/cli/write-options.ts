@@ -29,7 +29,8 @@ export function addWriteFlags(cmd: Command, withMode = true): Command {
   cmd
     .option('--no-fsync', 'skip fsync: atomic, but not durable across a power loss')
     .option('--verify', 'read the new content back and compare SHA-256 before replacing');
-  if (withMode) cmd.option('--mode <octal>', "permission bits (default: the replaced file's, else 666 minus umask)", parseMode);
+  if (withMode)
+    cmd.option('--mode <octal>', "permission bits (default: the replaced file's, else 666 minus umask)", parseMode);
   return addJsonFlag(addHookFlags(cmd));
 }
 

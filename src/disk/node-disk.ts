@@ -27,7 +27,9 @@ const C = fs.constants;
  * server, so they stay in the thread pool, as on any file system not listed (or not yet
  * identified).
  */
-const LOCAL_FS_TYPES = new Set([0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x858458f6, 0xf2f52010, 0x2fc12fc1, 0x794c7630]);
+const LOCAL_FS_TYPES = new Set([
+  0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x858458f6, 0xf2f52010, 0x2fc12fc1, 0x794c7630,
+]);
 
 /** Folders known to be on a local file system (true) or not, or still being checked (false). */
 const localFolders = new Map<string, boolean>();
@@ -76,7 +78,12 @@ function done(fn: (cb: (err: NodeJS.ErrnoException | null) => void) => void): Pr
 
 /** EBADF as the system gives it, for a call on a file this process already closed. */
 function closedError(syscall: string, path: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`EBADF: bad file descriptor (already closed), ${syscall} '${path}'`), { code: 'EBADF', errno: -9, syscall, path });
+  return Object.assign(new Error(`EBADF: bad file descriptor (already closed), ${syscall} '${path}'`), {
+    code: 'EBADF',
+    errno: -9,
+    syscall,
+    path,
+  });
 }
 
 class NodeFile implements DiskFile {
@@ -160,7 +167,10 @@ const FLAGS: Record<OpenFlags, number> = {
 };
 
 /** macOS formats its volumes case-insensitive by default (APFS, HFS+). */
-const POSIX_HERE: DiskCapabilities = Object.freeze({ ...POSIX_CAPABILITIES, caseSensitive: process.platform !== 'darwin' });
+const POSIX_HERE: DiskCapabilities = Object.freeze({
+  ...POSIX_CAPABILITIES,
+  caseSensitive: process.platform !== 'darwin',
+});
 
 /** The POSIX driver: Linux, macOS, the BSDs. */
 export const posixDisk: Disk = {

@@ -64,16 +64,30 @@ export function etcdCoordinator(opts: EtcdCoordinatorOptions): EtcdCoordinator {
   return new EtcdCoordinatorImpl(opts);
 }
 
-function checkOptions(opts: EtcdCoordinatorOptions): { endpoints: string[]; leaseSeconds: number; prefix: string; timeout: number } {
+function checkOptions(opts: EtcdCoordinatorOptions): {
+  endpoints: string[];
+  leaseSeconds: number;
+  prefix: string;
+  timeout: number;
+} {
   const bad = (what: string): AtomicError => new AtomicError('EINVAL', `etcdCoordinator: ${what}`);
   if (typeof opts !== 'object' || opts === null) throw bad('options with endpoints are required');
-  for (const name of Object.keys(opts)) if (!OPTION_NAMES.has(name)) throw bad(`unknown option ${JSON.stringify(name)}`);
-  const endpoints = typeof opts.endpoints === 'string' ? [opts.endpoints] : Array.isArray(opts.endpoints) ? [...(opts.endpoints as readonly unknown[])] : [];
-  if (endpoints.length === 0 || !endpoints.every((e) => typeof e === 'string' && e !== '')) throw bad('endpoints must be a non-empty list of URLs such as http://127.0.0.1:2379');
+  for (const name of Object.keys(opts))
+    if (!OPTION_NAMES.has(name)) throw bad(`unknown option ${JSON.stringify(name)}`);
+  const endpoints =
+    typeof opts.endpoints === 'string'
+      ? [opts.endpoints]
+      : Array.isArray(opts.endpoints)
+        ? [...(opts.endpoints as readonly unknown[])]
+        : [];
+  if (endpoints.length === 0 || !endpoints.every((e) => typeof e === 'string' && e !== ''))
+    throw bad('endpoints must be a non-empty list of URLs such as http://127.0.0.1:2379');
   const leaseMs = opts.leaseMs ?? 10_000;
-  if (!(Number.isFinite(leaseMs) && leaseMs > 0)) throw bad(`leaseMs must be a number of ms > 0, got ${String(opts.leaseMs)}`);
+  if (!(Number.isFinite(leaseMs) && leaseMs > 0))
+    throw bad(`leaseMs must be a number of ms > 0, got ${String(opts.leaseMs)}`);
   const timeout = opts.timeout ?? 5000;
-  if (!(Number.isFinite(timeout) && timeout > 0)) throw bad(`timeout must be a number of ms > 0, got ${String(opts.timeout)}`);
+  if (!(Number.isFinite(timeout) && timeout > 0))
+    throw bad(`timeout must be a number of ms > 0, got ${String(opts.timeout)}`);
   const prefix = opts.prefix ?? 'atomicfs/';
   if (typeof prefix !== 'string') throw bad('prefix must be a string');
   return { endpoints: endpoints as string[], leaseSeconds: Math.max(1, Math.ceil(leaseMs / 1000)), prefix, timeout };
@@ -102,13 +116,18 @@ class EtcdCoordinatorImpl implements EtcdCoordinator {
   }
 
   private client(): Client {
-    if (this.closed) throw new AtomicError('ECOORDINATOR', `etcd at ${this.endpoints.join(', ')}: the coordinator was closed`);
+    if (this.closed)
+      throw new AtomicError('ECOORDINATOR', `etcd at ${this.endpoints.join(', ')}: the coordinator was closed`);
     if (this.etcd) return this.etcd;
     let mod: Etcd3Module;
     try {
       mod = loadEtcd3();
     } catch (err) {
-      throw new AtomicError('ECOORDINATOR', 'atomicfs/etcd needs the etcd3 package, which is an optional peer dependency: npm install etcd3@1.1.2', { cause: err });
+      throw new AtomicError(
+        'ECOORDINATOR',
+        'atomicfs/etcd needs the etcd3 package, which is an optional peer dependency: npm install etcd3@1.1.2',
+        { cause: err },
+      );
     }
     this.etcd = new mod.Etcd3({
       hosts: [...this.endpoints],
@@ -128,7 +147,11 @@ class EtcdCoordinatorImpl implements EtcdCoordinator {
   }
 
   /** Runs one request within the budget; any failure is ECOORDINATOR. */
-  private async request<T>(what: string, budgetMs: number | undefined, run: (etcd: Client, options: { deadline: Date }) => Promise<T>): Promise<T> {
+  private async request<T>(
+    what: string,
+    budgetMs: number | undefined,
+    run: (etcd: Client, options: { deadline: Date }) => Promise<T>,
+  ): Promise<T> {
     const ms = Math.min(budgetMs ?? this.timeout, this.timeout);
     const deadline = new Date(Date.now() + ms);
     let timer: NodeJS.Timeout | undefined;
@@ -163,7 +186,11 @@ class EtcdCoordinatorImpl implements EtcdCoordinator {
   }
 
   /** Runs a request that puts keys under the lease, once more with a new lease if etcd says ours is gone. */
-  private async underLease<T>(what: string, budgetMs: number | undefined, run: (etcd: Client, lease: string, options: { deadline: Date }) => Promise<T>): Promise<T> {
+  private async underLease<T>(
+    what: string,
+    budgetMs: number | undefined,
+    run: (etcd: Client, lease: string, options: { deadline: Date }) => Promise<T>,
+  ): Promise<T> {
     return this.request(what, budgetMs, async (etcd, options) => {
       for (let attempt = 1; ; attempt++) {
         const state = this.leaseState;
@@ -184,16 +211,27 @@ class EtcdCoordinatorImpl implements EtcdCoordinator {
       return await this.underLease(`lock ${keys[0] ?? ''}`, budgetMs, async (etcd, lease, options) => {
         let txn = etcd.if(this.key('x', keys[0] ?? ''), 'Create', '==', 0).options(options);
         for (const k of keys.slice(1)) txn = txn.and(this.key('x', k), 'Create', '==', 0);
-        const puts = keys.map((k) => etcd.put(shared ? this.readersOf(k) + holder : this.key('x', k)).value(holder).lease(lease));
+        const puts = keys.map((k) =>
+          etcd
+            .put(shared ? this.readersOf(k) + holder : this.key('x', k))
+            .value(holder)
+            .lease(lease),
+        );
         const readers = shared ? [] : keys.map((k) => etcd.getAll().prefix(this.readersOf(k)).limit(1));
         const gets = keys.map((k) => etcd.get(this.key('x', k)));
-        const res = await txn.then(...puts, ...readers).else(...gets).commit();
+        const res = await txn
+          .then(...puts, ...readers)
+          .else(...gets)
+          .commit();
         if (!res.succeeded) {
           // Ours already (a retried claim): as good as claimed. Any other holder: busy.
           const mine = res.responses.every((r) => r.response_range.kvs[0]?.value.toString() === holder);
           return { claimed: mine && !shared, readers: false };
         }
-        return { claimed: true, readers: res.responses.slice(keys.length).some((r) => Number(r.response_range.count) > 0) };
+        return {
+          claimed: true,
+          readers: res.responses.slice(keys.length).some((r) => Number(r.response_range.count) > 0),
+        };
       });
     } catch (err) {
       this.dropLater(keys, holder, shared);
@@ -208,12 +246,20 @@ class EtcdCoordinatorImpl implements EtcdCoordinator {
   async hasReaders(keys: readonly string[], budgetMs?: number): Promise<boolean> {
     if (keys.length === 0) return false;
     return this.request(`lock ${keys[0] ?? ''}`, budgetMs, async (etcd, options) => {
-      const counts = await Promise.all(keys.map((k) => etcd.getAll().prefix(this.readersOf(k)).options(options).count()));
+      const counts = await Promise.all(
+        keys.map((k) => etcd.getAll().prefix(this.readersOf(k)).options(options).count()),
+      );
       return counts.some((n) => n > 0);
     });
   }
 
-  private heldBy(etcd: Client, keys: readonly string[], holder: string, exclusive: boolean, options: { deadline: Date }): Etcd.ComparatorBuilder {
+  private heldBy(
+    etcd: Client,
+    keys: readonly string[],
+    holder: string,
+    exclusive: boolean,
+    options: { deadline: Date },
+  ): Etcd.ComparatorBuilder {
     const name = (k: string): string => (exclusive ? this.key('x', k) : this.readersOf(k) + holder);
     let txn = etcd.if(name(keys[0] ?? ''), 'Value', '==', holder).options(options);
     for (const k of keys.slice(1)) txn = txn.and(name(k), 'Value', '==', holder);
@@ -222,7 +268,14 @@ class EtcdCoordinatorImpl implements EtcdCoordinator {
 
   async holds(keys: readonly string[], holder: string, exclusive: boolean, budgetMs?: number): Promise<boolean> {
     return this.request(`check lock ${keys[0] ?? ''}`, budgetMs, async (etcd, options) => {
-      const values = await Promise.all(keys.map((k) => etcd.get(exclusive ? this.key('x', k) : this.readersOf(k) + holder).options(options).string()));
+      const values = await Promise.all(
+        keys.map((k) =>
+          etcd
+            .get(exclusive ? this.key('x', k) : this.readersOf(k) + holder)
+            .options(options)
+            .string(),
+        ),
+      );
       return values.every((v) => v === holder);
     });
   }
@@ -237,7 +290,15 @@ class EtcdCoordinatorImpl implements EtcdCoordinator {
           .commit();
         if (all.succeeded) return true;
         // Some were lost (and may be another holder's now): drop only those still ours.
-        await Promise.all(keys.map((k) => etcd.if(name(k), 'Value', '==', holder).options(options).then(etcd.delete().key(name(k))).commit()));
+        await Promise.all(
+          keys.map((k) =>
+            etcd
+              .if(name(k), 'Value', '==', holder)
+              .options(options)
+              .then(etcd.delete().key(name(k)))
+              .commit(),
+          ),
+        );
         return false;
       });
     } catch (err) {
@@ -277,7 +338,9 @@ class EtcdCoordinatorImpl implements EtcdCoordinator {
   }
 
   async isAlive(id: string, budgetMs?: number): Promise<boolean> {
-    return this.request(`check transaction ${id}`, budgetMs, async (etcd, options) => etcd.get(this.key('owner', id)).options(options).exists());
+    return this.request(`check transaction ${id}`, budgetMs, async (etcd, options) =>
+      etcd.get(this.key('owner', id)).options(options).exists(),
+    );
   }
 
   async decideCommit(id: string, keys: readonly string[], budgetMs?: number): Promise<boolean> {

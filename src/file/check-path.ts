@@ -22,13 +22,22 @@ export function pathArg(op: string, path: unknown, what = 'path', file = true): 
     try {
       p = fileURLToPath(path);
     } catch (err) {
-      throw new AtomicError('EINVAL', `${op} ${path.href}: ${what} must be a file: URL or a path string (${(err as Error).message})`, { path: path.href, cause: err });
+      throw new AtomicError(
+        'EINVAL',
+        `${op} ${path.href}: ${what} must be a file: URL or a path string (${(err as Error).message})`,
+        { path: path.href, cause: err },
+      );
     }
   }
-  if (typeof p !== 'string' || p === '') throw invalidArg(op, undefined, `${what} must be a non-empty string or a file: URL, got ${JSON.stringify(p)}`);
+  if (typeof p !== 'string' || p === '')
+    throw invalidArg(op, undefined, `${what} must be a non-empty string or a file: URL, got ${JSON.stringify(p)}`);
   if (p.includes('\0')) throw invalidArg(op, JSON.stringify(p), `${what} contains a null byte`);
   if (file && p.length > 1 && (p.endsWith('/') || p.endsWith(sep))) {
-    throw new AtomicError('ENOTDIR', `${op} ${p}: ENOTDIR: ends in a separator, so it names a folder, but a file is expected`, { path: p });
+    throw new AtomicError(
+      'ENOTDIR',
+      `${op} ${p}: ENOTDIR: ends in a separator, so it names a folder, but a file is expected`,
+      { path: p },
+    );
   }
   return p;
 }

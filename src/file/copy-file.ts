@@ -66,6 +66,8 @@ async function refuseSameFile(disk: Disk, srcStat: DiskStat, src: string, dest: 
     throw fsError(err, OP, dest);
   }
   if (destStat.dev === srcStat.dev && destStat.ino === srcStat.ino) {
-    throw new AtomicError('EINVAL', `${OP} ${src} -> ${dest}: source and destination are the same file`, { path: dest });
+    throw new AtomicError('EINVAL', `${OP} ${src} -> ${dest}: source and destination are the same file`, {
+      path: dest,
+    });
   }
 }

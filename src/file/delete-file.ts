@@ -45,19 +45,34 @@ export async function deleteFile(given: PathLike, opts?: DeleteOptions): Promise
     throwIfAborted(opts?.signal, OP, path);
     await removeOnce(disk, path, abs, opts, state);
   } catch (err) {
-    if (!state.removed) await opts?.audit?.record({ operation: OP, outcome: 'failed', error: describe(err), files: [{ path: abs, before: null, after: null, size: 0 }] }).catch(() => undefined);
+    if (!state.removed)
+      await opts?.audit
+        ?.record({
+          operation: OP,
+          outcome: 'failed',
+          error: describe(err),
+          files: [{ path: abs, before: null, after: null, size: 0 }],
+        })
+        .catch(() => undefined);
     throw err;
   } finally {
     ticket.done();
   }
 }
 
-async function removeOnce(disk: Disk, path: string, abs: string, opts: DeleteOptions | undefined, state: { removed: boolean }): Promise<void> {
+async function removeOnce(
+  disk: Disk,
+  path: string,
+  abs: string,
+  opts: DeleteOptions | undefined,
+  state: { removed: boolean },
+): Promise<void> {
   const stat = await lstatOrMissing(disk, path, abs, opts?.force ?? false);
   if (!stat) return;
   if (stat.isDirectory()) throw new AtomicError('EISDIR', `${OP} ${path}: is a directory, expected a file`, { path });
   // Removing a link loses no content (its target stays), so only real files are kept.
-  const backupId = opts?.backup && !stat.isSymbolicLink() ? await opts.backup.preserve([abs], { operation: OP }) : undefined;
+  const backupId =
+    opts?.backup && !stat.isSymbolicLink() ? await opts.backup.preserve([abs], { operation: OP }) : undefined;
   const before = opts?.audit && !stat.isSymbolicLink() ? await hashIfExists(disk, abs) : null;
   try {
     await retryTransient(() => disk.unlink(abs), opts?.retry, opts?.signal);
@@ -67,7 +82,12 @@ async function removeOnce(disk: Disk, path: string, abs: string, opts: DeleteOpt
   state.removed = true;
   // Until the directory is synced a power cut can bring the removed entry back.
   if (opts?.fsync ?? true) await syncedAfter(syncDirectory(disk, dirname(abs)), OP, path, 'removed');
-  await opts?.audit?.record({ operation: OP, outcome: 'ok', backupId, files: [{ path: abs, before, after: null, size: 0 }] });
+  await opts?.audit?.record({
+    operation: OP,
+    outcome: 'ok',
+    backupId,
+    files: [{ path: abs, before, after: null, size: 0 }],
+  });
 }
 
 /** The entry's lstat; undefined when it is missing and `force` allows that. */

@@ -7,7 +7,12 @@ import { errorCode, fsError } from '../base/errors.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
 
 /** lstat(path), or undefined if nothing is there. Errors name `shown` (the caller's path). */
-export async function lstatIfPresent(disk: Disk, path: string, op: string, shown = path): Promise<DiskStat | undefined> {
+export async function lstatIfPresent(
+  disk: Disk,
+  path: string,
+  op: string,
+  shown = path,
+): Promise<DiskStat | undefined> {
   try {
     return await disk.lstat(path);
   } catch (err) {

@@ -34,7 +34,10 @@ export async function makeParents(disk: Disk, dir: string, op: string, path: str
   const created: string[] = [];
   try {
     await makeDirs(disk, dir, created);
-    await syncDirectories(disk, created.map((d) => dirname(d)));
+    await syncDirectories(
+      disk,
+      created.map((d) => dirname(d)),
+    );
   } catch (err) {
     throw fsError(err, op, path, `could not create its parent folders (${errorCode(err) ?? String(err)}) at ${dir}`);
   }

@@ -28,7 +28,10 @@ import { makeParents } from './make-parents.js';
 import { ownerToKeep } from './keep-owner.js';
 
 /** `verify` and `onProgress` concern the copy across devices; a rename moves no data. */
-export type MoveOptions = Pick<WriteOptions, 'fsync' | 'verify' | 'backup' | 'audit' | 'onProgress' | 'signal' | 'retry' | 'disk' | 'parents'>;
+export type MoveOptions = Pick<
+  WriteOptions,
+  'fsync' | 'verify' | 'backup' | 'audit' | 'onProgress' | 'signal' | 'retry' | 'disk' | 'parents'
+>;
 
 const OP = 'moveFile';
 
@@ -59,7 +62,10 @@ export async function moveFile(source: PathLike, destination: PathLike, opts?: M
   // group: they must not wait for each other.
   const to = resolve(dest);
   const group = {};
-  const tickets = [takeTicket(disk, from, () => realEntry(disk, from), group), takeTicket(disk, to, () => realish(disk, to), group)];
+  const tickets = [
+    takeTicket(disk, from, () => realEntry(disk, from), group),
+    takeTicket(disk, to, () => realish(disk, to), group),
+  ];
   let files: AuditFile[] = [{ path: from, before: null, after: null, size: 0 }];
   let moved = false;
   try {
@@ -74,7 +80,10 @@ export async function moveFile(source: PathLike, destination: PathLike, opts?: M
     files[0]!.after = after.sha256 ?? files[0]!.after;
     await opts?.audit?.record({ operation: OP, outcome: 'ok', backupId: before.backupId, files });
   } catch (err) {
-    if (!moved) await opts?.audit?.record({ operation: OP, outcome: 'failed', error: describe(err), files }).catch(() => undefined);
+    if (!moved)
+      await opts?.audit
+        ?.record({ operation: OP, outcome: 'failed', error: describe(err), files })
+        .catch(() => undefined);
     throw err;
   } finally {
     for (const t of tickets) t.done();
@@ -85,25 +94,34 @@ export async function moveFile(source: PathLike, destination: PathLike, opts?: M
 function refuseMetadataOptions(src: string, opts: MoveOptions | undefined): void {
   const given: Partial<WriteOptions> | undefined = opts;
   if (given?.mode !== undefined || given?.chown !== undefined) {
-    throw invalidArg(OP, src, 'mode and chown are not supported: a move keeps the source file\'s mode and owner');
+    throw invalidArg(OP, src, "mode and chown are not supported: a move keeps the source file's mode and owner");
   }
 }
 
 /** Checks both ends; undefined when src and dest are one path (nothing to do). */
-async function prepare(disk: Disk, src: string, dest: string, from: string, opts: MoveOptions | undefined): Promise<Move | undefined> {
+async function prepare(
+  disk: Disk,
+  src: string,
+  dest: string,
+  from: string,
+  opts: MoveOptions | undefined,
+): Promise<Move | undefined> {
   let srcStat: DiskStat;
   try {
     srcStat = await disk.lstat(from);
   } catch (err) {
     throw fsError(err, OP, src);
   }
-  if (srcStat.isDirectory()) throw new AtomicError('EISDIR', `${OP} ${src}: is a directory, expected a file`, { path: src });
+  if (srcStat.isDirectory())
+    throw new AtomicError('EISDIR', `${OP} ${src}: is a directory, expected a file`, { path: src });
   const target = await resolveTarget(disk, dest, OP);
   if (target.path === from || target.requested === from) return undefined;
   if (target.stat && (await sameFile(disk, from, srcStat, target.stat))) {
     // rename(2) between two links to one file does nothing and reports success; moving a
     // symbolic link onto the file it points to would leave a link to itself.
-    throw new AtomicError('EINVAL', `${OP} ${src} -> ${dest}: source and destination are the same file`, { path: dest });
+    throw new AtomicError('EINVAL', `${OP} ${src} -> ${dest}: source and destination are the same file`, {
+      path: dest,
+    });
   }
   return { disk, src, dest, from, srcStat, target, opts };
 }
@@ -116,7 +134,8 @@ async function sameFile(disk: Disk, from: string, srcStat: DiskStat, destStat: D
 /** Backup of the replaced dest and the hashes for the audit trail, only when asked for. */
 async function beforeMove(m: Move): Promise<{ backupId: string | undefined; files: AuditFile[] }> {
   const { disk, opts, target, from } = m;
-  const backupId = opts?.backup && target.stat ? await opts.backup.preserve([target.path], { operation: OP }) : undefined;
+  const backupId =
+    opts?.backup && target.stat ? await opts.backup.preserve([target.path], { operation: OP }) : undefined;
   const audited = opts?.audit !== undefined;
   const srcHash = audited && m.srcStat.isFile() ? await hashIfExists(disk, from) : null;
   const destHash = audited && target.stat ? await hashIfExists(disk, target.path) : null;
@@ -140,7 +159,13 @@ async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
   }
   // The rename is durable only once both directory entries are: the new one in dest's
   // directory and the removed one in src's (the same sync when they share a directory).
-  if (opts?.fsync ?? true) await syncedAfter(syncDirectories(disk, [dirname(target.path), dirname(from)]), `${OP} ${m.src} ->`, m.dest, 'moved');
+  if (opts?.fsync ?? true)
+    await syncedAfter(
+      syncDirectories(disk, [dirname(target.path), dirname(from)]),
+      `${OP} ${m.src} ->`,
+      m.dest,
+      'moved',
+    );
   return { sha256: undefined };
 }
 
@@ -161,7 +186,10 @@ async function renameMakingParents(m: Move): Promise<void> {
 
 /** Names both paths (the failure may be at either end), with dest as the error's path. */
 function renameError(err: unknown, m: Move): Error {
-  const detail = errorCode(err) === 'ENOENT' ? `no such file or directory (is there a folder ${dirname(m.target.path)}?)` : undefined;
+  const detail =
+    errorCode(err) === 'ENOENT'
+      ? `no such file or directory (is there a folder ${dirname(m.target.path)}?)`
+      : undefined;
   return fsError(err, `${OP} ${m.src} ->`, m.dest, detail);
 }
 
@@ -173,14 +201,29 @@ async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | unde
   let pending: PendingFile | undefined;
   try {
     // A move resolves to nothing: the copy's hash is only for verify and the audit record.
-    pending = await PendingFile.create(disk, tempPathFor(target.path), target.path, m.dest, OP, opts?.retry, hashesContent(opts, false));
+    pending = await PendingFile.create(
+      disk,
+      tempPathFor(target.path),
+      target.path,
+      m.dest,
+      OP,
+      opts?.retry,
+      hashesContent(opts, false),
+    );
     for await (const chunk of readChunks(file, { op: OP, path: src, signal: opts?.signal })) {
       await pending.write(chunk);
       opts?.onProgress?.({ bytes: pending.bytes, total: stat.size });
     }
     // A move keeps src's mode, its times and, where permitted, its owner (as a rename and mv do).
     const times = { atimeMs: stat.atimeMs ?? stat.mtimeMs, mtimeMs: stat.mtimeMs };
-    await pending.finish({ mode: stat.mode & 0o7777, owner: ownerToKeep(stat), ownerRequired: false, fsync, verify: opts?.verify ?? false, times });
+    await pending.finish({
+      mode: stat.mode & 0o7777,
+      owner: ownerToKeep(stat),
+      ownerRequired: false,
+      fsync,
+      verify: opts?.verify ?? false,
+      times,
+    });
     throwIfAborted(opts?.signal, OP, src);
     await pending.commit(fsync, opts?.retry);
   } finally {
@@ -191,9 +234,15 @@ async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | unde
   try {
     await retryTransient(() => disk.unlink(from), opts?.retry);
   } catch (err) {
-    throw fsError(err, OP, src, `copied to ${m.dest} but could not remove the source: ${errorCode(err) ?? String(err)}`);
+    throw fsError(
+      err,
+      OP,
+      src,
+      `copied to ${m.dest} but could not remove the source: ${errorCode(err) ?? String(err)}`,
+    );
   }
   // Without this sync a power cut could bring src back beside its copy.
-  if (fsync) await syncedAfter(syncDirectory(disk, dirname(from)), `${OP} ${src} ->`, m.dest, 'copied and the source removed');
+  if (fsync)
+    await syncedAfter(syncDirectory(disk, dirname(from)), `${OP} ${src} ->`, m.dest, 'copied and the source removed');
   return pending.sha256;
 }

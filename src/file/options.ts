@@ -72,7 +72,10 @@ export function resultOf(written: Written, opts: WriteOptions | undefined): Writ
   const { path, bytes, sha256 } = written;
   if (!asksForHash(opts)) return { path, bytes };
   // The pipeline hashes whenever asked (asksForHash); this only guards that.
-  if (sha256 === undefined) throw new AtomicError('EINVAL', `write ${path}: the content was not hashed, though sha256: true asked for it`, { path });
+  if (sha256 === undefined)
+    throw new AtomicError('EINVAL', `write ${path}: the content was not hashed, though sha256: true asked for it`, {
+      path,
+    });
   return { path, bytes, sha256 };
 }
 

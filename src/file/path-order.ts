@@ -88,7 +88,17 @@ export function takeTicket(disk: Disk, path: string, real: () => Promise<string>
   const finished = new Promise<void>((resolve) => (finish = resolve));
   // Only a ticket taken while others were pending can have to wait.
   const alone = pendingCount === 0;
-  const entry: Entry = { named, group, seq: ++lastSeq, realOf: () => real().then(key), real: undefined, prev: alone ? undefined : last, through: undefined, finished, ended: false };
+  const entry: Entry = {
+    named,
+    group,
+    seq: ++lastSeq,
+    realOf: () => real().then(key),
+    real: undefined,
+    prev: alone ? undefined : last,
+    through: undefined,
+    finished,
+    ended: false,
+  };
   last = entry;
   pendingCount++;
   const count = namedCount.get(named) ?? 0;

@@ -77,7 +77,12 @@ export class PendingFile {
       if (code === 'ENOTDIR') throw fsError(err, op, shownPath, `parent ${dirname(target)} is not a directory`);
       // The file itself may well be writable: what failed is making a new file beside it.
       if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-        throw fsError(err, op, shownPath, `cannot create a temporary file in folder ${dirname(tempPath)} (the replacement is made there, then renamed over the file)`);
+        throw fsError(
+          err,
+          op,
+          shownPath,
+          `cannot create a temporary file in folder ${dirname(tempPath)} (the replacement is made there, then renamed over the file)`,
+        );
       }
       throw fsError(err, op, shownPath);
     }
@@ -109,7 +114,10 @@ export class PendingFile {
   }
 
   async write(chunk: Uint8Array): Promise<void> {
-    if (this.unhashed) throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the whole content was written`, { path: this.shownPath });
+    if (this.unhashed)
+      throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the whole content was written`, {
+        path: this.shownPath,
+      });
     // writeRaw dispatches the write before its first await: hashing overlaps it.
     const writing = this.writeRaw(chunk);
     if (this.hashed) (this.hash ??= newHash()).update(chunk);
@@ -117,7 +125,10 @@ export class PendingFile {
   }
 
   private async writeRaw(chunk: Uint8Array): Promise<void> {
-    if (!this.file || this.state !== 'open') throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the file was finished`, { path: this.shownPath });
+    if (!this.file || this.state !== 'open')
+      throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the file was finished`, {
+        path: this.shownPath,
+      });
     try {
       await this.file.write(chunk);
     } catch (err) {
@@ -134,7 +145,8 @@ export class PendingFile {
    */
   async finish(opts: FinishOptions & { closeAtCommit?: boolean }): Promise<void> {
     const file = this.file;
-    if (!file) throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: finished twice`, { path: this.shownPath });
+    if (!file)
+      throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: finished twice`, { path: this.shownPath });
     // Where a file open here cannot be renamed over (Windows), nor safely renamed, it is closed first.
     const closeNow = !(opts.closeAtCommit ?? false) || !this.disk.capabilities.replaceOpen;
     let ok = false;
@@ -180,7 +192,11 @@ export class PendingFile {
       // No POSIX owners here (Windows): the replaced file's owner needs no keeping, and a
       // chown asked for cannot be done, which the caller must learn rather than assume.
       if (!required) return;
-      throw new AtomicError('ENOTSUP', `${this.op} ${this.shownPath}: chown is not supported here: files have no POSIX owners on this platform`, { path: this.shownPath });
+      throw new AtomicError(
+        'ENOTSUP',
+        `${this.op} ${this.shownPath}: chown is not supported here: files have no POSIX owners on this platform`,
+        { path: this.shownPath },
+      );
     }
     try {
       await file.chown(owner.uid, owner.gid);
@@ -197,7 +213,10 @@ export class PendingFile {
   private async verify(): Promise<void> {
     const expected = this.sha256;
     // Callers create a file hashed whenever they will verify it; this only guards that.
-    if (expected === undefined) throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: cannot verify content that was not hashed`, { path: this.shownPath });
+    if (expected === undefined)
+      throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: cannot verify content that was not hashed`, {
+        path: this.shownPath,
+      });
     const { sha256 } = await hashFile(this.disk, this.tempPath).catch((err: unknown) => {
       throw fsError(err, this.op, this.shownPath);
     });
@@ -227,7 +246,11 @@ export class PendingFile {
     // Without links, nothing puts a file in place atomically without clobbering: refuse
     // rather than fall back to a check-then-rename that two processes could both pass.
     if (!this.disk.capabilities.hardLinks) {
-      throw new AtomicError('ENOTSUP', `${this.op} ${this.shownPath}: creating without clobbering needs hard links, which this disk does not offer`, { path: this.shownPath });
+      throw new AtomicError(
+        'ENOTSUP',
+        `${this.op} ${this.shownPath}: creating without clobbering needs hard links, which this disk does not offer`,
+        { path: this.shownPath },
+      );
     }
     const linking = retryTransient(() => this.disk.link(this.tempPath, this.target), retry);
     const opened = this.openDirAhead(fsync);
@@ -283,10 +306,14 @@ export class PendingFile {
       await syncDirectory(this.disk, dir, opened);
     } catch (err) {
       const code = systemCodeOf(err) ?? 'EIO';
-      throw new AtomicError(code, `${this.op} ${this.shownPath}: ${code}: replaced, but syncing folder ${dir} failed, so the change may not survive a power loss`, {
-        path: this.shownPath,
-        cause: err,
-      });
+      throw new AtomicError(
+        code,
+        `${this.op} ${this.shownPath}: ${code}: replaced, but syncing folder ${dir} failed, so the change may not survive a power loss`,
+        {
+          path: this.shownPath,
+          cause: err,
+        },
+      );
     }
   }
 

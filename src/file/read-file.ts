@@ -40,7 +40,12 @@ export async function readData(path: string, opts: ReadFileOptions | undefined):
  * reader of whole files, for readFile and for the library's own files (journals, lists).
  * Errors name `path` as `op`'s.
  */
-export async function readWhole(disk: Disk, path: string, op: string, opts?: { retry?: RetryOptions | undefined; signal?: AbortSignal | undefined }): Promise<Buffer> {
+export async function readWhole(
+  disk: Disk,
+  path: string,
+  op: string,
+  opts?: { retry?: RetryOptions | undefined; signal?: AbortSignal | undefined },
+): Promise<Buffer> {
   const { file, stat } = await openForRead(disk, path, op, opts?.retry);
   try {
     return await readAll(file, stat.size, op, path, opts?.signal);
@@ -50,7 +55,13 @@ export async function readWhole(disk: Disk, path: string, op: string, opts?: { r
 }
 
 /** Reads into one buffer of the size stat reported, then whatever was appended since. */
-async function readAll(file: DiskFile, size: number, op: string, path: string, signal: AbortSignal | undefined): Promise<Buffer> {
+async function readAll(
+  file: DiskFile,
+  size: number,
+  op: string,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<Buffer> {
   const head = Buffer.allocUnsafe(size);
   let filled = 0;
   while (filled < size) {

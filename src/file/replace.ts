@@ -72,14 +72,28 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
     else await pending.commit(opts?.fsync ?? true, opts?.retry);
     committed = true;
     const written: Written = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
-    if (opts?.audit) await recordAudit(spec, { operation: op, outcome: 'ok', backupId: before.backupId, files: [{ path: target.path, before: before.sha256, after: written.sha256 ?? null, size: written.bytes }] }).catch((err: unknown) => {
-      // The change is made and durable; the caller must still learn that the trail lacks it.
-      throw new AtomicError('EAUDIT', `${op} ${path}: written, but the audit record failed: ${describe(err)}`, { path, cause: err });
-    });
+    if (opts?.audit)
+      await recordAudit(spec, {
+        operation: op,
+        outcome: 'ok',
+        backupId: before.backupId,
+        files: [{ path: target.path, before: before.sha256, after: written.sha256 ?? null, size: written.bytes }],
+      }).catch((err: unknown) => {
+        // The change is made and durable; the caller must still learn that the trail lacks it.
+        throw new AtomicError('EAUDIT', `${op} ${path}: written, but the audit record failed: ${describe(err)}`, {
+          path,
+          cause: err,
+        });
+      });
     return { result, written };
   } catch (err) {
     if (!committed) {
-      await recordAudit(spec, { operation: op, outcome: 'failed', error: describe(err), files: [{ path: target?.path ?? named, before: null, after: null, size: 0 }] }).catch(() => undefined);
+      await recordAudit(spec, {
+        operation: op,
+        outcome: 'failed',
+        error: describe(err),
+        files: [{ path: target?.path ?? named, before: null, after: null, size: 0 }],
+      }).catch(() => undefined);
     }
     throw err;
   } finally {
@@ -111,7 +125,12 @@ function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
  * folder, the temp is made again beside the real target (and in-memory content written
  * again), so that the final rename stays within one file system.
  */
-async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, announce: boolean): Promise<{ target: Target; pending: PendingFile; result: T }> {
+async function prepare<T>(
+  disk: Disk,
+  spec: ReplaceSpec<T>,
+  named: string,
+  announce: boolean,
+): Promise<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
   const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
   const creating = createTemp(disk, named, spec, hashed).then((created) => {
@@ -138,7 +157,12 @@ async function prepare<T>(disk: Disk, spec: ReplaceSpec<T>, named: string, annou
     await pending?.discard();
     // A failed resolution (a directory at the path, a symlink loop) says more than what
     // it caused downstream.
-    throw (await resolving.then(() => undefined, (resolutionError: unknown) => resolutionError)) ?? err;
+    throw (
+      (await resolving.then(
+        () => undefined,
+        (resolutionError: unknown) => resolutionError,
+      )) ?? err
+    );
   }
 }
 
@@ -186,7 +210,11 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal, op: string, path
 const NOTHING_BEFORE = { backupId: undefined, sha256: null };
 
 /** Backup and the before-hash for the audit trail, both only when asked for. */
-async function beforeCommit<T>(disk: Disk, spec: ReplaceSpec<T>, target: string): Promise<{ backupId?: string | undefined; sha256: string | null }> {
+async function beforeCommit<T>(
+  disk: Disk,
+  spec: ReplaceSpec<T>,
+  target: string,
+): Promise<{ backupId?: string | undefined; sha256: string | null }> {
   const backupId = spec.opts?.backup ? await spec.opts.backup.preserve([target], { operation: spec.op }) : undefined;
   const sha256 = spec.opts?.audit ? await hashIfExists(disk, target) : null;
   return { backupId, sha256 };

@@ -47,5 +47,7 @@ export async function linkTarget(disk: Disk, link: string): Promise<string> {
 
 /** ELOOP: more than MAX_LINK_HOPS links on the way. */
 export function tooManyLinks(op: string | undefined, path: string): AtomicError {
-  return new AtomicError('ELOOP', `${op === undefined ? '' : `${op} `}${path}: too many levels of symbolic links`, { path });
+  return new AtomicError('ELOOP', `${op === undefined ? '' : `${op} `}${path}: too many levels of symbolic links`, {
+    path,
+  });
 }

@@ -16,7 +16,12 @@ export async function hashFile(
 ): Promise<{ sha256: string; bytes: number }> {
   const hash = newHash();
   let bytes = 0;
-  for await (const chunk of readPathChunks(disk, path, { op: opts.op ?? 'sha256File', path, signal: opts.signal, retry: opts.retry })) {
+  for await (const chunk of readPathChunks(disk, path, {
+    op: opts.op ?? 'sha256File',
+    path,
+    signal: opts.signal,
+    retry: opts.retry,
+  })) {
     hash.update(chunk);
     bytes += chunk.byteLength;
   }

@@ -10,6 +10,10 @@ export async function syncedAfter(sync: Promise<void>, op: string, path: string,
     await sync;
   } catch (err) {
     const code = systemCodeOf(err) ?? 'EIO';
-    throw new AtomicError(code, `${op} ${path}: ${code}: ${done}, but syncing its folder failed, so the change may not survive a power loss`, { path, cause: err });
+    throw new AtomicError(
+      code,
+      `${op} ${path}: ${code}: ${done}, but syncing its folder failed, so the change may not survive a power loss`,
+      { path, cause: err },
+    );
   }
 }

@@ -1,7 +1,14 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes. */
 import { chunksOf, isData, sourceSize, type Source } from '../base/source.js';
 import { AtomicError, invalidArg, systemCodeOf } from '../base/errors.js';
-import { resultOf, type HashedOptions, type HashedWriteResult, type WriteOptions, type WriteResult, type Written } from './options.js';
+import {
+  resultOf,
+  type HashedOptions,
+  type HashedWriteResult,
+  type WriteOptions,
+  type WriteResult,
+  type Written,
+} from './options.js';
 import { replaceFile } from './replace.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from './check-path.js';
@@ -28,7 +35,13 @@ export async function createFile(path: PathLike, source: Source, opts?: WriteOpt
 }
 
 /** writeFile (or createFile, `noClobber`) for callers that checked path and options already. */
-export async function writeData(op: string, path: string, source: Source, opts: WriteOptions | undefined, noClobber = false): Promise<Written> {
+export async function writeData(
+  op: string,
+  path: string,
+  source: Source,
+  opts: WriteOptions | undefined,
+  noClobber = false,
+): Promise<Written> {
   const encoding = opts?.encoding ?? 'utf8';
   const { written } = await replaceFile({
     op,
@@ -71,7 +84,11 @@ export interface WriteHandle {
  * `fn(handle)` writes the new content through `handle.write`; the target is replaced
  * only if `fn` resolves, and then with everything it wrote. Resolves to `fn`'s result.
  */
-export async function atomicWrite<T>(path: PathLike, fn: (handle: WriteHandle) => Promise<T> | T, opts?: WriteOptions): Promise<T> {
+export async function atomicWrite<T>(
+  path: PathLike,
+  fn: (handle: WriteHandle) => Promise<T> | T,
+  opts?: WriteOptions,
+): Promise<T> {
   const p = pathArg('atomicWrite', path);
   checkOptions('atomicWrite', 'atomicWrite', p, opts);
   if (typeof fn !== 'function') throw invalidArg('atomicWrite', p, 'fn must be a function');
@@ -81,7 +98,8 @@ export async function atomicWrite<T>(path: PathLike, fn: (handle: WriteHandle) =
     path: p,
     opts,
     resultHash: false,
-    produce: async (put) => fn({ write: (chunk) => put(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk) }),
+    produce: async (put) =>
+      fn({ write: (chunk) => put(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk) }),
   });
   return result;
 }

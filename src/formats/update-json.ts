@@ -30,10 +30,17 @@ export async function updateJson<T = unknown>(
   // A schema that does not compile must fail before we wait for a lock or read anything.
   if (opts.schema !== undefined) assertSchemaCompiles(opts.schema, path);
   const { coordinator, ...writeOpts } = opts;
-  const { release, stillHeld } = await lockHeld(path, { timeout: opts.timeout, signal: opts.signal, disk: opts.disk, coordinator });
+  const { release, stillHeld } = await lockHeld(path, {
+    timeout: opts.timeout,
+    signal: opts.signal,
+    disk: opts.disk,
+    coordinator,
+  });
   let next: T;
   try {
-    const old = await (readValue('json', path, { disk: opts.disk, signal: opts.signal, retry: opts.retry }) as Promise<T>).catch((err: unknown) => {
+    const old = await (
+      readValue('json', path, { disk: opts.disk, signal: opts.signal, retry: opts.retry }) as Promise<T>
+    ).catch((err: unknown) => {
       if (errorCode(err) === 'ENOENT') return opts.default;
       throw err;
     });
@@ -42,7 +49,11 @@ export async function updateJson<T = unknown>(
     // read the same old value: writing now would lose that update.
     if (!(await stillHeld())) {
       const why = coordinator ? 'its lease in the coordinator expired' : 'its record was removed or taken over';
-      throw new AtomicError(coordinator ? 'ECOORDINATOR' : 'ECOMPROMISED', `updateJson ${path}: the lock was lost (${why}) before writing; nothing was written`, { path });
+      throw new AtomicError(
+        coordinator ? 'ECOORDINATOR' : 'ECOMPROMISED',
+        `updateJson ${path}: the lock was lost (${why}) before writing; nothing was written`,
+        { path },
+      );
     }
     await writeChecked('json', path, next, writeOpts);
   } catch (err) {

@@ -32,7 +32,12 @@ export interface CoordinatedLockOptions {
 const MAX_POLL_MS = 100;
 
 /** Waits for every key (all at once, or in the order given) and then for readers to leave. */
-export async function lockKeys(coordinator: Coordinator, keys: readonly string[], opts: CoordinatedLockOptions, shown: string): Promise<CoordinatedLock> {
+export async function lockKeys(
+  coordinator: Coordinator,
+  keys: readonly string[],
+  opts: CoordinatedLockOptions,
+  shown: string,
+): Promise<CoordinatedLock> {
   const holder = opts.holder ?? 'lock-' + randomId(8);
   const deadline = opts.timeout === undefined ? Infinity : Date.now() + opts.timeout;
   const taken: string[] = [];
@@ -45,10 +50,16 @@ export async function lockKeys(coordinator: Coordinator, keys: readonly string[]
     if (first.claimed) taken.push(...keys);
     // Else one by one in the caller's (global) order, waiting: no deadlock between holders.
     for (const key of taken.length > 0 ? [] : keys) {
-      await waitFor(() => coordinator.claim([key], holder, opts.shared, budgetUntil(deadline)).then((r) => r.claimed), deadline, opts, keys.length === 1 ? shown : key);
+      await waitFor(
+        () => coordinator.claim([key], holder, opts.shared, budgetUntil(deadline)).then((r) => r.claimed),
+        deadline,
+        opts,
+        keys.length === 1 ? shown : key,
+      );
       taken.push(key);
     }
-    if (!opts.shared) await waitFor(async () => !(await coordinator.hasReaders(keys, budgetUntil(deadline))), deadline, opts, shown);
+    if (!opts.shared)
+      await waitFor(async () => !(await coordinator.hasReaders(keys, budgetUntil(deadline))), deadline, opts, shown);
   } catch (err) {
     await drop();
     throw err;
@@ -56,18 +67,30 @@ export async function lockKeys(coordinator: Coordinator, keys: readonly string[]
   return heldLock(coordinator, keys, holder, opts.shared, shown);
 }
 
-async function waitFor(ready: () => Promise<boolean>, deadline: number, opts: CoordinatedLockOptions, shown: string): Promise<void> {
+async function waitFor(
+  ready: () => Promise<boolean>,
+  deadline: number,
+  opts: CoordinatedLockOptions,
+  shown: string,
+): Promise<void> {
   let delay = 2;
   for (;;) {
     if (opts.signal?.aborted) throw abortError(opts.signal, 'lock', shown);
     if (await ready()) return;
-    if (Date.now() >= deadline) throw new LockError(shown, `still locked by another holder after ${opts.timeout ?? 0} ms`);
+    if (Date.now() >= deadline)
+      throw new LockError(shown, `still locked by another holder after ${opts.timeout ?? 0} ms`);
     await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
     delay = Math.min(MAX_POLL_MS, delay * 2) * (0.75 + Math.random() * 0.5);
   }
 }
 
-function heldLock(coordinator: Coordinator, keys: readonly string[], holder: string, shared: boolean, shown: string): CoordinatedLock {
+function heldLock(
+  coordinator: Coordinator,
+  keys: readonly string[],
+  holder: string,
+  shared: boolean,
+  shown: string,
+): CoordinatedLock {
   let released: Promise<void> | undefined;
   return {
     stillHeld: () => coordinator.holds(keys, holder, !shared),
@@ -76,7 +99,11 @@ function heldLock(coordinator: Coordinator, keys: readonly string[], holder: str
         // A lock lost while held (its lease expired: the process was paused or cut off)
         // may have been taken by another holder meanwhile: the caller must know.
         if (!(await coordinator.release(keys, holder, shared))) {
-          throw new AtomicError('ECOORDINATOR', `${shown}: the lock was lost while held (its lease in the coordinator expired); another holder may have had it meanwhile`, { path: shown });
+          throw new AtomicError(
+            'ECOORDINATOR',
+            `${shown}: the lock was lost while held (its lease in the coordinator expired); another holder may have had it meanwhile`,
+            { path: shown },
+          );
         }
       })()),
   };

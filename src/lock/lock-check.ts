@@ -46,6 +46,11 @@ export async function unlock(given: PathLike, opts?: UnlockOptions): Promise<voi
     throw fsError(err, 'unlock', path);
   }
   const held = heldByUs(real);
-  if (!held) throw new AtomicError('ENOTACQUIRED', `unlock ${path}: this process holds no lock on it (a lock held by another process is never removed)`, { path });
+  if (!held)
+    throw new AtomicError(
+      'ENOTACQUIRED',
+      `unlock ${path}: this process holds no lock on it (a lock held by another process is never removed)`,
+      { path },
+    );
   await held();
 }

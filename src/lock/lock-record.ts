@@ -120,7 +120,11 @@ export function dropToken(token: string): void {
  * describes the very file whose content was read; callers that only need the token
  * (a release checking ownership) skip it.
  */
-export async function readRecord(disk: Disk, file: string, withStat = true): Promise<{ record: LockRecord | undefined; stat: DiskStat | undefined } | undefined> {
+export async function readRecord(
+  disk: Disk,
+  file: string,
+  withStat = true,
+): Promise<{ record: LockRecord | undefined; stat: DiskStat | undefined } | undefined> {
   let stat: DiskStat | undefined;
   let text: string;
   try {
@@ -151,7 +155,10 @@ export async function readRecord(disk: Disk, file: string, withStat = true): Pro
  * on another host or an unreadable record, when it has not refreshed its record for
  * `staleMs` (holders touch their record every staleMs / 3).
  */
-export function isStale(entry: { record: LockRecord | undefined; stat: DiskStat | undefined }, staleMs: number): boolean {
+export function isStale(
+  entry: { record: LockRecord | undefined; stat: DiskStat | undefined },
+  staleMs: number,
+): boolean {
   // An unparseable record (its writer died between create and write) ages out by mtime.
   if (entry.record?.host === HOST && entry.record.pid === process.pid) return !held.has(entry.record.token);
   if (entry.record && isOwnerDeadHere(entry.record)) return true;

@@ -114,7 +114,12 @@ async function lockCoordinated(path: string, opts: LockOptions, coordinator: Coo
   const real = await realish(diskOf(opts), resolve(path)).catch((err: unknown) => {
     throw fsError(err, 'lock', path);
   });
-  return lockKeys(coordinator, [real], { timeout: opts.timeout, shared: opts.shared === true, signal: opts.signal }, path);
+  return lockKeys(
+    coordinator,
+    [real],
+    { timeout: opts.timeout, shared: opts.shared === true, signal: opts.signal },
+    path,
+  );
 }
 
 /**
@@ -142,13 +147,21 @@ function coordinatedHandle(held: CoordinatedLock, path: string, opts: LockOption
  * `isReal`: `path` is a real path already (a transaction's). `forCaller`: a caller's own
  * lock, which unlock(path) may release (not one a library call holds for its own work).
  */
-export async function lockAs(path: string, opts: LockOptions, owner: LockOwner | undefined, isReal = false, forCaller = false): Promise<HeldLock> {
+export async function lockAs(
+  path: string,
+  opts: LockOptions,
+  owner: LockOwner | undefined,
+  isReal = false,
+  forCaller = false,
+): Promise<HeldLock> {
   const disk = diskOf(opts);
   // The lock belongs to the file, not the spelling: through a link, a chain of links or a
   // link to its folder, every caller finds the one lock beside the real file.
-  const abs = isReal ? resolve(path) : await realish(disk, resolve(path)).catch((err: unknown) => {
-    throw fsError(err, 'lock', path);
-  });
+  const abs = isReal
+    ? resolve(path)
+    : await realish(disk, resolve(path)).catch((err: unknown) => {
+        throw fsError(err, 'lock', path);
+      });
   const shared = opts.shared === true;
   const a: Attempt = {
     disk,
@@ -337,7 +350,11 @@ async function stillOurs(a: Attempt, file: string): Promise<boolean> {
 }
 
 function compromised(a: Attempt): AtomicError {
-  return new AtomicError('ECOMPROMISED', `lock ${a.path}: the lock was lost while held (its record was removed or taken over by another holder)`, { path: a.path });
+  return new AtomicError(
+    'ECOMPROMISED',
+    `lock ${a.path}: the lock was lost while held (its record was removed or taken over by another holder)`,
+    { path: a.path },
+  );
 }
 
 /** Tells the holder, once, that its lock is lost. */
@@ -352,20 +369,23 @@ function holding(a: Attempt, file: string): HeldLock {
   // Holders on other hosts can only be told alive by a fresh mtime: keep it fresh. Each
   // refresh first checks that the record is still ours, so a holder learns of a loss
   // within staleMs / 3 (never refreshing someone else's record into looking alive).
-  const timer = setInterval(() => {
-    const now = Date.now();
-    stillOurs(a, file)
-      .then(async (ours) => {
-        if (!ours) {
-          clearInterval(timer);
-          markLost(a);
-          return;
-        }
-        await a.disk.utimes(file, now, now);
-        if (a.linked && a.owner) a.owner.touchedAt = now; // the owner file's mtime: every link shares it
-      })
-      .catch(() => undefined);
-  }, Math.max(50, a.staleMs / 3));
+  const timer = setInterval(
+    () => {
+      const now = Date.now();
+      stillOurs(a, file)
+        .then(async (ours) => {
+          if (!ours) {
+            clearInterval(timer);
+            markLost(a);
+            return;
+          }
+          await a.disk.utimes(file, now, now);
+          if (a.linked && a.owner) a.owner.touchedAt = now; // the owner file's mtime: every link shares it
+        })
+        .catch(() => undefined);
+    },
+    Math.max(50, a.staleMs / 3),
+  );
   timer.unref();
   let released: Promise<void> | undefined;
   const release = (): Promise<void> => {
@@ -420,7 +440,11 @@ export async function isLockedReal(disk: Disk, real: string, staleMs: number): P
     throw err;
   }
   // A link to a holder's owner file (lock-link.ts): one exclusive holder.
-  const records = st.isDirectory() ? (await disk.readdir(dir).catch(() => [] as string[])).filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX)).map((n) => join(dir, n)) : [dir];
+  const records = st.isDirectory()
+    ? (await disk.readdir(dir).catch(() => [] as string[]))
+        .filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX))
+        .map((n) => join(dir, n))
+    : [dir];
   for (const r of records) {
     const entry = await readRecord(disk, r);
     if (entry && !isStale(entry, staleMs)) return true;

@@ -18,16 +18,24 @@ import { ASIDE_RE, EXCLUSIVE, LOCK_SUFFIX, SHARED_PREFIX, breakIfStale } from '.
 const MIN_STALE_MS = 30_000;
 const OP = 'cleanupTemps';
 
-const exists = async (disk: Disk, path: string): Promise<boolean> => (await lstatIfPresent(disk, path, OP)) !== undefined;
+const exists = async (disk: Disk, path: string): Promise<boolean> =>
+  (await lstatIfPresent(disk, path, OP)) !== undefined;
 
 export function isLockLeftover(name: string): boolean {
   return name.endsWith(LOCK_SUFFIX) || ASIDE_RE.test(name);
 }
 
 /** Clears what is dead at `path` (a lock or an aside record); resolves to the paths removed. */
-export async function clearLockLeftover(disk: Disk, path: string, stat: DiskStat, olderThanMs: number, now: number): Promise<string[]> {
+export async function clearLockLeftover(
+  disk: Disk,
+  path: string,
+  stat: DiskStat,
+  olderThanMs: number,
+  now: number,
+): Promise<string[]> {
   const staleMs = Math.max(olderThanMs, MIN_STALE_MS);
-  if (ASIDE_RE.test(basename(path))) return stat.isFile() && now - stat.mtimeMs > staleMs && (await unlinkIfPresent(disk, path, OP)) ? [path] : [];
+  if (ASIDE_RE.test(basename(path)))
+    return stat.isFile() && now - stat.mtimeMs > staleMs && (await unlinkIfPresent(disk, path, OP)) ? [path] : [];
   if (stat.isFile()) {
     await breakIfStale(disk, path, staleMs);
     return (await exists(disk, path)) ? [] : [path];
@@ -46,6 +54,12 @@ export async function clearLockLeftover(disk: Disk, path: string, stat: DiskStat
   }
   // Fails harmlessly while a live holder's record is in it (a locker that finds it gone
   // makes it again).
-  if (await disk.rmdir(path).then(() => true, () => false)) removed.push(path);
+  if (
+    await disk.rmdir(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    removed.push(path);
   return removed;
 }

@@ -30,7 +30,9 @@ export function userRemovalsOf(ops: readonly TxOp[]): string[] {
 
 /** The hard links kept of replaced and removed files, for an undo in process. */
 export function backupsOf(ops: readonly TxOp[]): string[] {
-  return ops.flatMap((op) => [op.backup, op.kind === 'move' ? op.sourceBackup : undefined]).filter((p): p is string => p !== undefined);
+  return ops
+    .flatMap((op) => [op.backup, op.kind === 'move' ? op.sourceBackup : undefined])
+    .filter((p): p is string => p !== undefined);
 }
 
 /** Every folder an op changes an entry in. */
@@ -48,8 +50,15 @@ export function dirsOf(ops: readonly (TxOp | GuardOp)[]): string[] {
  * touched folder synced once (in parallel) so that all of it is durable before the
  * journal goes. Resolves to the count of backup links removed.
  */
-export async function rollForward(disk: Disk, ops: readonly TxOp[], retry?: RetryOptions, beforeRemovals?: () => Promise<void>): Promise<number> {
-  await Promise.all(ops.flatMap((op) => (op.kind === 'delete' ? [] : [renameIfPresent(disk, op.stage, op.target, retry)])));
+export async function rollForward(
+  disk: Disk,
+  ops: readonly TxOp[],
+  retry?: RetryOptions,
+  beforeRemovals?: () => Promise<void>,
+): Promise<number> {
+  await Promise.all(
+    ops.flatMap((op) => (op.kind === 'delete' ? [] : [renameIfPresent(disk, op.stage, op.target, retry)])),
+  );
   // A rename of a staged file can only ever happen once (its name is the transaction's
   // own); an unlink of a user's file cannot tell: the caller may check it may still.
   if (userRemovalsOf(ops).length > 0) await beforeRemovals?.();
@@ -76,7 +85,13 @@ export async function removeOwned(disk: Disk, ops: readonly (TxOp | GuardOp)[], 
 
 /** A guard's restore: each original renamed back, files that did not exist removed. */
 export async function restoreGuarded(disk: Disk, ops: readonly GuardOp[], retry?: RetryOptions): Promise<void> {
-  await Promise.all(ops.map((op) => (op.backup === null ? unlinkIfPresent(disk, op.target, 'unlink', retry) : renameIfPresent(disk, op.backup, op.target, retry))));
+  await Promise.all(
+    ops.map((op) =>
+      op.backup === null
+        ? unlinkIfPresent(disk, op.target, 'unlink', retry)
+        : renameIfPresent(disk, op.backup, op.target, retry),
+    ),
+  );
   // The restored entries must be durable before the journal that could redo them goes.
   await syncDirectories(disk, dirsOf(ops));
 }

@@ -33,7 +33,14 @@ import { JournalWriter, journalPathFor, type TxOp } from './journal.js';
 import { markActive, markInactive } from './owner.js';
 import { lockSettled } from './recover.js';
 import { createOwner, removeOwner } from './lock-owner.js';
-import { dirsRecordPathFor, foldersToCreate, makeParents, removeDirsRecord, removeEmptyDirs, type MadeDirs } from './parent-dirs.js';
+import {
+  dirsRecordPathFor,
+  foldersToCreate,
+  makeParents,
+  removeDirsRecord,
+  removeEmptyDirs,
+  type MadeDirs,
+} from './parent-dirs.js';
 import { rootResolver } from './root-paths.js';
 import { inParallel, stageFile, type Planned } from './stage.js';
 import type { Staged } from './staged.js';
@@ -74,12 +81,17 @@ const STAGE_CONCURRENCY = 64;
 
 function failed(ctx: CommitContext, rolledBack: boolean, cause: unknown, what: string): TransactionError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new TransactionError(`transaction ${ctx.id} in ${ctx.root}: ${what}: ${reason}`, rolledBack, { cause, transactionId: ctx.id, path: (cause as { path?: string } | undefined)?.path });
+  return new TransactionError(`transaction ${ctx.id} in ${ctx.root}: ${what}: ${reason}`, rolledBack, {
+    cause,
+    transactionId: ctx.id,
+    path: (cause as { path?: string } | undefined)?.path,
+  });
 }
 
 function checkInterrupt(ctx: CommitContext): void {
   if (ctx.signal?.aborted) throw abortError(ctx.signal, 'transaction', ctx.root);
-  if (ctx.interrupted) throw new AtomicError('EINTR', `transaction ${ctx.id} in ${ctx.root}: interrupted by a signal`, { path: ctx.root });
+  if (ctx.interrupted)
+    throw new AtomicError('EINTR', `transaction ${ctx.id} in ${ctx.root}: interrupted by a signal`, { path: ctx.root });
 }
 
 /** Resolves every path to a real path in the root; refuses a file named twice. */
@@ -112,7 +124,8 @@ function touchedBy(planned: readonly Planned[]): string[] {
 
 async function lstatOrUndefined(disk: Disk, path: string, op: string, shown: string): Promise<DiskStat | undefined> {
   const st = await lstatIfPresent(disk, path, op, shown);
-  if (st?.isDirectory()) throw new AtomicError('EISDIR', `${op} ${shown}: is a directory, expected a file`, { path: shown });
+  if (st?.isDirectory())
+    throw new AtomicError('EISDIR', `${op} ${shown}: is a directory, expected a file`, { path: shown });
   return st;
 }
 
@@ -123,7 +136,10 @@ async function plan(ctx: CommitContext, planned: Planned[]): Promise<{ planned: 
     planned.map(async (p) => {
       const s = p.staged;
       const from = s.kind === 'copy' || s.kind === 'move' ? s.from : '';
-      const [target, source] = await Promise.all([lstatOrUndefined(ctx.disk, p.target, s.op, s.path), p.source === undefined ? undefined : lstatOrUndefined(ctx.disk, p.source, s.op, from)]);
+      const [target, source] = await Promise.all([
+        lstatOrUndefined(ctx.disk, p.target, s.op, s.path),
+        p.source === undefined ? undefined : lstatOrUndefined(ctx.disk, p.source, s.op, from),
+      ]);
       return { target, source };
     }),
   );
@@ -131,7 +147,8 @@ async function plan(ctx: CommitContext, planned: Planned[]): Promise<{ planned: 
   for (const [i, p] of planned.entries()) {
     const s = p.staged;
     p.stat = stats[i]?.target;
-    if (s.kind === 'write' && s.create && p.stat) throw new AtomicError('EEXIST', `${s.op} ${s.path}: already exists`, { path: s.path });
+    if (s.kind === 'write' && s.create && p.stat)
+      throw new AtomicError('EEXIST', `${s.op} ${s.path}: already exists`, { path: s.path });
     if (s.kind === 'delete' && !p.stat) {
       if (s.force) continue;
       throw new AtomicError('ENOENT', `${s.op} ${s.path}: no such file or directory`, { path: s.path });
@@ -146,8 +163,22 @@ async function plan(ctx: CommitContext, planned: Planned[]): Promise<{ planned: 
     const backup = p.stat ? stagePathFor(p.target, ctx.id) : undefined;
     const s = p.staged;
     if (s.kind === 'delete') return { kind: 'delete', target: p.target, backup };
-    if (s.kind === 'move') return { kind: 'move', source: p.source ?? s.fromAbs, target: p.target, stage: p.stage ?? '', backup, sourceBackup: stagePathFor(p.source ?? s.fromAbs, ctx.id) };
-    return { kind: 'put', target: p.target, stage: p.stage ?? '', backup, create: s.kind === 'write' && s.create ? true : undefined };
+    if (s.kind === 'move')
+      return {
+        kind: 'move',
+        source: p.source ?? s.fromAbs,
+        target: p.target,
+        stage: p.stage ?? '',
+        backup,
+        sourceBackup: stagePathFor(p.source ?? s.fromAbs, ctx.id),
+      };
+    return {
+      kind: 'put',
+      target: p.target,
+      stage: p.stage ?? '',
+      backup,
+      create: s.kind === 'write' && s.create ? true : undefined,
+    };
   });
   return { planned: kept, ops };
 }
@@ -185,8 +216,14 @@ function auditFiles(planned: readonly Planned[], before: Map<string, string | nu
   return planned.flatMap((p) => {
     const was = before.get(p.target) ?? null;
     const moved = p.source !== undefined && p.staged.kind === 'move';
-    const after = !applied ? was : p.staged.kind === 'delete' ? null : p.written?.sha256 || (moved ? (before.get(p.source ?? '') ?? null) : null);
-    const files: AuditFile[] = [{ path: p.target, before: was, after, size: applied && p.staged.kind !== 'delete' ? (p.written?.bytes ?? 0) : 0 }];
+    const after = !applied
+      ? was
+      : p.staged.kind === 'delete'
+        ? null
+        : p.written?.sha256 || (moved ? (before.get(p.source ?? '') ?? null) : null);
+    const files: AuditFile[] = [
+      { path: p.target, before: was, after, size: applied && p.staged.kind !== 'delete' ? (p.written?.bytes ?? 0) : 0 },
+    ];
     if (moved && p.source !== undefined) {
       const src = before.get(p.source) ?? null;
       files.push({ path: p.source, before: src, after: applied ? null : src, size: 0 });
@@ -213,7 +250,10 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
       await createParents(ctx, planned, missing);
       if (ctx.coordinator) {
         // Alive for recovery elsewhere from before our journal exists until we are done.
-        await ctx.coordinator.enter(ctx.id, ctx.timeout === undefined ? undefined : budgetUntil(Date.now() + ctx.timeout));
+        await ctx.coordinator.enter(
+          ctx.id,
+          ctx.timeout === undefined ? undefined : budgetUntil(Date.now() + ctx.timeout),
+        );
         entered = true;
       } else {
         owner = await createOwner(ctx.disk, ctx.realRoot, ctx.id, touchedBy(planned));
@@ -226,9 +266,14 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
       await recordAudit(ctx, planned, before, backupId, 'ok', undefined);
       return result;
     } catch (err) {
-      const txErr = err instanceof TransactionError ? err : failed(ctx, true, err, 'failed before its commit point; nothing was changed');
+      const txErr =
+        err instanceof TransactionError
+          ? err
+          : failed(ctx, true, err, 'failed before its commit point; nothing was changed');
       rolledBack = txErr.rolledBack;
-      await recordAudit(ctx, planned, before, backupId, txErr.rolledBack ? 'rolled-back' : 'failed', txErr).catch(() => undefined);
+      await recordAudit(ctx, planned, before, backupId, txErr.rolledBack ? 'rolled-back' : 'failed', txErr).catch(
+        () => undefined,
+      );
       throw txErr;
     } finally {
       await release?.();
@@ -253,7 +298,9 @@ function backupRequest(ctx: CommitContext, planned: readonly Planned[]): BackupR
     transactionId: ctx.id,
     name: ctx.name,
     created: planned.filter((p) => p.staged.kind !== 'delete' && !p.stat).map((p) => p.target),
-    deleted: planned.flatMap((p) => (p.staged.kind === 'delete' ? [p.target] : p.staged.kind === 'move' && p.source !== undefined ? [p.source] : [])),
+    deleted: planned.flatMap((p) =>
+      p.staged.kind === 'delete' ? [p.target] : p.staged.kind === 'move' && p.source !== undefined ? [p.source] : [],
+    ),
     createdDirs: ctx.dirs?.made ?? [],
     restoreOf: ctx.restoreOf,
   };
@@ -278,7 +325,11 @@ function inExistingFolders(planned: Planned[], missing: ReadonlySet<string>): Pl
 }
 
 /** Makes the missing folders of every file the transaction writes (see parent-dirs.ts). */
-async function createParents(ctx: CommitContext, planned: readonly Planned[], missing: ReadonlySet<string>): Promise<void> {
+async function createParents(
+  ctx: CommitContext,
+  planned: readonly Planned[],
+  missing: ReadonlySet<string>,
+): Promise<void> {
   if (missing.size === 0) return;
   const written = planned.filter((p) => p.staged.kind !== 'delete').map((p) => p.target);
   const dirs = foldersToCreate(ctx.realRoot, written, missing);
@@ -293,12 +344,20 @@ async function dropParents(disk: Disk, dirs: MadeDirs): Promise<void> {
   await removeDirsRecord(disk, dirs.record);
 }
 
-async function recordAudit(ctx: CommitContext, planned: readonly Planned[], before: Map<string, string | null>, backupId: string | undefined, outcome: 'ok' | 'rolled-back' | 'failed', err: unknown): Promise<void> {
+async function recordAudit(
+  ctx: CommitContext,
+  planned: readonly Planned[],
+  before: Map<string, string | null>,
+  backupId: string | undefined,
+  outcome: 'ok' | 'rolled-back' | 'failed',
+  err: unknown,
+): Promise<void> {
   if (!ctx.audit) return;
   if (outcome !== 'ok') {
     // It failed before the files were hashed: they are as they were (rolled back), so
     // their hashes now are their hashes before.
-    for (const path of touchedBy(planned)) if (!before.has(path)) before.set(path, await hashIfExists(ctx.disk, path).catch(() => null));
+    for (const path of touchedBy(planned))
+      if (!before.has(path)) before.set(path, await hashIfExists(ctx.disk, path).catch(() => null));
   }
   await ctx.audit.record({
     operation: ctx.operation ?? 'transaction',
@@ -307,11 +366,18 @@ async function recordAudit(ctx: CommitContext, planned: readonly Planned[], befo
     backupId,
     outcome,
     files: auditFiles(planned, before, outcome === 'ok'),
-    error: err === undefined ? undefined : describe(err instanceof TransactionError && err.cause !== undefined ? err.cause : err),
+    error:
+      err === undefined
+        ? undefined
+        : describe(err instanceof TransactionError && err.cause !== undefined ? err.cause : err),
   });
 }
 
-async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (before: Map<string, string | null>, backupId: string | undefined) => void): Promise<CommitResult> {
+async function commitLocked(
+  ctx: CommitContext,
+  all: Planned[],
+  onBefore: (before: Map<string, string | null>, backupId: string | undefined) => void,
+): Promise<CommitResult> {
   const { planned, ops } = await plan(ctx, all);
   if (ops.length === 0) return { id: ctx.id, changed: [] };
   // Hashed under the locks, before anything changes; kept in the journal too, so that a
@@ -332,7 +398,9 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
   let backups: Set<string>;
   let markAttempted = false;
   try {
-    const staging = inParallel(planned, STAGE_CONCURRENCY, (p) => stageFile(ctx.disk, p, ctx.retry, ctx.signal, ctx.audit !== undefined));
+    const staging = inParallel(planned, STAGE_CONCURRENCY, (p) =>
+      stageFile(ctx.disk, p, ctx.retry, ctx.signal, ctx.audit !== undefined),
+    );
     const linking = linkBackups(ctx.disk, ops);
     const [, made] = await Promise.allSettled([staging, linking]).then(([a, b]) => {
       if (a.status === 'rejected') throw a.reason;
@@ -343,7 +411,9 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
     // Staged files and backup links are new entries: they must survive a crash once the
     // commit record says to use them.
     await syncDirectories(ctx.disk, dirsOf(ops));
-    const backupId = ctx.backup ? await ctx.backup.preserve(touchedBy(planned), backupRequest(ctx, planned)) : undefined;
+    const backupId = ctx.backup
+      ? await ctx.backup.preserve(touchedBy(planned), backupRequest(ctx, planned))
+      : undefined;
     onBefore(before, backupId);
     checkInterrupt(ctx);
     if (!ctx.coordinator) {
@@ -358,7 +428,10 @@ async function commitLocked(ctx: CommitContext, all: Planned[], onBefore: (befor
   ctx.committed = true;
   if (ctx.coordinator) await applyCoordinated(ctx, ctx.coordinator, journal, ops, keys);
   else await applyInProcess(ctx, journal, ops, backups);
-  const changed = planned.flatMap((p) => [p.target, ...(p.staged.kind === 'move' && p.source !== undefined ? [p.source] : [])]);
+  const changed = planned.flatMap((p) => [
+    p.target,
+    ...(p.staged.kind === 'move' && p.source !== undefined ? [p.source] : []),
+  ]);
   return { id: ctx.id, changed };
 }
 
@@ -374,7 +447,13 @@ function lockKeysOf(planned: readonly Planned[]): string[] {
  * outcome is unknown (the request failed) is settled by trying to abort: one of the two
  * must stand.
  */
-async function decide(ctx: CommitContext, coordinator: Coordinator, journal: JournalWriter, ops: readonly TxOp[], keys: readonly string[]): Promise<void> {
+async function decide(
+  ctx: CommitContext,
+  coordinator: Coordinator,
+  journal: JournalWriter,
+  ops: readonly TxOp[],
+  keys: readonly string[],
+): Promise<void> {
   let decided: boolean;
   try {
     decided = await coordinator.decideCommit(ctx.id, keys);
@@ -384,20 +463,34 @@ async function decide(ctx: CommitContext, coordinator: Coordinator, journal: Jou
       outcome = await coordinator.decideAbort(ctx.id);
     } catch {
       await journal.close().catch(() => undefined);
-      throw failed(ctx, false, err, 'could not learn whether its commit decision was recorded (the coordinator did not answer); recover(root) settles it once the coordinator is back');
+      throw failed(
+        ctx,
+        false,
+        err,
+        'could not learn whether its commit decision was recorded (the coordinator did not answer); recover(root) settles it once the coordinator is back',
+      );
     }
     if (outcome === 'aborted') throw await rollBackBeforeCommit(ctx, journal, ops, err, false);
     decided = true;
   }
   if (!decided) {
-    const lost = new AtomicError('ECOORDINATOR', `transaction ${ctx.id} in ${ctx.root}: its locks were lost before its commit decision (its lease in the coordinator expired, and recovery elsewhere may have aborted it); it cannot commit`, { path: ctx.root });
+    const lost = new AtomicError(
+      'ECOORDINATOR',
+      `transaction ${ctx.id} in ${ctx.root}: its locks were lost before its commit decision (its lease in the coordinator expired, and recovery elsewhere may have aborted it); it cannot commit`,
+      { path: ctx.root },
+    );
     throw await rollBackBeforeCommit(ctx, journal, ops, lost, false);
   }
   try {
     await journal.mark('commit');
   } catch (err) {
     await journal.close().catch(() => undefined);
-    throw failed(ctx, false, err, 'is committed (its decision is recorded in the coordinator), but its journal could not say so; recover(root) completes it');
+    throw failed(
+      ctx,
+      false,
+      err,
+      'is committed (its decision is recorded in the coordinator), but its journal could not say so; recover(root) completes it',
+    );
   }
 }
 
@@ -408,17 +501,32 @@ async function decide(ctx: CommitContext, coordinator: Coordinator, journal: Jou
  * staged name is renamed once, the other finds it gone), but undoing would not be. The
  * user's files it removes are removed only while its locks are still its own.
  */
-async function applyCoordinated(ctx: CommitContext, coordinator: Coordinator, journal: JournalWriter, ops: readonly TxOp[], keys: readonly string[]): Promise<void> {
+async function applyCoordinated(
+  ctx: CommitContext,
+  coordinator: Coordinator,
+  journal: JournalWriter,
+  ops: readonly TxOp[],
+  keys: readonly string[],
+): Promise<void> {
   try {
     await rollForward(ctx.disk, ops, ctx.retry, async () => {
       if (!(await coordinator.holds(keys, ctx.id, true))) {
-        throw new AtomicError('ECOORDINATOR', `transaction ${ctx.id} in ${ctx.root}: its locks were lost after its commit decision (its lease expired); recovery elsewhere completes it`, { path: ctx.root });
+        throw new AtomicError(
+          'ECOORDINATOR',
+          `transaction ${ctx.id} in ${ctx.root}: its locks were lost after its commit decision (its lease expired); recovery elsewhere completes it`,
+          { path: ctx.root },
+        );
       }
     });
     await journal.remove();
   } catch (err) {
     await journal.close().catch(() => undefined);
-    throw failed(ctx, false, err, 'is committed (its decision is recorded in the coordinator), but was not fully applied here; recover(root) completes it');
+    throw failed(
+      ctx,
+      false,
+      err,
+      'is committed (its decision is recorded in the coordinator), but was not fully applied here; recover(root) completes it',
+    );
   }
   await coordinator.forget(ctx.id).catch(() => undefined);
 }
@@ -430,7 +538,13 @@ async function applyCoordinated(ctx: CommitContext, coordinator: Coordinator, jo
  * the journal goes first, for a journal that says "commit" must never outlive its staged
  * files. If removing it fails, everything stays, and recovery completes the transaction.
  */
-async function rollBackBeforeCommit(ctx: CommitContext, journal: JournalWriter, ops: readonly TxOp[], cause: unknown, markAttempted: boolean): Promise<TransactionError> {
+async function rollBackBeforeCommit(
+  ctx: CommitContext,
+  journal: JournalWriter,
+  ops: readonly TxOp[],
+  cause: unknown,
+  markAttempted: boolean,
+): Promise<TransactionError> {
   try {
     await journal.close();
     if (markAttempted) await journal.remove();
@@ -443,7 +557,12 @@ async function rollBackBeforeCommit(ctx: CommitContext, journal: JournalWriter, 
 }
 
 /** Step 5 and 6, with an undo if step 5 fails. */
-async function applyInProcess(ctx: CommitContext, journal: JournalWriter, ops: readonly TxOp[], backups: Set<string>): Promise<void> {
+async function applyInProcess(
+  ctx: CommitContext,
+  journal: JournalWriter,
+  ops: readonly TxOp[],
+  backups: Set<string>,
+): Promise<void> {
   const disk = ctx.disk;
   const renamed: TxOp[] = [];
   const removed: string[] = [];
@@ -485,7 +604,15 @@ async function renameOrThrow(disk: Disk, from: string, to: string, retry: RetryO
 }
 
 /** Puts back what a failed apply changed, then rolls back; TransactionError either way. */
-async function undo(ctx: CommitContext, journal: JournalWriter, ops: readonly TxOp[], backups: Set<string>, renamed: readonly TxOp[], removed: readonly string[], cause: unknown): Promise<TransactionError> {
+async function undo(
+  ctx: CommitContext,
+  journal: JournalWriter,
+  ops: readonly TxOp[],
+  backups: Set<string>,
+  renamed: readonly TxOp[],
+  removed: readonly string[],
+  cause: unknown,
+): Promise<TransactionError> {
   const disk = ctx.disk;
   const backupOf = new Map<string, string | undefined>();
   for (const op of ops) {
@@ -515,7 +642,12 @@ async function undo(ctx: CommitContext, journal: JournalWriter, ops: readonly Tx
     await journal.remove();
   } catch (undoErr) {
     await journal.close();
-    return failed(ctx, false, cause, `failed after its commit point and could not be undone (${describe(undoErr)}); run recover(root) to complete it`);
+    return failed(
+      ctx,
+      false,
+      cause,
+      `failed after its commit point and could not be undone (${describe(undoErr)}); run recover(root) to complete it`,
+    );
   }
   return failed(ctx, true, cause, 'failed while applying and was undone; nothing was changed');
 }

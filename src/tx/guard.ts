@@ -56,7 +56,13 @@ async function copyAside(disk: Disk, target: string, backup: string, retry: Retr
     pending = await PendingFile.create(disk, backup, target, target, 'guard', retry, false);
     for await (const chunk of readChunks(file, { op: 'guard', path: target })) await pending.write(chunk);
     // The copy is synced: it is all that is left of the original once fn has run.
-    await pending.finish({ mode: stat.mode & 0o7777, owner: { uid: stat.uid, gid: stat.gid }, ownerRequired: false, fsync: true, verify: false });
+    await pending.finish({
+      mode: stat.mode & 0o7777,
+      owner: { uid: stat.uid, gid: stat.gid },
+      ownerRequired: false,
+      fsync: true,
+      verify: false,
+    });
   } catch (err) {
     await pending?.discard();
     throw err;
@@ -91,10 +97,12 @@ async function syncEdited(disk: Disk, ops: readonly GuardOp[]): Promise<void> {
 }
 
 export async function guard<T>(paths: readonly PathLike[], fn: () => Promise<T> | T, opts: GuardOptions): Promise<T> {
-  if (!Array.isArray(paths) || paths.length === 0) throw invalidArg('guard', undefined, 'paths must be a non-empty array');
+  if (!Array.isArray(paths) || paths.length === 0)
+    throw invalidArg('guard', undefined, 'paths must be a non-empty array');
   if (typeof fn !== 'function') throw invalidArg('guard', undefined, 'fn must be a function');
   const files = paths.map((p: unknown) => pathArg('guard', p, 'every path'));
-  if (typeof opts !== 'object' || opts === null) throw invalidArg('guard', undefined, 'options with a root are required');
+  if (typeof opts !== 'object' || opts === null)
+    throw invalidArg('guard', undefined, 'options with a root are required');
   checkOptions('guard', 'guard', undefined, opts);
   checkBatchName('guard', String(opts.root), opts.name);
   const disk = diskOf(opts);
@@ -126,7 +134,12 @@ export async function guard<T>(paths: readonly PathLike[], fn: () => Promise<T> 
  * another host. Throws if they are not to be kept; `restore` says whether this process
  * may still put the originals back itself (it may not once its locks are lost).
  */
-async function decideKeep(coordinator: Coordinator, id: string, keys: readonly string[], realRoot: string): Promise<void> {
+async function decideKeep(
+  coordinator: Coordinator,
+  id: string,
+  keys: readonly string[],
+  realRoot: string,
+): Promise<void> {
   let decided: boolean;
   try {
     decided = await coordinator.decideCommit(id, keys);
@@ -135,13 +148,24 @@ async function decideKeep(coordinator: Coordinator, id: string, keys: readonly s
     try {
       outcome = await coordinator.decideAbort(id);
     } catch {
-      throw new TransactionError(`guard in ${realRoot}: could not learn whether keeping the edits was recorded (the coordinator did not answer); recover(root) settles it once the coordinator is back`, false, { cause: err, transactionId: id });
+      throw new TransactionError(
+        `guard in ${realRoot}: could not learn whether keeping the edits was recorded (the coordinator did not answer); recover(root) settles it once the coordinator is back`,
+        false,
+        { cause: err, transactionId: id },
+      );
     }
     if (outcome === 'aborted') throw new GuardRestore(err);
     decided = true;
   }
   if (!decided) {
-    throw new TransactionError(`guard in ${realRoot}: its locks were lost before the edits could be kept (its lease in the coordinator expired); recovery restores the originals`, false, { cause: new AtomicError('ECOORDINATOR', `guard in ${realRoot}: locks lost`, { path: realRoot }), transactionId: id });
+    throw new TransactionError(
+      `guard in ${realRoot}: its locks were lost before the edits could be kept (its lease in the coordinator expired); recovery restores the originals`,
+      false,
+      {
+        cause: new AtomicError('ECOORDINATOR', `guard in ${realRoot}: locks lost`, { path: realRoot }),
+        transactionId: id,
+      },
+    );
   }
 }
 
@@ -152,12 +176,34 @@ class GuardRestore extends Error {
   }
 }
 
-async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: string[], fn: () => Promise<T> | T, opts: GuardOptions): Promise<T> {
+async function guarded<T>(
+  disk: Disk,
+  realRoot: string,
+  id: string,
+  targets: string[],
+  fn: () => Promise<T> | T,
+  opts: GuardOptions,
+): Promise<T> {
   const ops: GuardOp[] = [];
-  for (const target of targets) ops.push({ kind: 'guard', target, backup: (await lstatIfPresent(disk, target, 'guard')) ? stagePathFor(target, id) : null });
+  for (const target of targets)
+    ops.push({
+      kind: 'guard',
+      target,
+      backup: (await lstatIfPresent(disk, target, 'guard')) ? stagePathFor(target, id) : null,
+    });
   const before = opts.audit ? await Promise.all(targets.map((t) => hashIfExists(disk, t))) : [];
   const hashes = opts.audit ? Object.fromEntries(targets.map((t, i) => [t, before[i] ?? null])) : undefined;
-  const journal = await JournalWriter.create(disk, journalPathFor(realRoot, id), { v: 1, type: 'guard', id, root: realRoot, pid: process.pid, createdAt: Date.now(), name: opts.name, hashes, ops });
+  const journal = await JournalWriter.create(disk, journalPathFor(realRoot, id), {
+    v: 1,
+    type: 'guard',
+    id,
+    root: realRoot,
+    pid: process.pid,
+    createdAt: Date.now(),
+    name: opts.name,
+    hashes,
+    ops,
+  });
   const audit = async (outcome: 'ok' | 'rolled-back', err?: unknown): Promise<void> => {
     if (!opts.audit) return;
     const after = outcome === 'ok' ? await Promise.all(targets.map((t) => hashFile(disk, t).catch(() => null))) : [];
@@ -166,13 +212,23 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
       const now = outcome === 'ok' ? after[i] : undefined;
       return { path, before: was, after: outcome === 'ok' ? (now?.sha256 ?? null) : was, size: now?.bytes ?? 0 };
     });
-    await opts.audit.record({ operation: 'guard', name: opts.name, transactionId: id, outcome, files, error: err === undefined ? undefined : describe(err) });
+    await opts.audit.record({
+      operation: 'guard',
+      name: opts.name,
+      transactionId: id,
+      outcome,
+      files,
+      error: err === undefined ? undefined : describe(err),
+    });
   };
   try {
-    await inParallel(ops, 32, async (op) => (op.backup === null ? undefined : copyAside(disk, op.target, op.backup, opts.retry)));
+    await inParallel(ops, 32, async (op) =>
+      op.backup === null ? undefined : copyAside(disk, op.target, op.backup, opts.retry),
+    );
     // The copies are new entries: they must survive a crash before fn may touch the originals.
     await syncDirectories(disk, dirsOf(ops));
-    if (opts.signal?.aborted) throw new AtomicError('ABORT_ERR', `guard ${realRoot}: aborted`, { path: realRoot, cause: opts.signal.reason });
+    if (opts.signal?.aborted)
+      throw new AtomicError('ABORT_ERR', `guard ${realRoot}: aborted`, { path: realRoot, cause: opts.signal.reason });
     await journal.mark('ready');
   } catch (err) {
     await journal.close();
@@ -186,7 +242,11 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
       // Once our locks are lost, recovery elsewhere restores (or has restored, and others
       // may have changed the files since): putting back from here could undo their work.
       if (opts.coordinator && !(await opts.coordinator.holds(targets, id, true))) {
-        throw new AtomicError('ECOORDINATOR', `guard in ${realRoot}: its locks were lost (its lease in the coordinator expired); recovery restores the originals`, { path: realRoot });
+        throw new AtomicError(
+          'ECOORDINATOR',
+          `guard in ${realRoot}: its locks were lost (its lease in the coordinator expired); recovery restores the originals`,
+          { path: realRoot },
+        );
       }
       await journal.close();
       await restoreGuarded(disk, ops, opts.retry);
@@ -202,7 +262,11 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
     try {
       await restore();
     } catch (restoreErr) {
-      throw new TransactionError(`guard in ${realRoot}: the code failed (${describe(err)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`, false, { cause: err, transactionId: id });
+      throw new TransactionError(
+        `guard in ${realRoot}: the code failed (${describe(err)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`,
+        false,
+        { cause: err, transactionId: id },
+      );
     }
     await audit('rolled-back', err).catch(() => undefined);
     throw err;
@@ -211,7 +275,9 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
   }
   if (restoring) {
     await restoring;
-    throw new AtomicError('EINTR', `guard in ${realRoot}: interrupted by a signal; the originals were restored`, { path: realRoot });
+    throw new AtomicError('EINTR', `guard in ${realRoot}: interrupted by a signal; the originals were restored`, {
+      path: realRoot,
+    });
   }
   try {
     await syncEdited(disk, ops);
@@ -220,9 +286,17 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
     try {
       await restore();
     } catch (restoreErr) {
-      throw new TransactionError(`guard in ${realRoot}: syncing the edited files failed (${describe(err)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`, false, { cause: err, transactionId: id });
+      throw new TransactionError(
+        `guard in ${realRoot}: syncing the edited files failed (${describe(err)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`,
+        false,
+        { cause: err, transactionId: id },
+      );
     }
-    throw new TransactionError(`guard in ${realRoot}: the edited files could not be synced (${describe(err)}); the originals were restored`, true, { cause: err, transactionId: id });
+    throw new TransactionError(
+      `guard in ${realRoot}: the edited files could not be synced (${describe(err)}); the originals were restored`,
+      true,
+      { cause: err, transactionId: id },
+    );
   }
   if (opts.coordinator) {
     try {
@@ -232,9 +306,17 @@ async function guarded<T>(disk: Disk, realRoot: string, id: string, targets: str
       try {
         await restore();
       } catch (restoreErr) {
-        throw new TransactionError(`guard in ${realRoot}: the coordinator did not answer (${describe(err.reason)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`, false, { cause: err.reason, transactionId: id });
+        throw new TransactionError(
+          `guard in ${realRoot}: the coordinator did not answer (${describe(err.reason)}) and restoring the originals failed too (${describe(restoreErr)}); run recover(root)`,
+          false,
+          { cause: err.reason, transactionId: id },
+        );
       }
-      throw new TransactionError(`guard in ${realRoot}: the coordinator did not answer (${describe(err.reason)}); the originals were restored`, true, { cause: err.reason, transactionId: id });
+      throw new TransactionError(
+        `guard in ${realRoot}: the coordinator did not answer (${describe(err.reason)}); the originals were restored`,
+        true,
+        { cause: err.reason, transactionId: id },
+      );
     }
   }
   await journal.mark('done');

@@ -26,7 +26,14 @@ import { isTxId } from './owner.js';
 export type TxOp =
   | { kind: 'put'; target: string; stage: string; backup?: string | undefined; create?: boolean | undefined }
   | { kind: 'delete'; target: string; backup?: string | undefined }
-  | { kind: 'move'; source: string; target: string; stage: string; backup?: string | undefined; sourceBackup?: string | undefined };
+  | {
+      kind: 'move';
+      source: string;
+      target: string;
+      stage: string;
+      backup?: string | undefined;
+      sourceBackup?: string | undefined;
+    };
 
 /** A guarded file: `backup` is a synced copy of the original, null if it did not exist. */
 export interface GuardOp {
@@ -41,8 +48,28 @@ export interface GuardOp {
  * that recovery writes.
  */
 export type Intent =
-  | { v: 1; type: 'tx'; id: string; root: string; pid: number; createdAt: number; name?: string | undefined; hashes?: Record<string, string | null> | undefined; ops: TxOp[] }
-  | { v: 1; type: 'guard'; id: string; root: string; pid: number; createdAt: number; name?: string | undefined; hashes?: Record<string, string | null> | undefined; ops: GuardOp[] };
+  | {
+      v: 1;
+      type: 'tx';
+      id: string;
+      root: string;
+      pid: number;
+      createdAt: number;
+      name?: string | undefined;
+      hashes?: Record<string, string | null> | undefined;
+      ops: TxOp[];
+    }
+  | {
+      v: 1;
+      type: 'guard';
+      id: string;
+      root: string;
+      pid: number;
+      createdAt: number;
+      name?: string | undefined;
+      hashes?: Record<string, string | null> | undefined;
+      ops: GuardOp[];
+    };
 
 export type Mark = 'commit' | 'ready' | 'abort' | 'done';
 
@@ -210,7 +237,8 @@ type MarkLine = { mark: string; sha256: string };
 function markShaped(text: string): MarkLine | undefined {
   try {
     const v = JSON.parse(text) as Partial<MarkLine> | null;
-    if (typeof v !== 'object' || v === null || typeof v.mark !== 'string' || typeof v.sha256 !== 'string') return undefined;
+    if (typeof v !== 'object' || v === null || typeof v.mark !== 'string' || typeof v.sha256 !== 'string')
+      return undefined;
     return /^[0-9a-f]{64}$/.test(v.sha256) ? (v as MarkLine) : undefined;
   } catch {
     return undefined;
@@ -245,7 +273,8 @@ export function parseJournal(bytes: Buffer, path: string, realRoot: string, id: 
     if (i === 0) continue;
     const m = markShaped(line.text);
     if (m === undefined) {
-      if (lines.slice(i + 1).some((l) => markShaped(l.text))) throw badJournal(path, 'a record in the middle is damaged');
+      if (lines.slice(i + 1).some((l) => markShaped(l.text)))
+        throw badJournal(path, 'a record in the middle is damaged');
       break;
     }
     if (m.sha256 !== sha256Hex(line.before)) throw badJournal(path, `its ${m.mark} record fails its checksum`);
@@ -272,7 +301,12 @@ function checkIntent(intent: Intent, path: string, realRoot: string, id: string)
   if (intent.root !== realRoot) throw badJournal(path, `it belongs to root ${String(intent.root)}`);
   if (intent.name !== undefined && typeof intent.name !== 'string') throw badJournal(path, 'its name is not a string');
   const hashes = intent.hashes as unknown;
-  if (hashes !== undefined && (typeof hashes !== 'object' || hashes === null || !Object.values(hashes).every((h) => h === null || (typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))))) {
+  if (
+    hashes !== undefined &&
+    (typeof hashes !== 'object' ||
+      hashes === null ||
+      !Object.values(hashes).every((h) => h === null || (typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))))
+  ) {
     throw badJournal(path, 'its hashes are malformed');
   }
   if (!Array.isArray(intent.ops) || intent.ops.length === 0) throw badJournal(path, 'it lists no operations');
@@ -282,12 +316,18 @@ function checkIntent(intent: Intent, path: string, realRoot: string, id: string)
 function checkOp(op: TxOp | GuardOp, path: string, realRoot: string, id: string, type: 'tx' | 'guard'): void {
   const kinds = type === 'tx' ? ['put', 'delete', 'move'] : ['guard'];
   if (typeof op !== 'object' || op === null || !kinds.includes(op.kind)) throw badJournal(path, 'unknown operation');
-  const inRoot = (p: unknown): boolean => typeof p === 'string' && isAbsolute(p) && normalize(p) === p && isInside(realRoot, p) && !isInside(stateDirOf(realRoot), p);
+  const inRoot = (p: unknown): boolean =>
+    typeof p === 'string' &&
+    isAbsolute(p) &&
+    normalize(p) === p &&
+    isInside(realRoot, p) &&
+    !isInside(stateDirOf(realRoot), p);
   if (!inRoot(op.target)) throw badJournal(path, `path ${String(op.target)} is outside its root`);
   if (op.kind === 'move' && !inRoot(op.source)) throw badJournal(path, `path ${String(op.source)} is outside its root`);
   // Recovery removes staged files and backups: only ever files of this very transaction,
   // beside the file they belong to, so a forged journal cannot make it delete anything else.
-  const beside = (p: string, of: string): boolean => inRoot(p) && dirname(p) === dirname(of) && isStageName(basename(p)) && basename(p).includes(`.${id}-`);
+  const beside = (p: string, of: string): boolean =>
+    inRoot(p) && dirname(p) === dirname(of) && isStageName(basename(p)) && basename(p).includes(`.${id}-`);
   const check = (p: string | null | undefined, of: string): void => {
     if (p === undefined || p === null) return;
     if (!beside(p, of)) throw badJournal(path, `staged file ${String(p)} is not one of its own`);

@@ -41,7 +41,12 @@ async function createWith(disk: Disk, file: string, text: string, mode: number):
 }
 
 /** Creates the owner file of transaction `id`; the list of its locks first, so recovery finds every one. */
-export async function createOwner(disk: Disk, realRoot: string, id: string, paths: readonly string[]): Promise<LockOwner> {
+export async function createOwner(
+  disk: Disk,
+  realRoot: string,
+  id: string,
+  paths: readonly string[],
+): Promise<LockOwner> {
   const dir = stateDirOf(realRoot);
   await ensureStateDir(disk, dir);
   const list = join(dir, id + LIST_SUFFIX);

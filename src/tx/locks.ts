@@ -34,7 +34,9 @@ function releaserOf(held: Release[]): Release {
 }
 
 async function tryAll(sorted: string[], opts: LockAllOptions): Promise<Release | undefined> {
-  const tries = await Promise.allSettled(sorted.map((path) => lockAs(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner, true)));
+  const tries = await Promise.allSettled(
+    sorted.map((path) => lockAs(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner, true)),
+  );
   const held = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
   const failure = tries.find((t): t is PromiseRejectedResult => t.status === 'rejected');
   if (!failure) return releaserOf(held);
@@ -52,7 +54,12 @@ export async function lockAll(paths: Iterable<string>, opts: LockAllOptions): Pr
   const sorted = [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, path]) => path);
   if (opts.coordinator) {
     if (sorted.length === 0) return () => Promise.resolve();
-    const held = await lockKeys(opts.coordinator, sorted, { timeout: opts.timeout, shared: false, signal: opts.signal, holder: opts.holder }, sorted[0] ?? '');
+    const held = await lockKeys(
+      opts.coordinator,
+      sorted,
+      { timeout: opts.timeout, shared: false, signal: opts.signal, holder: opts.holder },
+      sorted[0] ?? '',
+    );
     return releaserOf([held.release]);
   }
   const fast = await tryAll(sorted, opts);

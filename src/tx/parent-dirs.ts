@@ -60,7 +60,13 @@ export function foldersToCreate(realRoot: string, targets: readonly string[], mi
  * syncs the parent of each folder made. `into.made` grows as folders are made, so a
  * caller can remove them again whatever step fails.
  */
-export async function makeParents(disk: Disk, realRoot: string, id: string, dirs: readonly string[], into: MadeDirs): Promise<void> {
+export async function makeParents(
+  disk: Disk,
+  realRoot: string,
+  id: string,
+  dirs: readonly string[],
+  into: MadeDirs,
+): Promise<void> {
   const record = into.record;
   await ensureStateDir(disk, dirname(record));
   const file = await disk.open(record, 'wx', 0o600).catch((err: unknown) => {
@@ -174,7 +180,15 @@ export async function readDirsRecord(disk: Disk, realRoot: string, record: strin
   if (v === null || typeof v !== 'object' || v.root !== realRoot || !Array.isArray(v.dirs)) return [];
   const state = stateDirOf(realRoot);
   // Only ever empty folders inside the root are removed; a forged record can do no more.
-  return v.dirs.filter((d): d is string => typeof d === 'string' && isAbsolute(d) && normalize(d) === d && isInside(realRoot, d) && d !== state && !isInside(state, d));
+  return v.dirs.filter(
+    (d): d is string =>
+      typeof d === 'string' &&
+      isAbsolute(d) &&
+      normalize(d) === d &&
+      isInside(realRoot, d) &&
+      d !== state &&
+      !isInside(state, d),
+  );
 }
 
 /** Folder journals of owners that are gone, by id. */

@@ -26,7 +26,12 @@ async function hashOf(disk: Disk, path: string | null | undefined): Promise<Hash
 }
 
 /** The hash before: the journal's, else the first of `candidates` that exists. */
-async function beforeOf(disk: Disk, intent: Intent, path: string, candidates: (string | null | undefined)[]): Promise<string | null> {
+async function beforeOf(
+  disk: Disk,
+  intent: Intent,
+  path: string,
+  candidates: (string | null | undefined)[],
+): Promise<string | null> {
   const known = intent.hashes?.[path];
   if (known !== undefined) return known;
   for (const c of candidates) {
@@ -51,7 +56,8 @@ export async function recoveredFiles(disk: Disk, intent: Intent, forward: boolea
     if (op.kind === 'guard') {
       // Rolled back: the original (its copy) comes back; forward: the code's edits stay.
       const before = await beforeOf(disk, intent, op.target, op.backup === null ? [] : [op.backup]);
-      if (!forward) out.push({ path: op.target, before, after: before, size: (await hashOf(disk, op.backup))?.bytes ?? 0 });
+      if (!forward)
+        out.push({ path: op.target, before, after: before, size: (await hashOf(disk, op.backup))?.bytes ?? 0 });
       else {
         const now = await hashOf(disk, op.target);
         out.push({ path: op.target, before, after: now?.sha256 ?? null, size: now?.bytes ?? 0 });
@@ -79,13 +85,20 @@ export async function recoveredFiles(disk: Disk, intent: Intent, forward: boolea
 }
 
 /** The entry for one recovered batch. */
-export function recoveryRecord(intent: Intent | undefined, id: string, forward: boolean, files: AuditFile[]): AuditRecord {
+export function recoveryRecord(
+  intent: Intent | undefined,
+  id: string,
+  forward: boolean,
+  files: AuditFile[],
+): AuditRecord {
   return {
     operation: 'recover',
     outcome: forward ? 'ok' : 'rolled-back',
     transactionId: id,
     name: intent?.name,
     files,
-    error: forward ? undefined : `rolled back by recover(): ${intent?.type === 'guard' ? 'its guarded code never finished' : 'it died before its commit point'}`,
+    error: forward
+      ? undefined
+      : `rolled back by recover(): ${intent?.type === 'guard' ? 'its guarded code never finished' : 'it died before its commit point'}`,
   };
 }

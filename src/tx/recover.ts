@@ -27,7 +27,14 @@ import { openRoot, stateDirOf } from './root-paths.js';
 import { removeOwned, restoreGuarded, rollForward } from './apply.js';
 import type { AuditHook, AuditRecord } from '../file/hooks.js';
 import { recoveredFiles, recoveryRecord } from './recover-audit.js';
-import { deadDirsIds, dirsRecordPathFor, idOfDirsRecord, readDirsRecord, removeDirsRecord, removeEmptyDirs } from './parent-dirs.js';
+import {
+  deadDirsIds,
+  dirsRecordPathFor,
+  idOfDirsRecord,
+  readDirsRecord,
+  removeDirsRecord,
+  removeEmptyDirs,
+} from './parent-dirs.js';
 
 export interface RecoverReport {
   /** Transactions (and guards) undone: their files are as before them. */
@@ -61,7 +68,11 @@ async function stateNames(disk: Disk, realRoot: string): Promise<string[]> {
 }
 
 /** The ids among `names` whose owner may be alive (asked of the coordinator, if any). */
-async function aliveIn(names: readonly string[], idOf: (name: string) => string | undefined, coordinator: Coordinator | undefined): Promise<Set<string>> {
+async function aliveIn(
+  names: readonly string[],
+  idOf: (name: string) => string | undefined,
+  coordinator: Coordinator | undefined,
+): Promise<Set<string>> {
   const ids = names.map(idOf).filter((id): id is string => id !== undefined);
   const alive = await Promise.all(ids.map((id) => ownerMayBeAlive(id, coordinator)));
   return new Set(ids.filter((_, i) => alive[i]));
@@ -165,7 +176,13 @@ async function rollsForward(state: JournalState, decide: (() => Promise<string>)
   return decide !== undefined && (await decide()) === 'committed';
 }
 
-async function replay(disk: Disk, path: string, state: JournalState, report: RecoverReport, forward: boolean): Promise<void> {
+async function replay(
+  disk: Disk,
+  path: string,
+  state: JournalState,
+  report: RecoverReport,
+  forward: boolean,
+): Promise<void> {
   const intent = state.intent;
   if (!intent) {
     // Torn intent: no staged file was ever created (they are made after it is synced).
@@ -199,9 +216,23 @@ async function replay(disk: Disk, path: string, state: JournalState, report: Rec
  * one that committed before us but was never applied must be applied before we read or
  * replace those files. Recovery takes locks of its own, so ours are released meanwhile.
  */
-export async function lockSettled(disk: Disk, realRoot: string, paths: string[], opts: RecoverOptions, owner?: LockOwner, holder?: string): Promise<() => Promise<void>> {
+export async function lockSettled(
+  disk: Disk,
+  realRoot: string,
+  paths: string[],
+  opts: RecoverOptions,
+  owner?: LockOwner,
+  holder?: string,
+): Promise<() => Promise<void>> {
   for (;;) {
-    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, owner, coordinator: opts.coordinator, holder });
+    const release = await lockAll(paths, {
+      disk,
+      timeout: opts.timeout,
+      signal: opts.signal,
+      owner,
+      coordinator: opts.coordinator,
+      holder,
+    });
     let dead: string[];
     try {
       dead = await deadJournals(disk, realRoot, opts.coordinator);

@@ -10,7 +10,6 @@ import { STATE_DIR } from '../file/temp-name.js';
 import { isLink, realish } from '../file/real-path.js';
 import { pathArg } from '../file/check-path.js';
 
-
 export function stateDirOf(realRoot: string): string {
   return join(realRoot, STATE_DIR);
 }
@@ -39,7 +38,8 @@ export async function openRoot(disk: Disk, given: unknown, op: string): Promise<
   let real: string;
   try {
     real = await disk.realpath(resolve(root));
-    if (!(await disk.stat(real)).isDirectory()) throw new AtomicError('ENOTDIR', `${op} ${root}: root is not a directory`, { path: root });
+    if (!(await disk.stat(real)).isDirectory())
+      throw new AtomicError('ENOTDIR', `${op} ${root}: root is not a directory`, { path: root });
   } catch (err) {
     throw fsError(err, op, root);
   }

@@ -33,16 +33,35 @@ export interface Planned {
  * Writes and syncs the staged file of a write, copy or (across devices) move. Its content
  * is hashed only for an audit record or `verify`: nothing else reads the hash.
  */
-export async function stageFile(disk: Disk, p: Planned, retry: RetryOptions | undefined, signal: AbortSignal | undefined, audited: boolean): Promise<void> {
+export async function stageFile(
+  disk: Disk,
+  p: Planned,
+  retry: RetryOptions | undefined,
+  signal: AbortSignal | undefined,
+  audited: boolean,
+): Promise<void> {
   const s = p.staged;
   if (s.kind === 'delete' || p.stage === undefined) return;
   if (s.kind === 'move' && (await stageByLink(disk, p, p.stage))) return;
   const input = s.kind === 'write' ? undefined : await openForRead(disk, p.source ?? s.fromAbs, s.op, retry);
-  const pending = await PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry, audited || (s.opts.verify ?? false));
+  const pending = await PendingFile.create(
+    disk,
+    p.stage,
+    p.target,
+    s.path,
+    s.op,
+    retry,
+    audited || (s.opts.verify ?? false),
+  );
   try {
     const encoding = s.opts.encoding ?? 'utf8';
     const total = input ? input.stat.size : s.kind === 'write' ? sourceSize(s.source, encoding) : undefined;
-    const chunks = input && s.kind !== 'write' ? readChunks(input.file, { op: s.op, path: s.from, signal }) : s.kind === 'write' ? chunksOf(s.source, s.op, s.path, encoding) : undefined;
+    const chunks =
+      input && s.kind !== 'write'
+        ? readChunks(input.file, { op: s.op, path: s.from, signal })
+        : s.kind === 'write'
+          ? chunksOf(s.source, s.op, s.path, encoding)
+          : undefined;
     for await (const chunk of chunks ?? []) {
       if (signal?.aborted) throw abortError(signal, s.op, s.path);
       if (s.opts.signal?.aborted) throw abortError(s.opts.signal, s.op, s.path);

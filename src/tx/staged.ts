@@ -28,7 +28,11 @@ export type Staged =
   | { kind: 'move'; op: 'moveFile'; path: string; abs: string; from: string; fromAbs: string; opts: TxWriteOptions }
   | { kind: 'delete'; op: 'deleteFile'; path: string; abs: string; force: boolean };
 
-export function checkWriteOptions(op: 'writeFile' | 'createFile' | 'writeJson' | 'writeYaml' | 'copyFile' | 'moveFile', path: string, opts: TxWriteOptions | undefined): TxWriteOptions {
+export function checkWriteOptions(
+  op: 'writeFile' | 'createFile' | 'writeJson' | 'writeYaml' | 'copyFile' | 'moveFile',
+  path: string,
+  opts: TxWriteOptions | undefined,
+): TxWriteOptions {
   checkOptions(`tx.${op}`, op, path, opts);
   return opts ?? {};
 }
@@ -40,7 +44,12 @@ export function checkSource(op: string, path: string, source: unknown): Source {
 }
 
 /** Encodes now, so that a value that fails its schema fails the transaction at once. */
-export function encodeFor(op: 'writeJson' | 'writeYaml', path: string, value: unknown, opts: TxJsonOptions | undefined): string {
+export function encodeFor(
+  op: 'writeJson' | 'writeYaml',
+  path: string,
+  value: unknown,
+  opts: TxJsonOptions | undefined,
+): string {
   checkPath(op, path);
   return op === 'writeJson' ? encodeJson(value, path, opts) : encodeYaml(value, path, opts);
 }

@@ -19,7 +19,15 @@ import { checkBatchName } from './batch-name.js';
 import { hashIfExists } from '../file/hash-existing.js';
 import { recoverRoot } from './recover.js';
 import { checkLexically, openRoot } from './root-paths.js';
-import { checkSource, checkWriteOptions, encodeFor, type Staged, type TxDeleteOptions, type TxJsonOptions, type TxWriteOptions } from './staged.js';
+import {
+  checkSource,
+  checkWriteOptions,
+  encodeFor,
+  type Staged,
+  type TxDeleteOptions,
+  type TxJsonOptions,
+  type TxWriteOptions,
+} from './staged.js';
 
 export interface TransactionOptions {
   /** Every path of the transaction must lie in this folder; its state lives in `<root>/.atomicfs/`. */
@@ -97,25 +105,57 @@ export class Transaction implements AsyncDisposable {
   }
 
   writeFile(path: PathLike, source: Source, opts?: TxWriteOptions): this {
-    return this.stage('writeFile', path, (p) => ({ kind: 'write', op: 'writeFile', path: p, abs: '', source: checkSource('writeFile', p, source), create: false, opts: checkWriteOptions('writeFile', p, opts) }));
+    return this.stage('writeFile', path, (p) => ({
+      kind: 'write',
+      op: 'writeFile',
+      path: p,
+      abs: '',
+      source: checkSource('writeFile', p, source),
+      create: false,
+      opts: checkWriteOptions('writeFile', p, opts),
+    }));
   }
 
   /** Fails the commit with EEXIST if `path` exists then (checked under the lock). */
   createFile(path: PathLike, source: Source, opts?: TxWriteOptions): this {
-    return this.stage('createFile', path, (p) => ({ kind: 'write', op: 'createFile', path: p, abs: '', source: checkSource('createFile', p, source), create: true, opts: checkWriteOptions('createFile', p, opts) }));
+    return this.stage('createFile', path, (p) => ({
+      kind: 'write',
+      op: 'createFile',
+      path: p,
+      abs: '',
+      source: checkSource('createFile', p, source),
+      create: true,
+      opts: checkWriteOptions('createFile', p, opts),
+    }));
   }
 
   writeJson(path: PathLike, value: unknown, opts?: TxJsonOptions): this {
     return this.stage('writeJson', path, (p) => {
       const checked = checkWriteOptions('writeJson', p, opts);
-      return { kind: 'write', op: 'writeJson', path: p, abs: '', source: encodeFor('writeJson', p, value, opts), create: false, opts: checked };
+      return {
+        kind: 'write',
+        op: 'writeJson',
+        path: p,
+        abs: '',
+        source: encodeFor('writeJson', p, value, opts),
+        create: false,
+        opts: checked,
+      };
     });
   }
 
   writeYaml(path: PathLike, value: unknown, opts?: TxJsonOptions): this {
     return this.stage('writeYaml', path, (p) => {
       const checked = checkWriteOptions('writeYaml', p, opts);
-      return { kind: 'write', op: 'writeYaml', path: p, abs: '', source: encodeFor('writeYaml', p, value, opts), create: false, opts: checked };
+      return {
+        kind: 'write',
+        op: 'writeYaml',
+        path: p,
+        abs: '',
+        source: encodeFor('writeYaml', p, value, opts),
+        create: false,
+        opts: checked,
+      };
     });
   }
 
@@ -130,7 +170,15 @@ export class Transaction implements AsyncDisposable {
   copyFile(src: PathLike, dest: PathLike, opts?: TxWriteOptions): this {
     return this.stage('copyFile', dest, (p) => {
       const from = pathArg('copyFile', src, 'src');
-      return { kind: 'copy', op: 'copyFile', path: p, abs: '', from, fromAbs: this.lexical('copyFile', from), opts: checkWriteOptions('copyFile', p, opts) };
+      return {
+        kind: 'copy',
+        op: 'copyFile',
+        path: p,
+        abs: '',
+        from,
+        fromAbs: this.lexical('copyFile', from),
+        opts: checkWriteOptions('copyFile', p, opts),
+      };
     });
   }
 
@@ -151,7 +199,8 @@ export class Transaction implements AsyncDisposable {
 
   private claim(op: string, path: string, abs: string): void {
     const key = pathKey(this.ctx.disk.capabilities, abs);
-    if (this.targets.has(key)) throw new AtomicError('EINVAL', `${op} ${path}: this file is already changed by this transaction`, { path });
+    if (this.targets.has(key))
+      throw new AtomicError('EINVAL', `${op} ${path}: this file is already changed by this transaction`, { path });
     this.targets.add(key);
   }
 
@@ -160,7 +209,10 @@ export class Transaction implements AsyncDisposable {
    * here, and the transaction is then failed: its commit will throw, nothing applied.
    */
   private stage(op: string, given: PathLike, make: (path: string) => Staged): this {
-    if (this._state !== 'open') throw new AtomicError('EINVAL', `${op} ${String(given)}: transaction ${this.id} is ${this._state}`, { path: String(given) });
+    if (this._state !== 'open')
+      throw new AtomicError('EINVAL', `${op} ${String(given)}: transaction ${this.id} is ${this._state}`, {
+        path: String(given),
+      });
     try {
       const path = pathArg(op, given);
       const abs = this.lexical(op, path);
@@ -176,7 +228,8 @@ export class Transaction implements AsyncDisposable {
 
   /** Applies every staged change, all or nothing, durably. Throws TransactionError if it did not. */
   async commit(): Promise<CommitResult> {
-    if (this._state !== 'open') throw new AtomicError('EINVAL', `commit: transaction ${this.id} is ${this._state}`, { path: this.ctx.root });
+    if (this._state !== 'open')
+      throw new AtomicError('EINVAL', `commit: transaction ${this.id} is ${this._state}`, { path: this.ctx.root });
     this._state = 'committing';
     const run = this.runCommit();
     this.settled = run.catch(() => undefined);
@@ -186,7 +239,11 @@ export class Transaction implements AsyncDisposable {
   private async runCommit(): Promise<CommitResult> {
     try {
       if (this.stagingError !== undefined) {
-        throw new TransactionError(`transaction ${this.id} in ${this.ctx.root}: an operation was refused when staged; nothing was changed`, true, { cause: this.stagingError, transactionId: this.id });
+        throw new TransactionError(
+          `transaction ${this.id} in ${this.ctx.root}: an operation was refused when staged; nothing was changed`,
+          true,
+          { cause: this.stagingError, transactionId: this.id },
+        );
       }
       const result = await runCommit(this.ctx, this.staged);
       this._state = 'committed';
@@ -202,7 +259,8 @@ export class Transaction implements AsyncDisposable {
 
   /** Drops every staged change. Nothing was written before commit, so nothing is undone on disk. */
   async rollback(): Promise<void> {
-    if (this._state === 'committing') throw new AtomicError('EINVAL', `rollback: transaction ${this.id} is committing`, { path: this.ctx.root });
+    if (this._state === 'committing')
+      throw new AtomicError('EINVAL', `rollback: transaction ${this.id} is committing`, { path: this.ctx.root });
     if (this._state !== 'open') return;
     this._state = 'rolled-back';
     const paths = [...new Set(this.staged.flatMap((s) => (s.kind === 'move' ? [s.abs, s.fromAbs] : [s.abs])))];
@@ -211,11 +269,19 @@ export class Transaction implements AsyncDisposable {
     if (!this.ctx.audit) return;
     // Nothing was written: the files it would have changed are as they were, and the
     // entry says what they were.
-    const files = await Promise.all(paths.map(async (path) => {
-      const before = await hashIfExists(this.ctx.disk, path).catch(() => null);
-      return { path, before, after: before, size: 0 };
-    }));
-    await this.ctx.audit.record({ operation: this.ctx.operation ?? 'transaction', name: this.ctx.name, transactionId: this.id, outcome: 'rolled-back', files });
+    const files = await Promise.all(
+      paths.map(async (path) => {
+        const before = await hashIfExists(this.ctx.disk, path).catch(() => null);
+        return { path, before, after: before, size: 0 };
+      }),
+    );
+    await this.ctx.audit.record({
+      operation: this.ctx.operation ?? 'transaction',
+      name: this.ctx.name,
+      transactionId: this.id,
+      outcome: 'rolled-back',
+      files,
+    });
   }
 
   /** For `await using`: an uncommitted transaction is rolled back. */
@@ -240,13 +306,19 @@ export async function transaction(opts: TransactionOptions): Promise<Transaction
 
 /** transaction(), for callers inside the library that label what it is (a restore). */
 export async function startTransaction(opts: TransactionOptions, kind?: TransactionKind): Promise<Transaction> {
-  if (typeof opts !== 'object' || opts === null) throw new AtomicError('EINVAL', 'transaction: options with a root are required');
+  if (typeof opts !== 'object' || opts === null)
+    throw new AtomicError('EINVAL', 'transaction: options with a root are required');
   checkOptions('transaction', 'transaction', undefined, opts);
   const root = pathArg('transaction', opts.root, 'root', false);
   checkBatchName('transaction', root, opts.name);
   const disk = diskOf(opts);
   const realRoot = await openRoot(disk, root, 'transaction');
   // A batch killed earlier is recorded in this batch's audit log as it is recovered.
-  await recoverRoot(disk, realRoot, { timeout: opts.timeout, signal: opts.signal, audit: opts.audit, coordinator: opts.coordinator });
+  await recoverRoot(disk, realRoot, {
+    timeout: opts.timeout,
+    signal: opts.signal,
+    audit: opts.audit,
+    coordinator: opts.coordinator,
+  });
   return new Transaction(root === opts.root ? opts : { ...opts, root }, disk, realRoot, kind);
 }

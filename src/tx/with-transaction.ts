@@ -5,7 +5,10 @@ import { transaction, type Transaction, type TransactionOptions } from './transa
  * Runs `fn` with a fresh transaction: committed if `fn` resolves (unless `fn` committed or
  * rolled back itself), rolled back if it throws. Resolves to what `fn` returned.
  */
-export async function withTransaction<T>(fn: (tx: Transaction) => Promise<T> | T, opts: TransactionOptions): Promise<T> {
+export async function withTransaction<T>(
+  fn: (tx: Transaction) => Promise<T> | T,
+  opts: TransactionOptions,
+): Promise<T> {
   if (typeof opts === 'object' && opts !== null) checkOptions('withTransaction', 'withTransaction', undefined, opts);
   const tx = await transaction(opts);
   let result: T;

@@ -38,7 +38,13 @@ export async function cleanupTemps(folder: PathLike, opts?: CleanupOptions): Pro
   checkOptions(OP, OP, dir, opts);
   const olderThanMs = opts?.olderThanMs ?? DEFAULT_OLDER_THAN_MS;
   const removed: string[] = [];
-  await cleanDir(diskOf(opts), resolve(dir), dir, { olderThanMs, recursive: opts?.recursive ?? false, signal: opts?.signal, now: Date.now() }, removed);
+  await cleanDir(
+    diskOf(opts),
+    resolve(dir),
+    dir,
+    { olderThanMs, recursive: opts?.recursive ?? false, signal: opts?.signal, now: Date.now() },
+    removed,
+  );
   return { removed };
 }
 
@@ -62,9 +68,11 @@ async function cleanDir(disk: Disk, dir: string, shown: string, scan: Scan, remo
     const stat = await lstatIfPresent(disk, path, OP); // gone since readdir: its writer committed
     if (!stat) continue;
     if (isLockLeftover(name)) {
-      removed.push(...(await clearLockLeftover(disk, path, stat, scan.olderThanMs, scan.now).catch((err: unknown) => {
-        throw fsError(err, OP, path);
-      })));
+      removed.push(
+        ...(await clearLockLeftover(disk, path, stat, scan.olderThanMs, scan.now).catch((err: unknown) => {
+          throw fsError(err, OP, path);
+        })),
+      );
       continue;
     }
     if (stat.isDirectory()) {

@@ -11,8 +11,12 @@ import { readPathChunks } from '../file/read-chunks.js';
  * writeFile then sees the error and removes its temporary file.
  */
 export async function gzipFile(disk: Disk, from: string, to: string, mode: number): Promise<void> {
-  const gz = pipeline(Readable.from(readPathChunks(disk, from, { op: 'rotateFile', path: from, fresh: true })), createGzip(), () => {
-    // Errors reach the consumer through the destroyed gzip stream.
-  });
+  const gz = pipeline(
+    Readable.from(readPathChunks(disk, from, { op: 'rotateFile', path: from, fresh: true })),
+    createGzip(),
+    () => {
+      // Errors reach the consumer through the destroyed gzip stream.
+    },
+  );
   await writeFile(to, gz, { disk, mode });
 }

@@ -35,7 +35,8 @@ const OP = 'mergeConfigs';
 
 function checkArgs(given: unknown, out: string, opts: MergeOptions | undefined): string[] {
   checkOptions(OP, OP, out, opts);
-  if (!Array.isArray(given) || given.length === 0) throw invalidArg(OP, out, 'files must be a non-empty array of paths');
+  if (!Array.isArray(given) || given.length === 0)
+    throw invalidArg(OP, out, 'files must be a non-empty array of paths');
   const files = given.map((f: unknown) => pathArg(OP, f, 'every input'));
   for (const f of files) {
     if (!formatOf(f)) throw invalidArg(OP, f, 'unknown format: inputs must end in .json, .yaml or .yml');
@@ -59,13 +60,21 @@ async function readConfig(disk: Disk, path: string): Promise<PlainObject> {
   // An empty YAML file (or one holding only comments) is an empty mapping.
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) {
-    throw new AtomicError('EINVAL', `${OP} ${path}: a config file must hold an object (a mapping), found ${Array.isArray(value) ? 'an array' : typeof value}`, { path });
+    throw new AtomicError(
+      'EINVAL',
+      `${OP} ${path}: a config file must hold an object (a mapping), found ${Array.isArray(value) ? 'an array' : typeof value}`,
+      { path },
+    );
   }
   return value;
 }
 
 /** Merges `files` into `out`; resolves to the write's result and the merged value. */
-export async function mergeConfigs(inputs: readonly PathLike[], output: PathLike, opts?: MergeOptions): Promise<MergeResult> {
+export async function mergeConfigs(
+  inputs: readonly PathLike[],
+  output: PathLike,
+  opts?: MergeOptions,
+): Promise<MergeResult> {
   const out = pathArg(OP, output, 'out');
   const files = checkArgs(inputs, out, opts);
   const disk = diskOf(opts);

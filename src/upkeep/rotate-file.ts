@@ -126,7 +126,8 @@ class Rotation {
 function checkArgs(path: string, opts: RotateOptions | undefined): asserts opts is RotateOptions {
   checkOptions(OP, OP, path, opts);
   const max = opts?.maxFiles;
-  if (max === undefined || !Number.isInteger(max) || max < 1) throw invalidArg(OP, path, `maxFiles must be an integer >= 1, got ${String(max)}`);
+  if (max === undefined || !Number.isInteger(max) || max < 1)
+    throw invalidArg(OP, path, `maxFiles must be an integer >= 1, got ${String(max)}`);
 }
 
 /** Rotates `path`; safe to run again after a crash half-way (see above). */
@@ -141,7 +142,8 @@ export async function rotateFile(given: PathLike, opts: RotateOptions): Promise<
   try {
     if (r.compress) await r.finishCompression(1);
     if (!(await r.exists(abs))) return { rotated: false, files: await r.present() };
-    if ((await disk.lstat(abs)).isDirectory()) throw new AtomicError('EISDIR', `${OP} ${path}: is a directory, expected a file`, { path });
+    if ((await disk.lstat(abs)).isDirectory())
+      throw new AtomicError('EISDIR', `${OP} ${path}: is a directory, expected a file`, { path });
     let free = await r.firstFree();
     let dropped: string | undefined;
     if (free === undefined) {

@@ -22,9 +22,19 @@ export class Tmux {
 
   /** A 120x12 session whose windows stay after their command ends (to read the last screen). */
   private open(): Promise<unknown> {
-    this.opened ??= this.tmux('new-session', '-d', '-s', 'test', '-n', 'idle', '-x', '120', '-y', '12', 'sleep 600').then(() =>
-      this.tmux('set-option', '-g', 'remain-on-exit', 'on'),
-    );
+    this.opened ??= this.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'test',
+      '-n',
+      'idle',
+      '-x',
+      '120',
+      '-y',
+      '12',
+      'sleep 600',
+    ).then(() => this.tmux('set-option', '-g', 'remain-on-exit', 'on'));
     return this.opened;
   }
 
@@ -37,7 +47,16 @@ export class Tmux {
 
   /** The pane's text with its scrolled-off history, wrapped lines joined; with `escapes`, with colour codes. */
   async capture(name: string, escapes = false): Promise<string> {
-    const { stdout } = await this.tmux('capture-pane', '-p', '-J', '-S', '-', ...(escapes ? ['-e'] : []), '-t', `test:${name}`);
+    const { stdout } = await this.tmux(
+      'capture-pane',
+      '-p',
+      '-J',
+      '-S',
+      '-',
+      ...(escapes ? ['-e'] : []),
+      '-t',
+      `test:${name}`,
+    );
     return stdout;
   }
 

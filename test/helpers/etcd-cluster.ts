@@ -23,7 +23,8 @@ export const ETCD = process.env.ATOMICFS_ETCD_BIN ?? '/usr/bin/etcd';
 export function whyNot(needHosts: boolean): string | undefined {
   if (!existsSync(ETCD)) return `${ETCD} not found (apt-get install -y etcd-server)`;
   if (needHosts && process.getuid?.() !== 0) return 'the "hosts" need root (unshare --pid --uts)';
-  if (needHosts && spawnSync('unshare', ['--pid', '--fork', '--mount-proc', '--uts', 'true']).status !== 0) return 'unshare --pid --fork --mount-proc --uts does not work here';
+  if (needHosts && spawnSync('unshare', ['--pid', '--fork', '--mount-proc', '--uts', 'true']).status !== 0)
+    return 'unshare --pid --fork --mount-proc --uts does not work here';
   return undefined;
 }
 
@@ -31,7 +32,8 @@ export function whyNot(needHosts: boolean): string | undefined {
 export function skipUnlessEtcd(needHosts: boolean): string | false {
   const reason = whyNot(needHosts);
   if (reason === undefined) return false;
-  if (process.env.ATOMICFS_REQUIRE_ETCD === '1') throw new Error(`ATOMICFS_REQUIRE_ETCD=1 but the etcd tests cannot run: ${reason}`);
+  if (process.env.ATOMICFS_REQUIRE_ETCD === '1')
+    throw new Error(`ATOMICFS_REQUIRE_ETCD=1 but the etcd tests cannot run: ${reason}`);
   return `etcd tests skipped: ${reason}`;
 }
 
@@ -69,7 +71,13 @@ export class EtcdCluster {
     const members: Member[] = [];
     for (let i = 0; i < size; i++) {
       const [c, p] = [await freePort(), await freePort()];
-      members.push({ name: `m${i}`, client: `http://127.0.0.1:${c}`, peer: `http://127.0.0.1:${p}`, dir: join(base, `m${i}`), proc: undefined });
+      members.push({
+        name: `m${i}`,
+        client: `http://127.0.0.1:${c}`,
+        peer: `http://127.0.0.1:${p}`,
+        dir: join(base, `m${i}`),
+        proc: undefined,
+      });
     }
     const cluster = new EtcdCluster(base, members);
     for (const m of members) cluster.launch(m, 'new');
@@ -98,7 +106,8 @@ export class EtcdCluster {
     let err = '';
     m.proc.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     m.proc.on('exit', (code, signal) => {
-      if (code !== 0 && code !== null && signal === null) process.stderr.write(`etcd ${m.name} exited ${code}: ${err}\n`);
+      if (code !== 0 && code !== null && signal === null)
+        process.stderr.write(`etcd ${m.name} exited ${code}: ${err}\n`);
     });
   }
 
@@ -110,10 +119,14 @@ export class EtcdCluster {
     try {
       for (;;) {
         try {
-          await client.put('atomicfs-test/health').value('ok').options({ deadline: new Date(Date.now() + 2000) });
+          await client
+            .put('atomicfs-test/health')
+            .value('ok')
+            .options({ deadline: new Date(Date.now() + 2000) });
           return;
         } catch (err) {
-          if (Date.now() > deadline) throw new Error(`etcd cluster not healthy after ${timeoutMs} ms: ${String(err)}`, { cause: err });
+          if (Date.now() > deadline)
+            throw new Error(`etcd cluster not healthy after ${timeoutMs} ms: ${String(err)}`, { cause: err });
           await sleep(200);
         }
       }

@@ -77,7 +77,8 @@ async function main(): Promise<void> {
   const real = etcdCoordinator({ endpoints: opts.endpoints, leaseMs: opts.leaseMs });
   try {
     if (command === 'counter') {
-      for (let i = 0; i < (opts.n ?? 0); i++) await updateJson<number>(opts.file ?? '', (c) => (c ?? 0) + 1, { coordinator: real, default: 0 });
+      for (let i = 0; i < (opts.n ?? 0); i++)
+        await updateJson<number>(opts.file ?? '', (c) => (c ?? 0) + 1, { coordinator: real, default: 0 });
       say({ ok: true });
     } else if (command === 'commit') {
       try {

@@ -54,7 +54,10 @@ export function faultyDisk(fault: Fault): FaultyDisk {
   });
   Object.assign(disk, {
     capabilities: nodeDisk.capabilities,
-    open: async (p: string, flags: Parameters<Disk['open']>[1], mode?: number) => (gate({ op: 'open', path: p }), wrapFile(await nodeDisk.open(p, flags, mode))),
+    open: async (p: string, flags: Parameters<Disk['open']>[1], mode?: number) => (
+      gate({ op: 'open', path: p }),
+      wrapFile(await nodeDisk.open(p, flags, mode))
+    ),
     stat: async (p: string) => (gate({ op: 'stat', path: p }), nodeDisk.stat(p)),
     lstat: async (p: string) => (gate({ op: 'lstat', path: p }), nodeDisk.lstat(p)),
     realpath: async (p: string) => (gate({ op: 'realpath', path: p }), nodeDisk.realpath(p)),

@@ -25,14 +25,18 @@ async function* endless(): AsyncGenerator<Uint8Array> {
 }
 
 if (mode === 'guard') {
-  await guard(files, async () => {
-    for (const f of files) {
-      writeFileSync(f, 'half-edited ');
-      appendFileSync(f, 'by the child');
-    }
-    process.stdout.write('editing\n');
-    await sleep(60_000);
-  }, { root });
+  await guard(
+    files,
+    async () => {
+      for (const f of files) {
+        writeFileSync(f, 'half-edited ');
+        appendFileSync(f, 'by the child');
+      }
+      process.stdout.write('editing\n');
+      await sleep(60_000);
+    },
+    { root },
+  );
 } else {
   const tx = await transaction({ root });
   files.forEach((f, i) => tx.writeFile(f, i === 0 ? endless() : 'new'));

@@ -30,7 +30,12 @@ function show(v: string | null | undefined): string {
 }
 
 /** The files under `root` (recursively), and any stray one: not in `known`, not allowed. */
-export function filesUnder(sim: SimDisk, root: string, known: Set<string>, opts: ExpectOptions): { files: Map<string, string>; strays: string[] } {
+export function filesUnder(
+  sim: SimDisk,
+  root: string,
+  known: Set<string>,
+  opts: ExpectOptions,
+): { files: Map<string, string>; strays: string[] } {
   const files = new Map<string, string>();
   const strays: string[] = [];
   for (const [path, e] of sim.tree(root)) {
@@ -47,7 +52,11 @@ export function filesUnder(sim: SimDisk, root: string, known: Set<string>, opts:
 }
 
 /** A check: the files under `root` equal one of `states`; the final one if resolved. */
-export function oneOf(root: string, states: Files[], opts: ExpectOptions = {}): (sim: SimDisk, resolved: boolean) => string | undefined {
+export function oneOf(
+  root: string,
+  states: Files[],
+  opts: ExpectOptions = {},
+): (sim: SimDisk, resolved: boolean) => string | undefined {
   const known = new Set(states.flatMap((s) => Object.keys(s)));
   const final = opts.final ?? states.length - 1;
   return (sim, resolved) => {

@@ -100,7 +100,11 @@ async function runUntilCrash(run: (d: Disk) => Promise<unknown>, sim: SimDisk): 
 }
 
 /** Runs `run` on `sim`, recording in `done` the steps that resolved; resolves to whether all of it did. */
-async function runWithSteps(run: (d: Disk, done: (step: string) => void) => Promise<unknown>, sim: SimDisk, done: Set<string>): Promise<boolean> {
+async function runWithSteps(
+  run: (d: Disk, done: (step: string) => void) => Promise<unknown>,
+  sim: SimDisk,
+  done: Set<string>,
+): Promise<boolean> {
   try {
     await run(sim, (step) => done.add(step));
     return true;
@@ -138,18 +142,36 @@ export async function explore(s: Scenario, opts: ExploreOptions): Promise<Explor
   const calls = base.callCount;
   const result: ExploreResult = { name: s.name, calls, crashPoints: 0, states: 0, recoveryStates: 0, violations: [] };
   const clean = s.check(base, true, all);
-  if (clean) result.violations.push({ scenario: s.name, crashAfter: calls, call: undefined, mode: 'no crash', phase: 'run', message: clean });
+  if (clean)
+    result.violations.push({
+      scenario: s.name,
+      crashAfter: calls,
+      call: undefined,
+      mode: 'no crash',
+      phase: 'run',
+      message: clean,
+    });
   const spread = spreadPoints(calls + 1, opts.recoveryCrashPoints);
   for (let k = 0; k <= calls; k++) {
     const sim = fresh(s, opts.platform);
     sim.crashAfter(k);
     const done = new Set<string>();
-    const resolved = (await runWithSteps((d, note) => s.run(d, note), sim, done)) && (opts.platform !== 'windows' || s.durableWithoutDirSync === true);
+    const resolved =
+      (await runWithSteps((d, note) => s.run(d, note), sim, done)) &&
+      (opts.platform !== 'windows' || s.durableWithoutDirSync === true);
     result.crashPoints++;
     for (const [i, mode] of modesFor(opts, k).entries()) {
       result.states++;
       const where = { scenario: s.name, crashAfter: k, call: base.log[k - 1], mode: describeMode(mode) };
-      const problem = await checkState(s, sim.crashImage(mode), resolved, done, { ...opts, recoveryCrashModes: spread.has(k) && i < opts.recoveryCrashModes ? 1 : 0 }, k, result);
+      const problem = await checkState(
+        s,
+        sim.crashImage(mode),
+        resolved,
+        done,
+        { ...opts, recoveryCrashModes: spread.has(k) && i < opts.recoveryCrashModes ? 1 : 0 },
+        k,
+        result,
+      );
       if (problem) result.violations.push({ ...where, ...problem });
     }
   }
@@ -165,7 +187,15 @@ function spreadPoints(count: number, n: number): Set<number> {
 }
 
 /** Recovers a crash state and checks it, then crashes recovery at each of its calls. */
-async function checkState(s: Scenario, image: Image, resolved: boolean, done: ReadonlySet<string>, opts: ExploreOptions, salt: number, result: ExploreResult): Promise<{ phase: string; message: string } | undefined> {
+async function checkState(
+  s: Scenario,
+  image: Image,
+  resolved: boolean,
+  done: ReadonlySet<string>,
+  opts: ExploreOptions,
+  salt: number,
+  result: ExploreResult,
+): Promise<{ phase: string; message: string } | undefined> {
   const disk = SimDisk.fromImage(image, REBOOT_AGE_MS, { platform: opts.platform });
   if (s.recover) {
     try {
@@ -180,7 +210,15 @@ async function checkState(s: Scenario, image: Image, resolved: boolean, done: Re
   return recoveryCrashes(s, image, (s.answer ?? answerOf)(disk), done, opts, salt, result);
 }
 
-async function recoveryCrashes(s: Scenario, image: Image, answer: string, done: ReadonlySet<string>, opts: ExploreOptions, salt: number, result: ExploreResult): Promise<{ phase: string; message: string } | undefined> {
+async function recoveryCrashes(
+  s: Scenario,
+  image: Image,
+  answer: string,
+  done: ReadonlySet<string>,
+  opts: ExploreOptions,
+  salt: number,
+  result: ExploreResult,
+): Promise<{ phase: string; message: string } | undefined> {
   const recoverOnce = s.recover!;
   const recover = (disk: Disk): Promise<unknown> => recoverOnce(disk, done);
   const platform = { platform: opts.platform };
@@ -197,10 +235,17 @@ async function recoveryCrashes(s: Scenario, image: Image, answer: string, done: 
       try {
         await recover(again);
       } catch (err) {
-        return { phase: `recovery crashed after its call ${j} (${describeMode(mode)})`, message: `second recovery failed: ${showError(err)}` };
+        return {
+          phase: `recovery crashed after its call ${j} (${describeMode(mode)})`,
+          message: `second recovery failed: ${showError(err)}`,
+        };
       }
       const got = (s.answer ?? answerOf)(again);
-      if (got !== answer) return { phase: `recovery crashed after its call ${j} (${describeMode(mode)})`, message: `second recovery reached another state:\n${got}\nexpected:\n${answer}` };
+      if (got !== answer)
+        return {
+          phase: `recovery crashed after its call ${j} (${describeMode(mode)})`,
+          message: `second recovery reached another state:\n${got}\nexpected:\n${answer}`,
+        };
     }
   }
   return undefined;
@@ -214,6 +259,12 @@ export function describeViolation(v: Violation): string {
 
 /** The table a crash test prints: per scenario, crash points, states explored, violations. */
 export function table(results: ExploreResult[]): string {
-  const rows = results.map((r) => `| ${r.name} | ${r.calls} | ${r.crashPoints} | ${r.states} | ${r.recoveryStates} | ${r.violations.length} |`);
-  return ['| operation / shape | disk calls | crash points | crash states checked | states after a crash during recovery | violations |', '| --- | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+  const rows = results.map(
+    (r) => `| ${r.name} | ${r.calls} | ${r.crashPoints} | ${r.states} | ${r.recoveryStates} | ${r.violations.length} |`,
+  );
+  return [
+    '| operation / shape | disk calls | crash points | crash states checked | states after a crash during recovery | violations |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
 }

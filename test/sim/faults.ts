@@ -61,7 +61,14 @@ export async function injectFaults(c: SingleCase): Promise<FaultRow> {
   return row;
 }
 
-async function oneFault(c: SingleCase, at: number, call: string, code: string, final: Files, row: FaultRow): Promise<string | undefined> {
+async function oneFault(
+  c: SingleCase,
+  at: number,
+  call: string,
+  code: string,
+  final: Files,
+  row: FaultRow,
+): Promise<string | undefined> {
   const sim = new SimDisk();
   seedInto(sim, c);
   sim.injectFault({ at, code, persistent: code === 'EMFILE' });
@@ -88,7 +95,8 @@ async function oneFault(c: SingleCase, at: number, call: string, code: string, f
     if (wrong) problems.push(wrong);
     // A failed directory sync comes after the rename: the change is made, not yet durable.
     const allowed = [c.seed, ...(c.between ?? []), ...(call.startsWith('syncDir') ? [final] : [])];
-    if (!c.rerun && !allowed.some((s) => same(files, s))) problems.push(`failed (${showError(error)}), but the files changed: ${show(files)}`);
+    if (!c.rerun && !allowed.some((s) => same(files, s)))
+      problems.push(`failed (${showError(error)}), but the files changed: ${show(files)}`);
     if (!same(files, final)) {
       try {
         await withTimeout(c.run(sim, RETRY), `${call}, run again`);
@@ -98,8 +106,10 @@ async function oneFault(c: SingleCase, at: number, call: string, code: string, f
     }
   }
   const after = filesUnder(sim, c.root, known, { ignore: links, allowTemps: error === undefined });
-  if (!same(after.files, final)) problems.push(`after running again the files are not the new ones: ${show(after.files)}`);
-  if (after.strays.length > 0 && strays.length === 0) problems.push(`left behind after running again: ${after.strays.join(', ')}`);
+  if (!same(after.files, final))
+    problems.push(`after running again the files are not the new ones: ${show(after.files)}`);
+  if (after.strays.length > 0 && strays.length === 0)
+    problems.push(`left behind after running again: ${after.strays.join(', ')}`);
   const next = await nextWorks(sim, Object.keys(c.seed)[0]!);
   if (next) problems.push(next);
   return problems.length ? problems.join('; ') : undefined;
@@ -128,11 +138,18 @@ function checkError(err: unknown, code: string, c: SingleCase): string | undefin
   if (!(err instanceof AtomicError)) return `not an AtomicError: ${showError(err)}`;
   if (err.code !== code) return `code ${err.code}, expected ${code}: ${err.message}`;
   const paths = [...Object.keys(c.seed), ...(c.symlinks ?? []).map(([, l]) => l)];
-  if (!paths.some((p) => err.message.includes(p))) return `the message names none of ${paths.join(', ')}: ${err.message}`;
+  if (!paths.some((p) => err.message.includes(p)))
+    return `the message names none of ${paths.join(', ')}: ${err.message}`;
   return undefined;
 }
 
 export function faultTable(rows: FaultRow[]): string {
-  const lines = rows.map((r) => `| ${r.name} | ${r.calls} | ${r.injected} | ${r.failed} | ${r.absorbed} | ${r.problems.length} |`);
-  return ['| operation | disk calls | faults injected | failed cleanly | absorbed (completed) | problems |', '| --- | ---: | ---: | ---: | ---: | ---: |', ...lines].join('\n');
+  const lines = rows.map(
+    (r) => `| ${r.name} | ${r.calls} | ${r.injected} | ${r.failed} | ${r.absorbed} | ${r.problems.length} |`,
+  );
+  return [
+    '| operation | disk calls | faults injected | failed cleanly | absorbed (completed) | problems |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...lines,
+  ].join('\n');
 }

@@ -15,7 +15,11 @@ interface DiskOpts {
 export interface Ops {
   writeFile(path: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, opts?: DiskOpts): Promise<unknown>;
   createFile(path: string, data: string | Uint8Array, opts?: DiskOpts): Promise<unknown>;
-  atomicWrite(path: string, fn: (h: { write(c: string | Uint8Array): Promise<void> }) => Promise<unknown>, opts?: DiskOpts): Promise<unknown>;
+  atomicWrite(
+    path: string,
+    fn: (h: { write(c: string | Uint8Array): Promise<void> }) => Promise<unknown>,
+    opts?: DiskOpts,
+  ): Promise<unknown>;
   readFile(path: string, opts?: DiskOpts): Promise<Buffer | string>;
   deleteFile(path: string, opts?: DiskOpts): Promise<void>;
   copyFile(src: string, dest: string, opts?: DiskOpts): Promise<void>;

@@ -52,7 +52,9 @@ export function stateOf(sim: SimDisk): State {
 }
 
 function show(s: State): string {
-  return JSON.stringify(Object.fromEntries([...s].map(([p, v]) => [p, v.length > 30 ? `${v.slice(0, 30)}…(${v.length})` : v])));
+  return JSON.stringify(
+    Object.fromEntries([...s].map(([p, v]) => [p, v.length > 30 ? `${v.slice(0, 30)}…(${v.length})` : v])),
+  );
 }
 
 const same = (a: State, b: State): boolean => a.size === b.size && [...a].every(([p, v]) => b.get(p) === v);
@@ -101,7 +103,8 @@ function checkConcurrent(c: SeqCase, before: State, after: State): Scenario['che
       const writer = owner.get(p) ?? c.steps.find((s) => p.endsWith(`/${s.name}`))?.name;
       if (writer) owner.set(p, writer);
       if (v !== before.get(p) && v !== after.get(p)) problems.push(`${p}: neither old nor new (${v ?? 'absent'})`);
-      else if (writer && done.has(writer) && v !== after.get(p)) problems.push(`${p}: its writer resolved, but it is ${v === undefined ? 'absent' : 'old'}`);
+      else if (writer && done.has(writer) && v !== after.get(p))
+        problems.push(`${p}: its writer resolved, but it is ${v === undefined ? 'absent' : 'old'}`);
     }
     return problems.length ? problems.join('; ') : undefined;
   };
@@ -155,7 +158,12 @@ export function writersCase(n: number): SeqCase {
     const streamed = i % 2 === 1;
     steps.push({ name, run: (disk) => need('writeFile')(path, streamed ? chunks(name) : `new ${i}`, { disk }) });
   }
-  return { name: `${n} concurrent writers into one folder (group commit; ${Math.floor(n / 2)} streamed)`, seed, steps, concurrent: true };
+  return {
+    name: `${n} concurrent writers into one folder (group commit; ${Math.floor(n / 2)} streamed)`,
+    seed,
+    steps,
+    concurrent: true,
+  };
 }
 
 export const seqCases: SeqCase[] = [

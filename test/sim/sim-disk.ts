@@ -46,7 +46,16 @@
  * and drive letters are exercised under Wine instead (test/windows).
  */
 import { posix } from 'node:path';
-import { POSIX_CAPABILITIES, WINDOWS_CAPABILITIES, type Disk, type DiskCapabilities, type DiskDir, type DiskFile, type DiskStat, type OpenFlags } from '../../src/disk/index.js';
+import {
+  POSIX_CAPABILITIES,
+  WINDOWS_CAPABILITIES,
+  type Disk,
+  type DiskCapabilities,
+  type DiskDir,
+  type DiskFile,
+  type DiskStat,
+  type OpenFlags,
+} from '../../src/disk/index.js';
 import { SimCrashError, sysError } from './sim-errors.js';
 import { rngOf, below, type Rng } from './prng.js';
 
@@ -65,7 +74,8 @@ interface Meta {
   mtimeMs: number;
 }
 
-type DataOp = { kind: 'write'; pos: number; bytes: Buffer } | { kind: 'truncate'; len: number } | ({ kind: 'meta' } & Meta);
+type DataOp =
+  { kind: 'write'; pos: number; bytes: Buffer } | { kind: 'truncate'; len: number } | ({ kind: 'meta' } & Meta);
 
 interface FileNode {
   kind: 'file';
@@ -107,7 +117,8 @@ export type ImageNode =
   | { kind: 'symlink'; target: string; meta: Meta };
 export type Image = Map<number, ImageNode>;
 
-export type CrashMode = { kind: 'lost' } | { kind: 'kept' } | { kind: 'subset'; seed: number } | { kind: 'torn'; seed: number };
+export type CrashMode =
+  { kind: 'lost' } | { kind: 'kept' } | { kind: 'subset'; seed: number } | { kind: 'torn'; seed: number };
 
 export function describeMode(m: CrashMode): string {
   return m.kind === 'subset' || m.kind === 'torn' ? `${m.kind}#${m.seed}` : m.kind;
@@ -136,7 +147,8 @@ export interface SimOptions {
 }
 
 /** What a path holds, for checks: file content, directory, or link target. */
-export type Entry = { kind: 'file'; data: Buffer; mode: number } | { kind: 'dir' } | { kind: 'symlink'; target: string };
+export type Entry =
+  { kind: 'file'; data: Buffer; mode: number } | { kind: 'dir' } | { kind: 'symlink'; target: string };
 
 function now(): number {
   return Date.now();
@@ -203,8 +215,17 @@ export class SimDisk implements Disk {
     }
     for (const [ino, n] of image) {
       this.nextIno = Math.max(this.nextIno, ino + 1);
-      if (n.kind === 'file') this.nodes.set(ino, { kind: 'file', data: n.data, durableData: n.data, meta: n.meta, durableMeta: n.meta, pending: [] });
-      else if (n.kind === 'dir') this.nodes.set(ino, { kind: 'dir', entries: new Map(n.entries), durable: new Map(n.entries), meta: n.meta });
+      if (n.kind === 'file')
+        this.nodes.set(ino, {
+          kind: 'file',
+          data: n.data,
+          durableData: n.data,
+          meta: n.meta,
+          durableMeta: n.meta,
+          pending: [],
+        });
+      else if (n.kind === 'dir')
+        this.nodes.set(ino, { kind: 'dir', entries: new Map(n.entries), durable: new Map(n.entries), meta: n.meta });
       else this.nodes.set(ino, { ...n });
     }
   }
@@ -251,7 +272,13 @@ export class SimDisk implements Disk {
   }
 
   /** Windows: fails if another program holds `ino`, or (`replacing`) if any handle has it open. */
-  private checkSharing(ino: number | undefined, replacing: boolean, syscall: string, path: string, dest?: string): void {
+  private checkSharing(
+    ino: number | undefined,
+    replacing: boolean,
+    syscall: string,
+    path: string,
+    dest?: string,
+  ): void {
     if (!this.windows || ino === undefined) return;
     const h = this.held.get(ino);
     if (h) throw sysError(h.code, syscall, path, dest);
@@ -363,7 +390,13 @@ export class SimDisk implements Disk {
       }
     }
     // NTFS's metadata journal keeps a prefix of the entry changes, in issue order.
-    const prefix = !this.windows ? Infinity : mode.kind === 'lost' ? 0 : mode.kind === 'kept' || !rng ? this.changes.length : below(rng, this.changes.length + 1);
+    const prefix = !this.windows
+      ? Infinity
+      : mode.kind === 'lost'
+        ? 0
+        : mode.kind === 'kept' || !rng
+          ? this.changes.length
+          : below(rng, this.changes.length + 1);
     for (const [i, change] of this.changes.entries()) {
       const durable = change.parts.every((p) => p.synced);
       if (this.windows ? i >= prefix && !durable : !keep() && !durable) continue;
@@ -466,7 +499,14 @@ export class SimDisk implements Disk {
       if (!create) throw sysError('ENOENT', 'open', path);
       ino = this.born(this.nextIno++, r.path);
       const meta = this.newMeta(mode & ~this.umask & 0o7777);
-      this.nodes.set(ino, { kind: 'file', data: Buffer.alloc(0), durableData: Buffer.alloc(0), meta, durableMeta: meta, pending: [] });
+      this.nodes.set(ino, {
+        kind: 'file',
+        data: Buffer.alloc(0),
+        durableData: Buffer.alloc(0),
+        meta,
+        durableMeta: meta,
+        pending: [],
+      });
       // A new inode's durable metadata is its creation metadata; its data starts empty.
       this.setEntry(r.parent, r.name, ino);
     }
@@ -519,7 +559,12 @@ export class SimDisk implements Disk {
     const r = this.resolve(path, false, 'mkdir');
     if (r.ino !== undefined) throw sysError('EEXIST', 'mkdir', path);
     const ino = this.born(this.nextIno++, r.path);
-    this.nodes.set(ino, { kind: 'dir', entries: new Map(), durable: new Map(), meta: this.newMeta(mode & ~this.umask & 0o7777) });
+    this.nodes.set(ino, {
+      kind: 'dir',
+      entries: new Map(),
+      durable: new Map(),
+      meta: this.newMeta(mode & ~this.umask & 0o7777),
+    });
     this.setEntry(r.parent, r.name, ino);
   }
 
@@ -773,7 +818,8 @@ export class SimDisk implements Disk {
 
   private syncDirNode(ino: number, covered?: Set<EntryChange>): void {
     this.dirNode(ino);
-    for (const change of this.changes) if (!covered || covered.has(change)) for (const p of change.parts) if (p.dir === ino) p.synced = true;
+    for (const change of this.changes)
+      if (!covered || covered.has(change)) for (const p of change.parts) if (p.dir === ino) p.synced = true;
     this.foldDurable();
   }
 

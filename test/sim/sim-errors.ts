@@ -104,7 +104,9 @@ export function isCrash(err: unknown): boolean {
 export function showError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' && !err.message.includes(code) ? `${code}: ${err.message}` : `${err.name}: ${err.message}`;
+    return typeof code === 'string' && !err.message.includes(code)
+      ? `${code}: ${err.message}`
+      : `${err.name}: ${err.message}`;
   }
   return typeof err === 'string' ? err : JSON.stringify(err);
 }

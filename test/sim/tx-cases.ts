@@ -46,7 +46,11 @@ export const txCases: [needs: (keyof Ops)[], c: TxCase][] = [
     {
       name: 'transaction: writes only (2 replaced, 1 new)',
       seed: { [A]: 'a old', [B]: 'b old', [C]: null },
-      run: (disk) => commit(disk, (tx) => void tx.writeFile(A, 'a new').writeFile(B, 'b new, longer than before').writeFile(C, 'c new')),
+      run: (disk) =>
+        commit(
+          disk,
+          (tx) => void tx.writeFile(A, 'a new').writeFile(B, 'b new, longer than before').writeFile(C, 'c new'),
+        ),
     },
   ],
   [
@@ -54,7 +58,16 @@ export const txCases: [needs: (keyof Ops)[], c: TxCase][] = [
     {
       name: 'transaction: create, delete, move, write',
       seed: { [A]: 'a old', [B]: 'b old', [C]: null, [`${ROOT}/moved.txt`]: null, [`${ROOT}/d.txt`]: 'd old' },
-      run: (disk) => commit(disk, (tx) => void tx.createFile(C, 'c created').deleteFile(B).moveFile(A, `${ROOT}/moved.txt`).writeFile(`${ROOT}/d.txt`, 'd new')),
+      run: (disk) =>
+        commit(
+          disk,
+          (tx) =>
+            void tx
+              .createFile(C, 'c created')
+              .deleteFile(B)
+              .moveFile(A, `${ROOT}/moved.txt`)
+              .writeFile(`${ROOT}/d.txt`, 'd new'),
+        ),
     },
   ],
   [
@@ -62,15 +75,32 @@ export const txCases: [needs: (keyof Ops)[], c: TxCase][] = [
     {
       name: 'transaction: files in three folders',
       seed: { [`${ROOT}/one/a`]: 'one old', [`${ROOT}/two/b`]: 'two old', [`${ROOT}/three/c`]: null },
-      run: (disk) => commit(disk, (tx) => void tx.writeFile(`${ROOT}/one/a`, 'one new').writeFile(`${ROOT}/two/b`, 'two new').writeFile(`${ROOT}/three/c`, 'three new')),
+      run: (disk) =>
+        commit(
+          disk,
+          (tx) =>
+            void tx
+              .writeFile(`${ROOT}/one/a`, 'one new')
+              .writeFile(`${ROOT}/two/b`, 'two new')
+              .writeFile(`${ROOT}/three/c`, 'three new'),
+        ),
     },
   ],
   [
     ['transaction', 'recover'],
     {
       name: 'transaction: copy and move across folders',
-      seed: { [`${ROOT}/src/x`]: 'x content', [`${ROOT}/dst/x`]: 'dst old', [`${ROOT}/src/y`]: 'y content', [`${ROOT}/dst/y`]: null },
-      run: (disk) => commit(disk, (tx) => void tx.copyFile(`${ROOT}/src/x`, `${ROOT}/dst/x`).moveFile(`${ROOT}/src/y`, `${ROOT}/dst/y`)),
+      seed: {
+        [`${ROOT}/src/x`]: 'x content',
+        [`${ROOT}/dst/x`]: 'dst old',
+        [`${ROOT}/src/y`]: 'y content',
+        [`${ROOT}/dst/y`]: null,
+      },
+      run: (disk) =>
+        commit(
+          disk,
+          (tx) => void tx.copyFile(`${ROOT}/src/x`, `${ROOT}/dst/x`).moveFile(`${ROOT}/src/y`, `${ROOT}/dst/y`),
+        ),
     },
   ],
   [
@@ -79,7 +109,16 @@ export const txCases: [needs: (keyof Ops)[], c: TxCase][] = [
       name: 'transaction: new files in new folders (3 made, 1 nested)',
       seed: { [A]: 'a old', [`${ROOT}/n/m/x.md`]: null, [`${ROOT}/n/y.md`]: null, [`${ROOT}/k/z.md`]: null },
       newDirs: [`${ROOT}/n`, `${ROOT}/n/m`, `${ROOT}/k`],
-      run: (disk) => commit(disk, (tx) => void tx.writeFile(A, 'a new').writeFile(`${ROOT}/n/m/x.md`, 'x new').createFile(`${ROOT}/n/y.md`, 'y new').writeFile(`${ROOT}/k/z.md`, 'z new')),
+      run: (disk) =>
+        commit(
+          disk,
+          (tx) =>
+            void tx
+              .writeFile(A, 'a new')
+              .writeFile(`${ROOT}/n/m/x.md`, 'x new')
+              .createFile(`${ROOT}/n/y.md`, 'y new')
+              .writeFile(`${ROOT}/k/z.md`, 'z new'),
+        ),
     },
   ],
   [
@@ -90,7 +129,10 @@ export const txCases: [needs: (keyof Ops)[], c: TxCase][] = [
       newDirs: [`${ROOT}/n`, `${ROOT}/n/m`],
       rollsBack: true,
       run: async (disk) => {
-        const failed = await commit(disk, (tx) => void tx.writeFile(`${ROOT}/n/m/x.md`, 'x new').createFile(A, 'clash')).then(
+        const failed = await commit(
+          disk,
+          (tx) => void tx.writeFile(`${ROOT}/n/m/x.md`, 'x new').createFile(A, 'clash'),
+        ).then(
           () => undefined,
           (err: unknown) => err,
         );

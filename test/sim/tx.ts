@@ -40,7 +40,9 @@ export function seedTx(sim: SimDisk, c: TxCase): void {
 
 /** The folders under `root` (state and lock folders left out), one per line. */
 function foldersOf(sim: SimDisk): string[] {
-  return [...sim.tree(ROOT)].filter(([p, e]) => e.kind === 'dir' && !isLockPath(p) && !p.startsWith(`${ROOT}/.atomicfs`)).map(([p]) => p);
+  return [...sim.tree(ROOT)]
+    .filter(([p, e]) => e.kind === 'dir' && !isLockPath(p) && !p.startsWith(`${ROOT}/.atomicfs`))
+    .map(([p]) => p);
 }
 
 /**
@@ -49,7 +51,11 @@ function foldersOf(sim: SimDisk): string[] {
  * folder left behind. (A folder that holds nothing but a dead lock's leftovers counts as
  * gone: those are tolerated everywhere.)
  */
-function withFolders(c: TxCase, final: Files, files: (sim: SimDisk, resolved: boolean) => string | undefined): (sim: SimDisk, resolved: boolean) => string | undefined {
+function withFolders(
+  c: TxCase,
+  final: Files,
+  files: (sim: SimDisk, resolved: boolean) => string | undefined,
+): (sim: SimDisk, resolved: boolean) => string | undefined {
   const newDirs = c.newDirs ?? [];
   return (sim, resolved) => {
     const problem = files(sim, resolved);
@@ -63,7 +69,8 @@ function withFolders(c: TxCase, final: Files, files: (sim: SimDisk, resolved: bo
     for (const d of newDirs) {
       const there = tree.get(d)?.kind === 'dir';
       if (isNew && !there) return `the files are new but their folder ${d} is gone`;
-      if (!isNew && there && !onlyLockLeftovers(d)) return `the files are old but the folder ${d} made for them is left behind`;
+      if (!isNew && there && !onlyLockLeftovers(d))
+        return `the files are old but the folder ${d} made for them is left behind`;
     }
     return undefined;
   };

@@ -123,11 +123,14 @@ test('a file held open for good fails the write within the bound, naming it; the
   writeFileSync(target, 'old');
   const fd = openSync(target, 'r');
   try {
-    await assert.rejects(writeFile(target, 'new', { retry: { attempts: 3, maxDelayMs: 20 } }), (err: NodeJS.ErrnoException) => {
-      assert.ok(['EPERM', 'EACCES', 'EBUSY'].includes(err.code ?? ''), String(err.code));
-      assert.ok(err.message.includes(target), err.message);
-      return true;
-    });
+    await assert.rejects(
+      writeFile(target, 'new', { retry: { attempts: 3, maxDelayMs: 20 } }),
+      (err: NodeJS.ErrnoException) => {
+        assert.ok(['EPERM', 'EACCES', 'EBUSY'].includes(err.code ?? ''), String(err.code));
+        assert.ok(err.message.includes(target), err.message);
+        return true;
+      },
+    );
   } finally {
     closeSync(fd);
   }

@@ -13,7 +13,16 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { AuditLog, BackupStore, guard, lock, LockError, recover, transaction, withTransaction } from '../../src/index.js';
+import {
+  AuditLog,
+  BackupStore,
+  guard,
+  lock,
+  LockError,
+  recover,
+  transaction,
+  withTransaction,
+} from '../../src/index.js';
 import { childScript, run, waitFor } from '../helpers/child.js';
 import { sizeFromEnv, tmpDir } from '../helpers/tmp.js';
 import { journals, leftovers, locksLeft, owners } from '../helpers/tx-files.js';
@@ -60,10 +69,14 @@ test('guard restores files edited in place when the code throws', async () => {
   const f = join(root, 'g.txt');
   writeFileSync(f, 'original');
   await assert.rejects(
-    guard([slashes(f)], async () => {
-      writeFileSync(f, 'half-edited');
-      throw new Error('boom');
-    }, { root }),
+    guard(
+      [slashes(f)],
+      async () => {
+        writeFileSync(f, 'half-edited');
+        throw new Error('boom');
+      },
+      { root },
+    ),
     /boom/,
   );
   assert.equal(readFileSync(f, 'utf8'), 'original');
@@ -89,7 +102,11 @@ test('backups and the audit trail with Windows paths', async () => {
   const entries = await audit.entries({ path: f });
   assert.equal(entries.length, 1);
   assert.equal(entries[0]!.files[0]!.path, f);
-  assert.equal((await audit.entries({ path: join(root, 'data') })).length, 1, 'a folder query finds the files under it');
+  assert.equal(
+    (await audit.entries({ path: join(root, 'data') })).length,
+    1,
+    'a folder query finds the files under it',
+  );
   assert.equal((await audit.entries({ path: slashes(join(root, 'DATA')) })).length, 1, 'in any spelling');
   assert.equal((await audit.verify()).ok, true);
 });
