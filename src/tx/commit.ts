@@ -88,6 +88,20 @@ function failed(ctx: CommitContext, rolledBack: boolean, cause: unknown, what: s
   });
 }
 
+/**
+ * A coordinated commit that cannot finish here and must not undo anything (recovery settles
+ * it from the coordinator's decision): the journal is closed, and left for recovery.
+ */
+async function closedUnsettled(
+  ctx: CommitContext,
+  journal: JournalWriter,
+  cause: unknown,
+  what: string,
+): Promise<TransactionError> {
+  await journal.close().catch(() => undefined);
+  return failed(ctx, false, cause, what);
+}
+
 function checkInterrupt(ctx: CommitContext): void {
   if (ctx.signal?.aborted) throw abortError(ctx.signal, 'transaction', ctx.root);
   if (ctx.interrupted)
@@ -462,10 +476,9 @@ async function decide(
     try {
       outcome = await coordinator.decideAbort(ctx.id);
     } catch {
-      await journal.close().catch(() => undefined);
-      throw failed(
+      throw await closedUnsettled(
         ctx,
-        false,
+        journal,
         err,
         'could not learn whether its commit decision was recorded (the coordinator did not answer); recover(root) settles it once the coordinator is back',
       );
@@ -484,10 +497,9 @@ async function decide(
   try {
     await journal.mark('commit');
   } catch (err) {
-    await journal.close().catch(() => undefined);
-    throw failed(
+    throw await closedUnsettled(
       ctx,
-      false,
+      journal,
       err,
       'is committed (its decision is recorded in the coordinator), but its journal could not say so; recover(root) completes it',
     );
@@ -520,10 +532,9 @@ async function applyCoordinated(
     });
     await journal.remove();
   } catch (err) {
-    await journal.close().catch(() => undefined);
-    throw failed(
+    throw await closedUnsettled(
       ctx,
-      false,
+      journal,
       err,
       'is committed (its decision is recorded in the coordinator), but was not fully applied here; recover(root) completes it',
     );

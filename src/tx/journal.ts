@@ -47,29 +47,18 @@ export interface GuardOp {
  * transaction (null: absent), kept when it is audited. Both only feed the audit entries
  * that recovery writes.
  */
-export type Intent =
-  | {
-      v: 1;
-      type: 'tx';
-      id: string;
-      root: string;
-      pid: number;
-      createdAt: number;
-      name?: string | undefined;
-      hashes?: Record<string, string | null> | undefined;
-      ops: TxOp[];
-    }
-  | {
-      v: 1;
-      type: 'guard';
-      id: string;
-      root: string;
-      pid: number;
-      createdAt: number;
-      name?: string | undefined;
-      hashes?: Record<string, string | null> | undefined;
-      ops: GuardOp[];
-    };
+/** What every journal's intent line says, whichever kind it is. */
+interface IntentBase {
+  v: 1;
+  id: string;
+  root: string;
+  pid: number;
+  createdAt: number;
+  name?: string | undefined;
+  hashes?: Record<string, string | null> | undefined;
+}
+
+export type Intent = (IntentBase & { type: 'tx'; ops: TxOp[] }) | (IntentBase & { type: 'guard'; ops: GuardOp[] });
 
 export type Mark = 'commit' | 'ready' | 'abort' | 'done';
 
