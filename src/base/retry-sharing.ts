@@ -7,7 +7,9 @@
  * composes this once, so a lock's record, a journal or a rotated log is retried like a
  * write's rename. A disk whose platform has no such rule is returned as it is.
  */
-import type { Disk } from '../disk/index.js';
+import type { Disk, DiskSync } from '../disk/index.js';
+import * as io from '../disk/io.js';
+import { runAsync, runSync, type Dual } from '../disk/dual.js';
 import { errorCode } from './errors.js';
 import { markExhausted, retryWhile, type RetryOptions } from './retry.js';
 
@@ -19,6 +21,22 @@ import { markExhausted, retryWhile, type RetryOptions } from './retry.js';
 export const SHARING_ATTEMPTS = 10;
 
 const composed = new WeakSet<Disk>();
+
+/** The synchronous twins passed through as they are (the retried three are wrapped above). */
+const FORWARDED_TWINS = [
+  'openSync',
+  'statSync',
+  'lstatSync',
+  'realpathSync',
+  'readlinkSync',
+  'readdirSync',
+  'mkdirSync',
+  'linkSync',
+  'chmodSync',
+  'chownSync',
+  'utimesSync',
+  'syncDirSync',
+] as const satisfies readonly (keyof DiskSync)[];
 const byDisk = new WeakMap<Disk, Disk>();
 
 /** `disk`, its rename, unlink and rmdir retried on sharing violations, bounded by `retry`. */
@@ -31,14 +49,18 @@ export function withSharingRetries(disk: Disk, retry?: RetryOptions): Disk {
   }
   const sharing = (err: unknown): boolean => codes.includes(errorCode(err) ?? '');
   const attempts = retry?.attempts ?? SHARING_ATTEMPTS;
-  const again = <T>(op: () => Promise<T>): Promise<T> =>
-    retryWhile(op, sharing, attempts, retry?.maxDelayMs).catch((err: unknown) => {
+  function* again(op: () => Dual<void>): Dual<void> {
+    try {
+      yield* retryWhile(op, sharing, attempts, retry?.maxDelayMs);
+    } catch (err) {
       // Retried to its bound: a caller's own retry of transient codes (EBUSY) must not
       // start over on it.
       throw sharing(err) ? markExhausted(err) : err;
-    });
+    }
+  }
   // Every call forwarded by name: a disk may be a class instance (its methods on its
-  // prototype, `this` its own), which a spread would not copy.
+  // prototype, `this` its own), which a spread would not copy. The retried calls run one
+  // protocol both ways (dual.ts); the others forward their twin, if the disk has one.
   const wrapped: Disk = {
     capabilities: disk.capabilities,
     open: (path, flags, mode) => disk.open(path, flags, mode),
@@ -48,15 +70,22 @@ export function withSharingRetries(disk: Disk, retry?: RetryOptions): Disk {
     readlink: (path) => disk.readlink(path),
     readdir: (path) => disk.readdir(path),
     mkdir: (path, mode) => disk.mkdir(path, mode),
-    rmdir: (path) => again(() => disk.rmdir(path)),
-    rename: (from, to) => again(() => disk.rename(from, to)),
+    rmdir: (path) => runAsync(again(() => io.rmdir(disk, path))),
+    rename: (from, to) => runAsync(again(() => io.rename(disk, from, to))),
     link: (existing, to) => disk.link(existing, to),
-    unlink: (path) => again(() => disk.unlink(path)),
+    unlink: (path) => runAsync(again(() => io.unlink(disk, path))),
     chmod: (path, mode) => disk.chmod(path, mode),
     chown: (path, uid, gid) => disk.chown(path, uid, gid),
     utimes: (path, atimeMs, mtimeMs) => disk.utimes(path, atimeMs, mtimeMs),
     syncDir: (path) => disk.syncDir(path),
+    rmdirSync: (path) => runSync(again(() => io.rmdir(disk, path))),
+    renameSync: (from, to) => runSync(again(() => io.rename(disk, from, to))),
+    unlinkSync: (path) => runSync(again(() => io.unlink(disk, path))),
   };
+  for (const name of FORWARDED_TWINS) {
+    const fn = disk[name];
+    if (fn) Object.assign(wrapped, { [name]: fn.bind(disk) });
+  }
   if (disk.openDir) wrapped.openDir = (path) => disk.openDir!(path);
   composed.add(wrapped);
   if (retry === undefined) byDisk.set(disk, wrapped);

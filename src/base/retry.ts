@@ -5,7 +5,7 @@
  * (a file held open by another program under Windows) are the disk's own rule, retried
  * around the disk itself: retry-sharing.ts.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep, type Dual } from '../disk/dual.js';
 import { errorCode } from './errors.js';
 
 export interface RetryOptions {
@@ -34,13 +34,14 @@ export function isTransient(err: unknown): boolean {
 
 /**
  * Runs `op`, retrying transient failures with exponential backoff and jitter, bounded
- * by `attempts` and `maxDelayMs`. Aborts between attempts when `signal` fires.
+ * by `attempts` and `maxDelayMs`. Aborts between attempts when `signal` fires. Driven
+ * synchronously, the backoff blocks the thread without spinning (dual.ts, `sleep`).
  */
 export function retryTransient<T>(
-  op: () => Promise<T>,
+  op: () => Dual<T>,
   options: RetryOptions | undefined,
   signal?: AbortSignal,
-): Promise<T> {
+): Dual<T> {
   return retryWhile(op, isTransient, options?.attempts ?? 5, options?.maxDelayMs, signal);
 }
 
@@ -48,43 +49,22 @@ export function retryTransient<T>(
  * Runs `op`, retrying the failures that `retryable` accepts with exponential backoff and
  * jitter (10 ms doubling, up to `maxDelayMs`, default 1000), `attempts` in all.
  */
-export function retryWhile<T>(
-  op: () => Promise<T>,
+export function* retryWhile<T>(
+  op: () => Dual<T>,
   retryable: (err: unknown) => boolean,
   attempts: number,
   maxDelayMs: number | undefined,
   signal?: AbortSignal,
-): Promise<T> {
-  // The first attempt is the one that nearly always succeeds: it runs without the loop's
-  // async machinery, which a durable write would otherwise allocate twice.
-  let first: Promise<T>;
-  try {
-    first = op();
-  } catch (err) {
-    first = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
-  return first.catch((err: unknown) =>
-    retryAfter(err, op, retryable, Math.max(1, attempts), Math.max(0, maxDelayMs ?? 1000), signal),
-  );
-}
-
-async function retryAfter<T>(
-  firstError: unknown,
-  op: () => Promise<T>,
-  retryable: (err: unknown) => boolean,
-  attempts: number,
-  maxDelayMs: number,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  let err = firstError;
+): Dual<T> {
+  const bound = Math.max(1, attempts);
+  const maxDelay = Math.max(0, maxDelayMs ?? 1000);
   for (let attempt = 1; ; attempt++) {
-    if (attempt >= attempts || !retryable(err) || signal?.aborted) throw err;
-    const base = Math.min(maxDelayMs, 10 * 2 ** (attempt - 1));
-    await sleep(base / 2 + Math.random() * (base / 2));
     try {
-      return await op();
-    } catch (next) {
-      err = next;
+      return yield* op();
+    } catch (err) {
+      if (attempt >= bound || !retryable(err) || signal?.aborted) throw err;
+      const base = Math.min(maxDelay, 10 * 2 ** (attempt - 1));
+      yield* sleep(base / 2 + Math.random() * (base / 2));
     }
   }
 }

@@ -5,6 +5,12 @@
  * produce the states a power cut can leave (docs/CRASH-MODEL.md).
  *
  * Keep it narrow: every method here must be modelled by a simulated disk.
+ *
+ * Each call has a synchronous twin (`openSync` beside `open`, …) for the synchronous
+ * calls (`writeFileSync`…): protocols are written once and run either way (dual.ts), and
+ * io.ts picks the twin. The twins are optional, so that a disk made for an asynchronous
+ * test needs only the asynchronous calls; a synchronous call on a disk without them fails
+ * with ENOTSUP.
  */
 
 import type { DiskCapabilities } from './capabilities.js';
@@ -43,6 +49,14 @@ export interface DiskFile {
   chown(uid: number, gid: number): Promise<void>;
   truncate(length: number): Promise<void>;
   close(): Promise<void>;
+  writeSync?(data: Uint8Array, position?: number): void;
+  readSync?(buffer: Uint8Array, position: number, length?: number): number;
+  syncSync?(): void;
+  statSync?(): DiskStat;
+  chmodSync?(mode: number): void;
+  chownSync?(uid: number, gid: number): void;
+  truncateSync?(length: number): void;
+  closeSync?(): void;
 }
 
 /** A directory opened for syncing. */
@@ -53,7 +67,7 @@ export interface DiskDir {
   close(): Promise<void>;
 }
 
-export interface Disk {
+export interface Disk extends Partial<DiskSync> {
   /** What this disk's platform can do (capabilities.ts); the layers above ask it. */
   readonly capabilities: DiskCapabilities;
   open(path: string, flags: OpenFlags, mode?: number): Promise<DiskFile>;
@@ -82,3 +96,25 @@ export interface Disk {
    */
   openDir?(path: string): Promise<DiskDir>;
 }
+
+/** The synchronous twins of `Disk`'s calls: same arguments, same outcomes, same errors. */
+export interface DiskSync {
+  openSync(path: string, flags: OpenFlags, mode?: number): DiskFile;
+  statSync(path: string): DiskStat;
+  lstatSync(path: string): DiskStat;
+  realpathSync(path: string): string;
+  readlinkSync(path: string): string;
+  readdirSync(path: string): string[];
+  mkdirSync(path: string, mode?: number): void;
+  rmdirSync(path: string): void;
+  renameSync(from: string, to: string): void;
+  linkSync(existing: string, to: string): void;
+  unlinkSync(path: string): void;
+  chmodSync(path: string, mode: number): void;
+  chownSync(path: string, uid: number, gid: number): void;
+  utimesSync(path: string, atimeMs: number, mtimeMs: number): void;
+  syncDirSync(path: string): void;
+}
+
+/** A disk with both kinds of call: what the real drivers and the simulated disk are. */
+export type DualDisk = Disk & DiskSync;

@@ -5,15 +5,15 @@
  * Windows has no directory sync for a program, so the layers above never ask for one.
  * `syncDir` is left to fail as the platform makes it fail (EPERM).
  */
-import type { Disk } from './disk.js';
+import type { DualDisk } from './disk.js';
 import { WINDOWS_CAPABILITIES } from './capabilities.js';
 import { posixDisk } from './node-disk.js';
 
 /** The POSIX driver's calls (plain functions of node:fs, no `this`), less `openDir`. */
-function windowsCalls(): Disk {
-  const disk: Disk = { ...posixDisk, capabilities: WINDOWS_CAPABILITIES };
+function windowsCalls(): DualDisk {
+  const disk: DualDisk = { ...posixDisk, capabilities: WINDOWS_CAPABILITIES };
   delete disk.openDir;
   return disk;
 }
 
-export const windowsDisk: Disk = windowsCalls();
+export const windowsDisk: DualDisk = windowsCalls();

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
-import type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from './disk.js';
+import type { DiskDir, DiskFile, DiskStat, DualDisk, OpenFlags } from './disk.js';
 import { POSIX_CAPABILITIES, type DiskCapabilities } from './capabilities.js';
 
 const C = fs.constants;
@@ -155,6 +155,48 @@ class NodeFile implements DiskFile {
     if (this.onThread && !this.truncated) return now(() => fs.closeSync(fd));
     return done((cb) => fs.close(fd, cb));
   }
+
+  // The synchronous twins (disk.ts).
+
+  writeSync(data: Uint8Array, position?: number): void {
+    let offset = 0;
+    while (offset < data.byteLength) {
+      const at = position === undefined ? null : position + offset;
+      offset += fs.writeSync(this.fd, data, offset, data.byteLength - offset, at);
+    }
+  }
+
+  readSync(buffer: Uint8Array, position: number, length = buffer.byteLength): number {
+    return fs.readSync(this.fd, buffer, 0, length, position);
+  }
+
+  syncSync(): void {
+    fs.fsyncSync(this.fd);
+  }
+
+  statSync(): DiskStat {
+    return fs.fstatSync(this.fd);
+  }
+
+  chmodSync(mode: number): void {
+    fs.fchmodSync(this.fd, mode);
+  }
+
+  chownSync(uid: number, gid: number): void {
+    fs.fchownSync(this.fd, uid, gid);
+  }
+
+  truncateSync(length: number): void {
+    this.truncated = true;
+    fs.ftruncateSync(this.fd, length);
+  }
+
+  closeSync(): void {
+    const fd = this.descriptor;
+    if (fd === undefined) throw closedError('close', this.path);
+    this.descriptor = undefined;
+    fs.closeSync(fd);
+  }
 }
 
 const FLAGS: Record<OpenFlags, number> = {
@@ -173,7 +215,7 @@ const POSIX_HERE: DiskCapabilities = Object.freeze({
 });
 
 /** The POSIX driver: Linux, macOS, the BSDs. */
-export const posixDisk: Disk = {
+export const posixDisk: DualDisk = {
   capabilities: POSIX_HERE,
   async open(path, flags, mode = 0o666) {
     const opening = call<number>((cb) => fs.open(path, FLAGS[flags], mode, cb));
@@ -207,6 +249,30 @@ export const posixDisk: Disk = {
     }
   },
   openDir,
+  openSync(path, flags, mode = 0o666) {
+    return new NodeFile(path, fs.openSync(path, FLAGS[flags], mode), flags === 'w');
+  },
+  statSync: (path) => fs.statSync(path),
+  lstatSync: (path) => fs.lstatSync(path),
+  realpathSync: (path) => fs.realpathSync.native(path),
+  readlinkSync: (path) => fs.readlinkSync(path),
+  readdirSync: (path) => fs.readdirSync(path),
+  mkdirSync: (path, mode = 0o777) => void fs.mkdirSync(path, { mode }),
+  rmdirSync: (path) => fs.rmdirSync(path),
+  renameSync: (from, to) => fs.renameSync(from, to),
+  linkSync: (existing, to) => fs.linkSync(existing, to),
+  unlinkSync: (path) => fs.unlinkSync(path),
+  chmodSync: (path, mode) => fs.chmodSync(path, mode),
+  chownSync: (path, uid, gid) => fs.chownSync(path, uid, gid),
+  utimesSync: (path, atimeMs, mtimeMs) => fs.utimesSync(path, atimeMs / 1000, mtimeMs / 1000),
+  syncDirSync(path) {
+    const fd = fs.openSync(path, C.O_RDONLY | C.O_DIRECTORY);
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
 };
 
 async function openDir(path: string): Promise<DiskDir> {

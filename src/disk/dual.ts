@@ -1,0 +1,203 @@
+/**
+ * One protocol, two runners. Each protocol (the single-file write, the commit, recovery,
+ * the lock) is written once, as a generator function that yields the steps it takes on
+ * the disk; `runAsync` runs it with the disk's asynchronous calls and `runSync` with
+ * their synchronous twins. So `writeFileSync` and `writeFile` cannot drift apart: they
+ * are the same code, driven two ways.
+ *
+ * This is gensync's idea (Babel runs its configuration loading both ways with it), with
+ * one thing gensync lacks: `fork`/`join`. The asynchronous path overlaps calls (the
+ * temporary file is created while the target is resolved, a transaction stages its files
+ * in parallel); written as `fork`, the same lines run one after the other when driven
+ * synchronously, and together when driven asynchronously.
+ *
+ * A step is a plain object with a `sync` and an `async` function. A step's `async` may
+ * return a plain value: the runner then goes on at once, without a turn of the event loop.
+ */
+
+export interface Step<T> {
+  sync(): T;
+  async(): Promise<T> | T;
+}
+
+/** A protocol (or a part of one): run it with `runSync` or `runAsync`, or `yield*` it from another. */
+export type Dual<T> = Generator<Step<unknown>, T, unknown>;
+
+/** A step made of its two forms. */
+export function* call<T>(sync: () => T, async: () => Promise<T> | T): Dual<T> {
+  return (yield { sync, async }) as T;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** Runs `protocol` with synchronous calls: returns its result or throws its error. */
+export function runSync<T>(protocol: Dual<T>): T {
+  let input: unknown;
+  let threw = false;
+  for (;;) {
+    const r = threw ? protocol.throw(input) : protocol.next(input);
+    if (r.done) return r.value;
+    try {
+      input = r.value.sync();
+      threw = false;
+    } catch (err) {
+      input = err;
+      threw = true;
+    }
+  }
+}
+
+/**
+ * Runs `protocol` with asynchronous calls. Its code up to its first asynchronous step runs
+ * at once, as an async function's does up to its first `await`: a protocol may rely on
+ * that (a write takes its place in line at the call).
+ */
+export function runAsync<T>(protocol: Dual<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const drive = (value: unknown, failed: boolean): void => {
+      let input = value;
+      let threw = failed;
+      for (;;) {
+        let r: IteratorResult<Step<unknown>, T>;
+        try {
+          r = threw ? protocol.throw(input) : protocol.next(input);
+        } catch (err) {
+          reject(err as Error);
+          return;
+        }
+        if (r.done) {
+          resolve(r.value);
+          return;
+        }
+        let out: unknown;
+        try {
+          out = r.value.async();
+        } catch (err) {
+          input = err;
+          threw = true;
+          continue;
+        }
+        if (isThenable(out)) {
+          out.then(
+            (v) => drive(v, false),
+            (e: unknown) => drive(e, true),
+          );
+          return;
+        }
+        input = out;
+        threw = false;
+      }
+    };
+    drive(undefined, false);
+  });
+}
+
+/** Whether the protocol is being run synchronously: for the few places where the two ways must differ. */
+export function* isSync(): Dual<boolean> {
+  return yield* call(
+    () => true,
+    () => false,
+  );
+}
+
+/** A protocol started by `fork`; `join` waits for it. */
+export interface Task<T> {
+  /** Driven asynchronously: its outcome. */
+  readonly promise?: Promise<T>;
+  /** Driven synchronously: already settled. */
+  readonly settled?: { ok: true; value: T } | { ok: false; error: unknown };
+}
+
+/**
+ * Starts `protocol` and goes on. Driven asynchronously, it runs alongside what follows;
+ * driven synchronously, it runs to its end here. Its failure surfaces at `join`; a task
+ * never joined fails silently, so fork only what is joined on every path that needs it.
+ */
+export function* fork<T>(protocol: Dual<T>): Dual<Task<T>> {
+  return yield* call<Task<T>>(
+    () => {
+      try {
+        return { settled: { ok: true, value: runSync(protocol) } };
+      } catch (error) {
+        return { settled: { ok: false, error } };
+      }
+    },
+    () => {
+      const promise = runAsync(protocol);
+      // Joined later; until then a rejection must not count as unhandled.
+      promise.catch(() => undefined);
+      return { promise };
+    },
+  );
+}
+
+/** The result of a forked protocol, or its error. */
+export function* join<T>(task: Task<T>): Dual<T> {
+  const settled = task.settled;
+  if (settled) {
+    if (settled.ok) return settled.value;
+    throw settled.error;
+  }
+  return yield* call<T>(
+    () => {
+      throw new Error('join: a task started asynchronously cannot be joined synchronously');
+    },
+    () => task.promise!,
+  );
+}
+
+/** Joins `task`, and only reports whether it failed: its error is not thrown. */
+export function* settle<T>(task: Task<T>): Dual<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: yield* join(task) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/**
+ * Runs `protocols` together (asynchronously) or in order (synchronously); the results in
+ * order. Like Promise.all, the first failure is thrown; driven asynchronously, the others
+ * still run to their end.
+ */
+export function* all<T>(protocols: Iterable<Dual<T>>): Dual<T[]> {
+  const list = [...protocols];
+  if (list.length === 0) return [];
+  if (list.length === 1) return [yield* list[0]!];
+  return yield* call(
+    () => list.map((p) => runSync(p)),
+    () => Promise.all(list.map((p) => runAsync(p))),
+  );
+}
+
+/** A small buffer to wait on: `Atomics.wait` blocks this thread without spinning the processor. */
+let waitCell: Int32Array | undefined;
+
+/** Blocks the thread for `ms` without using the processor (a synchronous caller's backoff). */
+export function sleepSync(ms: number): void {
+  if (ms <= 0) return;
+  waitCell ??= new Int32Array(new SharedArrayBuffer(4));
+  Atomics.wait(waitCell, 0, 0, ms);
+}
+
+/** Waits `ms`: a timer driven asynchronously, a blocked thread driven synchronously. */
+export function* sleep(ms: number): Dual<void> {
+  yield* call(
+    () => sleepSync(ms),
+    () => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  );
+}
+
+/** Runs a protocol from `make` asynchronously: the one-line body of every async public call. */
+export function asyncOf<A extends unknown[], T>(make: (...args: A) => Dual<T>): (...args: A) => Promise<T> {
+  return (...args) => runAsync(make(...args));
+}
+
+/** The same for the synchronous twin. */
+export function syncOf<A extends unknown[], T>(make: (...args: A) => Dual<T>): (...args: A) => T {
+  return (...args) => runSync(make(...args));
+}
