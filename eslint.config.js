@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import noLostProtocol from './scripts/eslint/no-lost-protocol.js';
 
 export default tseslint.config(
   {
@@ -19,7 +20,9 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { atomicfs: { rules: { 'no-lost-protocol': noLostProtocol } } },
     rules: {
+      'atomicfs/no-lost-protocol': 'error',
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's test()/describe() return promises the runner itself awaits.

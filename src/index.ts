@@ -5,6 +5,7 @@ import {
   traceCall,
   traced,
   tracedOpen,
+  tracedSync,
   type Describe,
   type TraceSpec,
 } from './base/trace.js';
@@ -22,17 +23,18 @@ export type {
   HashedOptions,
   BaseOptions,
   Progress,
+  SyncOptions,
 } from './file/options.js';
 import * as writes from './file/write-file.js';
 export type { WriteHandle } from './file/write-file.js';
-import { readFile as readFileCore } from './file/read-file.js';
+import { readFile as readFileCore, readFileSync as readFileSyncCore } from './file/read-file.js';
 export type { ReadFileOptions } from './file/read-file.js';
-import { deleteFile as deleteFileCore } from './file/delete-file.js';
+import { deleteFile as deleteFileCore, deleteFileSync as deleteFileSyncCore } from './file/delete-file.js';
 export type { DeleteOptions } from './file/delete-file.js';
-import { copyFile as copyFileCore } from './file/copy-file.js';
-import { moveFile as moveFileCore } from './file/move-file.js';
+import { copyFile as copyFileCore, copyFileSync as copyFileSyncCore } from './file/copy-file.js';
+import { moveFile as moveFileCore, moveFileSync as moveFileSyncCore } from './file/move-file.js';
 export type { MoveOptions } from './file/move-file.js';
-import { sha256File as sha256FileCore } from './file/sha256-file.js';
+import { sha256File as sha256FileCore, sha256FileSync as sha256FileSyncCore } from './file/sha256-file.js';
 import { cleanupTemps as cleanupTempsCore } from './upkeep/cleanup-temps.js';
 export type { CleanupOptions, CleanupResult } from './upkeep/cleanup-temps.js';
 import { lock as lockCore } from './lock/lock.js';
@@ -94,6 +96,25 @@ export const deleteFile = traced({ operation: 'deleteFile', describe: file, opti
 export const copyFile = traced({ operation: 'copyFile', describe: pair, optionsAt: 2 }, copyFileCore);
 export const moveFile = traced({ operation: 'moveFile', describe: pair, optionsAt: 2 }, moveFileCore);
 export const sha256File = traced({ operation: 'sha256File', describe: file }, sha256FileCore);
+
+// The synchronous calls: the same protocols, driven synchronously (disk/dual.ts); traced
+// on channels of their own name.
+export const writeFileSync = tracedSync(
+  { operation: 'writeFileSync', describe: file, optionsAt: 2 },
+  writes.writeFileSync,
+);
+export const createFileSync = tracedSync(
+  { operation: 'createFileSync', describe: file, optionsAt: 2 },
+  writes.createFileSync,
+);
+export const readFileSync = tracedSync({ operation: 'readFileSync', describe: file }, readFileSyncCore);
+export const deleteFileSync = tracedSync(
+  { operation: 'deleteFileSync', describe: file, optionsAt: 1 },
+  deleteFileSyncCore,
+);
+export const copyFileSync = tracedSync({ operation: 'copyFileSync', describe: pair, optionsAt: 2 }, copyFileSyncCore);
+export const moveFileSync = tracedSync({ operation: 'moveFileSync', describe: pair, optionsAt: 2 }, moveFileSyncCore);
+export const sha256FileSync = tracedSync({ operation: 'sha256FileSync', describe: file }, sha256FileSyncCore);
 export const cleanupTemps = traced({ operation: 'cleanupTemps', describe: file }, cleanupTempsCore);
 export const lock = traced({ operation: 'lock', describe: file }, lockCore);
 export const writeJson = traced({ operation: 'writeJson', describe: file, optionsAt: 2 }, values.writeJson);

@@ -66,6 +66,24 @@ function invokers(dir: string): Record<OptionsCall, (opts: object) => unknown> {
   };
 }
 
+/**
+ * How each synchronous call is reached, passing `opts`: the same table entry as its
+ * asynchronous twin, checked by the same validator, and failing synchronously.
+ */
+function syncInvokers(dir: string): Record<string, (opts: object) => unknown> {
+  const f = join(dir, 'f.json');
+  const a = atomicfs;
+  return {
+    writeFileSync: (o) => a.writeFileSync(f, 'x', o),
+    createFileSync: (o) => a.createFileSync(join(dir, 'new'), 'x', o),
+    copyFileSync: (o) => a.copyFileSync(f, join(dir, 'copy'), o),
+    moveFileSync: (o) => a.moveFileSync(f, join(dir, 'moved'), o),
+    readFileSync: (o) => a.readFileSync(f, o),
+    deleteFileSync: (o) => a.deleteFileSync(f, o),
+    sha256FileSync: (o) => a.sha256FileSync(f, o),
+  };
+}
+
 /** Exports that are functions but take no options bag, and why. */
 const WITHOUT_OPTIONS: Record<string, string> = {
   AtomicError: 'an error class',
@@ -108,14 +126,57 @@ async function refuses(call: string, run: () => unknown, dir: string): Promise<v
   assert.deepEqual(readdirSync(dir).sort(), before, `${call} changed nothing`);
 }
 
+function refusesSync(call: string, run: () => unknown, dir: string): void {
+  const before = readdirSync(dir).sort();
+  assert.throws(
+    run,
+    (err: atomicfs.AtomicError) => {
+      assert.equal(err.code, 'EINVAL', `${call}: ${err.message}`);
+      assert.match(err.message, /unknown option "bogusOption"/, call);
+      return true;
+    },
+    `${call} must refuse an unknown option, synchronously`,
+  );
+  assert.deepEqual(readdirSync(dir).sort(), before, `${call} changed nothing`);
+}
+
+test('a synchronous call refuses the options only an asynchronous one can honour (signal, onProgress)', async () => {
+  const dir = await tmpDir();
+  writeFileSync(join(dir, 'f.json'), '{"a":1}');
+  const runSync = syncInvokers(dir);
+  for (const [name, invoke] of Object.entries(runSync)) {
+    const before = readdirSync(dir).sort();
+    for (const opts of [{ signal: new AbortController().signal }, { onProgress: () => undefined }]) {
+      const option = Object.keys(opts)[0]!;
+      let threw: unknown;
+      try {
+        invoke(opts);
+      } catch (err) {
+        threw = err;
+      }
+      // A call whose table has no such option refuses it as unknown; either way, EINVAL.
+      assert.equal((threw as atomicfs.AtomicError | undefined)?.code, 'EINVAL', `${name} with ${option}`);
+      assert.match((threw as Error).message, new RegExp(option), name);
+    }
+    assert.deepEqual(readdirSync(dir).sort(), before, `${name} changed nothing`);
+  }
+});
+
 test('every exported call with an options bag refuses an unknown option name (EINVAL naming it)', async () => {
   const dir = await tmpDir();
   writeFileSync(join(dir, 'f.json'), '{"a":1}');
   const run = invokers(dir);
+  const runSync = syncInvokers(dir);
   const covered = new Set<string>();
   for (const [name, value] of Object.entries(atomicfs)) {
     if (typeof value !== 'function') continue;
     if (name in WITHOUT_OPTIONS) continue;
+    if (name.endsWith('Sync')) {
+      const invoke = runSync[name];
+      assert.ok(invoke, `export ${name}: add it to syncInvokers in this test`);
+      refusesSync(name, () => invoke(BAD), dir);
+      continue;
+    }
     for (const call of callsOf(name)) {
       const invoke = run[call as OptionsCall];
       assert.ok(

@@ -22,6 +22,7 @@ import { operationStats, type OperationStats } from './audit-stats.js';
 import { checkChain, type BreakReason } from './hash-chain.js';
 import { firstLine, lastGoodLine, linesOf } from './log-file.js';
 import { nameMatcher } from '../base/name-match.js';
+import { runAsync } from '../disk/dual.js';
 
 export type { AuditEntry } from './audit-line.js';
 export type { OperationStats } from './audit-stats.js';
@@ -193,7 +194,7 @@ export class AuditLog implements AuditHook {
       await disk.unlink(temp).catch(() => undefined);
     }
     // The new log's directory entry (and the temporary's removal) must be durable too.
-    await syncDirectory(disk, dirname(this.file));
+    await runAsync(syncDirectory(disk, dirname(this.file)));
   }
 
   private entryOf(r: AuditRecord, seq: number): AuditEntry {

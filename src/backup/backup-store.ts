@@ -25,6 +25,7 @@ import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import { nameMatcher } from '../base/name-match.js';
 import type { Found } from './keep-files.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface BackupStoreOptions {
   /** Keep at most this many complete backups (the newest). */
@@ -133,9 +134,11 @@ export class BackupStore implements BackupHook {
     try {
       // A store folder made now must itself be durable, or a power cut could take every
       // backup in it along: sync the parent of each folder created.
-      await syncDirectories(
-        this.d,
-        (await makeDirs(this.d, this.dir)).map((d) => dirname(d)),
+      await runAsync(
+        syncDirectories(
+          this.d,
+          (await makeDirs(this.d, this.dir)).map((d) => dirname(d)),
+        ),
       );
     } catch (err) {
       throw fsError(err, 'backup', this.dir);
@@ -284,7 +287,7 @@ export class BackupStore implements BackupHook {
 
   private async hashKept(id: string, f: BackupFile): Promise<{ sha256: string; bytes: number } | undefined> {
     try {
-      return await hashFile(this.d, join(this.dir, id, f.stored));
+      return await runAsync(hashFile(this.d, join(this.dir, id, f.stored)));
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return undefined;
       throw fsError(err, 'backup', f.path);
@@ -387,10 +390,10 @@ export class BackupStore implements BackupHook {
       await this.d.unlink(join(folder, MANIFEST_NAME)).catch((err: unknown) => {
         if (errorCode(err) !== 'ENOENT') throw err;
       });
-      await syncDirectory(this.d, folder);
+      await runAsync(syncDirectory(this.d, folder));
       await removeTree(this.d, folder);
       // The folder's removal from the store, durable.
-      await syncDirectory(this.d, this.dir);
+      await runAsync(syncDirectory(this.d, this.dir));
       return true;
     } catch (err) {
       throw fsError(err, 'prune backup', folder);

@@ -13,6 +13,7 @@ import { syncDirectories } from '../file/dir-sync.js';
 import type { BackupFile } from './manifest.js';
 import { storedPathFor } from './stored-path.js';
 import { copyInto, makeDirs, syncFile } from './tree.js';
+import { runAsync } from '../disk/dual.js';
 
 // link(2) is refused on these file systems or across devices: fall back to a copy.
 const NO_LINK = new Set(['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EACCES']);
@@ -70,7 +71,7 @@ async function keepOne(
   } else {
     await copyInto(disk, f.real, dest, f.stat.mode & 0o7777);
   }
-  return hashFile(disk, dest);
+  return runAsync(hashFile(disk, dest));
 }
 
 /**
@@ -110,6 +111,6 @@ export async function keepFiles(
   await Promise.all(Array.from({ length: Math.min(PARALLEL, plan.length) }, worker));
   // The kept files' names and the folders holding them must be durable before the
   // manifest (written next) declares the backup complete: one parallel round of syncs.
-  await syncDirectories(disk, dirs);
+  await runAsync(syncDirectories(disk, dirs));
   return files;
 }

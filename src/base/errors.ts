@@ -32,6 +32,7 @@ export const ATOMIC_ERROR_CODES = [
   'ENOTSUP',
   'EOUTSIDEROOT',
   'EPARSE',
+  'EPENDING',
   'EPRODUCER',
   'ESCHEMA',
   'ESIZE',

@@ -27,6 +27,12 @@ const hasMethod =
       ? undefined
       : `must be an object with a ${name}() method`;
 
+/** Options only an asynchronous call can honour: a synchronous one holds the thread until it returns. */
+const ASYNC_ONLY = new Set(['signal', 'onProgress']);
+
+/** Hook objects a synchronous call can only call through their synchronous method. */
+const SYNC_METHODS: Record<string, string> = { backup: 'preserveSync', audit: 'recordSync' };
+
 /** Every option name, with its value check. `undefined` is always accepted (the default). */
 const OPTION_KINDS: Record<string, Check> = {
   signal: (v) => (v instanceof AbortSignal ? undefined : 'must be an AbortSignal'),
@@ -191,7 +197,13 @@ const PEER_NAMES: Record<string, string> = {
 };
 
 /** EINVAL unless `opts` is undefined or an object whose every name `call` knows and whose values fit. */
-export function checkOptions(call: OptionsCall, op: string, path: string | undefined, opts: unknown): void {
+export function checkOptions(
+  call: OptionsCall,
+  op: string,
+  path: string | undefined,
+  opts: unknown,
+  sync = false,
+): void {
   if (opts === undefined) return;
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw invalidArg(
@@ -205,6 +217,15 @@ export function checkOptions(call: OptionsCall, op: string, path: string | undef
     if (!names.has(name)) throw invalidArg(op, path, `unknown option ${JSON.stringify(name)}${hint(name, names)}`);
     const value = (opts as Record<string, unknown>)[name];
     if (value === undefined) continue;
+    if (sync && ASYNC_ONLY.has(name))
+      throw invalidArg(
+        op,
+        path,
+        `option ${name} is not taken by a synchronous call: nothing else runs until it returns`,
+      );
+    const twin = sync ? SYNC_METHODS[name] : undefined;
+    if (twin !== undefined && value !== false && typeof (value as Record<string, unknown>)[twin] !== 'function')
+      throw invalidArg(op, path, `option ${name} must have a ${twin}() method for a synchronous call`);
     const problem = OPTION_KINDS[name]?.(value);
     if (problem !== undefined) throw invalidArg(op, path, `option ${name} ${problem}, got ${shown(value)}`);
   }

@@ -37,11 +37,7 @@ export function isTransient(err: unknown): boolean {
  * by `attempts` and `maxDelayMs`. Aborts between attempts when `signal` fires. Driven
  * synchronously, the backoff blocks the thread without spinning (dual.ts, `sleep`).
  */
-export function retryTransient<T>(
-  op: () => Dual<T>,
-  options: RetryOptions | undefined,
-  signal?: AbortSignal,
-): Dual<T> {
+export function retryTransient<T>(op: () => Dual<T>, options: RetryOptions | undefined, signal?: AbortSignal): Dual<T> {
   return retryWhile(op, isTransient, options?.attempts ?? 5, options?.maxDelayMs, signal);
 }
 

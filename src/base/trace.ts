@@ -42,6 +42,7 @@ export interface TraceContext {
 export const CHANNEL_PREFIX = 'atomicfs:';
 
 type AnyAsync = (...args: never[]) => Promise<unknown>;
+type AnySync = (...args: never[]) => unknown;
 
 /** What a call's arguments say about it, for the trace message. */
 export type Describe = (args: readonly unknown[]) => Omit<TraceContext, 'operation' | 'startTime'>;
@@ -76,6 +77,7 @@ export interface AuditClock {
 
 interface RecordHook {
   record(entry: object): Promise<void>;
+  recordSync?(entry: object): void;
 }
 
 function isHook(v: unknown): v is RecordHook {
@@ -97,9 +99,9 @@ function auditHookOf(opts: unknown): RecordHook | undefined {
 export function withAuditClock<T>(opts: T, clock: AuditClock): T {
   const audit = auditHookOf(opts);
   if (!audit) return opts;
-  const timed: RecordHook = {
-    record: (entry) => audit.record({ ...entry, durationMs: roundMs(performance.now() - clock.start) }),
-  };
+  const timing = (entry: object): object => ({ ...entry, durationMs: roundMs(performance.now() - clock.start) });
+  const timed: RecordHook = { record: (entry) => audit.record(timing(entry)) };
+  if (audit.recordSync) timed.recordSync = (entry) => audit.recordSync?.(timing(entry));
   return { ...opts, audit: timed };
 }
 
@@ -150,6 +152,30 @@ export function traced<F extends AnyAsync>(spec: TraceSpec, fn: F): F {
   const call = fn as unknown as (...a: unknown[]) => Promise<unknown>;
   const wrapper = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     return runTraced(spec, args, (a) => call.apply(this, a));
+  };
+  Object.defineProperty(wrapper, 'name', { value: fn.name });
+  return wrapper as unknown as F;
+}
+
+/** The synchronous twin of `traced`: `fn` traced with `traceSync` on its own channel (`atomicfs:writeFileSync`…). */
+export function tracedSync<F extends AnySync>(spec: TraceSpec, fn: F): F {
+  const call = fn as unknown as (...a: unknown[]) => unknown;
+  const ch = channelOf(spec.operation);
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const at = spec.optionsAt;
+    const audited = at !== undefined && auditHookOf(args[at]) !== undefined;
+    if (!audited && !ch.hasSubscribers) return call.apply(this, args);
+    const startTime = performance.now();
+    if (audited) args[at] = withAuditClock(args[at], { start: startTime });
+    if (!ch.hasSubscribers) return call.apply(this, args);
+    const ctx: TraceContext = { operation: spec.operation, ...spec.describe?.(args), startTime };
+    return ch.traceSync(() => {
+      try {
+        return call.apply(this, args);
+      } finally {
+        ctx.durationMs = roundMs(performance.now() - startTime);
+      }
+    }, ctx);
   };
   Object.defineProperty(wrapper, 'name', { value: fn.name });
   return wrapper as unknown as F;

@@ -29,9 +29,7 @@ export function* call<T>(sync: () => T, async: () => Promise<T> | T): Dual<T> {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Runs `protocol` with synchronous calls: returns its result or throws its error. */
@@ -66,7 +64,9 @@ export function runAsync<T>(protocol: Dual<T>): Promise<T> {
         try {
           r = threw ? protocol.throw(input) : protocol.next(input);
         } catch (err) {
-          reject(err as Error);
+          // A protocol's own error, passed on as it was thrown.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(err);
           return;
         }
         if (r.done) {

@@ -20,10 +20,10 @@ function twin<K extends keyof DiskSync>(disk: Disk, name: K): NonNullable<Disk[K
   return fn.bind(disk) as NonNullable<Disk[K]>;
 }
 
-function fileTwin<K extends 'writeSync' | 'readSync' | 'syncSync' | 'statSync' | 'chmodSync' | 'chownSync' | 'truncateSync' | 'closeSync'>(
-  file: DiskFile,
-  name: K,
-): NonNullable<DiskFile[K]> {
+function fileTwin<
+  K extends
+    'writeSync' | 'readSync' | 'syncSync' | 'statSync' | 'chmodSync' | 'chownSync' | 'truncateSync' | 'closeSync',
+>(file: DiskFile, name: K): NonNullable<DiskFile[K]> {
   const fn = file[name];
   if (!fn) throw noTwin(`file.${name}`);
   return fn.bind(file) as NonNullable<DiskFile[K]>;

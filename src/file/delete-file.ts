@@ -13,8 +13,10 @@ import { checkOptions } from '../base/options-check.js';
 import { syncDirectory } from './dir-sync.js';
 import { syncedAfter } from './synced-after.js';
 import { hashIfExists } from './hash-existing.js';
-import type { AuditHook, BackupHook } from './hooks.js';
-import { diskOf, type BaseOptions } from './options.js';
+import { preserveOf, recordOf, type AuditHook, type BackupHook } from './hooks.js';
+import { diskOf, type BaseOptions, type SyncOptions } from './options.js';
+import * as io from '../disk/io.js';
+import { runAsync, runSync, type Dual } from '../disk/dual.js';
 import { takeTicket } from './path-order.js';
 import { realEntry } from './real-path.js';
 import { describe } from './replace.js';
@@ -31,9 +33,18 @@ export interface DeleteOptions extends BaseOptions {
 const OP = 'deleteFile';
 
 /** Removes `path`; ENOENT unless `force`; durable when it resolves unless `fsync: false`. */
-export async function deleteFile(given: PathLike, opts?: DeleteOptions): Promise<void> {
-  const path = pathArg(OP, given);
-  checkOptions(OP, OP, path, opts);
+export function deleteFile(given: PathLike, opts?: DeleteOptions): Promise<void> {
+  return runAsync(remove(OP, given, opts));
+}
+
+/** deleteFile, synchronously (the same protocol, dual.ts). */
+export function deleteFileSync(given: PathLike, opts?: SyncOptions<DeleteOptions>): void {
+  runSync(remove(`${OP}Sync`, given, opts));
+}
+
+function* remove(call: string, given: PathLike, opts: DeleteOptions | undefined): Dual<void> {
+  const path = pathArg(call, given);
+  checkOptions(OP, call, path, opts, call.endsWith('Sync'));
   const disk = diskOf(opts);
   throwIfAborted(opts?.signal, OP, path);
   const abs = resolve(path);
@@ -41,59 +52,63 @@ export async function deleteFile(given: PathLike, opts?: DeleteOptions): Promise
   const ticket = takeTicket(disk, abs, () => realEntry(disk, abs));
   const state = { removed: false };
   try {
-    await ticket.turn();
+    yield* ticket.turn();
     throwIfAborted(opts?.signal, OP, path);
-    await removeOnce(disk, path, abs, opts, state);
+    yield* removeOnce(disk, path, abs, opts, state);
   } catch (err) {
-    if (!state.removed)
-      await opts?.audit
-        ?.record({
+    if (!state.removed && opts?.audit) {
+      try {
+        yield* recordOf(opts.audit, {
           operation: OP,
           outcome: 'failed',
           error: describe(err),
           files: [{ path: abs, before: null, after: null, size: 0 }],
-        })
-        .catch(() => undefined);
+        });
+      } catch {
+        // The caller learns of the failure itself; a trail that cannot take it adds nothing.
+      }
+    }
     throw err;
   } finally {
     ticket.done();
   }
 }
 
-async function removeOnce(
+function* removeOnce(
   disk: Disk,
   path: string,
   abs: string,
   opts: DeleteOptions | undefined,
   state: { removed: boolean },
-): Promise<void> {
-  const stat = await lstatOrMissing(disk, path, abs, opts?.force ?? false);
+): Dual<void> {
+  const stat = yield* lstatOrMissing(disk, path, abs, opts?.force ?? false);
   if (!stat) return;
   if (stat.isDirectory()) throw new AtomicError('EISDIR', `${OP} ${path}: is a directory, expected a file`, { path });
   // Removing a link loses no content (its target stays), so only real files are kept.
   const backupId =
-    opts?.backup && !stat.isSymbolicLink() ? await opts.backup.preserve([abs], { operation: OP }) : undefined;
-  const before = opts?.audit && !stat.isSymbolicLink() ? await hashIfExists(disk, abs) : null;
+    opts?.backup && !stat.isSymbolicLink() ? yield* preserveOf(opts.backup, [abs], { operation: OP }) : undefined;
+  const before = opts?.audit && !stat.isSymbolicLink() ? yield* hashIfExists(disk, abs) : null;
   try {
-    await retryTransient(() => disk.unlink(abs), opts?.retry, opts?.signal);
+    yield* retryTransient(() => io.unlink(disk, abs), opts?.retry, opts?.signal);
   } catch (err) {
     if (!(opts?.force && errorCode(err) === 'ENOENT')) throw fsError(err, OP, path);
   }
   state.removed = true;
   // Until the directory is synced a power cut can bring the removed entry back.
-  if (opts?.fsync ?? true) await syncedAfter(syncDirectory(disk, dirname(abs)), OP, path, 'removed');
-  await opts?.audit?.record({
-    operation: OP,
-    outcome: 'ok',
-    backupId,
-    files: [{ path: abs, before, after: null, size: 0 }],
-  });
+  if (opts?.fsync ?? true) yield* syncedAfter(syncDirectory(disk, dirname(abs)), OP, path, 'removed');
+  if (opts?.audit)
+    yield* recordOf(opts.audit, {
+      operation: OP,
+      outcome: 'ok',
+      backupId,
+      files: [{ path: abs, before, after: null, size: 0 }],
+    });
 }
 
 /** The entry's lstat; undefined when it is missing and `force` allows that. */
-async function lstatOrMissing(disk: Disk, path: string, abs: string, force: boolean): Promise<DiskStat | undefined> {
+function* lstatOrMissing(disk: Disk, path: string, abs: string, force: boolean): Dual<DiskStat | undefined> {
   try {
-    return await disk.lstat(abs);
+    return yield* io.lstat(disk, abs);
   } catch (err) {
     if (force && errorCode(err) === 'ENOENT') return undefined;
     throw fsError(err, OP, path);

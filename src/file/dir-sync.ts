@@ -11,6 +11,8 @@
  * are not waited for, so a steady stream of writers cannot hold a sync back.
  */
 import type { Disk, DiskDir } from '../disk/index.js';
+import * as io from '../disk/io.js';
+import { all, call, runSync, type Dual } from '../disk/dual.js';
 import { fsError } from '../base/errors.js';
 
 interface DirState {
@@ -108,8 +110,26 @@ export function expectRename(disk: Disk, dir: string): () => void {
  * Where the platform cannot sync a folder (Windows), this does nothing: the change is
  * made, and its durability is the file system's (README, "Guarantees"); failing a write
  * whose target is already replaced would only tell the caller something untrue.
+ *
+ * Driven synchronously, the folder is synced at once, alone: nothing else runs meanwhile
+ * that could share it, and a sync already running for asynchronous writers may have
+ * started before this caller's rename.
  */
-export async function syncDirectory(disk: Disk, dir: string, opened?: Promise<DiskDir | undefined>): Promise<void> {
+export function syncDirectory(disk: Disk, dir: string, opened?: Promise<DiskDir | undefined>): Dual<void> {
+  return call(
+    () => {
+      try {
+        runSync(syncDirAlone(disk, dir));
+      } catch (err) {
+        throw fsError(err, 'fsync directory', dir);
+      }
+    },
+    () => syncShared(disk, dir, opened),
+  );
+}
+
+/** syncDirectory driven asynchronously: group commit. */
+async function syncShared(disk: Disk, dir: string, opened?: Promise<DiskDir | undefined>): Promise<void> {
   if (!disk.capabilities.dirSync) return dropOpened(opened);
   const state = stateOf(disk, dir);
   try {
@@ -132,11 +152,11 @@ export async function syncDirectory(disk: Disk, dir: string, opened?: Promise<Di
 }
 
 /** A single directory sync, without group commit; nothing where folders cannot be synced (see syncDirectory). */
-export async function syncDirAlone(disk: Disk, dir: string): Promise<void> {
-  if (disk.capabilities.dirSync) await disk.syncDir(dir);
+export function* syncDirAlone(disk: Disk, dir: string): Dual<void> {
+  if (disk.capabilities.dirSync) yield* io.syncDir(disk, dir);
 }
 
 /** Syncs several directories in parallel, each once. */
-export async function syncDirectories(disk: Disk, dirs: Iterable<string>): Promise<void> {
-  await Promise.all([...new Set(dirs)].map((d) => syncDirectory(disk, d)));
+export function* syncDirectories(disk: Disk, dirs: Iterable<string>): Dual<void> {
+  yield* all([...new Set(dirs)].map((d) => syncDirectory(disk, d)));
 }

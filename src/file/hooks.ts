@@ -3,6 +3,8 @@
  * Writes and transactions take an object with this shape (`backup`, `audit` options)
  * and never import the modules that implement them (BackupStore, AuditLog sit above).
  */
+import { call, type Dual } from '../disk/dual.js';
+import { AtomicError } from '../base/errors.js';
 
 export interface BackupRequest {
   /** The calling operation ('writeFile', 'deleteFile', 'transaction', …). */
@@ -31,6 +33,8 @@ export interface BackupHook {
    * failure here aborts the change.
    */
   preserve(paths: readonly string[], request: BackupRequest): Promise<string | undefined>;
+  /** The same, synchronously: what the synchronous calls (writeFileSync…) call; they refuse a hook without it. */
+  preserveSync?(paths: readonly string[], request: BackupRequest): string | undefined;
 }
 
 export type AuditOutcome = 'ok' | 'failed' | 'rolled-back';
@@ -62,4 +66,36 @@ export interface AuditRecord {
 export interface AuditHook {
   /** Appends one entry, durably. */
   record(entry: AuditRecord): Promise<void>;
+  /** The same, synchronously: what the synchronous calls call; they refuse a hook without it. */
+  recordSync?(entry: AuditRecord): void;
+}
+
+/** `hook.preserve`, as a step: its synchronous twin when driven synchronously. */
+export function preserveOf(
+  hook: BackupHook,
+  paths: readonly string[],
+  request: BackupRequest,
+): Dual<string | undefined> {
+  return call(
+    () => syncMethod(hook.preserveSync?.bind(hook), 'backup', 'preserveSync')(paths, request),
+    () => hook.preserve(paths, request),
+  );
+}
+
+/** `hook.record`, as a step: its synchronous twin when driven synchronously. */
+export function recordOf(hook: AuditHook, entry: AuditRecord): Dual<void> {
+  return call(
+    () => syncMethod(hook.recordSync?.bind(hook), 'audit', 'recordSync')(entry),
+    () => hook.record(entry),
+  );
+}
+
+/** A hook's synchronous method; options-check.ts refuses a hook without it before any work, so this only guards that. */
+function syncMethod<F>(fn: F | undefined, option: string, name: string): F {
+  if (!fn)
+    throw new AtomicError(
+      'EINVAL',
+      `the ${option} option's object has no ${name}() method, which a synchronous call needs`,
+    );
+  return fn;
 }

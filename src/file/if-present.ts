@@ -5,16 +5,13 @@
 import type { Disk, DiskStat } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
+import * as io from '../disk/io.js';
+import type { Dual } from '../disk/dual.js';
 
 /** lstat(path), or undefined if nothing is there. Errors name `shown` (the caller's path). */
-export async function lstatIfPresent(
-  disk: Disk,
-  path: string,
-  op: string,
-  shown = path,
-): Promise<DiskStat | undefined> {
+export function* lstatIfPresent(disk: Disk, path: string, op: string, shown = path): Dual<DiskStat | undefined> {
   try {
-    return await disk.lstat(path);
+    return yield* io.lstat(disk, path);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined;
     throw fsError(err, op, shown);
@@ -22,9 +19,9 @@ export async function lstatIfPresent(
 }
 
 /** unlink(path); false if it was already gone (someone else removed it first). */
-export async function unlinkIfPresent(disk: Disk, path: string, op: string, retry?: RetryOptions): Promise<boolean> {
+export function* unlinkIfPresent(disk: Disk, path: string, op: string, retry?: RetryOptions): Dual<boolean> {
   try {
-    await retryTransient(() => disk.unlink(path), retry);
+    yield* retryTransient(() => io.unlink(disk, path), retry);
     return true;
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;

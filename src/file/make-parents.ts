@@ -8,11 +8,13 @@ import { dirname } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { syncDirectories } from './dir-sync.js';
+import * as io from '../disk/io.js';
+import type { Dual } from '../disk/dual.js';
 
 /** Makes `dir` and its missing ancestors; resolves to the folders created, outermost first. */
-async function makeDirs(disk: Disk, dir: string, created: string[]): Promise<void> {
+function* makeDirs(disk: Disk, dir: string, created: string[]): Dual<void> {
   try {
-    await disk.mkdir(dir, 0o777);
+    yield* io.mkdir(disk, dir, 0o777);
     created.push(dir);
     return;
   } catch (err) {
@@ -20,9 +22,9 @@ async function makeDirs(disk: Disk, dir: string, created: string[]): Promise<voi
     if (code === 'EEXIST') return; // made meanwhile by someone else: theirs to sync
     if (code !== 'ENOENT' || dirname(dir) === dir) throw err;
   }
-  await makeDirs(disk, dirname(dir), created);
+  yield* makeDirs(disk, dirname(dir), created);
   try {
-    await disk.mkdir(dir, 0o777);
+    yield* io.mkdir(disk, dir, 0o777);
     created.push(dir);
   } catch (err) {
     if (errorCode(err) !== 'EEXIST') throw err;
@@ -30,11 +32,11 @@ async function makeDirs(disk: Disk, dir: string, created: string[]): Promise<voi
 }
 
 /** Creates the missing folders down to `dir`, durably; errors name `path` as `op`'s. */
-export async function makeParents(disk: Disk, dir: string, op: string, path: string): Promise<void> {
+export function* makeParents(disk: Disk, dir: string, op: string, path: string): Dual<void> {
   const created: string[] = [];
   try {
-    await makeDirs(disk, dir, created);
-    await syncDirectories(
+    yield* makeDirs(disk, dir, created);
+    yield* syncDirectories(
       disk,
       created.map((d) => dirname(d)),
     );

@@ -14,13 +14,15 @@ import { checkOptions } from '../base/options-check.js';
 import { syncDirectories, syncDirectory } from './dir-sync.js';
 import { syncedAfter } from './synced-after.js';
 import { hashIfExists } from './hash-existing.js';
-import type { AuditFile } from './hooks.js';
-import { openForRead } from './open-read.js';
-import { diskOf, hashesContent, type WriteOptions } from './options.js';
+import { preserveOf, recordOf, type AuditFile } from './hooks.js';
+import { closeQuietly, openForRead } from './open-read.js';
+import { diskOf, hashesContent, type SyncOptions, type WriteOptions } from './options.js';
+import * as io from '../disk/io.js';
+import { all, runAsync, runSync, type Dual } from '../disk/dual.js';
 import { takeTicket } from './path-order.js';
 import { realEntry, realish } from './real-path.js';
 import { PendingFile } from './pending-file.js';
-import { readChunks } from './read-chunks.js';
+import { eachChunk } from './read-chunks.js';
 import { describe } from './replace.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
@@ -49,10 +51,19 @@ interface Move {
  * Moves `src` to `dest`, replacing dest atomically (through a symbolic link at dest, the
  * file it points to). A symbolic link at src is moved itself. Moving onto itself is a no-op.
  */
-export async function moveFile(source: PathLike, destination: PathLike, opts?: MoveOptions): Promise<void> {
-  const src = pathArg(OP, source, 'src');
-  const dest = pathArg(OP, destination, 'dest');
-  checkOptions(OP, OP, src, opts);
+export function moveFile(source: PathLike, destination: PathLike, opts?: MoveOptions): Promise<void> {
+  return runAsync(move(OP, source, destination, opts));
+}
+
+/** moveFile, synchronously (the same protocol, dual.ts). */
+export function moveFileSync(source: PathLike, destination: PathLike, opts?: SyncOptions<MoveOptions>): void {
+  runSync(move(`${OP}Sync`, source, destination, opts));
+}
+
+function* move(call: string, source: PathLike, destination: PathLike, opts: MoveOptions | undefined): Dual<void> {
+  const src = pathArg(call, source, 'src');
+  const dest = pathArg(call, destination, 'dest');
+  checkOptions(OP, call, src, opts, call.endsWith('Sync'));
   refuseMetadataOptions(src, opts);
   const disk = diskOf(opts);
   throwIfAborted(opts?.signal, OP, src);
@@ -69,21 +80,24 @@ export async function moveFile(source: PathLike, destination: PathLike, opts?: M
   let files: AuditFile[] = [{ path: from, before: null, after: null, size: 0 }];
   let moved = false;
   try {
-    await Promise.all(tickets.map((t) => t.turn()));
+    yield* all(tickets.map((t) => t.turn()));
     throwIfAborted(opts?.signal, OP, src);
-    const move = await prepare(disk, src, dest, from, opts);
-    if (!move) return;
-    const before = await beforeMove(move);
+    const m = yield* prepare(disk, src, dest, from, opts);
+    if (!m) return;
+    const before = yield* beforeMove(m);
     files = before.files;
-    const after = await moveOnce(move);
+    const after = yield* moveOnce(m);
     moved = true;
     files[0]!.after = after.sha256 ?? files[0]!.after;
-    await opts?.audit?.record({ operation: OP, outcome: 'ok', backupId: before.backupId, files });
+    if (opts?.audit) yield* recordOf(opts.audit, { operation: OP, outcome: 'ok', backupId: before.backupId, files });
   } catch (err) {
-    if (!moved)
-      await opts?.audit
-        ?.record({ operation: OP, outcome: 'failed', error: describe(err), files })
-        .catch(() => undefined);
+    if (!moved && opts?.audit) {
+      try {
+        yield* recordOf(opts.audit, { operation: OP, outcome: 'failed', error: describe(err), files });
+      } catch {
+        // The caller learns of the failure itself; a trail that cannot take it adds nothing.
+      }
+    }
     throw err;
   } finally {
     for (const t of tickets) t.done();
@@ -99,24 +113,24 @@ function refuseMetadataOptions(src: string, opts: MoveOptions | undefined): void
 }
 
 /** Checks both ends; undefined when src and dest are one path (nothing to do). */
-async function prepare(
+function* prepare(
   disk: Disk,
   src: string,
   dest: string,
   from: string,
   opts: MoveOptions | undefined,
-): Promise<Move | undefined> {
+): Dual<Move | undefined> {
   let srcStat: DiskStat;
   try {
-    srcStat = await disk.lstat(from);
+    srcStat = yield* io.lstat(disk, from);
   } catch (err) {
     throw fsError(err, OP, src);
   }
   if (srcStat.isDirectory())
     throw new AtomicError('EISDIR', `${OP} ${src}: is a directory, expected a file`, { path: src });
-  const target = await resolveTarget(disk, dest, OP);
+  const target = yield* resolveTarget(disk, dest, OP);
   if (target.path === from || target.requested === from) return undefined;
-  if (target.stat && (await sameFile(disk, from, srcStat, target.stat))) {
+  if (target.stat && (yield* sameFile(disk, from, srcStat, target.stat))) {
     // rename(2) between two links to one file does nothing and reports success; moving a
     // symbolic link onto the file it points to would leave a link to itself.
     throw new AtomicError('EINVAL', `${OP} ${src} -> ${dest}: source and destination are the same file`, {
@@ -126,19 +140,26 @@ async function prepare(
   return { disk, src, dest, from, srcStat, target, opts };
 }
 
-async function sameFile(disk: Disk, from: string, srcStat: DiskStat, destStat: DiskStat): Promise<boolean> {
-  const real = srcStat.isSymbolicLink() ? await disk.stat(from).catch(() => undefined) : srcStat;
+function* sameFile(disk: Disk, from: string, srcStat: DiskStat, destStat: DiskStat): Dual<boolean> {
+  let real: DiskStat | undefined = srcStat;
+  if (srcStat.isSymbolicLink()) {
+    try {
+      real = yield* io.stat(disk, from);
+    } catch {
+      real = undefined; // a dangling link is no file to compare
+    }
+  }
   return real !== undefined && real.dev === destStat.dev && real.ino === destStat.ino;
 }
 
 /** Backup of the replaced dest and the hashes for the audit trail, only when asked for. */
-async function beforeMove(m: Move): Promise<{ backupId: string | undefined; files: AuditFile[] }> {
+function* beforeMove(m: Move): Dual<{ backupId: string | undefined; files: AuditFile[] }> {
   const { disk, opts, target, from } = m;
   const backupId =
-    opts?.backup && target.stat ? await opts.backup.preserve([target.path], { operation: OP }) : undefined;
+    opts?.backup && target.stat ? yield* preserveOf(opts.backup, [target.path], { operation: OP }) : undefined;
   const audited = opts?.audit !== undefined;
-  const srcHash = audited && m.srcStat.isFile() ? await hashIfExists(disk, from) : null;
-  const destHash = audited && target.stat ? await hashIfExists(disk, target.path) : null;
+  const srcHash = audited && m.srcStat.isFile() ? yield* hashIfExists(disk, from) : null;
+  const destHash = audited && target.stat ? yield* hashIfExists(disk, target.path) : null;
   return {
     backupId,
     files: [
@@ -149,18 +170,18 @@ async function beforeMove(m: Move): Promise<{ backupId: string | undefined; file
 }
 
 /** Renames, or copies across devices; resolves to the copy's SHA-256 when it copied. */
-async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
+function* moveOnce(m: Move): Dual<{ sha256: string | undefined }> {
   const { disk, opts, target, from } = m;
   try {
-    await renameMakingParents(m);
+    yield* renameMakingParents(m);
   } catch (err) {
     if (errorCode(err) !== 'EXDEV') throw renameError(err, m);
-    return { sha256: await moveAcrossDevices(m, err) };
+    return { sha256: yield* moveAcrossDevices(m, err) };
   }
   // The rename is durable only once both directory entries are: the new one in dest's
   // directory and the removed one in src's (the same sync when they share a directory).
   if (opts?.fsync ?? true)
-    await syncedAfter(
+    yield* syncedAfter(
       syncDirectories(disk, [dirname(target.path), dirname(from)]),
       `${OP} ${m.src} ->`,
       m.dest,
@@ -170,18 +191,18 @@ async function moveOnce(m: Move): Promise<{ sha256: string | undefined }> {
 }
 
 /** The rename; with `parents`, dest's missing folders are made (durably) if it fails for want of them. */
-async function renameMakingParents(m: Move): Promise<void> {
+function* renameMakingParents(m: Move): Dual<void> {
   const { disk, opts, target, from } = m;
-  const rename = (): Promise<void> => retryTransient(() => disk.rename(from, target.path), opts?.retry, opts?.signal);
+  const rename = (): Dual<void> => retryTransient(() => io.rename(disk, from, target.path), opts?.retry, opts?.signal);
   try {
-    await rename();
+    yield* rename();
     return;
   } catch (err) {
     // ENOENT also when src vanished: then the second rename fails the same way.
     if (opts?.parents !== true || errorCode(err) !== 'ENOENT') throw err;
   }
-  await makeParents(disk, dirname(target.path), OP, m.dest);
-  await rename();
+  yield* makeParents(disk, dirname(target.path), OP, m.dest);
+  yield* rename();
 }
 
 /** Names both paths (the failure may be at either end), with dest as the error's path. */
@@ -193,15 +214,15 @@ function renameError(err: unknown, m: Move): Error {
   return fsError(err, `${OP} ${m.src} ->`, m.dest, detail);
 }
 
-async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | undefined> {
+function* moveAcrossDevices(m: Move, exdev: unknown): Dual<string | undefined> {
   const { disk, opts, target, from, src } = m;
   if (!m.srcStat.isFile()) throw fsError(exdev, OP, src, 'only regular files can be moved across devices');
   const fsync = opts?.fsync ?? true;
-  const { file, stat } = await openForRead(disk, src, OP, opts?.retry);
+  const { file, stat } = yield* openForRead(disk, src, OP, opts?.retry);
   let pending: PendingFile | undefined;
   try {
     // A move resolves to nothing: the copy's hash is only for verify and the audit record.
-    pending = await PendingFile.create(
+    const made = (pending = yield* PendingFile.create(
       disk,
       tempPathFor(target.path),
       target.path,
@@ -209,14 +230,14 @@ async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | unde
       OP,
       opts?.retry,
       hashesContent(opts, false),
-    );
-    for await (const chunk of readChunks(file, { op: OP, path: src, signal: opts?.signal })) {
-      await pending.write(chunk);
-      opts?.onProgress?.({ bytes: pending.bytes, total: stat.size });
-    }
+    ));
+    yield* eachChunk(file, { op: OP, path: src, signal: opts?.signal }, function* (chunk) {
+      yield* made.write(chunk);
+      opts?.onProgress?.({ bytes: made.bytes, total: stat.size });
+    });
     // A move keeps src's mode, its times and, where permitted, its owner (as a rename and mv do).
     const times = { atimeMs: stat.atimeMs ?? stat.mtimeMs, mtimeMs: stat.mtimeMs };
-    await pending.finish({
+    yield* made.finish({
       mode: stat.mode & 0o7777,
       owner: ownerToKeep(stat),
       ownerRequired: false,
@@ -225,14 +246,14 @@ async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | unde
       times,
     });
     throwIfAborted(opts?.signal, OP, src);
-    await pending.commit(fsync, opts?.retry);
+    yield* made.commit(fsync, opts?.retry);
   } finally {
-    await file.close().catch(() => undefined);
-    await pending?.discard();
+    yield* closeQuietly(file);
+    if (pending) yield* pending.discard();
   }
   // Only now that dest is durable may src go: a crash before this point leaves both.
   try {
-    await retryTransient(() => disk.unlink(from), opts?.retry);
+    yield* retryTransient(() => io.unlink(disk, from), opts?.retry);
   } catch (err) {
     throw fsError(
       err,
@@ -243,6 +264,6 @@ async function moveAcrossDevices(m: Move, exdev: unknown): Promise<string | unde
   }
   // Without this sync a power cut could bring src back beside its copy.
   if (fsync)
-    await syncedAfter(syncDirectory(disk, dirname(from)), `${OP} ${src} ->`, m.dest, 'copied and the source removed');
-  return pending.sha256;
+    yield* syncedAfter(syncDirectory(disk, dirname(from)), `${OP} ${src} ->`, m.dest, 'copied and the source removed');
+  return pending?.sha256;
 }

@@ -23,6 +23,9 @@ export interface BaseOptions {
   disk?: Disk | undefined;
 }
 
+/** A call's options as its synchronous twin takes them: nothing else runs until it returns, so nothing can abort it or watch its progress. */
+export type SyncOptions<O> = Omit<O, 'signal' | 'onProgress'>;
+
 export interface WriteOptions extends BaseOptions {
   /** How string content is encoded (default utf8). */
   encoding?: BufferEncoding | undefined;

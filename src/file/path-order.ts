@@ -11,8 +11,15 @@
  * ticket's real path is known (one promise chained per ticket, not a scan of them all),
  * then for the earlier tickets on its own real path, found by map. Paths are compared as
  * the disk compares them (letter case does not count on Windows).
+ *
+ * A synchronous call cannot wait for an asynchronous one: nothing it could wait for runs
+ * until it returns. If a change to the same real file from this process is still in
+ * flight (called and not yet settled), the synchronous call fails with EPENDING before it
+ * changes anything, rather than land out of call order. Await the asynchronous call first.
  */
 import { pathKey, type Disk } from '../disk/index.js';
+import { call, runAsync, runSync, type Dual } from '../disk/dual.js';
+import { AtomicError } from '../base/errors.js';
 
 interface Entry {
   /** The path as named (absolute): what a path that cannot be resolved is keyed by. */
@@ -21,8 +28,10 @@ interface Entry {
   readonly group: object;
   /** Call order. */
   readonly seq: number;
-  readonly realOf: () => Promise<string>;
+  readonly realOf: () => Dual<string>;
   real: Promise<string> | undefined;
+  /** The real path's key once known. */
+  realKey: string | undefined;
   /** The ticket taken just before this one, until `through` has linked past it. */
   prev: Entry | undefined;
   /** Resolves once this ticket's real path and those of all before it are known (or they ended). */
@@ -39,14 +48,17 @@ const byReal = new Map<string, Set<Entry>>();
 const namedCount = new Map<string, number>();
 /** Tickets not yet done. */
 let pendingCount = 0;
+/** The same tickets, for a synchronous caller's check (see above). */
+const pending = new Set<Entry>();
 
 export interface Ticket {
   /**
    * Resolves when every earlier change to the same real file has committed or failed.
    * `onWait` runs first if it has to wait for one (a writer that announced its rename
    * withdraws the announcement there: a folder sync must not wait for it meanwhile).
+   * Driven synchronously, fails with EPENDING instead of waiting (see above).
    */
-  turn(onWait?: () => void): Promise<void>;
+  turn(onWait?: () => void): Dual<void>;
   /** Must be called exactly once, after this writer's commit step ended either way. */
   done(): void;
   /** No earlier change to the path as named was pending when the ticket was taken. */
@@ -55,10 +67,10 @@ export interface Ticket {
 
 /** The real path of a ticket, learnt once; a path that cannot be resolved is keyed as named (its own call reports the problem). */
 function realOf(e: Entry): Promise<string> {
-  return (e.real ??= e
-    .realOf()
+  return (e.real ??= runAsync(e.realOf())
     .catch(() => e.named)
     .then((real) => {
+      e.realKey = real;
       if (!e.ended) {
         let same = byReal.get(real);
         if (!same) byReal.set(real, (same = new Set()));
@@ -81,7 +93,7 @@ function through(e: Entry): Promise<void> {
  * Takes a ticket for `path` (absolute). `real` resolves the real file, called only if
  * needed; `group` ties the tickets of one call together.
  */
-export function takeTicket(disk: Disk, path: string, real: () => Promise<string>, group: object = {}): Ticket {
+export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, group: object = {}): Ticket {
   const key = (p: string): string => pathKey(disk.capabilities, p);
   const named = key(path);
   let finish!: () => void;
@@ -92,8 +104,11 @@ export function takeTicket(disk: Disk, path: string, real: () => Promise<string>
     named,
     group,
     seq: ++lastSeq,
-    realOf: () => real().then(key),
+    realOf: function* () {
+      return key(yield* real());
+    },
     real: undefined,
+    realKey: undefined,
     prev: alone ? undefined : last,
     through: undefined,
     finished,
@@ -101,15 +116,21 @@ export function takeTicket(disk: Disk, path: string, real: () => Promise<string>
   };
   last = entry;
   pendingCount++;
+  pending.add(entry);
   const count = namedCount.get(named) ?? 0;
   namedCount.set(named, count + 1);
   return {
     first: count === 0,
-    turn: (onWait) => (alone ? Promise.resolve() : waitFor(entry, onWait)),
+    turn: (onWait) =>
+      call(
+        () => (alone ? undefined : refuseIfPending(entry, path)),
+        () => (alone ? undefined : waitFor(entry, onWait)),
+      ),
     done: () => {
       if (entry.ended) return;
       entry.ended = true;
       pendingCount--;
+      pending.delete(entry);
       const left = (namedCount.get(named) ?? 1) - 1;
       if (left > 0) namedCount.set(named, left);
       else namedCount.delete(named);
@@ -121,6 +142,30 @@ export function takeTicket(disk: Disk, path: string, real: () => Promise<string>
       finish();
     },
   };
+}
+
+/** A synchronous caller's turn: EPENDING if an earlier change to its real file is in flight. */
+function refuseIfPending(entry: Entry, path: string): void {
+  const mine = realNow(entry);
+  for (const e of pending) {
+    if (e.seq >= entry.seq || e.group === entry.group || e.ended) continue;
+    if (realNow(e) !== mine) continue;
+    throw new AtomicError(
+      'EPENDING',
+      `${path}: an asynchronous change to this file from this process is still in flight; a synchronous call cannot wait for it (await it first)`,
+      { path },
+    );
+  }
+}
+
+/** A ticket's real path, learnt now if it is not known yet. */
+function realNow(e: Entry): string {
+  if (e.realKey !== undefined) return e.realKey;
+  try {
+    return (e.realKey = runSync(e.realOf()));
+  } catch {
+    return e.named;
+  }
 }
 
 async function waitFor(entry: Entry, onWait: (() => void) | undefined): Promise<void> {

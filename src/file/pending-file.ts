@@ -12,6 +12,12 @@ import { newHash, sha256Hex } from '../base/sha256.js';
 import { hashFile } from './sha256-file.js';
 import { retryTransient, type RetryOptions } from '../base/retry.js';
 import { dropOpened, expectRename, openAhead, syncDirectory } from './dir-sync.js';
+import { closeQuietly } from './open-read.js';
+import * as io from '../disk/io.js';
+import { call, fork, join, runSync, type Dual, type Task } from '../disk/dual.js';
+
+/** A folder opened ahead of its sync, boxed: a step's result that is a promise would be awaited. */
+type Opened = { opened: Promise<DiskDir | undefined> | undefined };
 
 export interface FinishOptions {
   mode: number;
@@ -59,7 +65,7 @@ export class PendingFile {
    * Creates `tempPath` exclusively (never reusing a file), mode 0600 until complete.
    * Unless `hashed` is false, the content is hashed as it is written (see `sha256`).
    */
-  static async create(
+  static *create(
     disk: Disk,
     tempPath: string,
     target: string,
@@ -67,9 +73,9 @@ export class PendingFile {
     op: string,
     retry?: RetryOptions,
     hashed = true,
-  ): Promise<PendingFile> {
+  ): Dual<PendingFile> {
     try {
-      const file = await retryTransient(() => disk.open(tempPath, 'wx', 0o600), retry);
+      const file = yield* retryTransient(() => io.open(disk, tempPath, 'wx', 0o600), retry);
       return new PendingFile(disk, tempPath, target, shownPath, op, file, hashed);
     } catch (err) {
       const code = errorCode(err);
@@ -107,30 +113,30 @@ export class PendingFile {
    * buffer takes the main thread a while, so it is put off until `finish` has the fsync
    * in flight, which it then overlaps instead of delaying the write.
    */
-  async writeWhole(data: Uint8Array): Promise<void> {
-    if (this.bytes > 0 || this.unhashed) return this.write(data);
+  *writeWhole(data: Uint8Array): Dual<void> {
+    if (this.bytes > 0 || this.unhashed) return yield* this.write(data);
     if (this.hashed) this.unhashed = data;
-    await this.writeRaw(data);
+    yield* this.writeRaw(data);
   }
 
-  async write(chunk: Uint8Array): Promise<void> {
+  *write(chunk: Uint8Array): Dual<void> {
     if (this.unhashed)
       throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the whole content was written`, {
         path: this.shownPath,
       });
-    // writeRaw dispatches the write before its first await: hashing overlaps it.
-    const writing = this.writeRaw(chunk);
+    // Driven asynchronously, the write is dispatched first: hashing overlaps it.
+    const writing = yield* fork(this.writeRaw(chunk));
     if (this.hashed) (this.hash ??= newHash()).update(chunk);
-    await writing;
+    yield* join(writing);
   }
 
-  private async writeRaw(chunk: Uint8Array): Promise<void> {
+  private *writeRaw(chunk: Uint8Array): Dual<void> {
     if (!this.file || this.state !== 'open')
       throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the file was finished`, {
         path: this.shownPath,
       });
     try {
-      await this.file.write(chunk);
+      yield* io.write(this.file, chunk);
     } catch (err) {
       throw fsError(err, this.op, this.shownPath);
     }
@@ -143,7 +149,7 @@ export class PendingFile {
    * alongside the rename (one thread-pool round trip fewer on the critical path; POSIX
    * renames an open file without trouble).
    */
-  async finish(opts: FinishOptions & { closeAtCommit?: boolean }): Promise<void> {
+  *finish(opts: FinishOptions & { closeAtCommit?: boolean }): Dual<void> {
     const file = this.file;
     if (!file)
       throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: finished twice`, { path: this.shownPath });
@@ -151,18 +157,18 @@ export class PendingFile {
     const closeNow = !(opts.closeAtCommit ?? false) || !this.disk.capabilities.replaceOpen;
     let ok = false;
     try {
-      const chmodding = file.chmod(opts.mode);
+      const chmodding = yield* fork(io.fchmod(file, opts.mode));
       if (!opts.fsync) this.hashUnhashed();
-      await chmodding;
-      if (opts.owner) await this.chown(file, opts.owner, opts.ownerRequired ?? false);
+      yield* join(chmodding);
+      if (opts.owner) yield* this.chown(file, opts.owner, opts.ownerRequired ?? false);
       // Before the sync, so that the times are as durable as the data.
-      if (opts.times) await this.disk.utimes(this.tempPath, opts.times.atimeMs, opts.times.mtimeMs);
+      if (opts.times) yield* io.utimes(this.disk, this.tempPath, opts.times.atimeMs, opts.times.mtimeMs);
       // The data must be on disk before the rename makes it reachable under the target's
       // name; otherwise a power cut can leave the new name pointing at an empty file.
       if (opts.fsync) {
-        const syncing = file.sync();
+        const syncing = yield* fork(io.fsync(file));
         this.hashUnhashed();
-        await syncing;
+        yield* join(syncing);
       }
       ok = true;
     } catch (err) {
@@ -170,7 +176,7 @@ export class PendingFile {
       throw fsError(err, this.op, this.shownPath);
     } finally {
       this.file = undefined;
-      if (closeNow || !ok) await file.close().catch(() => undefined);
+      if (closeNow || !ok) yield* closeQuietly(file);
       else this.unclosed = file;
     }
     if (this.hashed) this.sha256 = this.wholeSha256 ?? (this.hash ?? newHash()).digest('hex');
@@ -178,7 +184,7 @@ export class PendingFile {
     // Its content is on disk: what is left (commit, or a transaction's own rename) needs
     // only the paths and the descriptor left open for commit.
     this.retire();
-    if (opts.verify) await this.verify();
+    if (opts.verify) yield* this.verify();
   }
 
   /** Hashes content written whole, on the main thread while a disk call is in flight. */
@@ -187,7 +193,7 @@ export class PendingFile {
     this.unhashed = undefined;
   }
 
-  private async chown(file: DiskFile, owner: { uid: number; gid: number }, required: boolean): Promise<void> {
+  private *chown(file: DiskFile, owner: { uid: number; gid: number }, required: boolean): Dual<void> {
     if (!this.disk.capabilities.ownership) {
       // No POSIX owners here (Windows): the replaced file's owner needs no keeping, and a
       // chown asked for cannot be done, which the caller must learn rather than assume.
@@ -199,7 +205,7 @@ export class PendingFile {
       );
     }
     try {
-      await file.chown(owner.uid, owner.gid);
+      yield* io.fchown(file, owner.uid, owner.gid);
     } catch (err) {
       const code = errorCode(err);
       // Not permitted, or a file system without owners (ENOSYS on some FUSE mounts): a new
@@ -210,26 +216,29 @@ export class PendingFile {
   }
 
   /** Reads the finished file back and compares SHA-256 with what was written. */
-  private async verify(): Promise<void> {
+  private *verify(): Dual<void> {
     const expected = this.sha256;
     // Callers create a file hashed whenever they will verify it; this only guards that.
     if (expected === undefined)
       throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: cannot verify content that was not hashed`, {
         path: this.shownPath,
       });
-    const { sha256 } = await hashFile(this.disk, this.tempPath).catch((err: unknown) => {
+    let sha256: string;
+    try {
+      ({ sha256 } = yield* hashFile(this.disk, this.tempPath));
+    } catch (err) {
       throw fsError(err, this.op, this.shownPath);
-    });
+    }
     if (sha256 !== expected) throw new IntegrityError(this.shownPath, expected, sha256);
   }
 
   /** Atomically replaces the target; with `fsync`, also makes the rename durable. */
-  async commit(fsync: boolean, retry?: RetryOptions): Promise<void> {
-    const renaming = retryTransient(() => this.disk.rename(this.tempPath, this.target), retry);
+  *commit(fsync: boolean, retry?: RetryOptions): Dual<void> {
+    const renaming = yield* fork(retryTransient(() => io.rename(this.disk, this.tempPath, this.target), retry));
     // Sent after the rename, which is on the critical path.
-    const opened = this.openDirAhead(fsync);
+    const { opened } = yield* this.openDirAhead(fsync);
     try {
-      await this.alongsideClose(renaming, fsync);
+      yield* this.alongsideClose(renaming, fsync);
     } catch (err) {
       dropOpened(opened);
       throw fsError(err, this.op, this.shownPath);
@@ -238,11 +247,11 @@ export class PendingFile {
     }
     this.state = 'committed';
     // The rename is only durable once the directory entry is: sync the directory.
-    if (fsync) await this.syncDir(opened);
+    if (fsync) yield* this.syncDir(opened);
   }
 
   /** Links the file in under the target's name, failing with EEXIST instead of replacing. */
-  async commitNew(fsync: boolean, retry?: RetryOptions): Promise<void> {
+  *commitNew(fsync: boolean, retry?: RetryOptions): Dual<void> {
     // Without links, nothing puts a file in place atomically without clobbering: refuse
     // rather than fall back to a check-then-rename that two processes could both pass.
     if (!this.disk.capabilities.hardLinks) {
@@ -252,10 +261,10 @@ export class PendingFile {
         { path: this.shownPath },
       );
     }
-    const linking = retryTransient(() => this.disk.link(this.tempPath, this.target), retry);
-    const opened = this.openDirAhead(fsync);
+    const linking = yield* fork(retryTransient(() => io.link(this.disk, this.tempPath, this.target), retry));
+    const { opened } = yield* this.openDirAhead(fsync);
     try {
-      await this.alongsideClose(linking, fsync);
+      yield* this.alongsideClose(linking, fsync);
     } catch (err) {
       dropOpened(opened);
       if (errorCode(err) === 'EEXIST') throw fsError(err, this.op, this.shownPath, 'already exists');
@@ -264,14 +273,31 @@ export class PendingFile {
       this.settle();
     }
     this.state = 'committed';
-    await this.disk.unlink(this.tempPath).catch(() => undefined);
+    yield* this.unlinkTemp();
     // One directory sync makes both the new link and the removed temp name durable.
-    if (fsync) await this.syncDir(opened);
+    if (fsync) yield* this.syncDir(opened);
   }
 
-  /** With `fsync`, the target's folder opened alongside the commit step (dir-sync.ts). */
-  private openDirAhead(fsync: boolean): Promise<DiskDir | undefined> | undefined {
-    return fsync ? openAhead(this.disk, dirname(this.target), this.settleRename !== undefined) : undefined;
+  /**
+   * With `fsync`, the target's folder opened alongside the commit step (dir-sync.ts); only
+   * driven asynchronously: there is nothing to run alongside otherwise.
+   */
+  private openDirAhead(fsync: boolean): Dual<Opened> {
+    return call<Opened>(
+      () => ({ opened: undefined }),
+      () => ({
+        opened: fsync ? openAhead(this.disk, dirname(this.target), this.settleRename !== undefined) : undefined,
+      }),
+    );
+  }
+
+  /** Removes the temporary name; it is only a name by then, and cleanup-temps removes what a failure leaves. */
+  private *unlinkTemp(): Dual<void> {
+    try {
+      yield* io.unlink(this.disk, this.tempPath);
+    } catch {
+      // See above.
+    }
   }
 
   /**
@@ -281,29 +307,39 @@ export class PendingFile {
    * not waited for: nothing after the commit needs the descriptor, and run alongside, it
    * slowed the rename down (bench/NOTES.md). A failed step leaves the file to `discard`.
    */
-  private async alongsideClose(step: Promise<void>, beforeSync: boolean): Promise<void> {
+  private *alongsideClose(step: Task<void>, beforeSync: boolean): Dual<void> {
     if (!beforeSync) {
-      await step;
+      yield* join(step);
       const later = this.unclosed;
       this.unclosed = undefined;
       // Durability was not asked for; a failing close loses nothing that was promised.
-      if (later) void later.close().catch(() => undefined);
+      // Driven synchronously, the close is simply made.
+      if (later)
+        yield* call(
+          () => runSync(closeQuietly(later)),
+          () => void later.close().catch(() => undefined),
+        );
       return;
     }
     const file = this.unclosed;
     this.unclosed = undefined;
     // The data is synced already; a failing close of a synced file loses nothing.
-    await Promise.all([step, file?.close().catch(() => undefined)]);
+    const closing = file ? yield* fork(closeQuietly(file)) : undefined;
+    try {
+      yield* join(step);
+    } finally {
+      if (closing) yield* join(closing);
+    }
   }
 
   /**
    * Syncs the target's directory. Its failure comes after the rename: the error says so
    * and names the caller's path (syncDirectory's own error names only the folder).
    */
-  private async syncDir(opened: Promise<DiskDir | undefined> | undefined): Promise<void> {
+  private *syncDir(opened: Promise<DiskDir | undefined> | undefined): Dual<void> {
     const dir = dirname(this.target);
     try {
-      await syncDirectory(this.disk, dir, opened);
+      yield* syncDirectory(this.disk, dir, opened);
     } catch (err) {
       const code = systemCodeOf(err) ?? 'EIO';
       throw new AtomicError(
@@ -328,14 +364,14 @@ export class PendingFile {
   }
 
   /** Removes the temporary file. A no-op after a commit, so it is safe in `finally`. */
-  async discard(): Promise<void> {
+  *discard(): Dual<void> {
     this.settle();
     if (this.state === 'committed' || this.state === 'discarded') return;
     this.state = 'discarded';
     const files = [this.file, this.unclosed];
     this.file = this.unclosed = undefined;
     this.retire();
-    for (const file of files) if (file) await file.close().catch(() => undefined);
-    await this.disk.unlink(this.tempPath).catch(() => undefined);
+    for (const file of files) if (file) yield* closeQuietly(file);
+    yield* this.unlinkTemp();
   }
 }

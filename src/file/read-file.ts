@@ -7,9 +7,11 @@ import type { Disk, DiskFile } from '../disk/index.js';
 import type { RetryOptions } from '../base/retry.js';
 import { fsError } from '../base/errors.js';
 import { checkOptions } from '../base/options-check.js';
-import { diskOf, type BaseOptions } from './options.js';
-import { openForRead } from './open-read.js';
-import { readChunks } from './read-chunks.js';
+import { diskOf, type BaseOptions, type SyncOptions } from './options.js';
+import { closeQuietly, openForRead } from './open-read.js';
+import { eachChunk } from './read-chunks.js';
+import * as io from '../disk/io.js';
+import { runAsync, runSync, type Dual } from '../disk/dual.js';
 import { pathArg, type PathLike } from './check-path.js';
 
 export interface ReadFileOptions extends BaseOptions {
@@ -20,18 +22,30 @@ export interface ReadFileOptions extends BaseOptions {
 export function readFile(path: PathLike, opts: ReadFileOptions & { encoding: BufferEncoding }): Promise<string>;
 export function readFile(path: PathLike, opts?: ReadFileOptions & { encoding?: undefined }): Promise<Buffer>;
 export function readFile(path: PathLike, opts?: ReadFileOptions): Promise<Buffer | string>;
-export async function readFile(path: PathLike, opts?: ReadFileOptions): Promise<Buffer | string> {
-  const p = pathArg('readFile', path);
-  checkOptions('readFile', 'readFile', p, opts);
-  return readData(p, opts);
+export function readFile(path: PathLike, opts?: ReadFileOptions): Promise<Buffer | string> {
+  return runAsync(readFileDual('readFile', path, opts));
+}
+
+/** readFile, synchronously: the same protocol (dual.ts). */
+export function readFileSync(path: PathLike, opts: SyncOptions<ReadFileOptions> & { encoding: BufferEncoding }): string;
+export function readFileSync(path: PathLike, opts?: SyncOptions<ReadFileOptions> & { encoding?: undefined }): Buffer;
+export function readFileSync(path: PathLike, opts?: SyncOptions<ReadFileOptions>): Buffer | string;
+export function readFileSync(path: PathLike, opts?: SyncOptions<ReadFileOptions>): Buffer | string {
+  return runSync(readFileDual('readFileSync', path, opts));
+}
+
+function* readFileDual(call: string, path: PathLike, opts: ReadFileOptions | undefined): Dual<Buffer | string> {
+  const p = pathArg(call, path);
+  checkOptions('readFile', call, p, opts, call.endsWith('Sync'));
+  return yield* readData(p, opts);
 }
 
 /** readFile for callers that checked path and options already. */
-export async function readData(path: string, opts: ReadFileOptions | undefined): Promise<Buffer | string> {
+export function* readData(path: string, opts: ReadFileOptions | undefined): Dual<Buffer | string> {
   const op = 'readFile';
   const encoding = opts?.encoding;
   throwIfAborted(opts?.signal, op, path);
-  const data = await readWhole(diskOf(opts), path, op, opts);
+  const data = yield* readWhole(diskOf(opts), path, op, opts);
   return encoding === undefined ? data : data.toString(encoding);
 }
 
@@ -40,40 +54,43 @@ export async function readData(path: string, opts: ReadFileOptions | undefined):
  * reader of whole files, for readFile and for the library's own files (journals, lists).
  * Errors name `path` as `op`'s.
  */
-export async function readWhole(
+export function* readWhole(
   disk: Disk,
   path: string,
   op: string,
   opts?: { retry?: RetryOptions | undefined; signal?: AbortSignal | undefined },
-): Promise<Buffer> {
-  const { file, stat } = await openForRead(disk, path, op, opts?.retry);
+): Dual<Buffer> {
+  const { file, stat } = yield* openForRead(disk, path, op, opts?.retry);
   try {
-    return await readAll(file, stat.size, op, path, opts?.signal);
+    return yield* readAll(file, stat.size, op, path, opts?.signal);
   } finally {
-    await file.close().catch(() => undefined);
+    yield* closeQuietly(file);
   }
 }
 
 /** Reads into one buffer of the size stat reported, then whatever was appended since. */
-async function readAll(
+function* readAll(
   file: DiskFile,
   size: number,
   op: string,
   path: string,
   signal: AbortSignal | undefined,
-): Promise<Buffer> {
+): Dual<Buffer> {
   const head = Buffer.allocUnsafe(size);
   let filled = 0;
   while (filled < size) {
     throwIfAborted(signal, op, path);
-    const n = await file.read(head.subarray(filled), filled).catch((err: unknown) => {
+    let n: number;
+    try {
+      n = yield* io.read(file, head.subarray(filled), filled);
+    } catch (err) {
       throw fsError(err, op, path);
-    });
+    }
     if (n === 0) return head.subarray(0, filled);
     filled += n;
   }
   const tail: Buffer[] = [];
   // Chunks share one buffer: copy each before reading the next.
-  for await (const chunk of readChunks(file, { op, path, signal, start: size })) tail.push(Buffer.from(chunk));
+  yield* eachChunk(file, { op, path, signal, start: size }, (chunk) => void tail.push(Buffer.from(chunk)));
   return tail.length === 0 ? head : Buffer.concat([head, ...tail]);
 }

@@ -7,6 +7,8 @@
 import { basename, dirname, join } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
+import * as io from '../disk/io.js';
+import type { Dual } from '../disk/dual.js';
 import { linkTarget, MAX_LINK_HOPS, tooManyLinks } from './resolve-target.js';
 
 /**
@@ -14,33 +16,33 @@ import { linkTarget, MAX_LINK_HOPS, tooManyLinks } from './resolve-target.js';
  * (if given) collects the real paths of the components that do not exist (the folders a
  * transaction will have to create).
  */
-export async function realish(disk: Disk, abs: string, hops = 0, missing?: Set<string>): Promise<string> {
+export function* realish(disk: Disk, abs: string, hops = 0, missing?: Set<string>): Dual<string> {
   try {
-    return await disk.realpath(abs);
+    return yield* io.realpath(disk, abs);
   } catch (err) {
     if (errorCode(err) !== 'ENOENT') throw err;
   }
   const parent = dirname(abs);
   if (parent === abs) return abs;
-  const candidate = join(await realish(disk, parent, hops, missing), basename(abs));
-  if (!(await isLink(disk, candidate))) {
+  const candidate = join(yield* realish(disk, parent, hops, missing), basename(abs));
+  if (!(yield* isLink(disk, candidate))) {
     missing?.add(candidate);
     return candidate;
   }
   if (hops >= MAX_LINK_HOPS) throw tooManyLinks(undefined, abs);
-  return realish(disk, await linkTarget(disk, candidate), hops + 1, missing);
+  return yield* realish(disk, yield* linkTarget(disk, candidate), hops + 1, missing);
 }
 
 /** The real path of the entry `abs` itself: its folder resolved, a link at the end kept as the link. */
-export async function realEntry(disk: Disk, abs: string): Promise<string> {
+export function* realEntry(disk: Disk, abs: string): Dual<string> {
   const parent = dirname(abs);
-  return parent === abs ? abs : join(await realish(disk, parent), basename(abs));
+  return parent === abs ? abs : join(yield* realish(disk, parent), basename(abs));
 }
 
 /** Whether `candidate` (in a real folder) is a symbolic link; a missing one is not. */
-export async function isLink(disk: Disk, candidate: string): Promise<boolean> {
+export function* isLink(disk: Disk, candidate: string): Dual<boolean> {
   try {
-    return (await disk.lstat(candidate)).isSymbolicLink();
+    return (yield* io.lstat(disk, candidate)).isSymbolicLink();
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;
     throw err;

@@ -10,7 +10,8 @@ import type { Disk } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
 import { AtomicError, errorCode } from '../base/errors.js';
 import { makeParents } from './make-parents.js';
-import type { AuditRecord } from './hooks.js';
+import { preserveOf, recordOf, type AuditRecord } from './hooks.js';
+import { call, fork, join, runAsync, runSync, settle, type Dual } from '../disk/dual.js';
 import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
 import { takeTicket } from './path-order.js';
 import { realish } from './real-path.js';
@@ -37,10 +38,10 @@ export interface ReplaceSpec<T> {
   /** Whether the caller returns the content's hash (default: with `sha256: true`). */
   resultHash?: boolean | undefined;
   /** Writes the content through `write`; its result is returned. */
-  produce(write: (chunk: Uint8Array) => Promise<void>): Promise<T>;
+  produce(write: (chunk: Uint8Array) => Dual<void>): Dual<T>;
 }
 
-export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T; written: Written }> {
+export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written: Written }> {
   const { op, path, opts } = spec;
   const disk = diskOf(opts);
   const signal = opts?.signal;
@@ -55,8 +56,8 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
   let committed = false;
   try {
     let result: T;
-    ({ target, pending, result } = await prepare(disk, spec, named, announces(spec, ticket.first)));
-    await pending.finish({
+    ({ target, pending, result } = yield* prepare(disk, spec, named, announces(spec, ticket.first)));
+    yield* pending.finish({
       mode: modeFor(opts?.mode, target.stat, spec.fallbackMode),
       owner: ownerFor(opts?.chown, target.stat),
       ownerRequired: opts?.chown !== undefined && opts.chown !== false,
@@ -65,40 +66,47 @@ export async function replaceFile<T>(spec: ReplaceSpec<T>): Promise<{ result: T;
       closeAtCommit: true,
     });
     const announced = pending;
-    await ticket.turn(() => announced.withdrawAnnouncement());
+    yield* ticket.turn(() => announced.withdrawAnnouncement());
     throwIfAborted(signal, op, path);
-    const before = opts?.backup || opts?.audit ? await beforeCommit(disk, spec, target.path) : NOTHING_BEFORE;
-    if (spec.noClobber) await pending.commitNew(opts?.fsync ?? true, opts?.retry);
-    else await pending.commit(opts?.fsync ?? true, opts?.retry);
+    const before = opts?.backup || opts?.audit ? yield* beforeCommit(disk, spec, target.path) : NOTHING_BEFORE;
+    if (spec.noClobber) yield* pending.commitNew(opts?.fsync ?? true, opts?.retry);
+    else yield* pending.commit(opts?.fsync ?? true, opts?.retry);
     committed = true;
     const written: Written = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
-    if (opts?.audit)
-      await recordAudit(spec, {
-        operation: op,
-        outcome: 'ok',
-        backupId: before.backupId,
-        files: [{ path: target.path, before: before.sha256, after: written.sha256 ?? null, size: written.bytes }],
-      }).catch((err: unknown) => {
+    if (opts?.audit) {
+      try {
+        yield* recordAudit(spec, {
+          operation: op,
+          outcome: 'ok',
+          backupId: before.backupId,
+          files: [{ path: target.path, before: before.sha256, after: written.sha256 ?? null, size: written.bytes }],
+        });
+      } catch (err) {
         // The change is made and durable; the caller must still learn that the trail lacks it.
         throw new AtomicError('EAUDIT', `${op} ${path}: written, but the audit record failed: ${describe(err)}`, {
           path,
           cause: err,
         });
-      });
+      }
+    }
     return { result, written };
   } catch (err) {
     if (!committed) {
-      await recordAudit(spec, {
-        operation: op,
-        outcome: 'failed',
-        error: describe(err),
-        files: [{ path: target?.path ?? named, before: null, after: null, size: 0 }],
-      }).catch(() => undefined);
+      try {
+        yield* recordAudit(spec, {
+          operation: op,
+          outcome: 'failed',
+          error: describe(err),
+          files: [{ path: target?.path ?? named, before: null, after: null, size: 0 }],
+        });
+      } catch {
+        // The caller learns of the failure itself; a trail that cannot take it adds nothing.
+      }
     }
     throw err;
   } finally {
     ticket.done();
-    await pending?.discard();
+    if (pending) yield* pending.discard();
   }
 }
 
@@ -125,72 +133,79 @@ function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
  * folder, the temp is made again beside the real target (and in-memory content written
  * again), so that the final rename stays within one file system.
  */
-async function prepare<T>(
+function* prepare<T>(
   disk: Disk,
   spec: ReplaceSpec<T>,
   named: string,
   announce: boolean,
-): Promise<{ target: Target; pending: PendingFile; result: T }> {
+): Dual<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
   const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
-  const creating = createTemp(disk, named, spec, hashed).then((created) => {
-    if (announce) created.announceRename();
-    return created;
-  });
-  const resolving = resolveTarget(disk, path, op, named);
-  // Awaited below in every path; this only keeps a rejection from counting as unhandled
-  // while the temp is being created or written.
-  resolving.catch(() => undefined);
+  const creating = yield* fork(createAnnounced(disk, named, spec, hashed, announce));
+  const resolving = yield* fork(resolveTarget(disk, path, op, named));
   let pending: PendingFile | undefined;
   try {
-    pending = await creating;
-    let early = spec.rewritable ? { result: await writeAll(spec, pending) } : undefined;
-    const target = await resolving;
+    pending = yield* join(creating);
+    let early = spec.rewritable ? { result: yield* writeAll(spec, pending) } : undefined;
+    const target = yield* join(resolving);
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
     if (target.path !== named) {
-      await pending.discard();
-      pending = await createTemp(disk, target.path, spec, hashed);
+      yield* pending.discard();
+      pending = yield* createTemp(disk, target.path, spec, hashed);
       early = undefined;
     }
-    return { target, pending, result: early ? early.result : await writeAll(spec, pending) };
+    return { target, pending, result: early ? early.result : yield* writeAll(spec, pending) };
   } catch (err) {
-    await pending?.discard();
+    if (pending) yield* pending.discard();
     // A failed resolution (a directory at the path, a symlink loop) says more than what
     // it caused downstream.
-    throw (
-      (await resolving.then(
-        () => undefined,
-        (resolutionError: unknown) => resolutionError,
-      )) ?? err
-    );
+    const resolved = yield* settle(resolving);
+    throw resolved.ok ? err : resolved.error;
   }
+}
+
+function* createAnnounced<T>(
+  disk: Disk,
+  target: string,
+  spec: ReplaceSpec<T>,
+  hashed: boolean,
+  announce: boolean,
+): Dual<PendingFile> {
+  const created = yield* createTemp(disk, target, spec, hashed);
+  if (announce) created.announceRename();
+  return created;
 }
 
 /** A temporary file beside `target`; with `parents`, missing folders are made first. */
-async function createTemp<T>(disk: Disk, target: string, spec: ReplaceSpec<T>, hashed: boolean): Promise<PendingFile> {
+function* createTemp<T>(disk: Disk, target: string, spec: ReplaceSpec<T>, hashed: boolean): Dual<PendingFile> {
   const { op, path, opts } = spec;
   try {
-    return await PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
+    return yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
   } catch (err) {
     if (opts?.parents !== true || errorCode(err) !== 'ENOENT') throw err;
   }
-  await makeParents(disk, dirname(target), op, path);
-  return PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
+  yield* makeParents(disk, dirname(target), op, path);
+  return yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
 }
 
-async function writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Promise<T> {
+function* writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Dual<T> {
   const { opts, op, path } = spec;
   const signal = opts?.signal;
   const onProgress = opts?.onProgress;
-  const produced = spec.produce(async (chunk) => {
+  const produced = spec.produce(function* (chunk) {
     if (signal?.aborted) throw abortError(signal, op, path);
     // Content in memory is one chunk: its hashing waits for the sync, which it then
     // overlaps. Without a sync there is nothing longer to overlap than the write itself.
-    if (spec.rewritable && opts?.fsync !== false) await pending.writeWhole(chunk);
-    else await pending.write(chunk);
+    if (spec.rewritable && opts?.fsync !== false) yield* pending.writeWhole(chunk);
+    else yield* pending.write(chunk);
     onProgress?.({ bytes: pending.bytes, total: spec.total });
   });
-  return signal ? untilAborted(produced, signal, op, path) : produced;
+  if (!signal) return yield* produced;
+  // A signal is only taken by asynchronous calls (options-check.ts).
+  return yield* call(
+    () => runSync(produced),
+    () => untilAborted(runAsync(produced), signal, op, path),
+  );
 }
 
 /**
@@ -210,18 +225,20 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal, op: string, path
 const NOTHING_BEFORE = { backupId: undefined, sha256: null };
 
 /** Backup and the before-hash for the audit trail, both only when asked for. */
-async function beforeCommit<T>(
+function* beforeCommit<T>(
   disk: Disk,
   spec: ReplaceSpec<T>,
   target: string,
-): Promise<{ backupId?: string | undefined; sha256: string | null }> {
-  const backupId = spec.opts?.backup ? await spec.opts.backup.preserve([target], { operation: spec.op }) : undefined;
-  const sha256 = spec.opts?.audit ? await hashIfExists(disk, target) : null;
+): Dual<{ backupId?: string | undefined; sha256: string | null }> {
+  const backup = spec.opts?.backup;
+  const backupId = backup ? yield* preserveOf(backup, [target], { operation: spec.op }) : undefined;
+  const sha256 = spec.opts?.audit ? yield* hashIfExists(disk, target) : null;
   return { backupId, sha256 };
 }
 
-async function recordAudit<T>(spec: ReplaceSpec<T>, entry: AuditRecord): Promise<void> {
-  await spec.opts?.audit?.record(entry);
+function* recordAudit<T>(spec: ReplaceSpec<T>, entry: AuditRecord): Dual<void> {
+  const audit = spec.opts?.audit;
+  if (audit) yield* recordOf(audit, entry);
 }
 
 export function describe(err: unknown): string {

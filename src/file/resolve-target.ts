@@ -5,6 +5,8 @@
 import { dirname, resolve } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { AtomicError, errorCode, fsError } from '../base/errors.js';
+import * as io from '../disk/io.js';
+import type { Dual } from '../disk/dual.js';
 
 /** How many symbolic links one path may go through: Linux's MAXSYMLINKS, for every walk of links here. */
 export const MAX_LINK_HOPS = 40;
@@ -19,12 +21,12 @@ export interface Target {
 }
 
 /** `requested` is `path` made absolute, when the caller has it already. */
-export async function resolveTarget(disk: Disk, path: string, op: string, requested = resolve(path)): Promise<Target> {
+export function* resolveTarget(disk: Disk, path: string, op: string, requested = resolve(path)): Dual<Target> {
   let current = requested;
   for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
     let st: DiskStat;
     try {
-      st = await disk.lstat(current);
+      st = yield* io.lstat(disk, current);
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return { requested, path: current, stat: undefined };
       throw fsError(err, op, path);
@@ -33,16 +35,18 @@ export async function resolveTarget(disk: Disk, path: string, op: string, reques
       if (st.isDirectory()) throw new AtomicError('EISDIR', `${op} ${path}: is a directory, expected a file`, { path });
       return { requested, path: current, stat: st };
     }
-    current = await linkTarget(disk, current).catch((err: unknown) => {
+    try {
+      current = yield* linkTarget(disk, current);
+    } catch (err) {
       throw fsError(err, op, path);
-    });
+    }
   }
   throw tooManyLinks(op, path);
 }
 
 /** The absolute path the symbolic link at `link` points to (a relative link is relative to its folder). */
-export async function linkTarget(disk: Disk, link: string): Promise<string> {
-  return resolve(dirname(link), await disk.readlink(link));
+export function* linkTarget(disk: Disk, link: string): Dual<string> {
+  return resolve(dirname(link), yield* io.readlink(disk, link));
 }
 
 /** ELOOP: more than MAX_LINK_HOPS links on the way. */

@@ -1,10 +1,12 @@
-/** writeFile, atomicWrite and createFile: the public single-file writes. */
-import { chunksOf, isData, sourceSize, type Source } from '../base/source.js';
+/** writeFile, atomicWrite and createFile: the public single-file writes, and their synchronous twins. */
+import { chunksOf, isData, sourceSize, type Data, type Source } from '../base/source.js';
 import { AtomicError, invalidArg, systemCodeOf } from '../base/errors.js';
+import { call, runAsync, runSync, type Dual } from '../disk/dual.js';
 import {
   resultOf,
   type HashedOptions,
   type HashedWriteResult,
+  type SyncOptions,
   type WriteOptions,
   type WriteResult,
   type Written,
@@ -19,48 +21,97 @@ import { pathArg, type PathLike } from './check-path.js';
  */
 export function writeFile(path: PathLike, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
 export function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult>;
-export async function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
-  const p = pathArg('writeFile', path);
-  checkOptions('writeFile', 'writeFile', p, opts);
-  return resultOf(await writeData('writeFile', p, source, opts), opts);
+export function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
+  return runAsync(write('writeFile', path, source, opts, false));
+}
+
+/** writeFile, synchronously (the same protocol, dual.ts): durable when it returns. Content in memory only. */
+export function writeFileSync(path: PathLike, data: Data, opts: SyncOptions<HashedOptions>): HashedWriteResult;
+export function writeFileSync(path: PathLike, data: Data, opts?: SyncOptions<WriteOptions>): WriteResult;
+export function writeFileSync(path: PathLike, data: Data, opts?: SyncOptions<WriteOptions>): WriteResult {
+  return runSync(write('writeFileSync', path, data, opts, false));
 }
 
 /** Like writeFile, but fails with EEXIST if `path` exists, even when processes race. */
 export function createFile(path: PathLike, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
 export function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult>;
-export async function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
-  const p = pathArg('createFile', path);
-  checkOptions('createFile', 'createFile', p, opts);
-  return resultOf(await writeData('createFile', p, source, opts, true), opts);
+export function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
+  return runAsync(write('createFile', path, source, opts, true));
+}
+
+/** createFile, synchronously. */
+export function createFileSync(path: PathLike, data: Data, opts: SyncOptions<HashedOptions>): HashedWriteResult;
+export function createFileSync(path: PathLike, data: Data, opts?: SyncOptions<WriteOptions>): WriteResult;
+export function createFileSync(path: PathLike, data: Data, opts?: SyncOptions<WriteOptions>): WriteResult {
+  return runSync(write('createFileSync', path, data, opts, true));
+}
+
+function* write(
+  op: string,
+  path: PathLike,
+  source: Source,
+  opts: WriteOptions | undefined,
+  noClobber: boolean,
+): Dual<WriteResult> {
+  const p = pathArg(op, path);
+  const sync = op.endsWith('Sync');
+  checkOptions(noClobber ? 'createFile' : 'writeFile', op, p, opts, sync);
+  if (sync) checkInMemory(op, p, source);
+  return resultOf(yield* writeData(op, p, source, opts, noClobber), opts);
+}
+
+/** A synchronous write takes content in memory: a stream can only be read asynchronously. */
+export function checkInMemory(op: string, path: string, source: unknown): void {
+  if (!isData(source))
+    throw invalidArg(
+      op,
+      path,
+      'a synchronous write takes a string or bytes (a stream can only be read asynchronously)',
+    );
 }
 
 /** writeFile (or createFile, `noClobber`) for callers that checked path and options already. */
-export async function writeData(
+export function* writeData(
   op: string,
   path: string,
   source: Source,
   opts: WriteOptions | undefined,
   noClobber = false,
-): Promise<Written> {
+): Dual<Written> {
   const encoding = opts?.encoding ?? 'utf8';
-  const { written } = await replaceFile({
+  const { written } = yield* replaceFile({
     op,
     path,
     opts,
     noClobber,
     total: sourceSize(source, encoding),
     rewritable: isData(source),
-    async produce(put) {
+    *produce(put) {
       // Content in memory is one write, without the async iteration machinery.
-      if (isData(source)) return put(typeof source === 'string' ? Buffer.from(source, encoding) : source);
+      if (isData(source)) return yield* put(typeof source === 'string' ? Buffer.from(source, encoding) : source);
+      const chunks = chunksOf(source, op, path, encoding);
       try {
-        for await (const chunk of chunksOf(source, op, path, encoding)) await put(chunk);
+        for (;;) {
+          const next = yield* pull(chunks, op, path);
+          if (next.done) return;
+          yield* put(next.value);
+        }
       } catch (err) {
         throw sourceError(err, op, path);
       }
     },
   });
   return written;
+}
+
+/** The next chunk of a stream: only an asynchronous call can wait for one (checkInMemory). */
+function pull(chunks: AsyncIterator<Uint8Array>, op: string, path: string): Dual<IteratorResult<Uint8Array>> {
+  return call(
+    () => {
+      throw invalidArg(op, path, 'a stream can only be read asynchronously');
+    },
+    () => chunks.next(),
+  );
 }
 
 /**
@@ -93,13 +144,24 @@ export async function atomicWrite<T>(
   checkOptions('atomicWrite', 'atomicWrite', p, opts);
   if (typeof fn !== 'function') throw invalidArg('atomicWrite', p, 'fn must be a function');
   const encoding = opts?.encoding ?? 'utf8';
-  const { result } = await replaceFile<T>({
-    op: 'atomicWrite',
-    path: p,
-    opts,
-    resultHash: false,
-    produce: async (put) =>
-      fn({ write: (chunk) => put(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk) }),
-  });
+  const { result } = await runAsync(
+    replaceFile<T>({
+      op: 'atomicWrite',
+      path: p,
+      opts,
+      resultHash: false,
+      // The caller's function writes when it likes: each of its writes is a protocol of its own.
+      produce: (put) =>
+        call(
+          () => {
+            throw invalidArg('atomicWrite', p, 'atomicWrite is asynchronous only');
+          },
+          async () =>
+            fn({
+              write: (chunk) => runAsync(put(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk)),
+            }),
+        ),
+    }),
+  );
   return result;
 }

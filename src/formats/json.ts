@@ -14,6 +14,7 @@ import {
   type Written,
 } from '../file/options.js';
 import { writeData } from '../file/write-file.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface WriteValueOptions extends WriteOptions, EncodeOptions {}
 
@@ -46,19 +47,21 @@ export async function writeChecked(
   opts?: WriteValueOptions,
 ): Promise<Written> {
   const text = encoders[format](value, path, opts);
-  return writeData('writeFile', path, text, opts);
+  return runAsync(writeData('writeFile', path, text, opts));
 }
 
 export async function readValue(format: Format, given: PathLike, opts?: ReadValueOptions): Promise<unknown> {
   const op = format === 'json' ? 'readJson' : 'readYaml';
   const path = pathArg(op, given);
   checkOptions(op, op, path, opts);
-  const text = (await readData(path, {
-    disk: opts?.disk,
-    signal: opts?.signal,
-    retry: opts?.retry,
-    encoding: 'utf8',
-  })) as string;
+  const text = (await runAsync(
+    readData(path, {
+      disk: opts?.disk,
+      signal: opts?.signal,
+      retry: opts?.retry,
+      encoding: 'utf8',
+    }),
+  )) as string;
   const value = decoders[format](text, path);
   if (opts?.schema !== undefined) validate(value, opts.schema, path);
   return value;

@@ -10,6 +10,7 @@ import { checkOptions } from '../base/options-check.js';
 import { heldByUs, isLockedReal } from './lock.js';
 import { diskOf, type BaseOptions } from '../file/options.js';
 import { realish } from '../file/real-path.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface CheckOptions extends Pick<BaseOptions, 'disk'> {
   /** As for lock(): a holder on another host silent for this long counts as dead (default 30 s). */
@@ -22,7 +23,7 @@ export async function check(given: PathLike, opts?: CheckOptions): Promise<boole
   checkOptions('check', 'check', path, opts);
   const disk = diskOf(opts);
   try {
-    return await isLockedReal(disk, await realish(disk, resolve(path)), opts?.staleMs ?? 30_000);
+    return await isLockedReal(disk, await runAsync(realish(disk, resolve(path))), opts?.staleMs ?? 30_000);
   } catch (err) {
     throw fsError(err, 'check', path);
   }
@@ -41,7 +42,7 @@ export async function unlock(given: PathLike, opts?: UnlockOptions): Promise<voi
   const disk = diskOf(opts);
   let real: string;
   try {
-    real = await realish(disk, resolve(path));
+    real = await runAsync(realish(disk, resolve(path)));
   } catch (err) {
     throw fsError(err, 'unlock', path);
   }

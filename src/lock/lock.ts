@@ -42,6 +42,7 @@ import { tryLink, type LockOwner } from './lock-link.js';
 import { realish } from '../file/real-path.js';
 import { lockKeys, type CoordinatedLock } from './coordinated-lock.js';
 import type { Coordinator } from './coordinator.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface LockOptions extends BaseOptions {
   /** Give up after this many ms with LockError (ELOCKED); wait forever if not given. */
@@ -111,7 +112,7 @@ export async function lockHeld(path: string, opts: LockOptions): Promise<Coordin
 
 async function lockCoordinated(path: string, opts: LockOptions, coordinator: Coordinator): Promise<CoordinatedLock> {
   // Keyed on the real file, as a lock beside the file is: every spelling finds one key.
-  const real = await realish(diskOf(opts), resolve(path)).catch((err: unknown) => {
+  const real = await runAsync(realish(diskOf(opts), resolve(path))).catch((err: unknown) => {
     throw fsError(err, 'lock', path);
   });
   return lockKeys(
@@ -159,7 +160,7 @@ export async function lockAs(
   // link to its folder, every caller finds the one lock beside the real file.
   const abs = isReal
     ? resolve(path)
-    : await realish(disk, resolve(path)).catch((err: unknown) => {
+    : await runAsync(realish(disk, resolve(path))).catch((err: unknown) => {
         throw fsError(err, 'lock', path);
       });
   const shared = opts.shared === true;

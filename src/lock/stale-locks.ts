@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 import { ASIDE_RE, EXCLUSIVE, LOCK_SUFFIX, SHARED_PREFIX, breakIfStale } from './lock-record.js';
+import { runAsync } from '../disk/dual.js';
 
 /**
  * Holders on other hosts (and unreadable records) count as dead only after this long
@@ -19,7 +20,7 @@ const MIN_STALE_MS = 30_000;
 const OP = 'cleanupTemps';
 
 const exists = async (disk: Disk, path: string): Promise<boolean> =>
-  (await lstatIfPresent(disk, path, OP)) !== undefined;
+  (await runAsync(lstatIfPresent(disk, path, OP))) !== undefined;
 
 export function isLockLeftover(name: string): boolean {
   return name.endsWith(LOCK_SUFFIX) || ASIDE_RE.test(name);
@@ -35,7 +36,9 @@ export async function clearLockLeftover(
 ): Promise<string[]> {
   const staleMs = Math.max(olderThanMs, MIN_STALE_MS);
   if (ASIDE_RE.test(basename(path)))
-    return stat.isFile() && now - stat.mtimeMs > staleMs && (await unlinkIfPresent(disk, path, OP)) ? [path] : [];
+    return stat.isFile() && now - stat.mtimeMs > staleMs && (await runAsync(unlinkIfPresent(disk, path, OP)))
+      ? [path]
+      : [];
   if (stat.isFile()) {
     await breakIfStale(disk, path, staleMs);
     return (await exists(disk, path)) ? [] : [path];
@@ -48,8 +51,9 @@ export async function clearLockLeftover(
       await breakIfStale(disk, record, staleMs);
       if (!(await exists(disk, record))) removed.push(record);
     } else if (ASIDE_RE.test(name)) {
-      const st = await lstatIfPresent(disk, record, OP);
-      if (st?.isFile() && now - st.mtimeMs > staleMs && (await unlinkIfPresent(disk, record, OP))) removed.push(record);
+      const st = await runAsync(lstatIfPresent(disk, record, OP));
+      if (st?.isFile() && now - st.mtimeMs > staleMs && (await runAsync(unlinkIfPresent(disk, record, OP))))
+        removed.push(record);
     }
   }
   // Fails harmlessly while a live holder's record is in it (a locker that finds it gone

@@ -11,11 +11,13 @@ import { retryTransient, type RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { unlinkIfPresent } from '../file/if-present.js';
 import { ownedBy, type GuardOp, type TxOp } from './journal.js';
+import { runAsync } from '../disk/dual.js';
+import * as io from '../disk/io.js';
 
 /** rename(from, to); false if `from` is already gone (the rename was done before). */
 export async function renameIfPresent(disk: Disk, from: string, to: string, retry?: RetryOptions): Promise<boolean> {
   try {
-    await retryTransient(() => disk.rename(from, to), retry);
+    await runAsync(retryTransient(() => io.rename(disk, from, to), retry));
     return true;
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;
@@ -63,11 +65,11 @@ export async function rollForward(
   // own); an unlink of a user's file cannot tell: the caller may check it may still.
   if (userRemovalsOf(ops).length > 0) await beforeRemovals?.();
   const [, removed] = await Promise.all([
-    Promise.all(userRemovalsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', retry))),
-    Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', retry))),
+    Promise.all(userRemovalsOf(ops).map((p) => runAsync(unlinkIfPresent(disk, p, 'unlink', retry)))),
+    Promise.all(backupsOf(ops).map((p) => runAsync(unlinkIfPresent(disk, p, 'unlink', retry)))),
   ]);
   // The renames and unlinks are durable only once their folders are synced.
-  await syncDirectories(disk, dirsOf(ops));
+  await runAsync(syncDirectories(disk, dirsOf(ops)));
   return removed.filter(Boolean).length;
 }
 
@@ -76,10 +78,12 @@ export async function rollForward(
  * links). Targets were not touched (or were already put back). Resolves to the count removed.
  */
 export async function removeOwned(disk: Disk, ops: readonly (TxOp | GuardOp)[], retry?: RetryOptions): Promise<number> {
-  const removed = await Promise.all(ops.flatMap(ownedBy).map((p) => unlinkIfPresent(disk, p, 'unlink', retry)));
+  const removed = await Promise.all(
+    ops.flatMap(ownedBy).map((p) => runAsync(unlinkIfPresent(disk, p, 'unlink', retry))),
+  );
   // The removals must be durable before the journal that names these files goes, or a
   // crash could bring back staged files that nothing names any more.
-  await syncDirectories(disk, dirsOf(ops));
+  await runAsync(syncDirectories(disk, dirsOf(ops)));
   return removed.filter(Boolean).length;
 }
 
@@ -88,10 +92,10 @@ export async function restoreGuarded(disk: Disk, ops: readonly GuardOp[], retry?
   await Promise.all(
     ops.map((op) =>
       op.backup === null
-        ? unlinkIfPresent(disk, op.target, 'unlink', retry)
+        ? runAsync(unlinkIfPresent(disk, op.target, 'unlink', retry))
         : renameIfPresent(disk, op.backup, op.target, retry),
     ),
   );
   // The restored entries must be durable before the journal that could redo them goes.
-  await syncDirectories(disk, dirsOf(ops));
+  await runAsync(syncDirectories(disk, dirsOf(ops)));
 }

@@ -44,6 +44,7 @@ import {
 import { rootResolver } from './root-paths.js';
 import { inParallel, stageFile, type Planned } from './stage.js';
 import type { Staged } from './staged.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface CommitContext {
   disk: Disk;
@@ -137,7 +138,7 @@ function touchedBy(planned: readonly Planned[]): string[] {
 }
 
 async function lstatOrUndefined(disk: Disk, path: string, op: string, shown: string): Promise<DiskStat | undefined> {
-  const st = await lstatIfPresent(disk, path, op, shown);
+  const st = await runAsync(lstatIfPresent(disk, path, op, shown));
   if (st?.isDirectory())
     throw new AtomicError('EISDIR', `${op} ${shown}: is a directory, expected a file`, { path: shown });
   return st;
@@ -222,7 +223,7 @@ async function linkBackups(disk: Disk, ops: readonly TxOp[]): Promise<Set<string
 async function auditBefore(ctx: CommitContext, planned: readonly Planned[]): Promise<Map<string, string | null>> {
   if (!ctx.audit) return new Map();
   const paths = touchedBy(planned);
-  const hashes = await Promise.all(paths.map((path) => hashIfExists(ctx.disk, path)));
+  const hashes = await Promise.all(paths.map((path) => runAsync(hashIfExists(ctx.disk, path))));
   return new Map(paths.map((path, i) => [path, hashes[i] ?? null]));
 }
 
@@ -371,7 +372,7 @@ async function recordAudit(
     // It failed before the files were hashed: they are as they were (rolled back), so
     // their hashes now are their hashes before.
     for (const path of touchedBy(planned))
-      if (!before.has(path)) before.set(path, await hashIfExists(ctx.disk, path).catch(() => null));
+      if (!before.has(path)) before.set(path, await runAsync(hashIfExists(ctx.disk, path)).catch(() => null));
   }
   await ctx.audit.record({
     operation: ctx.operation ?? 'transaction',
@@ -424,7 +425,7 @@ async function commitLocked(
     backups = made;
     // Staged files and backup links are new entries: they must survive a crash once the
     // commit record says to use them.
-    await syncDirectories(ctx.disk, dirsOf(ops));
+    await runAsync(syncDirectories(ctx.disk, dirsOf(ops)));
     const backupId = ctx.backup
       ? await ctx.backup.preserve(touchedBy(planned), backupRequest(ctx, planned))
       : undefined;
@@ -588,7 +589,7 @@ async function applyInProcess(
   if (!failure) {
     const unlinks = await Promise.allSettled(
       userRemovalsOf(ops).map(async (p) => {
-        await unlinkIfPresent(disk, p, 'unlink', ctx.retry);
+        await runAsync(unlinkIfPresent(disk, p, 'unlink', ctx.retry));
         removed.push(p);
       }),
     );
@@ -596,12 +597,12 @@ async function applyInProcess(
   }
   if (failure) throw await undo(ctx, journal, ops, backups, renamed, removed, failure.reason);
   try {
-    await Promise.all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', ctx.retry)));
+    await Promise.all(backupsOf(ops).map((p) => runAsync(unlinkIfPresent(disk, p, 'unlink', ctx.retry))));
     // Every rename and unlink becomes durable here, each folder synced once, in parallel.
-    await syncDirectories(disk, dirsOf(ops));
+    await runAsync(syncDirectories(disk, dirsOf(ops)));
     // The folders made now hold the new files: their journal can go. The journal's
     // removal below syncs `.atomicfs/`, which makes this unlink durable too.
-    if (ctx.dirs) await unlinkIfPresent(disk, ctx.dirs.record, 'unlink', ctx.retry);
+    if (ctx.dirs) await runAsync(unlinkIfPresent(disk, ctx.dirs.record, 'unlink', ctx.retry));
     await journal.remove();
   } catch (err) {
     throw failed(ctx, false, err, 'was committed and applied, but could not be made durable; run recover(root)');
@@ -646,7 +647,7 @@ async function undo(
     );
     await Promise.all(removed.map(putBack));
     // The undo must be durable before the journal says so.
-    await syncDirectories(disk, dirsOf(ops));
+    await runAsync(syncDirectories(disk, dirsOf(ops)));
     await journal.mark('abort');
     await journal.close();
     await removeOwned(disk, ops, ctx.retry);

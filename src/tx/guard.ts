@@ -31,6 +31,7 @@ import { checkBatchName } from './batch-name.js';
 import type { AuditHook } from '../file/hooks.js';
 import { hashIfExists } from '../file/hash-existing.js';
 import { hashFile } from '../file/sha256-file.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface GuardOptions {
   root: PathLike;
@@ -49,22 +50,24 @@ export interface GuardOptions {
 
 /** Copies the original aside, synced, with its mode; null if there is none. */
 async function copyAside(disk: Disk, target: string, backup: string, retry: RetryOptions | undefined): Promise<void> {
-  const { file, stat } = await openForRead(disk, target, 'guard', retry);
+  const { file, stat } = await runAsync(openForRead(disk, target, 'guard', retry));
   let pending: PendingFile | undefined;
   try {
     // Nothing reads this copy's hash.
-    pending = await PendingFile.create(disk, backup, target, target, 'guard', retry, false);
-    for await (const chunk of readChunks(file, { op: 'guard', path: target })) await pending.write(chunk);
+    pending = await runAsync(PendingFile.create(disk, backup, target, target, 'guard', retry, false));
+    for await (const chunk of readChunks(file, { op: 'guard', path: target })) await runAsync(pending.write(chunk));
     // The copy is synced: it is all that is left of the original once fn has run.
-    await pending.finish({
-      mode: stat.mode & 0o7777,
-      owner: { uid: stat.uid, gid: stat.gid },
-      ownerRequired: false,
-      fsync: true,
-      verify: false,
-    });
+    await runAsync(
+      pending.finish({
+        mode: stat.mode & 0o7777,
+        owner: { uid: stat.uid, gid: stat.gid },
+        ownerRequired: false,
+        fsync: true,
+        verify: false,
+      }),
+    );
   } catch (err) {
-    await pending?.discard();
+    if (pending) await runAsync(pending.discard());
     throw err;
   } finally {
     await file.close().catch(() => undefined);
@@ -93,7 +96,7 @@ async function syncEdited(disk: Disk, ops: readonly GuardOp[]): Promise<void> {
     }),
   );
   // fn may also have created, replaced or removed these files: make those entries durable.
-  await syncDirectories(disk, dirsOf(ops));
+  await runAsync(syncDirectories(disk, dirsOf(ops)));
 }
 
 export async function guard<T>(paths: readonly PathLike[], fn: () => Promise<T> | T, opts: GuardOptions): Promise<T> {
@@ -189,9 +192,9 @@ async function guarded<T>(
     ops.push({
       kind: 'guard',
       target,
-      backup: (await lstatIfPresent(disk, target, 'guard')) ? stagePathFor(target, id) : null,
+      backup: (await runAsync(lstatIfPresent(disk, target, 'guard'))) ? stagePathFor(target, id) : null,
     });
-  const before = opts.audit ? await Promise.all(targets.map((t) => hashIfExists(disk, t))) : [];
+  const before = opts.audit ? await Promise.all(targets.map((t) => runAsync(hashIfExists(disk, t)))) : [];
   const hashes = opts.audit ? Object.fromEntries(targets.map((t, i) => [t, before[i] ?? null])) : undefined;
   const journal = await JournalWriter.create(disk, journalPathFor(realRoot, id), {
     v: 1,
@@ -206,7 +209,8 @@ async function guarded<T>(
   });
   const audit = async (outcome: 'ok' | 'rolled-back', err?: unknown): Promise<void> => {
     if (!opts.audit) return;
-    const after = outcome === 'ok' ? await Promise.all(targets.map((t) => hashFile(disk, t).catch(() => null))) : [];
+    const after =
+      outcome === 'ok' ? await Promise.all(targets.map((t) => runAsync(hashFile(disk, t)).catch(() => null))) : [];
     const files = targets.map((path, i) => {
       const was = before[i] ?? null;
       const now = outcome === 'ok' ? after[i] : undefined;
@@ -226,7 +230,7 @@ async function guarded<T>(
       op.backup === null ? undefined : copyAside(disk, op.target, op.backup, opts.retry),
     );
     // The copies are new entries: they must survive a crash before fn may touch the originals.
-    await syncDirectories(disk, dirsOf(ops));
+    await runAsync(syncDirectories(disk, dirsOf(ops)));
     if (opts.signal?.aborted)
       throw new AtomicError('ABORT_ERR', `guard ${realRoot}: aborted`, { path: realRoot, cause: opts.signal.reason });
     await journal.mark('ready');

@@ -21,6 +21,7 @@ import { isStageName } from '../file/temp-name.js';
 import { syncDirAlone } from '../file/dir-sync.js';
 import { isInside, stateDirOf } from './root-paths.js';
 import { isTxId } from './owner.js';
+import { runAsync } from '../disk/dual.js';
 
 /** A transaction's change to one target. `backup`: a hard link to the file it replaces or removes. */
 export type TxOp =
@@ -136,7 +137,7 @@ export class JournalWriter {
       // The intent must be on disk, under its name, before any staged file exists:
       // otherwise a crash could leave staged files that no journal names. Both syncs
       // are independent, so they run at once.
-      await Promise.all([file.sync(), syncDirAlone(disk, dirname(path))]);
+      await Promise.all([file.sync(), runAsync(syncDirAlone(disk, dirname(path)))]);
     } catch (err) {
       await w.close();
       // Best effort: a journal left here names nothing that exists; recovery drops it.
@@ -189,7 +190,7 @@ export async function removeJournal(disk: Disk, path: string): Promise<void> {
     if (errorCode(err) !== 'ENOENT') throw fsError(err, 'remove journal', path);
   }
   // Make the removal durable (see above).
-  await syncDirAlone(disk, dirname(path)).catch((err: unknown) => {
+  await runAsync(syncDirAlone(disk, dirname(path))).catch((err: unknown) => {
     throw fsError(err, 'remove journal', path);
   });
 }
@@ -202,7 +203,7 @@ export async function ensureStateDir(disk: Disk, dir: string): Promise<void> {
     throw fsError(err, 'create journal folder', dir);
   }
   // A journal in a folder whose own entry could vanish at a crash would vanish with it.
-  await syncDirAlone(disk, dirname(dir)).catch((err: unknown) => {
+  await runAsync(syncDirAlone(disk, dirname(dir))).catch((err: unknown) => {
     throw fsError(err, 'create journal folder', dir);
   });
 }

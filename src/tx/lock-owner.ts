@@ -22,6 +22,7 @@ import { ensureStateDir } from './journal.js';
 import { readWhole } from '../file/read-file.js';
 import { mayBeAlive } from './owner.js';
 import { isInside, stateDirOf } from './root-paths.js';
+import { runAsync } from '../disk/dual.js';
 
 const OWNER_SUFFIX = '.owner';
 const LIST_SUFFIX = '.locks';
@@ -99,7 +100,7 @@ export async function clearDeadOwners(disk: Disk, realRoot: string): Promise<voi
 
 async function readList(disk: Disk, list: string): Promise<string[]> {
   try {
-    return (await readWhole(disk, list, 'transaction')).toString('utf8').split('\n');
+    return (await runAsync(readWhole(disk, list, 'transaction'))).toString('utf8').split('\n');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return []; // a recovery removed it before the owner file
     throw err;
@@ -110,7 +111,7 @@ async function clearOwner(disk: Disk, realRoot: string, base: string): Promise<v
   const [file, list] = [base + OWNER_SUFFIX, base + LIST_SUFFIX];
   try {
     // Missing if it died before making it: then no link to it can exist.
-    const owner = await lstatIfPresent(disk, file, 'recover');
+    const owner = await runAsync(lstatIfPresent(disk, file, 'recover'));
     const locks = owner ? await readList(disk, list) : [];
     for (const lock of locks) {
       if (!owner || !isInside(realRoot, lock) || !basename(lock).endsWith(LOCK_SUFFIX)) continue;

@@ -22,6 +22,7 @@ import { ensureStateDir } from './journal.js';
 import { readWhole } from '../file/read-file.js';
 import { isTxId } from './owner.js';
 import { isInside, stateDirOf } from './root-paths.js';
+import { runAsync } from '../disk/dual.js';
 
 export const DIRS_SUFFIX = '.dirs';
 
@@ -75,7 +76,7 @@ export async function makeParents(
   try {
     await file.write(Buffer.from(JSON.stringify({ v: 1, id, root: realRoot, dirs }) + '\n'), 0);
     // Named durably before any is made: a crash must not leave a folder no journal names.
-    await Promise.all([file.sync(), syncDirAlone(disk, dirname(record))]);
+    await Promise.all([file.sync(), runAsync(syncDirAlone(disk, dirname(record)))]);
   } catch (err) {
     throw fsError(err, 'transaction', record);
   } finally {
@@ -98,7 +99,7 @@ export async function makeParents(
   into.made.sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : 1));
   // A new folder's entry is durable only once its parent is synced; the staged files
   // made in it next, and the commit record after them, must not outlive it.
-  await syncDirectories(disk, new Set(into.made.map((d) => dirname(d))));
+  await runAsync(syncDirectories(disk, new Set(into.made.map((d) => dirname(d)))));
 }
 
 function byDepth(dirs: readonly string[]): string[][] {
@@ -127,7 +128,7 @@ export async function removeEmptyDirs(disk: Disk, dirs: readonly string[], clear
   }
   const gone = new Set(removed);
   // The removals are durable once the folders that held them are synced.
-  await syncDirectories(disk, new Set(removed.map((d) => dirname(d)).filter((p) => !gone.has(p))));
+  await runAsync(syncDirectories(disk, new Set(removed.map((d) => dirname(d)).filter((p) => !gone.has(p)))));
   return removed;
 }
 
@@ -147,15 +148,15 @@ async function clearDeadLocksIn(disk: Disk, dir: string): Promise<void> {
   }
   for (const name of names.filter(isLockLeftover)) {
     const path = join(dir, name);
-    const stat = await lstatIfPresent(disk, path, 'recover');
+    const stat = await runAsync(lstatIfPresent(disk, path, 'recover'));
     if (stat) await clearLockLeftover(disk, path, stat, 0, Date.now());
   }
 }
 
 /** Drops the folder journal durably, once the folders it names need no more care. */
 export async function removeDirsRecord(disk: Disk, record: string): Promise<void> {
-  await unlinkIfPresent(disk, record, 'remove folder journal');
-  await syncDirectory(disk, dirname(record));
+  await runAsync(unlinkIfPresent(disk, record, 'remove folder journal'));
+  await runAsync(syncDirectory(disk, dirname(record)));
 }
 
 /**
@@ -166,7 +167,7 @@ export async function removeDirsRecord(disk: Disk, record: string): Promise<void
 export async function readDirsRecord(disk: Disk, realRoot: string, record: string): Promise<string[]> {
   let text: string;
   try {
-    text = (await readWhole(disk, record, 'recover')).toString('utf8');
+    text = (await runAsync(readWhole(disk, record, 'recover'))).toString('utf8');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return [];
     throw fsError(err, 'recover', record);

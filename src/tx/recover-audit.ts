@@ -11,13 +11,14 @@ import { errorCode } from '../base/errors.js';
 import type { AuditFile, AuditRecord } from '../file/hooks.js';
 import { hashFile } from '../file/sha256-file.js';
 import type { Intent } from './journal.js';
+import { runAsync } from '../disk/dual.js';
 
 type Hashed = { sha256: string; bytes: number } | null;
 
 async function hashOf(disk: Disk, path: string | null | undefined): Promise<Hashed> {
   if (path === null || path === undefined) return null;
   try {
-    return await hashFile(disk, path, { op: 'recover' });
+    return await runAsync(hashFile(disk, path, { op: 'recover' }));
   } catch (err) {
     const code = errorCode(err);
     if (code === 'ENOENT' || code === 'EISDIR') return null;

@@ -35,6 +35,7 @@ import {
   removeDirsRecord,
   removeEmptyDirs,
 } from './parent-dirs.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface RecoverReport {
   /** Transactions (and guards) undone: their files are as before them. */
@@ -95,7 +96,7 @@ async function readState(disk: Disk, realRoot: string, id: string): Promise<Jour
   const path = journalPathFor(realRoot, id);
   let bytes: Buffer;
   try {
-    bytes = await readWhole(disk, path, 'recover');
+    bytes = await runAsync(readWhole(disk, path, 'recover'));
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined; // finished or recovered by someone else
     throw fsError(err, 'recover', path);

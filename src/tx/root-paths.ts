@@ -9,6 +9,7 @@ import { AtomicError, fsError, invalidArg } from '../base/errors.js';
 import { STATE_DIR } from '../file/temp-name.js';
 import { isLink, realish } from '../file/real-path.js';
 import { pathArg } from '../file/check-path.js';
+import { runAsync } from '../disk/dual.js';
 
 export function stateDirOf(realRoot: string): string {
   return join(realRoot, STATE_DIR);
@@ -83,7 +84,7 @@ export function rootResolver(disk: Disk, realRoot: string, missing?: Set<string>
   const realDir = (dir: string): Promise<string> => {
     let real = dirs.get(dir);
     if (!real) {
-      real = realish(disk, dir, 0, missing);
+      real = runAsync(realish(disk, dir, 0, missing));
       dirs.set(dir, real);
     }
     return real;
@@ -102,5 +103,5 @@ export function rootResolver(disk: Disk, realRoot: string, missing?: Set<string>
 
 /** `candidate` (in a real folder) if it is not a symbolic link, else where the link leads. */
 async function leafOf(disk: Disk, candidate: string): Promise<string> {
-  return (await isLink(disk, candidate)) ? realish(disk, candidate, 0) : candidate;
+  return (await runAsync(isLink(disk, candidate))) ? runAsync(realish(disk, candidate, 0)) : candidate;
 }

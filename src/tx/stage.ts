@@ -14,6 +14,7 @@ import { modeFor } from '../file/file-mode.js';
 import { ownerFor } from '../file/keep-owner.js';
 import { noHardLink } from '../file/hard-links.js';
 import type { Staged } from './staged.js';
+import { runAsync } from '../disk/dual.js';
 
 /** One staged op, resolved and planned under the transaction's locks. */
 export interface Planned {
@@ -43,15 +44,9 @@ export async function stageFile(
   const s = p.staged;
   if (s.kind === 'delete' || p.stage === undefined) return;
   if (s.kind === 'move' && (await stageByLink(disk, p, p.stage))) return;
-  const input = s.kind === 'write' ? undefined : await openForRead(disk, p.source ?? s.fromAbs, s.op, retry);
-  const pending = await PendingFile.create(
-    disk,
-    p.stage,
-    p.target,
-    s.path,
-    s.op,
-    retry,
-    audited || (s.opts.verify ?? false),
+  const input = s.kind === 'write' ? undefined : await runAsync(openForRead(disk, p.source ?? s.fromAbs, s.op, retry));
+  const pending = await runAsync(
+    PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry, audited || (s.opts.verify ?? false)),
   );
   try {
     const encoding = s.opts.encoding ?? 'utf8';
@@ -65,21 +60,23 @@ export async function stageFile(
     for await (const chunk of chunks ?? []) {
       if (signal?.aborted) throw abortError(signal, s.op, s.path);
       if (s.opts.signal?.aborted) throw abortError(s.opts.signal, s.op, s.path);
-      await pending.write(chunk);
+      await runAsync(pending.write(chunk));
       s.opts.onProgress?.({ bytes: pending.bytes, total });
     }
     const existing = p.stat ?? input?.stat;
-    await pending.finish({
-      // mode: false and chown: false: a new file's, whatever the replaced file had.
-      mode: modeFor(s.opts.mode, existing),
-      owner: ownerFor(s.opts.chown, p.stat),
-      ownerRequired: s.opts.chown !== undefined && s.opts.chown !== false,
-      fsync: true, // always: the commit record must never point at data that is not on disk
-      verify: s.opts.verify ?? false,
-    });
+    await runAsync(
+      pending.finish({
+        // mode: false and chown: false: a new file's, whatever the replaced file had.
+        mode: modeFor(s.opts.mode, existing),
+        owner: ownerFor(s.opts.chown, p.stat),
+        ownerRequired: s.opts.chown !== undefined && s.opts.chown !== false,
+        fsync: true, // always: the commit record must never point at data that is not on disk
+        verify: s.opts.verify ?? false,
+      }),
+    );
     p.written = { sha256: pending.sha256, bytes: pending.bytes };
   } catch (err) {
-    await pending.discard();
+    await runAsync(pending.discard());
     throw err;
   } finally {
     await input?.file.close().catch(() => undefined);

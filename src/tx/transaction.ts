@@ -28,6 +28,7 @@ import {
   type TxJsonOptions,
   type TxWriteOptions,
 } from './staged.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface TransactionOptions {
   /** Every path of the transaction must lie in this folder; its state lives in `<root>/.atomicfs/`. */
@@ -271,7 +272,7 @@ export class Transaction implements AsyncDisposable {
     // entry says what they were.
     const files = await Promise.all(
       paths.map(async (path) => {
-        const before = await hashIfExists(this.ctx.disk, path).catch(() => null);
+        const before = await runAsync(hashIfExists(this.ctx.disk, path)).catch(() => null);
         return { path, before, after: before, size: 0 };
       }),
     );

@@ -17,6 +17,7 @@ import { isProcessAlive } from '../file/process-alive.js';
 import { parseTempName, STATE_DIR } from '../file/temp-name.js';
 import { clearLockLeftover, isLockLeftover } from '../lock/stale-locks.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface CleanupOptions extends Pick<BaseOptions, 'disk' | 'signal'> {
   /** A temporary file older than this (by mtime) is abandoned (default 15 minutes). */
@@ -65,7 +66,7 @@ async function cleanDir(disk: Disk, dir: string, shown: string, scan: Scan, remo
   }
   for (const name of names) {
     const path = join(dir, name);
-    const stat = await lstatIfPresent(disk, path, OP); // gone since readdir: its writer committed
+    const stat = await runAsync(lstatIfPresent(disk, path, OP)); // gone since readdir: its writer committed
     if (!stat) continue;
     if (isLockLeftover(name)) {
       removed.push(
@@ -80,7 +81,7 @@ async function cleanDir(disk: Disk, dir: string, shown: string, scan: Scan, remo
       continue;
     }
     if (!isAbandonedTemp(name, stat, scan)) continue;
-    if (await unlinkIfPresent(disk, path, OP)) removed.push(path);
+    if (await runAsync(unlinkIfPresent(disk, path, OP))) removed.push(path);
   }
   // No directory sync: an abandoned temp that a power cut brings back is still abandoned,
   // and the next cleanup removes it.

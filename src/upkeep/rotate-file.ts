@@ -22,6 +22,7 @@ import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import { diskOf, type BaseOptions } from '../file/options.js';
 import { gzipFile } from './gzip-file.js';
+import { runAsync } from '../disk/dual.js';
 
 export interface RotateOptions extends Pick<BaseOptions, 'disk'> {
   /** How many rotated files to keep: `path.1` … `path.N`. */
@@ -73,7 +74,7 @@ class Rotation {
     // Renames in one folder may otherwise persist out of order after a power cut: a later
     // rename into a slot could survive while the earlier one that emptied it is lost.
     try {
-      await syncDirectory(this.disk, dirname(this.path));
+      await runAsync(syncDirectory(this.disk, dirname(this.path)));
     } catch (err) {
       // Name the file being rotated (syncDirectory's error names only the folder).
       const cause = err instanceof AtomicError && err.cause !== undefined ? err.cause : err;
