@@ -68,7 +68,7 @@ export async function removeOwner(disk: Disk, owner: LockOwner): Promise<void> {
   const list = owner.file.slice(0, -OWNER_SUFFIX.length) + LIST_SUFFIX;
   for (const file of [owner.file, list]) {
     try {
-      await unlinkPersistently(disk, file);
+      await runAsync(unlinkPersistently(disk, file));
     } catch (err) {
       throw fsError(err, 'transaction', file);
     }
@@ -116,11 +116,12 @@ async function clearOwner(disk: Disk, realRoot: string, base: string): Promise<v
     for (const lock of locks) {
       if (!owner || !isInside(realRoot, lock) || !basename(lock).endsWith(LOCK_SUFFIX)) continue;
       const held = await disk.lstat(lock).catch(() => undefined);
-      if (held?.isFile() && held.ino === owner.ino && held.dev === owner.dev) await breakIfStale(disk, lock, 0);
+      if (held?.isFile() && held.ino === owner.ino && held.dev === owner.dev)
+        await runAsync(breakIfStale(disk, lock, 0));
     }
     // The owner file last: while it is there, a crash here leaves this to be done again.
-    await unlinkPersistently(disk, list);
-    await unlinkPersistently(disk, file);
+    await runAsync(unlinkPersistently(disk, list));
+    await runAsync(unlinkPersistently(disk, file));
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return; // cleared by another recovery meanwhile
     throw fsError(err, 'recover', base + OWNER_SUFFIX);

@@ -10,6 +10,7 @@
 import { pathKey, type Disk } from '../disk/index.js';
 import { LockError } from '../base/errors.js';
 import { lockAs, type Release } from '../lock/lock.js';
+import { runAsync } from '../disk/dual.js';
 import type { LockOwner } from '../lock/lock-link.js';
 import { lockKeys } from '../lock/coordinated-lock.js';
 import type { Coordinator } from '../lock/coordinator.js';
@@ -35,7 +36,9 @@ function releaserOf(held: Release[]): Release {
 
 async function tryAll(sorted: string[], opts: LockAllOptions): Promise<Release | undefined> {
   const tries = await Promise.allSettled(
-    sorted.map((path) => lockAs(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner, true)),
+    sorted.map((path) =>
+      runAsync(lockAs(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner, true)),
+    ),
   );
   const held = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
   const failure = tries.find((t): t is PromiseRejectedResult => t.status === 'rejected');
@@ -69,7 +72,7 @@ export async function lockAll(paths: Iterable<string>, opts: LockAllOptions): Pr
     const deadline = opts.timeout === undefined ? undefined : Date.now() + opts.timeout;
     for (const path of sorted) {
       const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-      held.push(await lockAs(path, { disk: opts.disk, timeout, signal: opts.signal }, opts.owner, true));
+      held.push(await runAsync(lockAs(path, { disk: opts.disk, timeout, signal: opts.signal }, opts.owner, true)));
     }
   } catch (err) {
     await releaserOf(held)();

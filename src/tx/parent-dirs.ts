@@ -149,7 +149,7 @@ async function clearDeadLocksIn(disk: Disk, dir: string): Promise<void> {
   for (const name of names.filter(isLockLeftover)) {
     const path = join(dir, name);
     const stat = await runAsync(lstatIfPresent(disk, path, 'recover'));
-    if (stat) await clearLockLeftover(disk, path, stat, 0, Date.now());
+    if (stat) await runAsync(clearLockLeftover(disk, path, stat, 0, Date.now()));
   }
 }
 
