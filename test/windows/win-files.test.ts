@@ -36,6 +36,21 @@ import { nodeDisk } from '../../src/disk/index.js';
 import { run, childScript, waitFor } from '../helpers/child.js';
 import { tmpDir } from '../helpers/tmp.js';
 
+/** Another process that holds `target` open for `ms` (a reader, an indexer), started and holding. */
+async function holdOpen(dir: string, target: string, ms: number): Promise<ReturnType<typeof run>> {
+  const script = await childScript(
+    dir,
+    'hold.mjs',
+    `import { openSync, closeSync } from 'node:fs';
+const fd = openSync(process.argv[2], 'r');
+console.log('holding');
+setTimeout(() => { closeSync(fd); console.log('closed'); }, ${ms});`,
+  );
+  const holder = run(script, [target]);
+  await waitFor(holder.child, 'holding');
+  return holder;
+}
+
 const temps = (dir: string): string[] => readdirSync(dir).filter((n) => n.includes('.atomicfs-'));
 const slashes = (p: string): string => p.replaceAll('\\', '/');
 
@@ -107,16 +122,7 @@ test('a write over a file another process holds open for 300 ms waits for it and
   const dir = await tmpDir();
   const target = join(dir, 'held.txt');
   writeFileSync(target, 'old');
-  const script = await childScript(
-    dir,
-    'hold.mjs',
-    `import { openSync, closeSync } from 'node:fs';
-const fd = openSync(process.argv[2], 'r');
-console.log('holding');
-setTimeout(() => { closeSync(fd); console.log('closed'); }, 300);`,
-  );
-  const holder = run(script, [target]);
-  await waitFor(holder.child, 'holding');
+  const holder = await holdOpen(dir, target, 300);
   await writeFile(target, 'new');
   const done = await holder.done;
   assert.equal(done.code, 0, done.stderr);
@@ -169,16 +175,7 @@ test('a synchronous write over a file another process holds open for 300 ms wait
   const dir = await tmpDir();
   const target = join(dir, 'held.txt');
   writeFileSync(target, 'old');
-  const script = await childScript(
-    dir,
-    'hold.mjs',
-    `import { openSync, closeSync } from 'node:fs';
-const fd = openSync(process.argv[2], 'r');
-console.log('holding');
-setTimeout(() => { closeSync(fd); console.log('closed'); }, 300);`,
-  );
-  const holder = run(script, [target]);
-  await waitFor(holder.child, 'holding');
+  const holder = await holdOpen(dir, target, 300);
   // The sharing violation is retried with Atomics.wait between tries: the child runs meanwhile.
   writeFileSync_(target, 'new');
   const done = await holder.done;
