@@ -12,7 +12,7 @@ import { pathKey, type Disk, type DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
 import { KeyLines } from '../base/key-lines.js';
 import type { AuditHook, AuditOutcome, AuditRecord } from '../file/hooks.js';
-import { lock } from '../lock/lock.js';
+import { lock, type HeldLock } from '../lock/lock.js';
 import { HOST } from '../file/process-alive.js';
 import { syncDirectory } from '../file/dir-sync.js';
 import { diskOf } from '../file/options.js';
@@ -22,7 +22,8 @@ import { operationStats, type OperationStats } from './audit-stats.js';
 import { checkChain, type BreakReason } from './hash-chain.js';
 import { firstLine, lastGoodLine, linesOf } from './log-file.js';
 import { nameMatcher } from '../base/name-match.js';
-import { runAsync } from '../disk/dual.js';
+import { call, runAsync, runSync, type Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
 
 export type { AuditEntry } from './audit-line.js';
 export type { OperationStats } from './audit-stats.js';
@@ -71,6 +72,25 @@ export interface AuditSummary {
   operations: Record<string, OperationStats>;
 }
 
+/** The log's cross-process lock, as a step. */
+function lockLog(disk: Disk, file: string, timeout: number | undefined): Dual<HeldLock> {
+  return call(
+    () => {
+      throw new AtomicError('ENOTSUP', `${file}: synchronous locks are not available yet`, { path: file });
+    },
+    () => lock(file, { disk, timeout }),
+  );
+}
+
+function releaseLog(held: HeldLock): Dual<void> {
+  return call(
+    () => {
+      throw new AtomicError('ENOTSUP', 'synchronous locks are not available yet');
+    },
+    () => held(),
+  );
+}
+
 // Appends of this process to one log, in order (the file lock serialises processes).
 const appends = new KeyLines();
 
@@ -109,33 +129,59 @@ export class AuditLog implements AuditHook {
 
   /** Appends one entry durably (AuditHook). */
   record(record: AuditRecord): Promise<void> {
-    const place = appends.take(this.file);
-    const mine = place.turn.then(() => this.append(record));
-    void mine.then(place.done, place.done);
-    return mine;
+    return runAsync(this.recording(record));
   }
 
-  private async append(record: AuditRecord): Promise<void> {
-    const release = await lock(this.file, { disk: this.disk, timeout: this.options.timeout });
+  /** record, synchronously (the same protocol, dual.ts): what the synchronous calls use. */
+  recordSync(record: AuditRecord): void {
+    runSync(this.recording(record));
+  }
+
+  private *recording(record: AuditRecord): Dual<void> {
+    // Taken at the call: this process's appends to one log go in call order.
+    const place = appends.take(this.file);
     try {
-      await this.appendLocked(record);
+      if (!place.first)
+        yield* call(
+          () => this.refusePending(),
+          () => place.turn,
+        );
+      yield* this.append(record);
+    } finally {
+      place.done();
+    }
+  }
+
+  /** A synchronous append cannot wait for this process's asynchronous ones (nothing runs while it blocks). */
+  private refusePending(): never {
+    throw new AtomicError(
+      'EPENDING',
+      `${this.file}: an asynchronous append to this audit log from this process is still in flight; a synchronous call cannot wait for it`,
+      { path: this.file },
+    );
+  }
+
+  private *append(record: AuditRecord): Dual<void> {
+    const held = yield* lockLog(this.disk, this.file, this.options.timeout);
+    try {
+      yield* this.appendLocked(record);
     } catch (err) {
       throw fsError(err, 'audit', this.file);
     } finally {
-      await release();
+      yield* releaseLog(held);
     }
   }
 
-  private async appendLocked(record: AuditRecord): Promise<void> {
+  private *appendLocked(record: AuditRecord): Dual<void> {
     let file: DiskFile;
     try {
-      file = await this.disk.open(this.file, 'r+');
+      file = yield* io.open(this.disk, this.file, 'r+');
     } catch (err) {
       if (errorCode(err) !== 'ENOENT') throw err;
-      return this.create(record);
+      return yield* this.create(record);
     }
     try {
-      const { size } = await file.stat();
+      const { size } = yield* io.fstat(file);
       let at = 0;
       let text = '';
       let prev: ParsedLine | undefined;
@@ -144,25 +190,25 @@ export class AuditLog implements AuditHook {
         text = headerLine(new Date(), HOST) + '\n';
         prev = parseLine(text.slice(0, -1));
       } else {
-        if (!isHeader(parseLine(await firstLine(file))))
+        if (!isHeader(parseLine(yield* firstLine(file))))
           throw this.notOurs('its first line is not an audit log header');
-        const last = await lastGoodLine(file, size, (t) => parseLine(t) !== undefined);
+        const last = yield* lastGoodLine(file, size, (t) => parseLine(t) !== undefined);
         if (!last)
           throw new AtomicError('ECORRUPT', `${this.file}: no audit line found; run verify()`, { path: this.file });
         // Bytes after the last audit line are an append cut short by a crash: its writer
         // was never told it succeeded, so they are cut off before the chain goes on.
-        if (last.end < size) await file.truncate(last.end);
+        if (last.end < size) yield* io.ftruncate(file, last.end);
         at = last.end;
         prev = parseLine(last.text);
       }
       text += entryLine(this.entryOf(record, prev!.seq + 1), prev!.hash) + '\n';
       // Whole lines in one write at the end (positioned: the file is open read-write so
       // that a torn tail could be cut off first).
-      await file.write(Buffer.from(text), at);
+      yield* io.write(file, Buffer.from(text), at);
       // The entry must survive a power cut once record() resolves.
-      await file.sync();
+      yield* io.fsync(file);
     } finally {
-      await file.close();
+      yield* io.close(file);
     }
   }
 
@@ -171,30 +217,34 @@ export class AuditLog implements AuditHook {
    * into place, so that no crash can leave a log with a torn header (which would no
    * longer be recognised as ours).
    */
-  private async create(record: AuditRecord): Promise<void> {
+  private *create(record: AuditRecord): Dual<void> {
     const disk = this.disk;
     const header = headerLine(new Date(), HOST);
     const text = `${header}\n${entryLine(this.entryOf(record, 1), parseLine(header)!.hash)}\n`;
     const temp = tempPathFor(this.file);
-    const file = await disk.open(temp, 'wx', 0o644);
+    const file = yield* io.open(disk, temp, 'wx', 0o644);
     try {
       try {
-        await file.write(Buffer.from(text));
+        yield* io.write(file, Buffer.from(text));
         // Complete on disk before the link makes it the log.
-        await file.sync();
+        yield* io.fsync(file);
       } finally {
-        await file.close();
+        yield* io.close(file);
       }
-      await disk.link(temp, this.file);
+      yield* io.link(disk, temp, this.file);
     } catch (err) {
       // Made meanwhile by a writer that does not take the lock: append to it instead.
-      if (errorCode(err) === 'EEXIST') return this.appendLocked(record);
+      if (errorCode(err) === 'EEXIST') return yield* this.appendLocked(record);
       throw err;
     } finally {
-      await disk.unlink(temp).catch(() => undefined);
+      try {
+        yield* io.unlink(disk, temp);
+      } catch {
+        // Only a name left behind; cleanupTemps removes it.
+      }
     }
     // The new log's directory entry (and the temporary's removal) must be durable too.
-    await runAsync(syncDirectory(disk, dirname(this.file)));
+    yield* syncDirectory(disk, dirname(this.file));
   }
 
   private entryOf(r: AuditRecord, seq: number): AuditEntry {

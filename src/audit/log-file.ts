@@ -1,6 +1,8 @@
 /** Reading the audit log through the disk seam: line by line, and its last line. */
 import type { Disk, DiskFile } from '../disk/index.js';
 import { readPathChunks } from '../file/read-chunks.js';
+import * as io from '../disk/io.js';
+import type { Dual } from '../disk/dual.js';
 
 export interface RawLine {
   /** 1-based. */
@@ -27,9 +29,9 @@ export async function* linesOf(disk: Disk, path: string): AsyncGenerator<RawLine
 }
 
 /** The first line (up to `max` bytes), or '' for an empty file. */
-export async function firstLine(file: DiskFile, max = 64 * 1024): Promise<string> {
+export function* firstLine(file: DiskFile, max = 64 * 1024): Dual<string> {
   const buf = Buffer.alloc(max);
-  const n = await file.read(buf, 0);
+  const n = yield* io.read(file, buf, 0);
   const text = buf.subarray(0, n);
   const nl = text.indexOf(10);
   return (nl === -1 ? text : text.subarray(0, nl)).toString('utf8');
@@ -40,15 +42,15 @@ export async function firstLine(file: DiskFile, max = 64 * 1024): Promise<string
  * its text; undefined if there is none. Reads backwards from `size` in growing windows.
  * Bytes after that line are what a crash left of an append that never completed.
  */
-export async function lastGoodLine(
+export function* lastGoodLine(
   file: DiskFile,
   size: number,
   good: (text: string) => boolean,
-): Promise<{ end: number; text: string } | undefined> {
+): Dual<{ end: number; text: string } | undefined> {
   for (let want = 4096; ; want *= 4) {
     const start = Math.max(0, size - want);
     const buf = Buffer.alloc(size - start);
-    const data = buf.subarray(0, await file.read(buf, start));
+    const data = buf.subarray(0, yield* io.read(file, buf, start));
     for (let end = data.lastIndexOf(10); end !== -1;) {
       // (lastIndexOf with a negative offset counts from the end: guard end === 0.)
       const begin = end === 0 ? -1 : data.lastIndexOf(10, end - 1);

@@ -11,21 +11,44 @@ import type { Disk } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, IntegrityError, invalidArg } from '../base/errors.js';
 import { hashFile } from '../file/sha256-file.js';
 import type { BackupHook, BackupRequest } from '../file/hooks.js';
-import { lock } from '../lock/lock.js';
+import { lock, type HeldLock } from '../lock/lock.js';
 import { syncDirectories, syncDirectory } from '../file/dir-sync.js';
 import { diskOf } from '../file/options.js';
-import { writeFile } from '../file/write-file.js';
+import { writeData } from '../file/write-file.js';
 import { isBackupId, newBackupId, timeOfBackupId } from './backup-id.js';
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type BackupFile, type Manifest } from './manifest.js';
 import { restoreFiles, type RestoreOptions, type RestoreResult } from './restore.js';
 import { existingFiles, keepFiles } from './keep-files.js';
 import { makeDirs, removeTree } from './tree.js';
-import { readFile } from '../file/read-file.js';
+import { readWhole } from '../file/read-file.js';
+import { unlinkIfPresent } from '../file/if-present.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import { nameMatcher } from '../base/name-match.js';
 import type { Found } from './keep-files.js';
-import { runAsync } from '../disk/dual.js';
+import { call, runAsync, runSync, type Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
+
+type Held = HeldLock;
+
+/** A backup folder's lock (held while it is written or removed), as a step. */
+function lockFolder(disk: Disk, folder: string, timeout?: number): Dual<Held> {
+  return call(
+    () => {
+      throw new AtomicError('ENOTSUP', `backup ${folder}: synchronous locks are not available yet`, { path: folder });
+    },
+    () => lock(folder, { disk, timeout }),
+  );
+}
+
+function releaseOf(held: Held): Dual<void> {
+  return call(
+    () => {
+      throw new AtomicError('ENOTSUP', 'synchronous locks are not available yet');
+    },
+    () => held(),
+  );
+}
 
 export interface BackupStoreOptions {
   /** Keep at most this many complete backups (the newest). */
@@ -122,8 +145,17 @@ export class BackupStore implements BackupHook {
   }
 
   /** Keeps the current content of `paths` as one backup; see BackupHook. */
-  async preserve(paths: readonly string[], request: BackupRequest): Promise<string | undefined> {
-    const found = await existingFiles(this.d, paths);
+  preserve(paths: readonly string[], request: BackupRequest): Promise<string | undefined> {
+    return runAsync(this.preserving(paths, request));
+  }
+
+  /** preserve, synchronously (the same protocol, dual.ts): what the synchronous calls use. */
+  preserveSync(paths: readonly string[], request: BackupRequest): string | undefined {
+    return runSync(this.preserving(paths, request));
+  }
+
+  private *preserving(paths: readonly string[], request: BackupRequest): Dual<string | undefined> {
+    const found = yield* existingFiles(this.d, paths);
     const kept = new Set(found.map((f) => f.path));
     // A path named as created that exists is replaced, not created (a caller may not know).
     request = { ...request, created: request.created?.map((p) => resolve(p)).filter((p) => !kept.has(p)) };
@@ -134,20 +166,19 @@ export class BackupStore implements BackupHook {
     try {
       // A store folder made now must itself be durable, or a power cut could take every
       // backup in it along: sync the parent of each folder created.
-      await runAsync(
-        syncDirectories(
-          this.d,
-          (await makeDirs(this.d, this.dir)).map((d) => dirname(d)),
-        ),
+      const made = yield* makeDirs(this.d, this.dir);
+      yield* syncDirectories(
+        this.d,
+        made.map((d) => dirname(d)),
       );
     } catch (err) {
       throw fsError(err, 'backup', this.dir);
     }
     // Held while the backup is written, so that prune never removes it half-done.
-    const release = await lock(folder, { disk: this.d });
+    const held = yield* lockFolder(this.d, folder);
     try {
-      await this.d.mkdir(folder, 0o700);
-      const files = await keepFiles(this.d, this.dir, folder, found, {
+      yield* io.mkdir(this.d, folder, 0o700);
+      const files = yield* keepFiles(this.d, this.dir, folder, found, {
         root: request.root ?? this.options.root,
         hardLinks: this.options.hardLinks ?? true,
       });
@@ -160,9 +191,13 @@ export class BackupStore implements BackupHook {
         files,
         ...batchFields(request, found),
       };
-      await writeFile(join(folder, MANIFEST_NAME), encodeManifest(manifest), { disk: this.d, mode: 0o600 });
+      yield* writeData('backup', join(folder, MANIFEST_NAME), encodeManifest(manifest), { disk: this.d, mode: 0o600 });
     } catch (err) {
-      await removeTree(this.d, folder).catch(() => undefined);
+      try {
+        yield* removeTree(this.d, folder);
+      } catch {
+        // What is left is an unfinished backup, which prune removes.
+      }
       throw fsError(
         err,
         'backup',
@@ -170,30 +205,40 @@ export class BackupStore implements BackupHook {
         errorCode(err) === undefined ? undefined : `cannot keep a backup in ${this.dir}: ${(err as Error).message}`,
       );
     } finally {
-      await release();
+      yield* releaseOf(held);
     }
     if (this.options.autoPrune ?? (this.options.keep !== undefined || this.options.maxAgeMs !== undefined)) {
       // Tidying is best effort: the change must not fail because an old backup could not go.
-      await this.prune().catch(() => undefined);
+      try {
+        yield* this.pruning();
+      } catch {
+        // See above.
+      }
     }
     return id;
   }
 
   /** The manifest of complete backup `id`; ENOENT for an unknown or unfinished one, ECORRUPT for a bad manifest. */
-  async manifest(id: string): Promise<Manifest> {
+  manifest(id: string): Promise<Manifest> {
+    return runAsync(this.manifestOf(id));
+  }
+
+  private *manifestOf(id: string): Dual<Manifest> {
     if (typeof id !== 'string' || !isBackupId(id))
       throw invalidArg('backup', this.dir, `not a backup id: ${JSON.stringify(id)}`);
     const folder = join(this.dir, id);
     const file = join(folder, MANIFEST_NAME);
     let text: string;
     try {
-      text = await readFile(file, { encoding: 'utf8', disk: this.d });
+      text = (yield* readWhole(this.d, file, 'backup')).toString('utf8');
     } catch (err) {
       if (errorCode(err) !== 'ENOENT') throw fsError(err, 'backup', file);
-      const exists = await this.d.stat(folder).then(
-        () => true,
-        () => false,
-      );
+      let exists = true;
+      try {
+        yield* io.stat(this.d, folder);
+      } catch {
+        exists = false;
+      }
       const why = exists ? 'is unfinished (it has no manifest) and cannot be used' : 'does not exist';
       throw new AtomicError('ENOENT', `backup ${id} in ${this.dir} ${why}`, { path: folder, cause: err });
     }
@@ -208,7 +253,7 @@ export class BackupStore implements BackupHook {
     checkOptions('BackupStore.list', 'backups list', this.dir, query);
     const named = nameMatcher(query.name, 'backup list', this.dir);
     const out: BackupInfo[] = [];
-    for (const id of await this.ids()) {
+    for (const id of await runAsync(this.ids())) {
       try {
         const m = await this.manifest(id);
         if (named && !named(m.name)) continue;
@@ -244,10 +289,10 @@ export class BackupStore implements BackupHook {
   }
 
   /** Backup folder names, newest first. */
-  private async ids(): Promise<string[]> {
+  private *ids(): Dual<string[]> {
     let names: string[];
     try {
-      names = await this.d.readdir(this.dir);
+      names = yield* io.readdir(this.d, this.dir);
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return [];
       throw fsError(err, 'backup', this.dir);
@@ -323,26 +368,30 @@ export class BackupStore implements BackupHook {
    * one, and unfinished ones as soon as nobody alive holds their lock (their writer died). Backups with a bad manifest are left for a
    * person to look at.
    */
-  async prune(): Promise<PruneResult> {
+  prune(): Promise<PruneResult> {
+    return runAsync(this.pruning());
+  }
+
+  private *pruning(): Dual<PruneResult> {
     const removed: string[] = [];
     const now = Date.now();
     let complete = 0;
-    for (const id of await this.ids()) {
-      const state = await this.stateOf(id);
+    for (const id of yield* this.ids()) {
+      const state = yield* this.stateOf(id);
       if (state === 'corrupt') continue;
       if (state === 'unfinished') {
         // Whatever its age, one whose lock is free has no writer: its writer holds that
         // lock from before the folder is made until its manifest is written, and a dead
         // writer's lock is taken over at once on this host. The grace period is for
         // what cannot be proven dead: a writer on another host.
-        if (await this.remove(id, true)) removed.push(id);
+        if (yield* this.remove(id, true)) removed.push(id);
         continue;
       }
       complete++;
       if (complete === 1) continue; // never the newest
       const tooMany = this.options.keep !== undefined && complete > this.options.keep;
       const tooOld = this.options.maxAgeMs !== undefined && now - state.getTime() > this.options.maxAgeMs;
-      if ((tooMany || tooOld) && (await this.remove(id))) removed.push(id);
+      if ((tooMany || tooOld) && (yield* this.remove(id))) removed.push(id);
     }
     return { removed };
   }
@@ -351,10 +400,10 @@ export class BackupStore implements BackupHook {
    * The backup's lock, unless a live holder has it. A try that finds a dead holder's
    * record breaks it but does not take the lock: so a second try.
    */
-  private async lockIfFree(folder: string): Promise<(() => Promise<void>) | undefined> {
+  private *lockIfFree(folder: string): Dual<Held | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await lock(folder, { disk: this.d, timeout: 0 });
+        return yield* lockFolder(this.d, folder, 0);
       } catch (err) {
         if (errorCode(err) !== 'ELOCKED') throw err;
         if (attempt === 1) return undefined;
@@ -363,9 +412,9 @@ export class BackupStore implements BackupHook {
   }
 
   /** The creation time of a complete backup, or its state. */
-  private async stateOf(id: string): Promise<Date | 'unfinished' | 'corrupt'> {
+  private *stateOf(id: string): Dual<Date | 'unfinished' | 'corrupt'> {
     try {
-      return new Date((await this.manifest(id)).createdAt);
+      return new Date((yield* this.manifestOf(id)).createdAt);
     } catch (err) {
       const code = errorCode(err);
       if (code === 'ENOENT') return 'unfinished';
@@ -379,26 +428,24 @@ export class BackupStore implements BackupHook {
    * unfinished one is removed only if it is still unfinished under the lock (its writer
    * may have completed it meanwhile).
    */
-  private async remove(id: string, unfinished = false): Promise<boolean> {
+  private *remove(id: string, unfinished = false): Dual<boolean> {
     const folder = join(this.dir, id);
-    const release = await this.lockIfFree(folder);
-    if (!release) return false;
+    const held = yield* this.lockIfFree(folder);
+    if (!held) return false;
     try {
-      if (unfinished && (await this.stateOf(id)) !== 'unfinished') return false;
+      if (unfinished && (yield* this.stateOf(id)) !== 'unfinished') return false;
       // Manifest first, made durable: should the removal stop half-way, what is left
       // is an unfinished backup (never restored), not a complete one with files missing.
-      await this.d.unlink(join(folder, MANIFEST_NAME)).catch((err: unknown) => {
-        if (errorCode(err) !== 'ENOENT') throw err;
-      });
-      await runAsync(syncDirectory(this.d, folder));
-      await removeTree(this.d, folder);
+      yield* unlinkIfPresent(this.d, join(folder, MANIFEST_NAME), 'prune backup');
+      yield* syncDirectory(this.d, folder);
+      yield* removeTree(this.d, folder);
       // The folder's removal from the store, durable.
-      await runAsync(syncDirectory(this.d, this.dir));
+      yield* syncDirectory(this.d, this.dir);
       return true;
     } catch (err) {
       throw fsError(err, 'prune backup', folder);
     } finally {
-      await release();
+      yield* releaseOf(held);
     }
   }
 }

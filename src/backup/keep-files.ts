@@ -13,7 +13,8 @@ import { syncDirectories } from '../file/dir-sync.js';
 import type { BackupFile } from './manifest.js';
 import { storedPathFor } from './stored-path.js';
 import { copyInto, makeDirs, syncFile } from './tree.js';
-import { runAsync } from '../disk/dual.js';
+import * as io from '../disk/io.js';
+import { all, type Dual } from '../disk/dual.js';
 
 // link(2) is refused on these file systems or across devices: fall back to a copy.
 const NO_LINK = new Set(['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EACCES']);
@@ -29,7 +30,7 @@ export interface Found {
 }
 
 /** The regular files among `paths` (absolute, deduplicated); missing ones are skipped. */
-export async function existingFiles(disk: Disk, paths: readonly string[]): Promise<Found[]> {
+export function* existingFiles(disk: Disk, paths: readonly string[]): Dual<Found[]> {
   const out: Found[] = [];
   const seen = new Set<string>();
   for (const p of paths) {
@@ -37,10 +38,10 @@ export async function existingFiles(disk: Disk, paths: readonly string[]): Promi
     if (seen.has(path)) continue;
     seen.add(path);
     try {
-      const stat = await disk.stat(path);
+      const stat = yield* io.stat(disk, path);
       if (!stat.isFile()) continue;
       // A symbolic link is kept as the content it points to, and restored through it.
-      out.push({ path, real: await disk.realpath(path), stat });
+      out.push({ path, real: yield* io.realpath(disk, path), stat });
     } catch (err) {
       if (errorCode(err) === 'ENOENT') continue;
       throw fsError(err, 'backup', path);
@@ -49,16 +50,11 @@ export async function existingFiles(disk: Disk, paths: readonly string[]): Promi
   return out;
 }
 
-async function keepOne(
-  disk: Disk,
-  f: Found,
-  dest: string,
-  hardLinks: boolean,
-): Promise<{ sha256: string; bytes: number }> {
+function* keepOne(disk: Disk, f: Found, dest: string, hardLinks: boolean): Dual<{ sha256: string; bytes: number }> {
   let linked = false;
   if (hardLinks && disk.capabilities.hardLinks) {
     try {
-      await disk.link(f.real, dest);
+      yield* io.link(disk, f.real, dest);
       linked = true;
     } catch (err) {
       if (!NO_LINK.has(errorCode(err) ?? '')) throw err;
@@ -67,24 +63,24 @@ async function keepOne(
   if (linked) {
     // The original may have been written without fsync: make its data durable now,
     // since the backup will be declared complete and the original replaced.
-    await syncFile(disk, dest);
+    yield* syncFile(disk, dest);
   } else {
-    await copyInto(disk, f.real, dest, f.stat.mode & 0o7777);
+    yield* copyInto(disk, f.real, dest, f.stat.mode & 0o7777);
   }
-  return runAsync(hashFile(disk, dest));
+  return yield* hashFile(disk, dest);
 }
 
 /**
  * Keeps `found` in backup folder `folder` (inside store `store`), under their paths
  * relative to `root`; resolves to the manifest's file entries, in the order given.
  */
-export async function keepFiles(
+export function* keepFiles(
   disk: Disk,
   store: string,
   folder: string,
   found: Found[],
   opts: { root: string | undefined; hardLinks: boolean },
-): Promise<BackupFile[]> {
+): Dual<BackupFile[]> {
   // The backup folder's own entry lives in the store folder.
   const dirs = new Set<string>([store, folder]);
   const used = new Set<string>();
@@ -95,22 +91,23 @@ export async function keepFiles(
     for (let n = 2; used.has(stored); n++) stored = `${base}~${n}`;
     used.add(stored);
     const dest = join(folder, stored);
-    for (const made of await makeDirs(disk, dirname(dest))) dirs.add(dirname(made)).add(made);
+    for (const made of yield* makeDirs(disk, dirname(dest))) dirs.add(dirname(made)).add(made);
     dirs.add(dirname(dest));
     plan.push({ f, stored, dest });
   }
   const files = new Array<BackupFile>(plan.length);
   let next = 0;
-  const worker = async (): Promise<void> => {
+  // Driven asynchronously, PARALLEL workers share the plan; synchronously, one does it all.
+  const worker = function* (): Dual<void> {
     for (let i = next++; i < plan.length; i = next++) {
       const { f, stored, dest } = plan[i]!;
-      const { sha256, bytes } = await keepOne(disk, f, dest, opts.hardLinks);
+      const { sha256, bytes } = yield* keepOne(disk, f, dest, opts.hardLinks);
       files[i] = { path: f.path, stored, size: bytes, mode: f.stat.mode & 0o7777, sha256 };
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, plan.length) }, worker));
+  yield* all(Array.from({ length: Math.min(PARALLEL, plan.length) }, worker));
   // The kept files' names and the folders holding them must be durable before the
   // manifest (written next) declares the backup complete: one parallel round of syncs.
-  await runAsync(syncDirectories(disk, dirs));
+  yield* syncDirectories(disk, dirs);
   return files;
 }

@@ -1,22 +1,24 @@
 /** Folder and file helpers for the backup store, all through the disk seam. */
 import { dirname, join } from 'node:path';
 import { syncFlags, type Disk } from '../disk/index.js';
+import * as io from '../disk/io.js';
+import type { Dual } from '../disk/dual.js';
 import { errorCode } from '../base/errors.js';
-import { readPathChunks } from '../file/read-chunks.js';
+import { eachPathChunk } from '../file/read-chunks.js';
 
-/** Creates `dir` and missing parents; resolves to the folders it created (parents first). */
-export async function makeDirs(disk: Disk, dir: string): Promise<string[]> {
+/** Creates `dir` and missing parents; the folders it created (parents first). */
+export function* makeDirs(disk: Disk, dir: string): Dual<string[]> {
   try {
-    await disk.mkdir(dir);
+    yield* io.mkdir(disk, dir);
     return [dir];
   } catch (err) {
     const code = errorCode(err);
     if (code === 'EEXIST') return [];
     if (code !== 'ENOENT' || dirname(dir) === dir) throw err;
   }
-  const made = await makeDirs(disk, dirname(dir));
+  const made = yield* makeDirs(disk, dirname(dir));
   try {
-    await disk.mkdir(dir);
+    yield* io.mkdir(disk, dir);
   } catch (err) {
     if (errorCode(err) !== 'EEXIST') throw err;
     return made;
@@ -24,47 +26,49 @@ export async function makeDirs(disk: Disk, dir: string): Promise<string[]> {
   return [...made, dir];
 }
 
+/** Runs `step`; a missing entry (gone already) is fine. */
+function* unlessMissing(step: Dual<void>): Dual<void> {
+  try {
+    yield* step;
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') throw err;
+  }
+}
+
 /** Removes `path` and everything under it; a missing path is fine. */
-export async function removeTree(disk: Disk, path: string): Promise<void> {
+export function* removeTree(disk: Disk, path: string): Dual<void> {
   let isDir: boolean;
   try {
-    isDir = (await disk.lstat(path)).isDirectory();
+    isDir = (yield* io.lstat(disk, path)).isDirectory();
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return;
     throw err;
   }
-  if (!isDir) {
-    await disk.unlink(path).catch((err: unknown) => {
-      if (errorCode(err) !== 'ENOENT') throw err;
-    });
-    return;
-  }
-  for (const name of await disk.readdir(path)) await removeTree(disk, join(path, name));
-  await disk.rmdir(path).catch((err: unknown) => {
-    if (errorCode(err) !== 'ENOENT') throw err;
-  });
+  if (!isDir) return yield* unlessMissing(io.unlink(disk, path));
+  for (const name of yield* io.readdir(disk, path)) yield* removeTree(disk, join(path, name));
+  yield* unlessMissing(io.rmdir(disk, path));
 }
 
 /** Copies `from` to a new file `to` (exclusive create), synced, with `mode`. */
-export async function copyInto(disk: Disk, from: string, to: string, mode: number): Promise<void> {
-  const out = await disk.open(to, 'wx', 0o600);
+export function* copyInto(disk: Disk, from: string, to: string, mode: number): Dual<void> {
+  const out = yield* io.open(disk, to, 'wx', 0o600);
   try {
-    for await (const chunk of readPathChunks(disk, from, { op: 'backup', path: from })) await out.write(chunk);
-    await out.chmod(mode);
+    yield* eachPathChunk(disk, from, { op: 'backup', path: from }, (chunk) => io.write(out, chunk));
+    yield* io.fchmod(out, mode);
     // The copy is the only way back once the original is replaced: its data must be on
     // disk before the manifest (written after) can declare the backup complete.
-    await out.sync();
+    yield* io.fsync(out);
   } finally {
-    await out.close();
+    yield* io.close(out);
   }
 }
 
 /** fsync of a file by path (on a read-only descriptor where the platform allows it). */
-export async function syncFile(disk: Disk, path: string): Promise<void> {
-  const file = await disk.open(path, syncFlags(disk.capabilities));
+export function* syncFile(disk: Disk, path: string): Dual<void> {
+  const file = yield* io.open(disk, path, syncFlags(disk.capabilities));
   try {
-    await file.sync();
+    yield* io.fsync(file);
   } finally {
-    await file.close();
+    yield* io.close(file);
   }
 }

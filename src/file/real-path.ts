@@ -9,12 +9,13 @@ import type { Disk } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
 import * as io from '../disk/io.js';
 import type { Dual } from '../disk/dual.js';
-import { linkTarget, MAX_LINK_HOPS, tooManyLinks } from './resolve-target.js';
+import { walkLinks } from './resolve-target.js';
 
 /**
  * The real path `abs` names (it need not exist): one realpath(3) when it does. `missing`
  * (if given) collects the real paths of the components that do not exist (the folders a
- * transaction will have to create).
+ * transaction will have to create). Links at a missing path's end are followed by the
+ * one link walker (walkLinks), its hop count carried through the whole resolution.
  */
 export function* realish(disk: Disk, abs: string, hops = 0, missing?: Set<string>): Dual<string> {
   try {
@@ -25,12 +26,13 @@ export function* realish(disk: Disk, abs: string, hops = 0, missing?: Set<string
   const parent = dirname(abs);
   if (parent === abs) return abs;
   const candidate = join(yield* realish(disk, parent, hops, missing), basename(abs));
-  if (!(yield* isLink(disk, candidate))) {
+  const end = yield* walkLinks(disk, candidate, hops);
+  if (end.path === candidate) {
     missing?.add(candidate);
     return candidate;
   }
-  if (hops >= MAX_LINK_HOPS) throw tooManyLinks(undefined, abs);
-  return yield* realish(disk, yield* linkTarget(disk, candidate), hops + 1, missing);
+  // A (dangling) link: what it leads to may lie in folders that are links themselves.
+  return yield* realish(disk, end.path, end.hops, missing);
 }
 
 /** The real path of the entry `abs` itself: its folder resolved, a link at the end kept as the link. */

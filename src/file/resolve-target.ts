@@ -20,28 +20,50 @@ export interface Target {
   stat: DiskStat | undefined;
 }
 
-/** `requested` is `path` made absolute, when the caller has it already. */
-export function* resolveTarget(disk: Disk, path: string, op: string, requested = resolve(path)): Dual<Target> {
-  let current = requested;
-  for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+/** Where a walk of symbolic links ended: the first entry that is not a link, or is missing. */
+export interface LinkEnd {
+  path: string;
+  /** Its lstat; undefined if nothing is there. */
+  stat: DiskStat | undefined;
+  /** Links followed so far, those of earlier walks included. */
+  hops: number;
+}
+
+/**
+ * Follows the symbolic link at `path`, and the one it leads to, and so on, until an entry
+ * that is not a link (or a missing one): the one link walker, behind both a write's target
+ * (resolveTarget) and a path's real name (real-path.ts). `hops` counts links followed by
+ * earlier walks of the same path, so that no path goes through more than MAX_LINK_HOPS.
+ * Errors are the disk's own; callers name their path.
+ */
+export function* walkLinks(disk: Disk, path: string, hops = 0): Dual<LinkEnd> {
+  let current = path;
+  for (let hop = hops; hop <= MAX_LINK_HOPS; hop++) {
     let st: DiskStat;
     try {
       st = yield* io.lstat(disk, current);
     } catch (err) {
-      if (errorCode(err) === 'ENOENT') return { requested, path: current, stat: undefined };
-      throw fsError(err, op, path);
+      if (errorCode(err) === 'ENOENT') return { path: current, stat: undefined, hops: hop };
+      throw err;
     }
-    if (!st.isSymbolicLink()) {
-      if (st.isDirectory()) throw new AtomicError('EISDIR', `${op} ${path}: is a directory, expected a file`, { path });
-      return { requested, path: current, stat: st };
-    }
-    try {
-      current = yield* linkTarget(disk, current);
-    } catch (err) {
-      throw fsError(err, op, path);
-    }
+    if (!st.isSymbolicLink()) return { path: current, stat: st, hops: hop };
+    current = yield* linkTarget(disk, current);
   }
-  throw tooManyLinks(op, path);
+  throw tooManyLinks(undefined, path);
+}
+
+/** `requested` is `path` made absolute, when the caller has it already. */
+export function* resolveTarget(disk: Disk, path: string, op: string, requested = resolve(path)): Dual<Target> {
+  let end: LinkEnd;
+  try {
+    end = yield* walkLinks(disk, requested);
+  } catch (err) {
+    if (errorCode(err) === 'ELOOP' && err instanceof AtomicError) throw tooManyLinks(op, path);
+    throw fsError(err, op, path);
+  }
+  if (end.stat?.isDirectory())
+    throw new AtomicError('EISDIR', `${op} ${path}: is a directory, expected a file`, { path });
+  return { requested, path: end.path, stat: end.stat };
 }
 
 /** The absolute path the symbolic link at `link` points to (a relative link is relative to its folder). */

@@ -12,16 +12,23 @@ import {
   atomicWrite,
   cleanupTemps,
   copyFile,
+  copyFileSync,
   createFile,
+  createFileSync,
   deleteFile,
+  deleteFileSync,
   moveFile,
+  moveFileSync,
   readFile,
+  readFileSync as readFileSync_,
   readJson,
   readYaml,
   rotateFile,
   sha256File,
+  sha256FileSync,
   updateJson,
   writeFile,
+  writeFileSync as writeFileSync_,
   writeJson,
   writeYaml,
 } from '../../src/index.js';
@@ -142,4 +149,40 @@ test('an explicit chown is refused: Windows files have no POSIX owners', async (
   const dir = await tmpDir();
   await assert.rejects(writeFile(join(dir, 'o.txt'), 'x', { chown: { uid: 1, gid: 1 } }), { code: 'ENOTSUP' });
   assert.deepEqual(readdirSync(dir), []);
+});
+
+test('the synchronous calls, under Windows rules: no folder sync to fail, separators and case alike', async () => {
+  const dir = await tmpDir();
+  const a = join(dir, 'Sync.txt');
+  assert.equal(writeFileSync_(a, 'one').bytes, 3);
+  writeFileSync_(slashes(a).toLowerCase(), 'two');
+  assert.equal(readFileSync_(a, { encoding: 'utf8' }), 'two');
+  assert.throws(() => createFileSync(a, 'x'), { code: 'EEXIST' });
+  copyFileSync(a, join(dir, 'c.txt'));
+  moveFileSync(join(dir, 'c.txt'), join(dir, 'm.txt'));
+  assert.equal(sha256FileSync(join(dir, 'm.txt')), await sha256File(a));
+  deleteFileSync(join(dir, 'm.txt'));
+  assert.deepEqual(readdirSync(dir), ['Sync.txt']);
+});
+
+test('a synchronous write over a file another process holds open for 300 ms waits for it, blocked, and succeeds', async () => {
+  const dir = await tmpDir();
+  const target = join(dir, 'held.txt');
+  writeFileSync(target, 'old');
+  const script = await childScript(
+    dir,
+    'hold.mjs',
+    `import { openSync, closeSync } from 'node:fs';
+const fd = openSync(process.argv[2], 'r');
+console.log('holding');
+setTimeout(() => { closeSync(fd); console.log('closed'); }, 300);`,
+  );
+  const holder = run(script, [target]);
+  await waitFor(holder.child, 'holding');
+  // The sharing violation is retried with Atomics.wait between tries: the child runs meanwhile.
+  writeFileSync_(target, 'new');
+  const done = await holder.done;
+  assert.equal(done.code, 0, done.stderr);
+  assert.equal(readFileSync(target, 'utf8'), 'new');
+  assert.deepEqual(temps(dir), []);
 });
