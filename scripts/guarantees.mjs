@@ -19,6 +19,7 @@ const FILES = [
   'crash-naive',
   'crash-sequences',
   'crash-inflight',
+  'crash-sync',
   'property-ops',
   'fault-file',
   'fault-tx',
@@ -54,11 +55,16 @@ const SECTIONS = [
     'On the in-flight disk: calls in flight together land in any order (seeded orders, counts summed over them), and each sync covers only what had landed when it started:',
   ],
   [
+    'Synchronous single-file calls, simulated power cuts:',
+    'The synchronous calls (`writeFileSync`…), the same protocols driven synchronously (recovery: `cleanupTemps`):',
+  ],
+  [
     'Naive protocols on the simulated disk (violations expected, except the last row):',
     'The naive protocols, for comparison (here violations are expected and found; the last row is the correct protocol):',
   ],
   'properties',
   ['Injected faults, single-file operations:', 'Injected faults (every call of every operation, each code):'],
+  ['Injected faults, synchronous single-file calls:', 'Injected faults, the synchronous calls:'],
   [
     'Injected faults, transactions and guard:',
     'Transactions and `guard` (the caller gets an AtomicError carrying the code; after `recover(root)` all files old or all new, nothing staged or journaled left; the next write and lock work; a fault inside the guarded code is passed through unchanged):',

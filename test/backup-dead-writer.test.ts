@@ -12,7 +12,8 @@ import { BackupStore, recover, writeFile } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
 import { childScript, run, waitFor } from './helpers/child.js';
 
-const DISK = new URL('../src/disk/index.js', import.meta.url).href;
+// The one fault-injecting wrapper, as built beside this test.
+const FAULT_DISK = new URL('./helpers/fault-disk.js', import.meta.url).href;
 
 test('an unfinished backup of a killed batch is pruned at once, and its lock cleared', async () => {
   const root = await tmpDir('atomicfs-deadwriter-');
@@ -26,11 +27,11 @@ test('an unfinished backup of a killed batch is pruned at once, and its lock cle
     root,
     'batch.mjs',
     `
-    const { nodeDisk } = await import(${JSON.stringify(DISK)});
-    const disk = { ...nodeDisk, async link(from, to) {
-      if (to.includes('/files/')) { console.log('keeping'); await new Promise(() => {}); }
-      return nodeDisk.link(from, to);
-    } };
+    const { faultDisk } = await import(${JSON.stringify(FAULT_DISK)});
+    const disk = faultDisk();
+    disk.on((c) => c.op === 'link' && c.to.includes('/files/'), {
+      before: async () => { console.log('keeping'); await new Promise(() => {}); },
+    });
     const backup = new atomicfs.BackupStore(process.argv[3], { disk });
     setInterval(() => {}, 1000);
     await atomicfs.withTransaction((tx) => { for (let i = 0; i < 4; i++) tx.writeFile(process.argv[2] + '/n' + i + '.md', 'new ' + i); }, { root: process.argv[2], backup, name: 'killed batch' });

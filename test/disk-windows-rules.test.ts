@@ -18,10 +18,10 @@ import {
   readFile,
   transaction,
   writeFile,
-  type Disk,
 } from '../src/index.js';
 import { nodeDisk, POSIX_CAPABILITIES } from '../src/disk/index.js';
 import { SimDisk } from './sim/sim-disk.js';
+import { faultDisk } from './helpers/fault-disk.js';
 
 function windowsDisk(): SimDisk {
   const sim = new SimDisk(undefined, { platform: 'windows' });
@@ -214,7 +214,7 @@ test('a disk without hard links: createFile is refused with ENOTSUP, never a rac
   const sim = new SimDisk();
   sim.seedDir('/d');
   // Every call forwarded, the capabilities saying no links (as a FAT volume's would).
-  const disk: Disk = { ...forward(sim), capabilities: { ...POSIX_CAPABILITIES, hardLinks: false } };
+  const disk = faultDisk(sim, { capabilities: { ...POSIX_CAPABILITIES, hardLinks: false } });
   await assert.rejects(createFile('/d/new.txt', 'x', { disk }), { code: 'ENOTSUP' });
   assert.equal(sim.contentOf('/d/new.txt'), undefined);
   assert.deepEqual(leftovers(sim), []);
@@ -223,24 +223,3 @@ test('a disk without hard links: createFile is refused with ENOTSUP, never a rac
     [],
   );
 });
-
-function forward(d: SimDisk): Disk {
-  return {
-    capabilities: d.capabilities,
-    open: (p, f, m) => d.open(p, f, m),
-    stat: (p) => d.stat(p),
-    lstat: (p) => d.lstat(p),
-    realpath: (p) => d.realpath(p),
-    readlink: (p) => d.readlink(p),
-    readdir: (p) => d.readdir(p),
-    mkdir: (p, m) => d.mkdir(p, m),
-    rmdir: (p) => d.rmdir(p),
-    rename: (a, b) => d.rename(a, b),
-    link: (a, b) => d.link(a, b),
-    unlink: (p) => d.unlink(p),
-    chmod: (p, m) => d.chmod(p, m),
-    chown: (p, u, g) => d.chown(p, u, g),
-    utimes: (p, a, m) => d.utimes(p, a, m),
-    syncDir: (p) => d.syncDir(p),
-  };
-}

@@ -8,19 +8,13 @@ import assert from 'node:assert/strict';
 import { chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFile, type Disk } from '../src/index.js';
-import { nodeDisk, sysError, wrapDisk } from './helpers/file-disks.js';
+import { faultDisk } from './helpers/file-disks.js';
 import { tmpDir } from './helpers/tmp.js';
 
 function chownFailing(code: string): Disk {
-  return wrapDisk({
-    async open(path, flags, mode) {
-      const file = await nodeDisk.open(path, flags, mode);
-      return Object.assign(Object.create(file) as typeof file, {
-        path: file.path,
-        chown: () => Promise.reject(sysError(code, 'fchown', path)),
-      });
-    },
-  });
+  const disk = faultDisk();
+  disk.fail('file.chown', code, Infinity);
+  return disk;
 }
 
 /** A file owned by someone else than the writer (as root, any owner can be set). */

@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as atomicfs from '../src/index.js';
-import { nodeDisk, sysError, wrapDisk } from './helpers/file-disks.js';
+import { faultDisk } from './helpers/file-disks.js';
 import { runCli } from './helpers/cli-run.js';
 import { tmpDir } from './helpers/tmp.js';
 
@@ -125,12 +125,8 @@ test('EACCES making the temporary file names the folder, not only the (writable)
   const p = join(ro, 'f.txt');
   writeFileSync(p, 'old');
   // As root a read-only folder is writable anyway: the disk says EACCES as the kernel would.
-  const disk = wrapDisk({
-    async open(path, flags, mode) {
-      if (flags === 'wx' && path.startsWith(ro)) throw sysError('EACCES', 'open', path);
-      return nodeDisk.open(path, flags, mode);
-    },
-  });
+  const disk = faultDisk();
+  disk.fail((c) => c.op === 'open' && c.flags === 'wx' && c.path.startsWith(ro), 'EACCES', Infinity);
   await assert.rejects(atomicfs.writeFile(p, 'new', { disk }), (err: atomicfs.AtomicError) => {
     assert.equal(err.code, 'EACCES');
     assert.ok(err.message.includes(p), err.message);

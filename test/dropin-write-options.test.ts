@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as atomicfs from '../src/index.js';
-import { nodeDisk, sysError, wrapDisk } from './helpers/file-disks.js';
+import { nodeDisk, faultDisk } from './helpers/file-disks.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const umask = process.umask();
@@ -72,12 +72,8 @@ test("chown: false leaves the new file to the writer instead of keeping the repl
 /** The real disk, recording every folder synced. */
 function syncRecorder(): { disk: atomicfs.Disk; synced: string[] } {
   const synced: string[] = [];
-  const disk = wrapDisk({
-    async syncDir(path) {
-      synced.push(path);
-      return nodeDisk.syncDir(path);
-    },
-  });
+  const disk = faultDisk();
+  disk.on('syncDir', { before: (c) => void synced.push(c.path) });
   return { disk, synced };
 }
 
@@ -139,12 +135,8 @@ test("moveFile across devices keeps the source's access and modification times",
   const mtime = new Date('2021-06-07T08:09:10Z');
   utimesSync(src, atime, mtime);
   // Every rename of src itself fails as between two devices: the copy path is taken.
-  const disk = wrapDisk({
-    async rename(from, to) {
-      if (from === src) throw sysError('EXDEV', 'rename', from);
-      return nodeDisk.rename(from, to);
-    },
-  });
+  const disk = faultDisk();
+  disk.fail((c) => c.op === 'rename' && c.path === src, 'EXDEV', Infinity);
   await atomicfs.moveFile(src, dest, { disk });
   const st = statSync(dest);
   assert.equal(readFileSync(dest, 'utf8'), 'content');

@@ -6,7 +6,7 @@ import { chmod, link, mkdir, readFile, readdir, stat, symlink, writeFile as fsWr
 import { join } from 'node:path';
 import { copyFile, writeFile } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
-import { nodeDisk, recordingHooks, wrapDisk } from './helpers/file-disks.js';
+import { recordingHooks, faultDisk } from './helpers/file-disks.js';
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 const names = (code: string, path: string) => (err: NodeJS.ErrnoException) => {
@@ -21,18 +21,10 @@ test('copyFile streams the source in chunks no larger than 1 MiB', async () => {
   await fsWriteFile(join(dir, 'src'), data);
   let largest = 0;
   let reads = 0;
-  const disk = wrapDisk({
-    async open(path, flags, mode) {
-      const file = await nodeDisk.open(path, flags, mode);
-      const read = file.read.bind(file);
-      file.read = async (buffer, position, length) => {
-        reads++;
-        const n = await read(buffer, position, length);
-        largest = Math.max(largest, n);
-        return n;
-      };
-      return file;
-    },
+  const disk = faultDisk();
+  disk.alterReads((bytes) => {
+    reads++;
+    largest = Math.max(largest, bytes.length);
   });
   await copyFile(join(dir, 'src'), join(dir, 'dest'), { disk });
   assert.equal(sha(await readFile(join(dir, 'dest'))), sha(data));

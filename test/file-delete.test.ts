@@ -6,7 +6,7 @@ import { chmod, lstat, mkdir, readFile, readdir, stat, symlink, writeFile as fsW
 import { join } from 'node:path';
 import { deleteFile, writeFile } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
-import { deniedDisk, loggingDisk, nodeDisk, recordingHooks, sysError, wrapDisk } from './helpers/file-disks.js';
+import { deniedDisk, loggingDisk, recordingHooks, sysError, faultDisk } from './helpers/file-disks.js';
 
 const names = (code: string, path: string) => (err: NodeJS.ErrnoException) => {
   assert.equal(err.code, code, err.message);
@@ -77,25 +77,15 @@ test('deleteFile retries a transient EBUSY, and fails at once on EIO', async () 
   const dir = await tmpDir();
   const p = join(dir, 'f');
   await fsWriteFile(p, 'x');
-  let attempts = 0;
-  const busy = wrapDisk({
-    async unlink(path) {
-      if (++attempts <= 2) throw sysError('EBUSY', 'unlink', path);
-      return nodeDisk.unlink(path);
-    },
-  });
+  const busy = faultDisk();
+  busy.fail('unlink', 'EBUSY', 2);
   await deleteFile(p, { disk: busy, retry: { attempts: 4, maxDelayMs: 5 } });
-  assert.equal(attempts, 3);
+  assert.equal(busy.count('unlink'), 3);
   await fsWriteFile(p, 'x');
-  attempts = 0;
-  const broken = wrapDisk({
-    async unlink(path) {
-      attempts++;
-      throw sysError('EIO', 'unlink', path);
-    },
-  });
+  const broken = faultDisk();
+  broken.fail('unlink', 'EIO', Infinity);
   await assert.rejects(deleteFile(p, { disk: broken, retry: { attempts: 4, maxDelayMs: 5 } }), names('EIO', p));
-  assert.equal(attempts, 1);
+  assert.equal(broken.count('unlink'), 1);
   assert.equal(await readFile(p, 'utf8'), 'x');
 });
 
@@ -152,7 +142,8 @@ test('deleteFile: a failing directory sync is reported naming the path, saying t
   const dir = await tmpDir();
   const p = join(dir, 'f');
   await fsWriteFile(p, 'x');
-  const disk = wrapDisk({ syncDir: async (path) => Promise.reject(sysError('EIO', 'fsync', path)) });
+  const disk = faultDisk();
+  disk.fail('syncDir', 'EIO', Infinity);
   await assert.rejects(deleteFile(p, { disk }), (err: NodeJS.ErrnoException) => {
     names('EIO', p)(err);
     assert.match(err.message, /removed, but syncing its folder failed/);

@@ -7,26 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from '../src/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Disk, DiskFile } from '../src/disk/index.js';
+import type { Disk } from '../src/disk/index.js';
 import { SimDisk } from './sim/sim-disk.js';
+import { faultDisk } from './helpers/fault-disk.js';
 
 /** `sim`, but every call (and every call on an open file) takes 0 to 2 ms, as real ones do. */
 function slow(sim: SimDisk): Disk {
   let n = 0;
-  const pause = (): Promise<void> => sleep(n++ % 3);
-  const wrap = <T extends object>(target: T, onResult?: (r: unknown) => unknown): T =>
-    new Proxy(target, {
-      get(t, key) {
-        const value: unknown = Reflect.get(t, key);
-        if (typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          await pause();
-          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(t, args);
-          return onResult ? onResult(result) : result;
-        };
-      },
-    });
-  return wrap(sim as Disk, (r) => (r !== null && typeof r === 'object' && 'sync' in r ? wrap(r as DiskFile) : r));
+  const disk = faultDisk(sim);
+  disk.on(() => true, { before: (c) => (c.sync ? undefined : sleep(n++ % 3)) });
+  return disk;
 }
 
 const N = 16;
@@ -90,19 +80,16 @@ test('a lone durable write opens its folder alongside its rename, and syncs it o
   sim.seedDir('/d');
   sim.seedFile('/d/f', 'old');
   const events: string[] = [];
-  const disk: Disk = Object.assign(Object.create(sim) as SimDisk, {
-    async rename(from: string, to: string) {
+  const disk = faultDisk(sim);
+  disk.on('rename', {
+    before: async () => {
       events.push('rename started');
       await sleep(5);
-      await sim.rename(from, to);
-      events.push('rename done');
     },
-    async openDir(path: string) {
-      events.push('folder opened');
-      const dir = await sim.openDir(path);
-      return { path, sync: async () => (events.push('folder synced'), dir.sync()), close: () => dir.close() };
-    },
+    after: () => void events.push('rename done'),
   });
+  disk.on('openDir', { before: () => void events.push('folder opened') });
+  disk.on('syncDir', { before: () => void events.push('folder synced') });
   await writeFile('/d/f', 'new', { disk });
   assert.deepEqual(events, ['rename started', 'folder opened', 'rename done', 'folder synced']);
   // Resolved, so durable: a power cut now keeps the new content.

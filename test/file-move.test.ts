@@ -21,7 +21,7 @@ import {
 import { join } from 'node:path';
 import { moveFile, writeFile, type Disk } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
-import { alteringReads, loggingDisk, nodeDisk, recordingHooks, sysError, wrapDisk } from './helpers/file-disks.js';
+import { alteringReads, loggingDisk, nodeDisk, recordingHooks, faultDisk } from './helpers/file-disks.js';
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 const names = (code: string, path: string) => (err: NodeJS.ErrnoException) => {
@@ -32,15 +32,9 @@ const names = (code: string, path: string) => (err: NodeJS.ErrnoException) => {
 
 /** A disk on which renaming `src` (but not the temporary files beside dest) is EXDEV. */
 function exdevFor(src: string, base: Disk = nodeDisk): Disk {
-  return wrapDisk(
-    {
-      async rename(from, to) {
-        if (from === src) throw sysError('EXDEV', 'rename', from);
-        return base.rename(from, to);
-      },
-    },
-    base,
-  );
+  const disk = faultDisk(base);
+  disk.fail((c) => c.op === 'rename' && c.path === src, 'EXDEV', Infinity);
+  return disk;
 }
 
 test('moveFile within one directory: one rename, one directory sync', async () => {
@@ -112,13 +106,8 @@ test('moveFile across devices: a failed verify or copy leaves src and dest as th
     moveFile(src, dest, { disk: exdevFor(src, alteringReads()), verify: true }),
     names('EINTEGRITY', dest),
   );
-  const full = wrapDisk({
-    async open(path, flags, mode) {
-      const file = await nodeDisk.open(path, flags, mode);
-      if (flags === 'wx') file.write = async () => Promise.reject(sysError('ENOSPC', 'write', path));
-      return file;
-    },
-  });
+  const full = faultDisk();
+  full.fail((c) => c.op === 'file.write' && c.flags === 'wx', 'ENOSPC', Infinity);
   await assert.rejects(moveFile(src, dest, { disk: exdevFor(src, full) }), names('ENOSPC', dest));
   assert.equal(await readFile(src, 'utf8'), 'new');
   assert.equal(await readFile(dest, 'utf8'), 'old');
@@ -209,7 +198,8 @@ test('moveFile issued after writeFile to its source moves what that write commit
 test('moveFile: a failing directory sync is reported naming both paths, saying the file was moved', async () => {
   const dir = await tmpDir();
   await fsWriteFile(join(dir, 'a'), 'x');
-  const disk = wrapDisk({ syncDir: async (path) => Promise.reject(sysError('EIO', 'fsync', path)) });
+  const disk = faultDisk();
+  disk.fail('syncDir', 'EIO', Infinity);
   await assert.rejects(moveFile(join(dir, 'a'), join(dir, 'b'), { disk }), (err: NodeJS.ErrnoException) => {
     names('EIO', join(dir, 'b'))(err);
     assert.ok(err.message.includes(join(dir, 'a')), err.message);

@@ -21,7 +21,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from './helpers/tmp.js';
 import { WRITE_OPS, tempsIn } from './helpers/file-ops.js';
-import { alteringReads, deniedDisk, failingRename, nodeDisk, sysError, wrapDisk } from './helpers/file-disks.js';
+import { alteringReads, deniedDisk, failingRename, faultDisk } from './helpers/file-disks.js';
 import type { Disk } from '../src/index.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -37,15 +37,9 @@ function assertNames(err: unknown, code: string, path: string): true {
 /** A disk whose commit call (rename or link) fails `times` times with `code`. */
 function failingCommit(call: 'rename' | 'link', code: string, times: number): { disk: Disk; attempts: () => number } {
   if (call === 'rename') return failingRename(code, times);
-  let attempts = 0;
-  const disk = wrapDisk({
-    async link(existing, to) {
-      attempts++;
-      if (attempts <= times) throw sysError(code, 'link', existing);
-      return nodeDisk.link(existing, to);
-    },
-  });
-  return { disk, attempts: () => attempts };
+  const disk = faultDisk();
+  disk.fail('link', code, times);
+  return { disk, attempts: () => disk.count('link') };
 }
 
 for (const op of WRITE_OPS) {

@@ -6,7 +6,8 @@ import { chmod, mkdir, symlink, writeFile as fsWriteFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { readFile, sha256File, writeFile } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
-import { deniedDisk, nodeDisk, sysError, wrapDisk } from './helpers/file-disks.js';
+import type { DiskStat } from '../src/disk/index.js';
+import { deniedDisk, faultDisk } from './helpers/file-disks.js';
 import { sizeFromEnv } from './helpers/tmp.js';
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
@@ -43,19 +44,15 @@ test('readFile reads what a file holds when it is longer than its first stat sai
   const p = join(dir, 'f');
   await fsWriteFile(p, 'abc');
   // A disk whose fstat under-reports the size, as when a writer appends meanwhile.
-  const disk = wrapDisk({
-    async open(path, flags, mode) {
-      const file = await nodeDisk.open(path, flags, mode);
-      const stat = file.stat.bind(file);
-      file.stat = async () => ({
-        ...(await stat()),
-        size: 1,
-        isFile: () => true,
-        isDirectory: () => false,
-        isSymbolicLink: () => false,
-      });
-      return file;
-    },
+  const disk = faultDisk();
+  disk.on('file.stat', {
+    after: (_c, st) => ({
+      ...(st as DiskStat),
+      size: 1,
+      isFile: () => true,
+      isDirectory: () => false,
+      isSymbolicLink: () => false,
+    }),
   });
   assert.equal(await readFile(p, { disk, encoding: 'utf8' }), 'abc');
 });
@@ -69,7 +66,8 @@ test('readFile errors name the path: ENOENT, EISDIR, EACCES; bad encoding is EIN
   const p = join(dir, 'secret');
   await fsWriteFile(p, 'x');
   await chmod(p, 0o000);
-  const denied = wrapDisk({ open: async (path) => Promise.reject(sysError('EACCES', 'open', path)) });
+  const denied = faultDisk();
+  denied.fail('open', 'EACCES', Infinity);
   await assert.rejects(readFile(p, { disk: denied }), names('EACCES', p));
   if (process.getuid?.() !== 0) await assert.rejects(readFile(p), names('EACCES', p));
   await assert.rejects(readFile(p, { encoding: 'klingon' as BufferEncoding }), names('EINVAL', p));
@@ -105,18 +103,8 @@ test('sha256File hashes in chunks through the disk seam and matches crypto', asy
   const data = randomBytes(3 * (1 << 20) + 17);
   await fsWriteFile(p, data);
   const reads: number[] = [];
-  const disk = wrapDisk({
-    async open(path, flags, mode) {
-      const file = await nodeDisk.open(path, flags, mode);
-      const read = file.read.bind(file);
-      file.read = async (buffer, position, length) => {
-        const n = await read(buffer, position, length);
-        reads.push(n);
-        return n;
-      };
-      return file;
-    },
-  });
+  const disk = faultDisk();
+  disk.alterReads((bytes) => void reads.push(bytes.length));
   assert.equal(await sha256File(p, { disk }), sha(data));
   assert.ok(reads.length >= 4, `streamed in chunks: ${reads.length} reads`);
   assert.ok(Math.max(...reads) <= 1 << 20, 'no read larger than one chunk');
@@ -130,7 +118,8 @@ test('sha256File errors name the path: ENOENT, EISDIR, EACCES, abort', async () 
   await assert.rejects(sha256File(dir), names('EISDIR', dir));
   const p = join(dir, 'f');
   await fsWriteFile(p, 'x');
-  const denied = wrapDisk({ open: async (path) => Promise.reject(sysError('EACCES', 'open', path)) });
+  const denied = faultDisk();
+  denied.fail('open', 'EACCES', Infinity);
   await assert.rejects(sha256File(p, { disk: denied }), names('EACCES', p));
   await assert.rejects(sha256File(p, { signal: AbortSignal.abort() }), { code: 'ABORT_ERR' });
   // deniedDisk lets reads through: hashing needs no write permission.

@@ -24,7 +24,7 @@ import {
 } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
 import { sourceFile, tempsIn } from './helpers/file-ops.js';
-import { recordingHooks, sysError, wrapDisk, nodeDisk } from './helpers/file-disks.js';
+import { recordingHooks, sysError, faultDisk } from './helpers/file-disks.js';
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -280,12 +280,8 @@ test('copyFile reports progress with the known total, in chunks', async () => {
 test('copyFile and moveFile across devices: an abort during the copy leaves both ends as they were', async () => {
   const dir = await tmpDir();
   const content = Buffer.alloc(3 * (1 << 20), 1);
-  const exdev = wrapDisk({
-    async rename(from, to) {
-      if (!from.includes('.atomicfs-tmp')) throw sysError('EXDEV', 'rename', from);
-      return nodeDisk.rename(from, to);
-    },
-  });
+  const exdev = faultDisk();
+  exdev.fail((c) => c.op === 'rename' && !c.path.includes('.atomicfs-tmp'), 'EXDEV', Infinity);
   for (const move of [false, true]) {
     const src = await sourceFile(content);
     const dest = join(dir, move ? 'moved' : 'copied');

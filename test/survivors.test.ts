@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BackupStore, lock, transaction, writeFile, TransactionError, type Disk } from '../src/index.js';
-import { nodeDisk } from '../src/disk/index.js';
 import { parseTempName } from '../src/file/temp-name.js';
 import { SimDisk } from './sim/sim-disk.js';
 import { tmpDir } from './helpers/tmp.js';
 import { journals, leftovers, snapshot } from './helpers/tx-files.js';
+import { faultDisk } from './helpers/fault-disk.js';
 
 async function rootWith(files: Record<string, string>): Promise<string> {
   const root = await tmpDir('atomicfs-surv-');
@@ -75,13 +75,12 @@ test("guards restore's re-hash: a kept copy that changes between the check and t
   let opens = 0;
   // The first open of the kept copy is restore's check; before the second (the read that
   // streams it into the transaction) the copy is damaged.
-  const disk: Disk = {
-    ...nodeDisk,
-    async open(path, flags, mode) {
-      if (path === kept && flags === 'r' && ++opens === 2) writeFileSync(kept, 'version X');
-      return nodeDisk.open(path, flags, mode);
+  const disk = faultDisk();
+  disk.on('open', {
+    before: (c) => {
+      if (c.path === kept && c.flags === 'r' && ++opens === 2) writeFileSync(kept, 'version X');
     },
-  };
+  });
   await assert.rejects(new BackupStore(join(dir, 'backups'), { disk }).restore(b.id), (err: unknown) =>
     causes(err).some((e) => e.code === 'EINTEGRITY'),
   );
@@ -93,16 +92,15 @@ test("guards restore's re-hash: a kept copy that changes between the check and t
 /** The real disk, but `squat` runs just before the first exclusive open of a temporary file. */
 function squattingDisk(squat: (tempPath: string) => void): { disk: Disk; squatted: string[] } {
   const squatted: string[] = [];
-  const disk: Disk = {
-    ...nodeDisk,
-    async open(path, flags, mode) {
-      if (squatted.length === 0 && parseTempName(basename(path))) {
-        squat(path);
-        squatted.push(path);
+  const disk = faultDisk();
+  disk.on('open', {
+    before: (c) => {
+      if (squatted.length === 0 && parseTempName(basename(c.path))) {
+        squat(c.path);
+        squatted.push(c.path);
       }
-      return nodeDisk.open(path, flags, mode);
     },
-  };
+  });
   return { disk, squatted };
 }
 
@@ -172,24 +170,18 @@ test('guards group commit: a writer whose rename lands while a directory sync ru
   const renamed = new Promise<void>((r) => (bRenamed = r));
   // The first directory sync covers what has landed when it starts (as fsync does), then
   // stays in flight until the second writer's rename has landed.
-  const disk: Disk = Object.assign(Object.create(sim) as SimDisk, {
-    async syncDir(path: string) {
-      await sim.syncDir(path);
+  // (A folder opened ahead is synced through its handle: that too is a `syncDir` call.)
+  const disk = faultDisk(sim);
+  disk.on('syncDir', {
+    after: async () => {
       if (holding === undefined) {
         const gate = new Promise<void>((r) => (holding = r));
         syncStarted();
         await gate;
       }
     },
-    async openDir(path: string) {
-      const dir = await sim.openDir(path);
-      return { path, close: () => dir.close(), sync: () => disk.syncDir(path) };
-    },
-    async rename(from: string, to: string) {
-      await sim.rename(from, to);
-      if (to === '/d/b') bRenamed();
-    },
   });
+  disk.on('rename', { after: (c) => void (c.to === '/d/b' && bRenamed()) });
   const a = writeFile('/d/a', 'A1', { disk });
   await started;
   const b = writeFile('/d/b', 'B1', { disk });

@@ -77,3 +77,28 @@ test('writeFile (asynchronous) in an exit handler is cut off: the reason for the
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(target, 'utf8'), 'old', 'no asynchronous work runs after exit');
 });
+
+test('writeFileSync in an exit handler, on the simulated disk: a power cut right after exit loses nothing', async () => {
+  const dir = await tmpDir();
+  const sim = JSON.stringify(new URL('./sim/sim-disk.js', import.meta.url).href);
+  const script = await childScript(
+    dir,
+    'exit-sim.mjs',
+    `import { SimDisk } from ${sim};
+const disk = new SimDisk();
+disk.seedDir('/data');
+disk.seedFile('/data/settings.json', '{"theme":"light"}');
+process.on('exit', () => {
+  atomicfs.writeFileSync('/data/settings.json', '{"theme":"dark"}', { disk });
+  // Every change the write made must survive: all pending (unsynced) work is lost here.
+  const after = SimDisk.fromImage(disk.crashImage('lost'));
+  const entries = [...after.tree('/data').keys()];
+  process.stdout.write(JSON.stringify({ content: after.contentOf('/data/settings.json'), entries }));
+});`,
+  );
+  const r = await run(script).done;
+  assert.equal(r.code, 0, r.stderr);
+  const seen = JSON.parse(r.stdout) as { content: string; entries: string[] };
+  assert.equal(seen.content, '{"theme":"dark"}', 'the new content is durable');
+  assert.deepEqual(seen.entries, ['/data/settings.json'], 'and no temporary file is left behind');
+});

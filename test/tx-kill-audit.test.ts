@@ -15,7 +15,8 @@ import { childScript, run, waitFor } from './helpers/child.js';
 import { tmpDir } from './helpers/tmp.js';
 import { journals, leftovers, locksLeft } from './helpers/tx-files.js';
 
-const DISK = new URL('../src/disk/index.js', import.meta.url).href;
+// The one fault-injecting wrapper, as built beside this test.
+const FAULT_DISK = new URL('./helpers/fault-disk.js', import.meta.url).href;
 const OLD = ['note 0\n', 'note 1\n'];
 const NEW = ['new 0\n', 'new 1\n', 'fresh\n'];
 
@@ -33,14 +34,13 @@ async function killedBatch(
     root,
     'batch.mjs',
     `
-    const { nodeDisk } = await import(${JSON.stringify(DISK)});
+    const { faultDisk } = await import(${JSON.stringify(FAULT_DISK)});
     const [root, stopAt, audited] = process.argv.slice(2);
     const stop = async (what) => { console.log('stopped ' + what); await new Promise(() => {}); };
-    const disk = { ...nodeDisk,
-      async link(from, to) { if (stopAt === 'backup' && to.includes('/files/')) await stop('backup'); return nodeDisk.link(from, to); },
-      async rename(from, to) { if (stopAt === 'apply' && from.endsWith('.atomicfs-stage')) await stop('apply'); return nodeDisk.rename(from, to); },
-      async unlink(path) { if (stopAt === 'finish' && path.endsWith('.dirs')) await stop('finish'); return nodeDisk.unlink(path); },
-    };
+    const disk = faultDisk();
+    disk.on((c) => stopAt === 'backup' && c.op === 'link' && c.to.includes('/files/'), { before: () => stop('backup') });
+    disk.on((c) => stopAt === 'apply' && c.op === 'rename' && c.path.endsWith('.atomicfs-stage'), { before: () => stop('apply') });
+    disk.on((c) => stopAt === 'finish' && c.op === 'unlink' && c.path.endsWith('.dirs'), { before: () => stop('finish') });
     setInterval(() => {}, 1000);
     const backup = new atomicfs.BackupStore(root + '/.backups', { disk });
     const audit = audited === 'yes' ? new atomicfs.AuditLog(root + '/audit.log') : undefined;

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock, recover, transaction } from '../src/index.js';
-import { nodeDisk, type Disk } from '../src/disk/index.js';
+import type { Disk } from '../src/disk/index.js';
 import { lockAs } from '../src/lock/lock.js';
 import { newRecord } from '../src/lock/lock-record.js';
 import { HOST_TAG } from '../src/tx/owner.js';
@@ -20,22 +20,13 @@ import { SimDisk } from './sim/sim-disk.js';
 import { sizeFromEnv, tmpDir } from './helpers/tmp.js';
 import { childScript, run } from './helpers/child.js';
 import { locksLeft, owners } from './helpers/tx-files.js';
+import { faultDisk } from './helpers/fault-disk.js';
 
 /** The real disk, but the first journal open waits until `open()` is called. */
 function gatedDisk(): { disk: Disk; reached: Promise<void>; open: () => void } {
-  let open!: () => void;
-  let reached!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  const reachedP = new Promise<void>((r) => (reached = r));
-  const disk: Disk = Object.create(nodeDisk) as Disk;
-  disk.open = async (path, flags, mode) => {
-    if (path.endsWith('.journal') && flags === 'wx') {
-      reached();
-      await gate;
-    }
-    return nodeDisk.open(path, flags, mode);
-  };
-  return { disk, reached: reachedP, open };
+  const disk = faultDisk();
+  const gate = disk.gate((c) => c.op === 'open' && c.path.endsWith('.journal') && c.flags === 'wx', Infinity);
+  return { disk, reached: gate.reached.then(() => undefined), open: gate.open };
 }
 
 /** The pid of a process that has exited. */

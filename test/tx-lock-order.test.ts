@@ -13,11 +13,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock, type Disk } from '../src/index.js';
-import { nodeDisk } from '../src/disk/index.js';
 import { lockAll } from '../src/tx/locks.js';
 import { runAsync } from '../src/disk/dual.js';
 import { EXCLUSIVE, lockDirFor } from '../src/lock/lock-record.js';
 import { tmpDir } from './helpers/tmp.js';
+import { faultDisk } from './helpers/fault-disk.js';
 
 /** Resolves once `n` callers have arrived. */
 function barrier(n: number): { arrive(): Promise<void>; opened: Promise<void> } {
@@ -42,21 +42,19 @@ function sequencedDisk(order: string[], start: { arrive(): Promise<void> }, seco
   let attempts = 0;
   let first: string | undefined;
   const lockDirs = new Set(order.map(lockDirFor));
-  return {
-    ...nodeDisk,
-    async mkdir(path, mode) {
-      if (lockDirs.has(path)) {
-        attempts++;
-        // The fast path makes one attempt per path, all at once; then the waiting path
-        // begins with the lock it takes first.
-        if (attempts === order.length + 1) {
-          first = path;
-          await start.arrive();
-        } else if (attempts > order.length + 1 && path !== first) await second;
-      }
-      return nodeDisk.mkdir(path, mode);
+  const disk = faultDisk();
+  disk.on((c) => c.op === 'mkdir' && lockDirs.has(c.path), {
+    before: async (c) => {
+      attempts++;
+      // The fast path makes one attempt per path, all at once; then the waiting path
+      // begins with the lock it takes first.
+      if (attempts === order.length + 1) {
+        first = c.path;
+        await start.arrive();
+      } else if (attempts > order.length + 1 && c.path !== first) await second;
     },
-  };
+  });
+  return disk;
 }
 
 test(

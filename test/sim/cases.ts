@@ -6,11 +6,11 @@ import { need, type Ops } from './ops.js';
 import type { SingleCase } from './single.js';
 
 export const D = '/data';
-const T = `${D}/target.txt`;
-const S = `${D}/source.txt`;
-const OTHER = '/data/sub/moved.txt';
+export const T = `${D}/target.txt`;
+export const S = `${D}/source.txt`;
+export const OTHER = '/data/sub/moved.txt';
 const OLD = 'old content, synced before the operation\n';
-const NEW = 'new content, written by the operation under test\n';
+export const NEW = 'new content, written by the operation under test\n';
 const BIG = 'chunk-'.repeat(200);
 
 async function* chunks(): AsyncGenerator<Uint8Array> {

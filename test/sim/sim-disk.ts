@@ -24,6 +24,11 @@
  *   it lands and returns a turn later, while other calls may land: it covers only what
  *   had landed when it started, and only once it returns. By default every call lands
  *   the moment it is made.
+ * - Every call has its synchronous twin (`renameSync` beside `rename`, `file.syncSync`
+ *   beside `file.sync`): the same body, the same op name in the log, so crash points and
+ *   injected faults count and hit both alike. The asynchronous call is its twin run when
+ *   it lands; a synchronous call lands at once, even with `landInAnyOrder` (it cannot
+ *   wait), and a synchronous fsync covers what has landed and is durable when it returns.
  *
  * Directory metadata (mode, owner, times) is durable at once; only entries are modelled.
  * Symbolic links are created by `symlink()` (a test helper, not a Disk call), durably.
@@ -49,11 +54,11 @@ import { posix } from 'node:path';
 import {
   POSIX_CAPABILITIES,
   WINDOWS_CAPABILITIES,
-  type Disk,
   type DiskCapabilities,
   type DiskDir,
   type DiskFile,
   type DiskStat,
+  type DualDisk,
   type OpenFlags,
 } from '../../src/disk/index.js';
 import { SimCrashError, sysError } from './sim-errors.js';
@@ -184,7 +189,7 @@ interface Resolved {
   ino: number | undefined;
 }
 
-export class SimDisk implements Disk {
+export class SimDisk implements DualDisk {
   private readonly nodes = new Map<number, Node>();
   private nextIno = 2;
   private changes: EntryChange[] = [];
@@ -485,9 +490,15 @@ export class SimDisk implements Disk {
   }
 
   // ---- the Disk interface ----------------------------------------------------------
+  // Each call is its synchronous twin, run when the call lands (at once, unless calls
+  // land in any order): one body per call, so that the two cannot drift apart.
 
   async open(path: string, flags: OpenFlags, mode = 0o666): Promise<DiskFile> {
     if (this.inFlight) await this.land();
+    return this.openSync(path, flags, mode);
+  }
+
+  openSync(path: string, flags: OpenFlags, mode = 0o666): SimFile {
     this.enter('open', path);
     const create = flags !== 'r' && flags !== 'r+';
     const exclusive = flags === 'wx' || flags === 'ax';
@@ -519,18 +530,30 @@ export class SimDisk implements Disk {
 
   async stat(path: string): Promise<DiskStat> {
     if (this.inFlight) await this.land();
+    return this.statSync(path);
+  }
+
+  statSync(path: string): DiskStat {
     this.enter('stat', path);
     return this.statOf(this.existing(path, true, 'stat'));
   }
 
   async lstat(path: string): Promise<DiskStat> {
     if (this.inFlight) await this.land();
+    return this.lstatSync(path);
+  }
+
+  lstatSync(path: string): DiskStat {
     this.enter('lstat', path);
     return this.statOf(this.existing(path, false, 'lstat'));
   }
 
   async realpath(path: string): Promise<string> {
     if (this.inFlight) await this.land();
+    return this.realpathSync(path);
+  }
+
+  realpathSync(path: string): string {
     this.enter('realpath', path);
     const r = this.resolve(path, true, 'realpath');
     if (r.ino === undefined) throw sysError('ENOENT', 'realpath', path);
@@ -539,6 +562,10 @@ export class SimDisk implements Disk {
 
   async readlink(path: string): Promise<string> {
     if (this.inFlight) await this.land();
+    return this.readlinkSync(path);
+  }
+
+  readlinkSync(path: string): string {
     this.enter('readlink', path);
     const node = this.nodes.get(this.existing(path, false, 'readlink'))!;
     if (node.kind !== 'symlink') throw sysError('EINVAL', 'readlink', path);
@@ -547,6 +574,10 @@ export class SimDisk implements Disk {
 
   async readdir(path: string): Promise<string[]> {
     if (this.inFlight) await this.land();
+    return this.readdirSync(path);
+  }
+
+  readdirSync(path: string): string[] {
     this.enter('readdir', path);
     const node = this.nodes.get(this.existing(path, true, 'scandir'))!;
     if (node.kind !== 'dir') throw sysError('ENOTDIR', 'scandir', path);
@@ -555,6 +586,10 @@ export class SimDisk implements Disk {
 
   async mkdir(path: string, mode = 0o777): Promise<void> {
     if (this.inFlight) await this.land();
+    this.mkdirSync(path, mode);
+  }
+
+  mkdirSync(path: string, mode = 0o777): void {
     this.enter('mkdir', path);
     const r = this.resolve(path, false, 'mkdir');
     if (r.ino !== undefined) throw sysError('EEXIST', 'mkdir', path);
@@ -570,6 +605,10 @@ export class SimDisk implements Disk {
 
   async rmdir(path: string): Promise<void> {
     if (this.inFlight) await this.land();
+    this.rmdirSync(path);
+  }
+
+  rmdirSync(path: string): void {
     this.enter('rmdir', path);
     const r = this.resolve(path, false, 'rmdir');
     if (r.ino === undefined) throw sysError('ENOENT', 'rmdir', path);
@@ -582,6 +621,10 @@ export class SimDisk implements Disk {
 
   async rename(from: string, to: string): Promise<void> {
     if (this.inFlight) await this.land();
+    this.renameSync(from, to);
+  }
+
+  renameSync(from: string, to: string): void {
     this.enter('rename', from, to);
     const a = this.resolve(from, false, 'rename', to);
     if (a.ino === undefined) throw sysError('ENOENT', 'rename', from, to);
@@ -610,6 +653,10 @@ export class SimDisk implements Disk {
 
   async link(existing: string, to: string): Promise<void> {
     if (this.inFlight) await this.land();
+    this.linkSync(existing, to);
+  }
+
+  linkSync(existing: string, to: string): void {
     this.enter('link', existing, to);
     const a = this.resolve(existing, false, 'link', to);
     if (a.ino === undefined) throw sysError('ENOENT', 'link', existing, to);
@@ -622,6 +669,10 @@ export class SimDisk implements Disk {
 
   async unlink(path: string): Promise<void> {
     if (this.inFlight) await this.land();
+    this.unlinkSync(path);
+  }
+
+  unlinkSync(path: string): void {
     this.enter('unlink', path);
     const r = this.resolve(path, false, 'unlink');
     if (r.ino === undefined) throw sysError('ENOENT', 'unlink', path);
@@ -632,30 +683,43 @@ export class SimDisk implements Disk {
 
   async chmod(path: string, mode: number): Promise<void> {
     if (this.inFlight) await this.land();
+    this.chmodSync(path, mode);
+  }
+
+  chmodSync(path: string, mode: number): void {
     this.enter('chmod', path);
     this.changeMeta(this.existing(path, true, 'chmod'), { mode: mode & 0o7777 });
   }
 
   async chown(path: string, uid: number, gid: number): Promise<void> {
     if (this.inFlight) await this.land();
+    this.chownSync(path, uid, gid);
+  }
+
+  chownSync(path: string, uid: number, gid: number): void {
     this.enter('chown', path);
     const ino = this.existing(path, true, 'chown');
     if (!this.windows) this.changeMeta(ino, { uid, gid });
   }
 
-  async utimes(path: string, _atimeMs: number, mtimeMs: number): Promise<void> {
+  async utimes(path: string, atimeMs: number, mtimeMs: number): Promise<void> {
     if (this.inFlight) await this.land();
+    this.utimesSync(path, atimeMs, mtimeMs);
+  }
+
+  utimesSync(path: string, _atimeMs: number, mtimeMs: number): void {
     this.enter('utime', path);
     this.changeMeta(this.existing(path, true, 'utime'), { mtimeMs });
   }
 
   async syncDir(path: string): Promise<void> {
-    if (this.inFlight) await this.land();
-    this.enter('syncDir', path);
-    const ino = this.dirToSync(path);
-    if (this.windows) throw sysError('EPERM', 'fsync', path);
-    if (this.inFlight) return this.inFlightSync('syncDir', path, this.startDirSync(ino));
-    this.syncDirNode(ino);
+    if (!this.inFlight) return this.syncDirSync(path);
+    await this.land();
+    return this.inFlightSync('syncDir', path, this.startDirSync(this.enterDirSync(path, () => this.dirToSync(path))));
+  }
+
+  syncDirSync(path: string): void {
+    this.syncDirNode(this.enterDirSync(path, () => this.dirToSync(path)));
   }
 
   /**
@@ -670,13 +734,20 @@ export class SimDisk implements Disk {
       path,
       sync: async () => {
         if (this.inFlight) await this.land();
-        this.enter('syncDir', path);
-        if (this.windows) throw sysError('EPERM', 'fsync', path);
+        this.enterDirSync(path, () => ino);
         if (this.inFlight) return this.inFlightSync('syncDir', path, this.startDirSync(ino));
         this.syncDirNode(ino);
       },
       close: async () => undefined,
     };
+  }
+
+  /** The start of a folder sync, counted as a `syncDir` call: the folder's inode, or its error. */
+  private enterDirSync(path: string, find: () => number): number {
+    this.enter('syncDir', path);
+    const ino = find();
+    if (this.windows) throw sysError('EPERM', 'fsync', path);
+    return ino;
   }
 
   private dirToSync(path: string): number {
@@ -919,7 +990,8 @@ function prune(image: Image): Image {
   return image;
 }
 
-class SimFile implements DiskFile {
+/** A file opened on a `SimDisk`: each call is its synchronous twin, run when the call lands. */
+export class SimFile implements DiskFile {
   private offset = 0;
   private closed = false;
 
@@ -937,6 +1009,10 @@ class SimFile implements DiskFile {
 
   async write(data: Uint8Array, position?: number): Promise<void> {
     if (this.sim.reordering) await this.sim.land();
+    this.writeSync(data, position);
+  }
+
+  writeSync(data: Uint8Array, position?: number): void {
     this.check('write');
     if (this.flags === 'r') throw sysError('EBADF', 'write', this.path);
     const node = this.sim.node(this.ino);
@@ -949,6 +1025,10 @@ class SimFile implements DiskFile {
 
   async read(buffer: Uint8Array, position: number, length = buffer.byteLength): Promise<number> {
     if (this.sim.reordering) await this.sim.land();
+    return this.readSync(buffer, position, length);
+  }
+
+  readSync(buffer: Uint8Array, position: number, length = buffer.byteLength): number {
     this.check('read');
     if (this.flags !== 'r' && this.flags !== 'r+') throw sysError('EBADF', 'read', this.path);
     const node = this.sim.node(this.ino);
@@ -959,34 +1039,60 @@ class SimFile implements DiskFile {
   }
 
   async sync(): Promise<void> {
-    if (this.sim.reordering) await this.sim.land();
+    if (!this.sim.reordering) return this.syncSync();
+    await this.sim.land();
+    this.enterSync();
+    return this.sim.inFlightSync('fsync', this.path, this.sim.startFileSync(this.ino));
+  }
+
+  syncSync(): void {
+    this.enterSync();
+    this.sim.syncFile(this.ino);
+  }
+
+  /** The start of an fsync, counted and checked, whichever way it runs. */
+  private enterSync(): void {
     this.check('fsync');
     // FlushFileBuffers needs write access.
     if (this.sim.platform === 'windows' && this.flags === 'r') throw sysError('EPERM', 'fsync', this.path);
-    if (this.sim.reordering) return this.sim.inFlightSync('fsync', this.path, this.sim.startFileSync(this.ino));
-    this.sim.syncFile(this.ino);
   }
 
   async stat(): Promise<DiskStat> {
     if (this.sim.reordering) await this.sim.land();
+    return this.statSync();
+  }
+
+  statSync(): DiskStat {
     this.check('fstat');
     return this.sim.statOf(this.ino);
   }
 
   async chmod(mode: number): Promise<void> {
     if (this.sim.reordering) await this.sim.land();
+    this.chmodSync(mode);
+  }
+
+  chmodSync(mode: number): void {
     this.check('fchmod');
     this.sim.changeMeta(this.ino, { mode: mode & 0o7777 });
   }
 
   async chown(uid: number, gid: number): Promise<void> {
     if (this.sim.reordering) await this.sim.land();
+    this.chownSync(uid, gid);
+  }
+
+  chownSync(uid: number, gid: number): void {
     this.check('fchown');
     this.sim.changeMeta(this.ino, { uid, gid });
   }
 
   async truncate(length: number): Promise<void> {
     if (this.sim.reordering) await this.sim.land();
+    this.truncateSync(length);
+  }
+
+  truncateSync(length: number): void {
     this.check('ftruncate');
     if (this.flags === 'r') throw sysError('EINVAL', 'ftruncate', this.path);
     const node = this.sim.node(this.ino);
@@ -996,6 +1102,10 @@ class SimFile implements DiskFile {
 
   async close(): Promise<void> {
     if (this.sim.reordering) await this.sim.land();
+    this.closeSync();
+  }
+
+  closeSync(): void {
     this.check('close');
     this.closed = true;
     this.sim.countOpen(this.ino, -1);
