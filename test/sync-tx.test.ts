@@ -14,7 +14,8 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import * as atomicfs from '../src/index.js';
-import { nodeDisk, type Disk, type DiskFile } from '../src/disk/index.js';
+import { nodeDisk } from '../src/disk/index.js';
+import { faultDisk, type Call } from './helpers/fault-disk.js';
 import { childScript, run, waitFor } from './helpers/child.js';
 import { sizeFromEnv, tmpDir } from './helpers/tmp.js';
 import { journals, leftovers, locksLeft, owners, snapshot } from './helpers/tx-files.js';
@@ -31,6 +32,7 @@ const NO_SYNC_LOCKS =
 
 const KILL_CHILD = fileURLToPath(new URL('./helpers/tx-kill-child.js', import.meta.url));
 const DISK_ENTRY = new URL('../src/disk/index.js', import.meta.url).href;
+const FAULT_DISK = new URL('./helpers/fault-disk.js', import.meta.url).href;
 
 function clean(root: string): void {
   assert.deepEqual(leftovers(root), [], 'no staged or temporary file left');
@@ -138,37 +140,20 @@ test('recoverSync of a root with nothing to recover reports nothing, as recover(
   assert.deepEqual(atomicfs.recoverSync(root), { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 });
 });
 
-/** nodeDisk whose synchronous calls fail once where `when` says: the synchronous twin of faultyDisk. */
-function failingSync(when: (op: string, path: string) => boolean): Disk & { fired: boolean } {
-  const disk = { ...nodeDisk, fired: false } as Disk & { fired: boolean };
-  const gate = (op: string, path: string): void => {
-    if (disk.fired || !when(op, path)) return;
-    disk.fired = true;
-    throw Object.assign(new Error(`EIO: injected at ${op} ${path}`), { code: 'EIO', syscall: op });
-  };
-  disk.renameSync = (a, b) => (gate('rename', b), nodeDisk.renameSync(a, b));
-  disk.openSync = (p, flags, mode) => {
-    const file: DiskFile = nodeDisk.openSync(p, flags, mode);
-    const syncSync = file.syncSync!.bind(file);
-    file.syncSync = () => (gate('fsync', p), syncSync());
-    return file;
-  };
-  return disk;
-}
-
-for (const [where, when] of [
+for (const [where, match] of [
   [
     'a staged file fails its fsync (before the commit point)',
-    (op: string, p: string) => op === 'fsync' && p.endsWith('.atomicfs-stage'),
+    (c: Call) => c.sync && c.op === 'file.sync' && c.path.endsWith('.atomicfs-stage'),
   ],
   [
     'a rename over a target fails (after the commit point: undone)',
-    (op: string, p: string) => op === 'rename' && p.endsWith('b.txt'),
+    (c: Call) => c.sync && c.op === 'rename' && (c.to ?? '').endsWith('b.txt'),
   ],
 ] as const) {
   test(`commitSync rolls back when ${where}`, { skip: NO_SYNC_LOCKS }, async () => {
     const root = await seeded({ 'a.txt': 'a old', 'b.txt': 'b old' });
-    const disk = failingSync(when);
+    const disk = faultDisk(nodeDisk);
+    const rule = disk.fail(match, 'EIO');
     const tx = await atomicfs.transaction({ root, disk });
     tx.writeFile(join(root, 'a.txt'), 'a new')
       .writeFile(join(root, 'b.txt'), 'b new')
@@ -177,7 +162,7 @@ for (const [where, when] of [
       () => tx.commitSync(),
       (err: atomicfs.TransactionError) => err.rolledBack && /EIO/.test(err.message),
     );
-    assert.ok(disk.fired, 'the fault was met');
+    assert.equal(rule.hits, 1, 'the fault was met');
     assert.equal(tx.state, 'rolled-back');
     assert.deepEqual(snapshot(root), { 'a.txt': 'a old', 'b.txt': 'b old' });
     assert.equal(existsSync(join(root, 'n')), false, 'the folder made for it is gone');
@@ -191,22 +176,15 @@ test('a commitSync in an exit handler: every file new afterwards, and synced', {
     root,
     'exit-child.mjs',
     `import { nodeDisk } from ${JSON.stringify(DISK_ENTRY)};
+import { faultDisk } from ${JSON.stringify(FAULT_DISK)};
 const root = process.argv[2];
-const log = [];
-const disk = { ...nodeDisk,
-  openSync(p, flags, mode) {
-    const file = nodeDisk.openSync(p, flags, mode);
-    const syncSync = file.syncSync.bind(file);
-    file.syncSync = () => { syncSync(); log.push('fsync ' + p); };
-    return file;
-  },
-  syncDirSync(p) { nodeDisk.syncDirSync(p); log.push('syncDir ' + p); },
-};
+const disk = faultDisk(nodeDisk);
 const tx = await atomicfs.transaction({ root, disk });
 tx.writeJson(root + '/settings.json', { v: 1 }).writeFile(root + '/state/last.txt', 'bye');
 process.on('exit', () => {
   tx.commitSync();
-  process.stdout.write(JSON.stringify(log));
+  const synced = disk.calls.filter((c) => c.sync && (c.op === 'file.sync' || c.op === 'syncDir'));
+  process.stdout.write(JSON.stringify(synced.map((c) => (c.op === 'syncDir' ? 'syncDir ' : 'fsync ') + c.path)));
 });
 setTimeout(() => process.exit(0), 10);`,
   );
