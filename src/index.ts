@@ -37,14 +37,14 @@ export type { MoveOptions } from './file/move-file.js';
 import { sha256File as sha256FileCore, sha256FileSync as sha256FileSyncCore } from './file/sha256-file.js';
 import { cleanupTemps as cleanupTempsCore } from './upkeep/cleanup-temps.js';
 export type { CleanupOptions, CleanupResult } from './upkeep/cleanup-temps.js';
-import { lock as lockCore } from './lock/lock.js';
-export type { LockOptions, Release, HeldLock } from './lock/lock.js';
+import { lock as lockCore, lockSync as lockSyncCore } from './lock/lock.js';
+export type { LockOptions, LockSyncOptions, Release, DualRelease, HeldLock } from './lock/lock.js';
 export { check, unlock, type CheckOptions, type UnlockOptions } from './lock/lock-check.js';
 export type { Coordinator, Decision, ClaimResult } from './lock/coordinator.js';
 import * as values from './formats/json.js';
 export type { WriteValueOptions, ReadValueOptions } from './formats/json.js';
-import { updateJson as updateJsonCore } from './formats/update-json.js';
-export type { UpdateJsonOptions } from './formats/update-json.js';
+import { updateJson as updateJsonCore, updateJsonSync as updateJsonSyncCore } from './formats/update-json.js';
+export type { UpdateJsonOptions, UpdateJsonSyncOptions } from './formats/update-json.js';
 import { BackupStore as BackupStoreCore } from './backup/backup-store.js';
 export type {
   BackupStoreOptions,
@@ -122,6 +122,23 @@ export const writeYaml = traced({ operation: 'writeYaml', describe: file, option
 export const readJson = traced({ operation: 'readJson', describe: file }, values.readJson);
 export const readYaml = traced({ operation: 'readYaml', describe: file }, values.readYaml);
 export const updateJson = traced({ operation: 'updateJson', describe: file, optionsAt: 2 }, updateJsonCore);
+
+// The locks' and formats' synchronous calls (disk/dual.ts), traced on channels of their own name.
+export const lockSync = tracedSync({ operation: 'lockSync', describe: file }, lockSyncCore);
+export const writeJsonSync = tracedSync(
+  { operation: 'writeJsonSync', describe: file, optionsAt: 2 },
+  values.writeJsonSync,
+);
+export const writeYamlSync = tracedSync(
+  { operation: 'writeYamlSync', describe: file, optionsAt: 2 },
+  values.writeYamlSync,
+);
+export const readJsonSync = tracedSync({ operation: 'readJsonSync', describe: file }, values.readJsonSync);
+export const readYamlSync = tracedSync({ operation: 'readYamlSync', describe: file }, values.readYamlSync);
+export const updateJsonSync = tracedSync(
+  { operation: 'updateJsonSync', describe: file, optionsAt: 2 },
+  updateJsonSyncCore,
+);
 export const rotateFile = traced({ operation: 'rotateFile', describe: file }, rotateFileCore);
 export const mergeConfigs = traced(
   { operation: 'mergeConfigs', describe: (a) => ({ path: argText(a, 1) }), optionsAt: 2 },

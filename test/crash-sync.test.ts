@@ -1,6 +1,6 @@
 /**
  * The synchronous single-file calls (writeFileSync, createFileSync, deleteFileSync,
- * copyFileSync, moveFileSync) under the same simulated power cuts and injected faults as
+ * copyFileSync, moveFileSync, writeJsonSync, updateJsonSync) under the same simulated power cuts and injected faults as
  * their asynchronous forms (crash-file, fault-file): crashed after each disk call, every
  * explored crash state holds each file old or new, new once the call returned; each disk
  * call failing in turn leaves the files as before, nothing behind, and an error naming the path.

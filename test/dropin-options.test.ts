@@ -82,6 +82,12 @@ function syncInvokers(dir: string): Record<string, (opts: object) => unknown> {
     deleteFileSync: (o) => a.deleteFileSync(f, o),
     sha256FileSync: (o) => a.sha256FileSync(f, o),
     recoverSync: (o) => a.recoverSync(dir, o),
+    lockSync: (o) => a.lockSync(f, o),
+    writeJsonSync: (o) => a.writeJsonSync(f, 1, o),
+    writeYamlSync: (o) => a.writeYamlSync(f, 1, o),
+    readJsonSync: (o) => a.readJsonSync(f, o),
+    readYamlSync: (o) => a.readYamlSync(f, o),
+    updateJsonSync: (o) => a.updateJsonSync(f, () => 1, o),
   };
 }
 

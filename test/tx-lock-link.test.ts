@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lock, recover, transaction } from '../src/index.js';
 import type { Disk } from '../src/disk/index.js';
 import { lockAs } from '../src/lock/lock.js';
+import { runAsync } from '../src/disk/dual.js';
 import { newRecord } from '../src/lock/lock-record.js';
 import { HOST_TAG } from '../src/tx/owner.js';
 import { SimDisk } from './sim/sim-disk.js';
@@ -221,7 +222,7 @@ test('an owner file that has not been touched for a while is refreshed before it
   utimesSync(file, hourAgo, hourAgo);
   // As after a long wait for another lock: from another host, this link would look dead.
   const owner = { file, record, touchedAt: Date.now() - 3_600_000 };
-  const release = await lockAs(join(dir, 'a.txt'), { staleMs: 30_000 }, owner);
+  const release = await runAsync(lockAs(join(dir, 'a.txt'), { staleMs: 30_000 }, owner));
   try {
     assert.ok(
       Date.now() - lstatSync(join(dir, '.a.txt.atomicfs-lock')).mtimeMs < 10_000,

@@ -20,12 +20,44 @@ export interface Step<T> {
   async(): Promise<T> | T;
 }
 
-/** A protocol (or a part of one): run it with `runSync` or `runAsync`, or `yield*` it from another. */
-export type Dual<T> = Generator<Step<unknown>, T, unknown>;
+/**
+ * A protocol (or a part of one): run it with `runSync` or `runAsync`, or `yield*` it from
+ * another. Generator functions are protocols; so is a single step made by `call`.
+ */
+export interface Dual<T> extends Iterator<Step<unknown>, T, unknown> {
+  [Symbol.iterator](): Dual<T>;
+  throw(err?: unknown): IteratorResult<Step<unknown>, T>;
+}
+
+/**
+ * One step as a protocol of its own: it yields the step once and returns what it was
+ * given back. A plain object rather than a generator: every disk call is one, and a
+ * generator would cost an allocation and a level of delegation more on each.
+ */
+class OneStep<T> implements Dual<T> {
+  private taken = false;
+
+  constructor(private readonly step: Step<T>) {}
+
+  [Symbol.iterator](): Dual<T> {
+    return this;
+  }
+
+  next(value?: unknown): IteratorResult<Step<unknown>, T> {
+    if (this.taken) return { value: value as T, done: true };
+    this.taken = true;
+    return { value: this.step, done: false };
+  }
+
+  /** The step failed: its error surfaces where the step was taken (`yield*`). */
+  throw(err?: unknown): IteratorResult<Step<unknown>, T> {
+    throw err;
+  }
+}
 
 /** A step made of its two forms. */
-export function* call<T>(sync: () => T, async: () => Promise<T> | T): Dual<T> {
-  return (yield { sync, async }) as T;
+export function call<T>(sync: () => T, async: () => Promise<T> | T): Dual<T> {
+  return new OneStep<T>({ sync, async });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -56,6 +88,9 @@ export function runSync<T>(protocol: Dual<T>): T {
  */
 export function runAsync<T>(protocol: Dual<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    // One pair of callbacks for every step of this run, not a new pair per step.
+    const onValue = (v: unknown): void => drive(v, false);
+    const onError = (e: unknown): void => drive(e, true);
     const drive = (value: unknown, failed: boolean): void => {
       let input = value;
       let threw = failed;
@@ -82,10 +117,7 @@ export function runAsync<T>(protocol: Dual<T>): Promise<T> {
           continue;
         }
         if (isThenable(out)) {
-          out.then(
-            (v) => drive(v, false),
-            (e: unknown) => drive(e, true),
-          );
+          out.then(onValue, onError);
           return;
         }
         input = out;

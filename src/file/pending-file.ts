@@ -124,9 +124,10 @@ export class PendingFile {
       throw new AtomicError('EINVAL', `${this.op} ${this.shownPath}: write after the whole content was written`, {
         path: this.shownPath,
       });
+    if (!this.hashed) return yield* this.writeRaw(chunk);
     // Driven asynchronously, the write is dispatched first: hashing overlaps it.
     const writing = yield* fork(this.writeRaw(chunk));
-    if (this.hashed) (this.hash ??= newHash()).update(chunk);
+    (this.hash ??= newHash()).update(chunk);
     yield* join(writing);
   }
 
@@ -157,19 +158,22 @@ export class PendingFile {
     const closeNow = !(opts.closeAtCommit ?? false) || !this.disk.capabilities.replaceOpen;
     let ok = false;
     try {
-      const chmodding = yield* fork(io.fchmod(file, opts.mode));
-      if (!opts.fsync) this.hashUnhashed();
-      yield* join(chmodding);
+      // Content written whole is hashed alongside a disk call: this one without a sync.
+      if (!opts.fsync && this.unhashed) {
+        const chmodding = yield* fork(io.fchmod(file, opts.mode));
+        this.hashUnhashed();
+        yield* join(chmodding);
+      } else yield* io.fchmod(file, opts.mode);
       if (opts.owner) yield* this.chown(file, opts.owner, opts.ownerRequired ?? false);
       // Before the sync, so that the times are as durable as the data.
       if (opts.times) yield* io.utimes(this.disk, this.tempPath, opts.times.atimeMs, opts.times.mtimeMs);
       // The data must be on disk before the rename makes it reachable under the target's
       // name; otherwise a power cut can leave the new name pointing at an empty file.
-      if (opts.fsync) {
+      if (opts.fsync && this.unhashed) {
         const syncing = yield* fork(io.fsync(file));
         this.hashUnhashed();
         yield* join(syncing);
-      }
+      } else if (opts.fsync) yield* io.fsync(file);
       ok = true;
     } catch (err) {
       this.settle();

@@ -14,7 +14,7 @@ import { preserveOf, recordOf, type AuditRecord } from './hooks.js';
 import { call, fork, join, runAsync, runSync, settle, type Dual } from '../disk/dual.js';
 import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
 import { takeTicket } from './path-order.js';
-import { realish } from './real-path.js';
+import { realish, realOfResolved } from './real-path.js';
 import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
@@ -50,8 +50,9 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
   // below), it would follow the order in which the thread pool finished those lstats,
   // not call order. Commits then wait for their turn on the real file.
   const named = resolvePath(path);
-  const ticket = takeTicket(disk, named, () => realish(disk, named));
   let target: Target | undefined;
+  // Once the target is resolved, its real path costs at most its folder's (shared).
+  const ticket = takeTicket(disk, named, () => (target ? realOfResolved(disk, target.path) : realish(disk, named)));
   let pending: PendingFile | undefined;
   let committed = false;
   try {

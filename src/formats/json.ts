@@ -1,4 +1,7 @@
-/** JSON and YAML files: encode (schema first), write atomically; read, parse, validate. */
+/**
+ * JSON and YAML files: encode (schema first), write atomically; read, parse, validate.
+ * Each is one protocol (disk/dual.ts), run asynchronously or synchronously (`…Sync`).
+ */
 import { decodeJson, decodeYaml, encodeJson, encodeYaml, type EncodeOptions, type Format } from '../base/codec.js';
 import { validate, type JsonSchema } from '../base/schema.js';
 import { readData } from '../file/read-file.js';
@@ -9,12 +12,13 @@ import {
   type BaseOptions,
   type HashedOptions,
   type HashedWriteResult,
+  type SyncOptions,
   type WriteOptions,
   type WriteResult,
   type Written,
 } from '../file/options.js';
 import { writeData } from '../file/write-file.js';
-import { runAsync } from '../disk/dual.js';
+import { runAsync, runSync, type Dual } from '../disk/dual.js';
 
 export interface WriteValueOptions extends WriteOptions, EncodeOptions {}
 
@@ -27,41 +31,49 @@ const encoders = { json: encodeJson, yaml: encodeYaml } as const;
 const decoders = { json: decodeJson, yaml: decodeYaml } as const;
 
 /** Validates and encodes before anything touches the disk, then writes atomically. */
-export async function writeValue(
+export function* writeValue(
   format: Format,
   given: PathLike,
   value: unknown,
-  opts?: WriteValueOptions,
-): Promise<WriteResult> {
-  const op = format === 'json' ? 'writeJson' : 'writeYaml';
+  opts: WriteValueOptions | undefined,
+  sync: boolean,
+): Dual<WriteResult> {
+  const call = format === 'json' ? 'writeJson' : 'writeYaml';
+  const op = sync ? `${call}Sync` : call;
   const path = pathArg(op, given);
-  checkOptions(op, op, path, opts);
-  return resultOf(await writeChecked(format, path, value, opts), opts);
+  checkOptions(call, op, path, opts, sync);
+  return resultOf(yield* writeChecked(format, path, value, opts, sync), opts);
 }
 
 /** writeJson or writeYaml for callers that checked path and options already. */
-export async function writeChecked(
+export function* writeChecked(
   format: Format,
   path: string,
   value: unknown,
-  opts?: WriteValueOptions,
-): Promise<Written> {
+  opts: WriteValueOptions | undefined,
+  sync = false,
+): Dual<Written> {
   const text = encoders[format](value, path, opts);
-  return runAsync(writeData('writeFile', path, text, opts));
+  return yield* writeData(sync ? 'writeFileSync' : 'writeFile', path, text, opts);
 }
 
-export async function readValue(format: Format, given: PathLike, opts?: ReadValueOptions): Promise<unknown> {
-  const op = format === 'json' ? 'readJson' : 'readYaml';
+/** readJson or readYaml: the whole file, parsed, then checked against the schema if one is given. */
+export function* readValue(
+  format: Format,
+  given: PathLike,
+  opts: ReadValueOptions | undefined,
+  sync: boolean,
+): Dual<unknown> {
+  const call = format === 'json' ? 'readJson' : 'readYaml';
+  const op = sync ? `${call}Sync` : call;
   const path = pathArg(op, given);
-  checkOptions(op, op, path, opts);
-  const text = (await runAsync(
-    readData(path, {
-      disk: opts?.disk,
-      signal: opts?.signal,
-      retry: opts?.retry,
-      encoding: 'utf8',
-    }),
-  )) as string;
+  checkOptions(call, op, path, opts, sync);
+  const text = (yield* readData(path, {
+    disk: opts?.disk,
+    signal: opts?.signal,
+    retry: opts?.retry,
+    encoding: 'utf8',
+  })) as string;
   const value = decoders[format](text, path);
   if (opts?.schema !== undefined) validate(value, opts.schema, path);
   return value;
@@ -75,7 +87,18 @@ export function writeJson(
 ): Promise<HashedWriteResult>;
 export function writeJson(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<WriteResult>;
 export function writeJson(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<WriteResult> {
-  return writeValue('json', path, value, opts);
+  return runAsync(writeValue('json', path, value, opts, false));
+}
+
+/** writeJson, synchronously (the same protocol): durable when it returns. */
+export function writeJsonSync(
+  path: PathLike,
+  value: unknown,
+  opts: SyncOptions<HashedOptions<WriteValueOptions>>,
+): HashedWriteResult;
+export function writeJsonSync(path: PathLike, value: unknown, opts?: SyncOptions<WriteValueOptions>): WriteResult;
+export function writeJsonSync(path: PathLike, value: unknown, opts?: SyncOptions<WriteValueOptions>): WriteResult {
+  return runSync(writeValue('json', path, value, opts, true));
 }
 
 export function writeYaml(
@@ -85,13 +108,34 @@ export function writeYaml(
 ): Promise<HashedWriteResult>;
 export function writeYaml(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<WriteResult>;
 export function writeYaml(path: PathLike, value: unknown, opts?: WriteValueOptions): Promise<WriteResult> {
-  return writeValue('yaml', path, value, opts);
+  return runAsync(writeValue('yaml', path, value, opts, false));
+}
+
+/** writeYaml, synchronously (the same protocol): durable when it returns. */
+export function writeYamlSync(
+  path: PathLike,
+  value: unknown,
+  opts: SyncOptions<HashedOptions<WriteValueOptions>>,
+): HashedWriteResult;
+export function writeYamlSync(path: PathLike, value: unknown, opts?: SyncOptions<WriteValueOptions>): WriteResult;
+export function writeYamlSync(path: PathLike, value: unknown, opts?: SyncOptions<WriteValueOptions>): WriteResult {
+  return runSync(writeValue('yaml', path, value, opts, true));
 }
 
 export function readJson<T = unknown>(path: PathLike, opts?: ReadValueOptions): Promise<T> {
-  return readValue('json', path, opts) as Promise<T>;
+  return runAsync(readValue('json', path, opts, false)) as Promise<T>;
+}
+
+/** readJson, synchronously (the same protocol). */
+export function readJsonSync<T = unknown>(path: PathLike, opts?: SyncOptions<ReadValueOptions>): T {
+  return runSync(readValue('json', path, opts, true)) as T;
 }
 
 export function readYaml<T = unknown>(path: PathLike, opts?: ReadValueOptions): Promise<T> {
-  return readValue('yaml', path, opts) as Promise<T>;
+  return runAsync(readValue('yaml', path, opts, false)) as Promise<T>;
+}
+
+/** readYaml, synchronously (the same protocol). */
+export function readYamlSync<T = unknown>(path: PathLike, opts?: SyncOptions<ReadValueOptions>): T {
+  return runSync(readValue('yaml', path, opts, true)) as T;
 }

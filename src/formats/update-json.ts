@@ -1,6 +1,9 @@
 /**
  * Read-modify-write of a JSON file under an exclusive cross-process lock, so that
  * concurrent updaters (threads of one process or many processes) never lose an update.
+ * One protocol (disk/dual.ts): updateJson runs it asynchronously, updateJsonSync
+ * synchronously, with the same lock (lockSync's rules: a lock held by this very process
+ * fails at once with ELOCKED instead of waiting forever).
  */
 import { AtomicError, errorCode, invalidArg } from '../base/errors.js';
 import { assertSchemaCompiles } from '../base/schema.js';
@@ -8,6 +11,8 @@ import type { Coordinator } from '../lock/coordinator.js';
 import { lockHeld } from '../lock/lock.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
+import type { SyncOptions } from '../file/options.js';
+import { call, runAsync, runSync, type Dual } from '../disk/dual.js';
 import { readValue, writeChecked, type WriteValueOptions } from './json.js';
 
 export interface UpdateJsonOptions<T> extends WriteValueOptions {
@@ -19,48 +24,113 @@ export interface UpdateJsonOptions<T> extends WriteValueOptions {
   coordinator?: Coordinator | undefined;
 }
 
-export async function updateJson<T = unknown>(
+/** updateJsonSync()'s options: updateJson()'s, less `signal`, `onProgress` and `coordinator` (asynchronous only). */
+export type UpdateJsonSyncOptions<T> = Omit<SyncOptions<UpdateJsonOptions<T>>, 'coordinator'>;
+
+export function updateJson<T = unknown>(
   given: PathLike,
   fn: (old: T | undefined) => T | Promise<T>,
   opts: UpdateJsonOptions<T> = {},
 ): Promise<T> {
-  const path = pathArg('updateJson', given);
-  checkOptions('updateJson', 'updateJson', path, opts);
-  if (typeof fn !== 'function') throw invalidArg('updateJson', path, 'fn must be a function');
+  return runAsync(update('updateJson', given, fn, opts));
+}
+
+/**
+ * updateJson, synchronously (the same protocol): `fn` must return the new value itself;
+ * one that returns a promise is refused (EINVAL) and nothing is written. Waits for a lock
+ * held by another process without spinning the processor; a lock held by this process
+ * fails at once (ELOCKED), as for lockSync.
+ */
+export function updateJsonSync<T = unknown>(
+  given: PathLike,
+  fn: (old: T | undefined) => T,
+  opts: UpdateJsonSyncOptions<T> = {},
+): T {
+  return runSync(update('updateJsonSync', given, fn, opts));
+}
+
+function* update<T>(
+  op: 'updateJson' | 'updateJsonSync',
+  given: PathLike,
+  fn: (old: T | undefined) => T | Promise<T>,
+  opts: UpdateJsonOptions<T>,
+): Dual<T> {
+  const sync = op === 'updateJsonSync';
+  const path = pathArg(op, given);
+  checkOptions('updateJson', op, path, opts, sync);
+  if (typeof fn !== 'function') throw invalidArg(op, path, 'fn must be a function');
+  if (sync && opts.coordinator !== undefined)
+    throw invalidArg(
+      op,
+      path,
+      'option coordinator is not taken by a synchronous call: a coordination service answers asynchronously only (use updateJson())',
+    );
   // A schema that does not compile must fail before we wait for a lock or read anything.
   if (opts.schema !== undefined) assertSchemaCompiles(opts.schema, path);
   const { coordinator, ...writeOpts } = opts;
-  const { release, stillHeld } = await lockHeld(path, {
-    timeout: opts.timeout,
-    signal: opts.signal,
-    disk: opts.disk,
-    coordinator,
-  });
+  const { release, stillHeld } = yield* lockHeld(
+    path,
+    { timeout: opts.timeout, signal: opts.signal, disk: opts.disk, coordinator },
+    op,
+  );
   let next: T;
   try {
-    const old = await (
-      readValue('json', path, { disk: opts.disk, signal: opts.signal, retry: opts.retry }) as Promise<T>
-    ).catch((err: unknown) => {
-      if (errorCode(err) === 'ENOENT') return opts.default;
-      throw err;
-    });
-    next = await fn(old);
+    let old: T | undefined;
+    try {
+      old = (yield* readValue('json', path, { disk: opts.disk, signal: opts.signal, retry: opts.retry }, sync)) as T;
+    } catch (err) {
+      if (errorCode(err) !== 'ENOENT') throw err;
+      old = opts.default;
+    }
+    next = yield* updated(op, path, fn, old);
     // A holder paused past its lease may have lost the lock to another updater, who
     // read the same old value: writing now would lose that update.
-    if (!(await stillHeld())) {
+    if (!(yield* stillHeld())) {
       const why = coordinator ? 'its lease in the coordinator expired' : 'its record was removed or taken over';
       throw new AtomicError(
         coordinator ? 'ECOORDINATOR' : 'ECOMPROMISED',
-        `updateJson ${path}: the lock was lost (${why}) before writing; nothing was written`,
+        `${op} ${path}: the lock was lost (${why}) before writing; nothing was written`,
         { path },
       );
     }
-    await writeChecked('json', path, next, writeOpts);
+    yield* writeChecked('json', path, next, writeOpts, sync);
   } catch (err) {
     // The failure says more than a release that fails after it.
-    await release().catch(() => undefined);
+    try {
+      yield* release();
+    } catch {
+      // Dropped: see above.
+    }
     throw err;
   }
-  await release();
+  yield* release();
   return next;
+}
+
+/** The caller's new value: awaited when driven asynchronously; driven synchronously, it must not be a promise. */
+function updated<T>(op: string, path: string, fn: (old: T | undefined) => T | Promise<T>, old: T | undefined): Dual<T> {
+  return call(
+    () => {
+      const next = fn(old);
+      if (isThenable(next)) {
+        // Its outcome is not ours to report: keep a rejection from counting as unhandled.
+        Promise.resolve(next).catch(() => undefined);
+        throw invalidArg(
+          op,
+          path,
+          'fn returned a promise: a synchronous update needs the new value itself (use updateJson for an asynchronous fn); nothing was written',
+        );
+      }
+      return next;
+    },
+    () => fn(old),
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

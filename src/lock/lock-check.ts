@@ -23,7 +23,7 @@ export async function check(given: PathLike, opts?: CheckOptions): Promise<boole
   checkOptions('check', 'check', path, opts);
   const disk = diskOf(opts);
   try {
-    return await isLockedReal(disk, await runAsync(realish(disk, resolve(path))), opts?.staleMs ?? 30_000);
+    return await runAsync(isLockedReal(disk, await runAsync(realish(disk, resolve(path))), opts?.staleMs ?? 30_000));
   } catch (err) {
     throw fsError(err, 'check', path);
   }

@@ -14,6 +14,8 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
 import { breakIfStale, type LockRecord } from './lock-record.js';
 import { noHardLink } from '../file/hard-links.js';
+import type { Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
 
 export interface LockOwner {
   /** A file on the file system of the locked paths whose first line is `record`. */
@@ -27,17 +29,17 @@ export interface LockOwner {
 export type LinkAttempt = 'held' | 'busy' | 'folder' | 'unsupported';
 
 /** Tries to make the lock `name` a link to the owner file, breaking a dead holder's link. */
-export async function tryLink(disk: Disk, owner: LockOwner, name: string, staleMs: number): Promise<LinkAttempt> {
+export function* tryLink(disk: Disk, owner: LockOwner, name: string, staleMs: number): Dual<LinkAttempt> {
   if (!disk.capabilities.hardLinks) return 'unsupported';
   // After a long wait for another lock, the owner file may look stale from another host
   // the moment it is linked: refresh it first (holders refresh it every staleMs / 3).
   if (Date.now() - owner.touchedAt > staleMs / 3) {
     const now = Date.now();
-    await disk.utimes(owner.file, now, now);
+    yield* io.utimes(disk, owner.file, now, now);
     owner.touchedAt = now;
   }
   try {
-    await disk.link(owner.file, name);
+    yield* io.link(disk, owner.file, name);
     return 'held';
   } catch (err) {
     // No hard links on this file system, or the owner file is on another one.
@@ -46,12 +48,12 @@ export async function tryLink(disk: Disk, owner: LockOwner, name: string, staleM
   }
   let st: DiskStat;
   try {
-    st = await disk.lstat(name);
+    st = yield* io.lstat(disk, name);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return 'busy'; // released meanwhile: try again
     throw err;
   }
   if (st.isDirectory()) return 'folder';
-  await breakIfStale(disk, name, staleMs);
+  yield* breakIfStale(disk, name, staleMs);
   return 'busy';
 }

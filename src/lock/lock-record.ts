@@ -11,6 +11,8 @@ import type { Disk, DiskStat } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
 import { HOST, isOwnerDeadHere } from '../file/process-alive.js';
 import { randomId } from '../file/temp-name.js';
+import { fork, join as joinTask, type Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
 
 export interface LockRecord {
   pid: number;
@@ -41,17 +43,21 @@ export function newRecord(): LockRecord {
  * file that an I/O error can leave behind). A record caught half written reads as
  * unparseable and counts as live until it is `staleMs` old.
  */
-export async function createRecord(disk: Disk, dir: string, name: string, record: LockRecord): Promise<void> {
+export function* createRecord(disk: Disk, dir: string, name: string, record: LockRecord): Dual<void> {
   const path = join(dir, name);
-  const file = await disk.open(path, 'wx', 0o644);
+  const file = yield* io.open(disk, path, 'wx', 0o644);
   try {
     try {
-      await file.write(Buffer.from(JSON.stringify(record)));
+      yield* io.write(file, Buffer.from(JSON.stringify(record)));
     } finally {
-      await file.close();
+      yield* io.close(file);
     }
   } catch (err) {
-    await removeRecord(disk, path).catch(() => undefined);
+    try {
+      yield* removeRecord(disk, path);
+    } catch {
+      // The create's failure is the one to report.
+    }
     throw err;
   }
 }
@@ -60,17 +66,17 @@ export async function createRecord(disk: Disk, dir: string, name: string, record
  * Removes a record, trying again on failure; if its name still cannot be unlinked it is
  * renamed aside and the aside name unlinked, so one failing call cannot keep a path locked.
  */
-export async function removeRecord(disk: Disk, path: string, tries = 3): Promise<void> {
+export function* removeRecord(disk: Disk, path: string, tries = 3): Dual<void> {
   try {
-    await unlinkPersistently(disk, path, tries);
+    yield* unlinkPersistently(disk, path, tries);
   } catch (err) {
     const aside = asideOf(path);
     try {
-      await disk.rename(path, aside);
+      yield* io.rename(disk, path, aside);
     } catch {
       throw err;
     }
-    await unlinkPersistently(disk, aside, tries);
+    yield* unlinkPersistently(disk, aside, tries);
   }
 }
 
@@ -83,10 +89,10 @@ export function asideOf(record: string): string {
 }
 
 /** unlink, tried again on a failure (other than ENOENT) a few times; throws the last error. */
-export async function unlinkPersistently(disk: Disk, path: string, tries = 3): Promise<void> {
+export function* unlinkPersistently(disk: Disk, path: string, tries = 3): Dual<void> {
   for (let i = 1; ; i++) {
     try {
-      await disk.unlink(path);
+      yield* io.unlink(disk, path);
       return;
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return;
@@ -120,22 +126,22 @@ export function dropToken(token: string): void {
  * describes the very file whose content was read; callers that only need the token
  * (a release checking ownership) skip it.
  */
-export async function readRecord(
-  disk: Disk,
-  file: string,
-  withStat = true,
-): Promise<{ record: LockRecord | undefined; stat: DiskStat | undefined } | undefined> {
+export type RecordEntry = { record: LockRecord | undefined; stat: DiskStat | undefined };
+
+export function* readRecord(disk: Disk, file: string, withStat = true): Dual<RecordEntry | undefined> {
   let stat: DiskStat | undefined;
   let text: string;
   try {
-    const fh = await disk.open(file, 'r');
+    const fh = yield* io.open(disk, file, 'r');
     try {
       const buf = Buffer.alloc(4096);
-      const [n, st] = await Promise.all([fh.read(buf, 0), withStat ? fh.stat() : undefined]);
-      stat = st;
+      // The read and the stat overlap when driven asynchronously.
+      const reading = yield* fork(io.read(fh, buf, 0));
+      stat = withStat ? yield* io.fstat(fh) : undefined;
+      const n = yield* joinTask(reading);
       text = buf.subarray(0, n).toString('utf8');
     } finally {
-      await fh.close();
+      yield* io.close(fh);
     }
   } catch (err) {
     // EISDIR: a lock that is a folder, where a lock that is a file (a link) was looked for.
@@ -155,10 +161,7 @@ export async function readRecord(
  * on another host or an unreadable record, when it has not refreshed its record for
  * `staleMs` (holders touch their record every staleMs / 3).
  */
-export function isStale(
-  entry: { record: LockRecord | undefined; stat: DiskStat | undefined },
-  staleMs: number,
-): boolean {
+export function isStale(entry: RecordEntry, staleMs: number): boolean {
   // An unparseable record (its writer died between create and write) ages out by mtime.
   if (entry.record?.host === HOST && entry.record.pid === process.pid) return !held.has(entry.record.token);
   if (entry.record && isOwnerDeadHere(entry.record)) return true;
@@ -173,24 +176,38 @@ export function isStale(
  * file (a link) can be released and replaced by a lock folder between the check and the
  * rename: a folder moved aside that way is moved straight back.
  */
-export async function breakIfStale(disk: Disk, file: string, staleMs: number): Promise<void> {
-  const entry = await readRecord(disk, file);
+export function* breakIfStale(disk: Disk, file: string, staleMs: number): Dual<void> {
+  const entry = yield* readRecord(disk, file);
   if (!entry || !isStale(entry, staleMs)) return;
   const aside = asideOf(file);
   try {
-    await disk.rename(file, aside);
+    yield* io.rename(disk, file, aside);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return;
     throw err;
   }
-  if ((await disk.lstat(aside)).isDirectory()) {
-    await disk.rename(aside, file);
+  if ((yield* io.lstat(disk, aside)).isDirectory()) {
+    yield* io.rename(disk, aside, file);
     return;
   }
-  const moved = await readRecord(disk, aside);
+  const moved = yield* readRecord(disk, aside);
   if (moved && !isStale(moved, staleMs)) {
     // We took a live holder's record: put it back (link never replaces a newer claim).
-    await disk.link(aside, file).catch(() => undefined);
+    yield* quietly(io.link(disk, aside, file));
   }
-  await disk.unlink(aside).catch(() => undefined);
+  yield* quietly(io.unlink(disk, aside));
+}
+
+/** A step whose failure does not matter (a tidy-up): its error is dropped. */
+export function* quietly(step: Dual<unknown>): Dual<void> {
+  try {
+    yield* step;
+  } catch {
+    // Dropped: see the caller.
+  }
+}
+
+/** Whether `entry` is a live record of this very process (a lock it holds, or is taking, now). */
+export function isOurs(entry: RecordEntry | undefined): boolean {
+  return entry?.record?.host === HOST && entry.record.pid === process.pid && held.has(entry.record.token);
 }

@@ -15,34 +15,37 @@
  * An exclusive holder with an owner file (lockAs) may hold the lock as a link instead of
  * a folder; see lock-link.ts.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
-import { AtomicError, errorCode, fsError, LockError } from '../base/errors.js';
+import { AtomicError, errorCode, fsError, invalidArg, LockError } from '../base/errors.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
-import { diskOf, type BaseOptions } from '../file/options.js';
+import { diskOf, type BaseOptions, type SyncOptions } from '../file/options.js';
 import {
   EXCLUSIVE,
   SHARED_PREFIX,
   asideOf,
   breakIfStale,
+  isOurs,
   isStale,
   createRecord,
   dropToken,
   holdToken,
   lockDirFor,
   newRecord,
+  quietly,
   readRecord,
   removeRecord,
   type LockRecord,
+  type RecordEntry,
 } from './lock-record.js';
 import { tryLink, type LockOwner } from './lock-link.js';
 import { realish } from '../file/real-path.js';
 import { lockKeys, type CoordinatedLock } from './coordinated-lock.js';
 import type { Coordinator } from './coordinator.js';
-import { runAsync } from '../disk/dual.js';
+import { call, isSync, runAsync, runSync, sleep, type Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
 
 export interface LockOptions extends BaseOptions {
   /** Give up after this many ms with LockError (ELOCKED); wait forever if not given. */
@@ -63,15 +66,28 @@ export interface LockOptions extends BaseOptions {
   coordinator?: Coordinator | undefined;
 }
 
+/** lockSync()'s options: lock()'s, less `signal` and `coordinator` (both asynchronous only). */
+export type LockSyncOptions = Omit<SyncOptions<LockOptions>, 'coordinator'>;
+
 export type Release = () => Promise<void>;
 
+/** A release that can also run synchronously. Either way, the release runs once: a second call gets the first one's outcome. */
+export interface DualRelease extends Release {
+  /**
+   * The release, synchronously (the same protocol as calling it, disk/dual.ts): throws
+   * what the call would reject with. EPENDING if an asynchronous release of this lock
+   * is still in flight.
+   */
+  releaseSync(): void;
+}
+
 /**
- * A held lock: call it to release. `signal` aborts if the lock is lost while held (with
- * an ECOMPROMISED error as its reason). A release never removes a lock that is not the
- * holder's own; after a loss it rejects with ECOMPROMISED, unless `onCompromised` was
- * given (the holder has been told already).
+ * A held lock: call it to release, or call its `releaseSync()`. `signal` aborts if the
+ * lock is lost while held (with an ECOMPROMISED error as its reason). A release never
+ * removes a lock that is not the holder's own; after a loss it rejects with
+ * ECOMPROMISED, unless `onCompromised` was given (the holder has been told already).
  */
-export interface HeldLock extends Release {
+export interface HeldLock extends DualRelease {
   readonly signal: AbortSignal;
   /** The real path locked (links followed). */
   readonly path: string;
@@ -100,14 +116,72 @@ export async function lock(path: PathLike, opts: LockOptions = {}): Promise<Held
   const p = pathArg('lock', path, 'path', false);
   checkOptions('lock', 'lock', p, opts);
   if (opts.coordinator) return coordinatedHandle(await lockCoordinated(p, opts, opts.coordinator), p, opts);
-  return lockAs(p, opts, undefined, false, true);
+  return runAsync(lockAs(p, opts, undefined, false, true));
+}
+
+/**
+ * lock(), synchronously: the same protocol (disk/dual.ts), waiting between tries with
+ * the thread blocked (Atomics.wait), not spinning. Its `releaseSync()` releases it
+ * synchronously (calling it releases it asynchronously, as lock()'s).
+ *
+ * Held by another process: waits until it is released (or its holder found dead, as
+ * lock() does), or until `timeout` ms have passed (LockError, ELOCKED). Held by this very
+ * process (a lock() or lockSync() not yet released, a transaction or updateJson under
+ * way): fails at once with ELOCKED saying so, since nothing in this process can release
+ * it while the thread is blocked.
+ */
+export function lockSync(path: PathLike, opts: LockSyncOptions = {}): HeldLock {
+  const p = pathArg('lockSync', path, 'path', false);
+  checkOptions('lock', 'lockSync', p, opts, true);
+  if ((opts as LockOptions).coordinator !== undefined)
+    throw invalidArg(
+      'lockSync',
+      p,
+      'option coordinator is not taken by a synchronous call: a coordination service answers asynchronously only (use lock())',
+    );
+  return runSync(lockAs(p, opts, undefined, false, true));
+}
+
+/** A library call's own lock (updateJson's), as steps: its release, and whether it is still held. */
+export interface HeldSteps {
+  release: () => Dual<void>;
+  stillHeld: () => Dual<boolean>;
 }
 
 /** lock() for a library call of its own (updateJson), also saying whether the lock is still held. */
-export async function lockHeld(path: string, opts: LockOptions): Promise<CoordinatedLock> {
-  if (opts.coordinator) return lockCoordinated(path, opts, opts.coordinator);
-  const held = await lockAs(path, opts, undefined);
-  return { release: held, stillHeld: () => Promise.resolve(!held.signal.aborted) };
+export function* lockHeld(path: string, opts: LockOptions, op = 'updateJson'): Dual<HeldSteps> {
+  const coordinator = opts.coordinator;
+  if (coordinator) {
+    const held = yield* asyncOnly(op, path, () => lockCoordinated(path, opts, coordinator));
+    return {
+      release: () => asyncOnly(op, path, () => held.release()),
+      stillHeld: () => asyncOnly(op, path, () => held.stillHeld()),
+    };
+  }
+  const held = yield* lockAs(path, opts, undefined);
+  return {
+    release: () => releasing(held),
+    stillHeld: () =>
+      call(
+        () => !held.signal.aborted,
+        () => !held.signal.aborted,
+      ),
+  };
+}
+
+/** A coordinator's step: a coordination service answers asynchronously only. */
+function asyncOnly<T>(op: string, path: string, run: () => Promise<T>): Dual<T> {
+  return call(() => {
+    throw invalidArg(op, path, 'a coordinator (option coordinator) is asynchronous only');
+  }, run);
+}
+
+/** The release of `held` as a step of a protocol: its release() or its releaseSync(), by the way it is driven. */
+export function releasing(held: DualRelease): Dual<void> {
+  return call(
+    () => held.releaseSync(),
+    () => held(),
+  );
 }
 
 async function lockCoordinated(path: string, opts: LockOptions, coordinator: Coordinator): Promise<CoordinatedLock> {
@@ -140,7 +214,10 @@ function coordinatedHandle(held: CoordinatedLock, path: string, opts: LockOption
       throw err;
     }
   };
-  return Object.assign(release, { signal: lost.signal, path: resolve(path) });
+  const releaseSync = (): void => {
+    throw invalidArg('release', path, 'a lock held through a coordinator is released asynchronously only');
+  };
+  return Object.assign(release, { releaseSync, signal: lost.signal, path: resolve(path) });
 }
 
 /**
@@ -148,21 +225,23 @@ function coordinatedHandle(held: CoordinatedLock, path: string, opts: LockOption
  * `isReal`: `path` is a real path already (a transaction's). `forCaller`: a caller's own
  * lock, which unlock(path) may release (not one a library call holds for its own work).
  */
-export async function lockAs(
+export function* lockAs(
   path: string,
   opts: LockOptions,
   owner: LockOwner | undefined,
   isReal = false,
   forCaller = false,
-): Promise<HeldLock> {
+): Dual<HeldLock> {
   const disk = diskOf(opts);
   // The lock belongs to the file, not the spelling: through a link, a chain of links or a
   // link to its folder, every caller finds the one lock beside the real file.
-  const abs = isReal
-    ? resolve(path)
-    : await runAsync(realish(disk, resolve(path))).catch((err: unknown) => {
-        throw fsError(err, 'lock', path);
-      });
+  let abs = resolve(path);
+  if (!isReal)
+    try {
+      abs = yield* realish(disk, abs);
+    } catch (err) {
+      throw fsError(err, 'lock', path);
+    }
   const shared = opts.shared === true;
   const a: Attempt = {
     disk,
@@ -184,37 +263,72 @@ export async function lockAs(
   try {
     for (;;) {
       if (opts.signal?.aborted) throw abortError(opts.signal, 'lock', path);
-      if (!claimed) claimed = shared ? await tryShared(a) : await tryExclusive(a);
+      if (!claimed) claimed = shared ? yield* tryShared(a) : yield* tryExclusive(a);
       if (a.linked) return holding(a, a.dir);
-      if (claimed && (shared || (await readersGone(a)))) return holding(a, join(a.dir, name));
+      if (claimed && (shared || (yield* readersGone(a)))) return holding(a, join(a.dir, name));
+      // Driven synchronously, nothing else in this process runs while we wait.
+      if ((yield* isSync()) && (yield* heldHere(a))) throw heldHereError(path);
       if (Date.now() >= deadline) {
         throw new LockError(path, `still locked by another holder after ${opts.timeout ?? 0} ms`);
       }
-      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+      yield* sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
       delay = Math.min(MAX_POLL_MS, delay * 2) * (0.75 + Math.random() * 0.5);
     }
   } catch (err) {
-    if (claimed) await removeOwn(a, join(a.dir, name)).catch(() => undefined);
+    if (claimed) yield* quietly(removeOwn(a, join(a.dir, name)));
     dropToken(a.record.token);
     if (err instanceof LockError || errorCode(err) === 'ABORT_ERR') throw err;
     throw fsError(err, 'lock', path);
   }
 }
 
+/**
+ * Whether a live record of this very process (other than this attempt's) holds the lock:
+ * a synchronous caller could wait for it forever.
+ */
+function* heldHere(a: Attempt): Dual<boolean> {
+  let st;
+  try {
+    st = yield* io.lstat(a.disk, a.dir);
+  } catch {
+    return false; // gone meanwhile: the next try will tell
+  }
+  const records = st.isDirectory()
+    ? (yield* io.readdir(a.disk, a.dir)).filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX))
+    : [undefined];
+  for (const n of records) {
+    let entry: RecordEntry | undefined;
+    try {
+      entry = yield* readRecord(a.disk, n === undefined ? a.dir : join(a.dir, n), false);
+    } catch {
+      continue;
+    }
+    if (entry?.record?.token !== a.record.token && isOurs(entry)) return true;
+  }
+  return false;
+}
+
+function heldHereError(path: string): LockError {
+  return new LockError(
+    path,
+    'the lock is held by this process (a lock() or lockSync() not yet released, or a transaction or updateJson under way); a synchronous call cannot wait for it, since nothing else in this process runs while it blocks (release it first, or use lock())',
+  );
+}
+
 /** The link form while it works (lock-link.ts), else the folder form. */
-async function tryExclusive(a: Attempt): Promise<boolean> {
+function* tryExclusive(a: Attempt): Dual<boolean> {
   if (a.owner) {
-    const got = await tryLink(a.disk, a.owner, a.dir, a.staleMs);
+    const got = yield* tryLink(a.disk, a.owner, a.dir, a.staleMs);
     if (got === 'held') a.linked = true;
     if (got === 'held' || got === 'busy') return a.linked;
     if (got === 'unsupported') a.owner = undefined;
   }
-  return tryClaimExclusive(a);
+  return yield* tryClaimExclusive(a);
 }
 
-async function ensureDir(a: Attempt): Promise<void> {
+function* ensureDir(a: Attempt): Dual<void> {
   try {
-    await a.disk.mkdir(a.dir, 0o777);
+    yield* io.mkdir(a.disk, a.dir, 0o777);
   } catch (err) {
     if (errorCode(err) !== 'EEXIST') throw err;
   }
@@ -226,77 +340,82 @@ async function ensureDir(a: Attempt): Promise<void> {
  * read as a folder removed meanwhile and be retried forever: there a look tells the two
  * apart.
  */
-async function failureIn(a: Attempt, err: unknown): Promise<string | undefined> {
+function* failureIn(a: Attempt, err: unknown): Dual<string | undefined> {
   const code = errorCode(err);
   if (code !== 'ENOENT') return code;
-  const st = await a.disk.lstat(a.dir).catch(() => undefined);
-  return st !== undefined && !st.isDirectory() ? 'ENOTDIR' : code;
+  let isDir = true;
+  try {
+    isDir = (yield* io.lstat(a.disk, a.dir)).isDirectory();
+  } catch {
+    // Gone: ENOENT as said.
+  }
+  return isDir ? code : 'ENOTDIR';
 }
 
 /** Tries to create `x`; false if another live holder has it. */
-async function tryClaimExclusive(a: Attempt): Promise<boolean> {
-  await ensureDir(a);
+function* tryClaimExclusive(a: Attempt): Dual<boolean> {
+  yield* ensureDir(a);
   try {
-    await createRecord(a.disk, a.dir, EXCLUSIVE, a.record);
+    yield* createRecord(a.disk, a.dir, EXCLUSIVE, a.record);
     return true;
   } catch (err) {
-    const code = await failureIn(a, err);
+    const code = yield* failureIn(a, err);
     // ENOENT: a releasing holder removed the empty lock folder meanwhile; try again.
     if (code === 'ENOENT') return false;
     // ENOTDIR: the lock is a link (lock-link.ts), held by an exclusive holder.
-    if (code === 'ENOTDIR') return breakLink(a);
+    if (code === 'ENOTDIR') return yield* breakLink(a);
     if (code !== 'EEXIST') throw err;
   }
-  await breakIfStale(a.disk, join(a.dir, EXCLUSIVE), a.staleMs);
+  yield* breakIfStale(a.disk, join(a.dir, EXCLUSIVE), a.staleMs);
   return false;
 }
 
 /** Adds our shared record, keeping it only if no exclusive holder is there. */
-async function tryShared(a: Attempt): Promise<boolean> {
-  if (await liveExclusive(a)) return false;
-  await ensureDir(a);
+function* tryShared(a: Attempt): Dual<boolean> {
+  if (yield* liveExclusive(a)) return false;
+  yield* ensureDir(a);
   const mine = SHARED_PREFIX + a.record.token;
   try {
-    await createRecord(a.disk, a.dir, mine, a.record);
+    yield* createRecord(a.disk, a.dir, mine, a.record);
   } catch (err) {
-    const code = await failureIn(a, err);
+    const code = yield* failureIn(a, err);
     if (code === 'ENOENT') return false;
-    if (code === 'ENOTDIR') return breakLink(a);
+    if (code === 'ENOTDIR') return yield* breakLink(a);
     throw err;
   }
-  if (!(await liveExclusive(a))) return true;
-  await a.disk.unlink(join(a.dir, mine)).catch(() => undefined);
+  if (!(yield* liveExclusive(a))) return true;
+  yield* quietly(io.unlink(a.disk, join(a.dir, mine)));
   return false;
 }
 
-async function liveExclusive(a: Attempt): Promise<boolean> {
-  let entry: Awaited<ReturnType<typeof readRecord>>;
+function* liveExclusive(a: Attempt): Dual<boolean> {
+  let entry: RecordEntry | undefined;
   try {
-    entry = await readRecord(a.disk, join(a.dir, EXCLUSIVE));
+    entry = yield* readRecord(a.disk, join(a.dir, EXCLUSIVE));
   } catch (err) {
     if (errorCode(err) !== 'ENOTDIR') throw err;
-    await breakLink(a); // the lock is a link: an exclusive holder, unless it was dead
+    yield* breakLink(a); // the lock is a link: an exclusive holder, unless it was dead
     return true; // look again after a pause
   }
   if (!entry) return false;
   if (!isStale(entry, a.staleMs)) return true;
-  await breakIfStale(a.disk, join(a.dir, EXCLUSIVE), a.staleMs);
+  yield* breakIfStale(a.disk, join(a.dir, EXCLUSIVE), a.staleMs);
   return false;
 }
 
 /** The lock is a link (lock-link.ts): breaks it if its holder is dead; false either way, to try again. */
-async function breakLink(a: Attempt): Promise<false> {
-  await breakIfStale(a.disk, a.dir, a.staleMs);
+function* breakLink(a: Attempt): Dual<false> {
+  yield* breakIfStale(a.disk, a.dir, a.staleMs);
   return false;
 }
 
-async function readersGone(a: Attempt): Promise<boolean> {
-  const names = (await a.disk.readdir(a.dir)).filter((n) => n.startsWith(SHARED_PREFIX));
+function* readersGone(a: Attempt): Dual<boolean> {
+  const names = (yield* io.readdir(a.disk, a.dir)).filter((n) => n.startsWith(SHARED_PREFIX));
   let live = 0;
   for (const n of names) {
-    const entry = await readRecord(a.disk, join(a.dir, n));
+    const entry = yield* readRecord(a.disk, join(a.dir, n));
     if (!entry) continue;
-    if (isStale(entry, a.staleMs)) await a.disk.unlink(join(a.dir, n)).catch(() => undefined);
+    if (isStale(entry, a.staleMs)) yield* quietly(io.unlink(a.disk, join(a.dir, n)));
     else live++;
   }
   return live === 0;
@@ -310,15 +429,15 @@ async function readersGone(a: Attempt): Promise<boolean> {
  * token is then dropped, counts as stale for this process's next lock. Resolves to false
  * if the record was no longer ours.
  */
-async function removeOwn(a: Attempt, file: string): Promise<boolean> {
+function* removeOwn(a: Attempt, file: string): Dual<boolean> {
   let ours: boolean;
   try {
-    ours = await removeIfOurs(a, file);
+    ours = yield* removeIfOurs(a, file);
   } catch (err) {
     throw fsError(err, 'release lock', a.path);
   }
   // Tidy up: fails harmlessly while others still use the folder.
-  if (!a.linked) await a.disk.rmdir(a.dir).catch(() => undefined);
+  if (!a.linked) yield* quietly(io.rmdir(a.disk, a.dir));
   return ours;
 }
 
@@ -327,26 +446,26 @@ async function removeOwn(a: Attempt, file: string): Promise<boolean> {
  * is renamed aside and read there; a record that turns out to be someone else's is linked
  * back.
  */
-async function removeIfOurs(a: Attempt, file: string): Promise<boolean> {
-  let entry: Awaited<ReturnType<typeof readRecord>>;
+function* removeIfOurs(a: Attempt, file: string): Dual<boolean> {
+  let entry: RecordEntry | undefined;
   try {
-    entry = await readRecord(a.disk, file, false);
+    entry = yield* readRecord(a.disk, file, false);
   } catch {
     const aside = asideOf(file);
-    await a.disk.rename(file, aside);
-    const mine = (await readRecord(a.disk, aside, false))?.record?.token === a.record.token;
-    if (!mine) await a.disk.link(aside, file).catch(() => undefined);
-    await removeRecord(a.disk, aside);
+    yield* io.rename(a.disk, file, aside);
+    const mine = (yield* readRecord(a.disk, aside, false))?.record?.token === a.record.token;
+    if (!mine) yield* quietly(io.link(a.disk, aside, file));
+    yield* removeRecord(a.disk, aside);
     return mine;
   }
   if (entry?.record?.token !== a.record.token) return false;
-  await removeRecord(a.disk, file);
+  yield* removeRecord(a.disk, file);
   return true;
 }
 
 /** Whether the record at `file` is still ours; false if it is gone or another holder's. */
-async function stillOurs(a: Attempt, file: string): Promise<boolean> {
-  const entry = await readRecord(a.disk, file, false);
+function* stillOurs(a: Attempt, file: string): Dual<boolean> {
+  const entry = yield* readRecord(a.disk, file, false);
   return entry?.record?.token === a.record.token;
 }
 
@@ -373,7 +492,7 @@ function holding(a: Attempt, file: string): HeldLock {
   const timer = setInterval(
     () => {
       const now = Date.now();
-      stillOurs(a, file)
+      runAsync(stillOurs(a, file))
         .then(async (ours) => {
           if (!ours) {
             clearInterval(timer);
@@ -388,42 +507,84 @@ function holding(a: Attempt, file: string): HeldLock {
     Math.max(50, a.staleMs / 3),
   );
   timer.unref();
-  let released: Promise<void> | undefined;
-  const release = (): Promise<void> => {
-    released ??= (async () => {
-      clearInterval(timer);
-      heldHere.get(a.path)?.delete(handle);
-      if (heldHere.get(a.path)?.size === 0) heldHere.delete(a.path);
-      let ours: boolean;
-      try {
-        ours = await removeOwn(a, file);
-      } finally {
-        // A record left by a failed removal is then stale, not ours forever.
-        dropToken(a.record.token);
-      }
-      if (ours && !a.lost.signal.aborted) return;
-      const told = a.onCompromised !== undefined;
-      markLost(a);
-      if (!told) throw compromised(a);
-    })();
-    return released;
-  };
-  const handle: HeldLock = Object.assign(release, { signal: a.lost.signal, path: a.path });
+  function* releaseProtocol(): Dual<void> {
+    clearInterval(timer);
+    callersLocks.get(a.path)?.delete(handle);
+    if (callersLocks.get(a.path)?.size === 0) callersLocks.delete(a.path);
+    let ours: boolean;
+    try {
+      ours = yield* removeOwn(a, file);
+    } finally {
+      // A record left by a failed removal is then stale, not ours forever.
+      dropToken(a.record.token);
+    }
+    if (ours && !a.lost.signal.aborted) return;
+    const told = a.onCompromised !== undefined;
+    markLost(a);
+    if (!told) throw compromised(a);
+  }
+  const handle: HeldLock = Object.assign(onceEitherWay(a.path, releaseProtocol), {
+    signal: a.lost.signal,
+    path: a.path,
+  });
   // A transaction's or updateJson's locks are their own business, not unlock()'s.
   if (a.forCaller) {
-    let mine = heldHere.get(a.path);
-    if (!mine) heldHere.set(a.path, (mine = new Set()));
+    let mine = callersLocks.get(a.path);
+    if (!mine) callersLocks.set(a.path, (mine = new Set()));
     mine.add(handle);
   }
   return handle;
 }
 
+/**
+ * A release run at most once, asynchronously (the function) or synchronously
+ * (`releaseSync`): a second call gets the first one's outcome. A synchronous release
+ * cannot wait for an asynchronous one in flight: EPENDING.
+ */
+function onceEitherWay(path: string, protocol: () => Dual<void>): DualRelease {
+  let running: Promise<void> | undefined;
+  let settled: { ok: true } | { ok: false; error: unknown } | undefined;
+  const outcome = (): void => {
+    if (settled && !settled.ok) throw settled.error;
+  };
+  const release = (): Promise<void> => {
+    if (settled) return (async () => outcome())();
+    running ??= runAsync(protocol()).then(
+      () => {
+        settled = { ok: true };
+      },
+      (error: unknown) => {
+        settled = { ok: false, error };
+        throw error;
+      },
+    );
+    return running;
+  };
+  const releaseSync = (): void => {
+    if (settled) return outcome();
+    if (running)
+      throw new AtomicError(
+        'EPENDING',
+        `release lock ${path}: its asynchronous release is still in flight; a synchronous call cannot wait for it (await it first)`,
+        { path },
+      );
+    try {
+      runSync(protocol());
+      settled = { ok: true };
+    } catch (error) {
+      settled = { ok: false, error };
+      throw error;
+    }
+  };
+  return Object.assign(release, { releaseSync });
+}
+
 /** The locks this process holds through lock(), by real path: for unlock(). */
-const heldHere = new Map<string, Set<HeldLock>>();
+const callersLocks = new Map<string, Set<HeldLock>>();
 
 /** The most recent lock this process holds on the real path `real`. */
 export function heldByUs(real: string): HeldLock | undefined {
-  const mine = heldHere.get(real);
+  const mine = callersLocks.get(real);
   if (!mine) return undefined;
   let last: HeldLock | undefined;
   for (const h of mine) last = h;
@@ -431,23 +592,28 @@ export function heldByUs(real: string): HeldLock | undefined {
 }
 
 /** Whether a live holder (exclusive or shared, any process) has the lock of `real`. */
-export async function isLockedReal(disk: Disk, real: string, staleMs: number): Promise<boolean> {
+export function* isLockedReal(disk: Disk, real: string, staleMs: number): Dual<boolean> {
   const dir = lockDirFor(real);
   let st;
   try {
-    st = await disk.lstat(dir);
+    st = yield* io.lstat(disk, dir);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;
     throw err;
   }
   // A link to a holder's owner file (lock-link.ts): one exclusive holder.
+  let names: string[] = [];
+  if (st.isDirectory())
+    try {
+      names = yield* io.readdir(disk, dir);
+    } catch {
+      // Removed meanwhile: no holder.
+    }
   const records = st.isDirectory()
-    ? (await disk.readdir(dir).catch(() => [] as string[]))
-        .filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX))
-        .map((n) => join(dir, n))
+    ? names.filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX)).map((n) => join(dir, n))
     : [dir];
   for (const r of records) {
-    const entry = await readRecord(disk, r);
+    const entry = yield* readRecord(disk, r);
     if (entry && !isStale(entry, staleMs)) return true;
   }
   return false;

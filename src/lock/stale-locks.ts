@@ -8,7 +8,8 @@ import { basename, join } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 import { ASIDE_RE, EXCLUSIVE, LOCK_SUFFIX, SHARED_PREFIX, breakIfStale } from './lock-record.js';
-import { runAsync } from '../disk/dual.js';
+import type { Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
 
 /**
  * Holders on other hosts (and unreadable records) count as dead only after this long
@@ -19,51 +20,49 @@ import { runAsync } from '../disk/dual.js';
 const MIN_STALE_MS = 30_000;
 const OP = 'cleanupTemps';
 
-const exists = async (disk: Disk, path: string): Promise<boolean> =>
-  (await runAsync(lstatIfPresent(disk, path, OP))) !== undefined;
+function* exists(disk: Disk, path: string): Dual<boolean> {
+  return (yield* lstatIfPresent(disk, path, OP)) !== undefined;
+}
 
 export function isLockLeftover(name: string): boolean {
   return name.endsWith(LOCK_SUFFIX) || ASIDE_RE.test(name);
 }
 
 /** Clears what is dead at `path` (a lock or an aside record); resolves to the paths removed. */
-export async function clearLockLeftover(
+export function* clearLockLeftover(
   disk: Disk,
   path: string,
   stat: DiskStat,
   olderThanMs: number,
   now: number,
-): Promise<string[]> {
+): Dual<string[]> {
   const staleMs = Math.max(olderThanMs, MIN_STALE_MS);
   if (ASIDE_RE.test(basename(path)))
-    return stat.isFile() && now - stat.mtimeMs > staleMs && (await runAsync(unlinkIfPresent(disk, path, OP)))
-      ? [path]
-      : [];
+    return stat.isFile() && now - stat.mtimeMs > staleMs && (yield* unlinkIfPresent(disk, path, OP)) ? [path] : [];
   if (stat.isFile()) {
-    await breakIfStale(disk, path, staleMs);
-    return (await exists(disk, path)) ? [] : [path];
+    yield* breakIfStale(disk, path, staleMs);
+    return (yield* exists(disk, path)) ? [] : [path];
   }
   if (!stat.isDirectory()) return [];
   const removed: string[] = [];
-  for (const name of await disk.readdir(path)) {
+  for (const name of yield* io.readdir(disk, path)) {
     const record = join(path, name);
     if (name === EXCLUSIVE || name.startsWith(SHARED_PREFIX)) {
-      await breakIfStale(disk, record, staleMs);
-      if (!(await exists(disk, record))) removed.push(record);
+      yield* breakIfStale(disk, record, staleMs);
+      if (!(yield* exists(disk, record))) removed.push(record);
     } else if (ASIDE_RE.test(name)) {
-      const st = await runAsync(lstatIfPresent(disk, record, OP));
-      if (st?.isFile() && now - st.mtimeMs > staleMs && (await runAsync(unlinkIfPresent(disk, record, OP))))
+      const st = yield* lstatIfPresent(disk, record, OP);
+      if (st?.isFile() && now - st.mtimeMs > staleMs && (yield* unlinkIfPresent(disk, record, OP)))
         removed.push(record);
     }
   }
   // Fails harmlessly while a live holder's record is in it (a locker that finds it gone
   // makes it again).
-  if (
-    await disk.rmdir(path).then(
-      () => true,
-      () => false,
-    )
-  )
+  try {
+    yield* io.rmdir(disk, path);
     removed.push(path);
+  } catch {
+    // Still in use.
+  }
   return removed;
 }

@@ -1,11 +1,8 @@
 /**
- * The lock layer's calls that the commit and recovery make, as steps (dual.ts).
- *
- * src/lock is being converted to dual protocols on its own (lockAs becomes a Dual whose
- * release gains releaseSync()). Until then its calls are asynchronous only, and a
- * synchronous commit or recovery that reaches one stops here with ENOTSUP, before it
- * has changed anything a lock guards. Once src/lock is dual, each of these becomes a
- * plain `yield*` of the lock layer's own protocol.
+ * The lock layer's calls that the commit and recovery make, as steps (dual.ts): each is
+ * the lock layer's own protocol, so a synchronous commit locks, releases and clears dead
+ * locks synchronously. A lock kept in a coordinator has no synchronous release (commitSync
+ * and recoverSync refuse a coordinator before they start).
  */
 import { AtomicError } from '../base/errors.js';
 import type { Disk, DiskStat } from '../disk/index.js';
@@ -18,28 +15,20 @@ import { clearLockLeftover } from '../lock/stale-locks.js';
 /** A held lock as the transaction layer keeps it: released by a step. */
 export type HeldRelease = Release & { releaseSync?: () => void };
 
-function notYet(what: string, path: string): AtomicError {
-  return new AtomicError('ENOTSUP', `${what} ${path}: the lock layer has no synchronous form yet`, { path });
-}
-
 export function lockStep(
   path: string,
   opts: LockOptions,
   owner: LockOwner | undefined,
   isReal: boolean,
 ): Dual<HeldRelease> {
-  return call<HeldRelease>(
-    () => {
-      throw notYet('lock', path);
-    },
-    () => lockAs(path, opts, owner, isReal),
-  );
+  return lockAs(path, opts, owner, isReal);
 }
 
 export function releaseStep(release: HeldRelease): Dual<void> {
   return call(
     () => {
-      if (!release.releaseSync) throw notYet('unlock', '(a transaction lock)');
+      if (!release.releaseSync)
+        throw new AtomicError('EINVAL', 'unlock: a lock held through a coordinator is released asynchronously only');
       release.releaseSync();
     },
     () => release(),
@@ -47,21 +36,11 @@ export function releaseStep(release: HeldRelease): Dual<void> {
 }
 
 export function unlinkPersistentlyStep(disk: Disk, path: string): Dual<void> {
-  return call(
-    () => {
-      throw notYet('unlink', path);
-    },
-    () => unlinkPersistently(disk, path),
-  );
+  return unlinkPersistently(disk, path);
 }
 
 export function breakIfStaleStep(disk: Disk, path: string, staleMs: number): Dual<void> {
-  return call(
-    () => {
-      throw notYet('break lock', path);
-    },
-    () => breakIfStale(disk, path, staleMs),
-  );
+  return breakIfStale(disk, path, staleMs);
 }
 
 export function clearLockLeftoverStep(
@@ -71,10 +50,5 @@ export function clearLockLeftoverStep(
   olderThanMs: number,
   now: number,
 ): Dual<string[]> {
-  return call(
-    () => {
-      throw notYet('clear lock', path);
-    },
-    () => clearLockLeftover(disk, path, stat, olderThanMs, now),
-  );
+  return clearLockLeftover(disk, path, stat, olderThanMs, now);
 }

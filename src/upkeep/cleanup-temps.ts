@@ -70,7 +70,7 @@ async function cleanDir(disk: Disk, dir: string, shown: string, scan: Scan, remo
     if (!stat) continue;
     if (isLockLeftover(name)) {
       removed.push(
-        ...(await clearLockLeftover(disk, path, stat, scan.olderThanMs, scan.now).catch((err: unknown) => {
+        ...(await runAsync(clearLockLeftover(disk, path, stat, scan.olderThanMs, scan.now)).catch((err: unknown) => {
           throw fsError(err, OP, path);
         })),
       );

@@ -24,6 +24,8 @@ const SYNC: Record<string, (disk: Disk, o: Opts) => unknown> = {
   'moveFile (another folder)': (disk, o) => atomicfs.moveFileSync(S, OTHER, { disk, ...o }),
   'moveFile (across devices: copy, sync, rename, unlink)': (disk, o) =>
     atomicfs.moveFileSync(S, '/data/other/t.txt', { disk, ...o }),
+  writeJson: (disk, o) => atomicfs.writeJsonSync(T, { v: 2, list: [1, 2, 3] }, { disk, ...o }),
+  updateJson: (disk, o) => atomicfs.updateJsonSync(T, (old) => ({ n: (old as { n: number }).n + 1 }), { disk, ...o }),
 };
 
 export const syncCases: [needs: (keyof Ops)[], c: SingleCase][] = cases.flatMap(([needs, c]) => {
