@@ -263,3 +263,49 @@ test('a synchronous write while an asynchronous one to the same file is in fligh
   assert.deepEqual(readdirSync(dir).sort(), ['alias', 'f.txt', 'other.txt']);
   assert.equal(statSync(f(dir)).isFile(), true);
 });
+
+test('synchronous calls with a BackupStore and an AuditLog: the backup keeps the old content, the trail the change', async () => {
+  const dir = await tmpDir();
+  const store = new a.BackupStore(join(dir, '.backups'));
+  const log = new a.AuditLog(join(dir, 'audit.log'));
+  fsWriteFileSync(f(dir), 'old');
+  a.writeFileSync(f(dir), 'new', { backup: store, audit: log });
+  a.deleteFileSync(f(dir), { backup: store, audit: log });
+  const backups = await store.list();
+  assert.deepEqual(
+    backups.map((b) => b.operation),
+    ['deleteFile', 'writeFile'],
+  );
+  // The oldest backup holds the content before the write: restoring it brings 'old' back.
+  await store.restore(backups[1]!.id);
+  assert.equal(readFileSync(f(dir), 'utf8'), 'old');
+  const entries = await log.entries();
+  assert.deepEqual(
+    entries.map((e) => [e.operation, e.outcome]),
+    [
+      ['writeFile', 'ok'],
+      ['deleteFile', 'ok'],
+    ],
+  );
+  assert.equal(
+    entries[0]!.files[0]!.after,
+    a.sha256FileSync(join(dir, '.backups', backups[0]!.id, backups[0]!.files[0]!.stored)),
+  );
+  assert.equal((await log.verify()).ok, true);
+});
+
+test('a synchronous call refuses a hook without its synchronous method, before changing anything', async () => {
+  const dir = await tmpDir();
+  fsWriteFileSync(f(dir), 'old');
+  const asyncOnly = { preserve: () => Promise.resolve(undefined) };
+  assert.throws(
+    () => a.writeFileSync(f(dir), 'new', { backup: asyncOnly }),
+    (e: NodeJS.ErrnoException) => e.code === 'EINVAL' && /preserveSync/.test(e.message) && e.message.includes(f(dir)),
+  );
+  assert.throws(
+    () => a.deleteFileSync(f(dir), { audit: { record: () => Promise.resolve() } }),
+    (e: NodeJS.ErrnoException) => e.code === 'EINVAL' && /recordSync/.test(e.message),
+  );
+  assert.equal(readFileSync(f(dir), 'utf8'), 'old');
+  assert.deepEqual(readdirSync(dir), ['f.txt']);
+});

@@ -12,7 +12,7 @@ import { pathKey, type Disk, type DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, invalidArg } from '../base/errors.js';
 import { KeyLines } from '../base/key-lines.js';
 import type { AuditHook, AuditOutcome, AuditRecord } from '../file/hooks.js';
-import { lock, type HeldLock } from '../lock/lock.js';
+import { lockAs, releasing as releaseLog, type HeldLock } from '../lock/lock.js';
 import { HOST } from '../file/process-alive.js';
 import { syncDirectory } from '../file/dir-sync.js';
 import { diskOf } from '../file/options.js';
@@ -72,23 +72,9 @@ export interface AuditSummary {
   operations: Record<string, OperationStats>;
 }
 
-/** The log's cross-process lock, as a step. */
+/** The log's cross-process lock, as a step of the protocol. */
 function lockLog(disk: Disk, file: string, timeout: number | undefined): Dual<HeldLock> {
-  return call(
-    () => {
-      throw new AtomicError('ENOTSUP', `${file}: synchronous locks are not available yet`, { path: file });
-    },
-    () => lock(file, { disk, timeout }),
-  );
-}
-
-function releaseLog(held: HeldLock): Dual<void> {
-  return call(
-    () => {
-      throw new AtomicError('ENOTSUP', 'synchronous locks are not available yet');
-    },
-    () => held(),
-  );
+  return lockAs(file, { disk, timeout }, undefined);
 }
 
 // Appends of this process to one log, in order (the file lock serialises processes).

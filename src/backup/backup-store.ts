@@ -11,7 +11,7 @@ import type { Disk } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, IntegrityError, invalidArg } from '../base/errors.js';
 import { hashFile } from '../file/sha256-file.js';
 import type { BackupHook, BackupRequest } from '../file/hooks.js';
-import { lock, type HeldLock } from '../lock/lock.js';
+import { lockAs, releasing as releaseOf, type HeldLock } from '../lock/lock.js';
 import { syncDirectories, syncDirectory } from '../file/dir-sync.js';
 import { diskOf } from '../file/options.js';
 import { writeData } from '../file/write-file.js';
@@ -26,28 +26,14 @@ import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import { nameMatcher } from '../base/name-match.js';
 import type { Found } from './keep-files.js';
-import { call, runAsync, runSync, type Dual } from '../disk/dual.js';
+import { runAsync, runSync, type Dual } from '../disk/dual.js';
 import * as io from '../disk/io.js';
 
 type Held = HeldLock;
 
-/** A backup folder's lock (held while it is written or removed), as a step. */
+/** A backup folder's lock (held while it is written or removed), as a step of the protocol. */
 function lockFolder(disk: Disk, folder: string, timeout?: number): Dual<Held> {
-  return call(
-    () => {
-      throw new AtomicError('ENOTSUP', `backup ${folder}: synchronous locks are not available yet`, { path: folder });
-    },
-    () => lock(folder, { disk, timeout }),
-  );
-}
-
-function releaseOf(held: Held): Dual<void> {
-  return call(
-    () => {
-      throw new AtomicError('ENOTSUP', 'synchronous locks are not available yet');
-    },
-    () => held(),
-  );
+  return lockAs(folder, { disk, timeout }, undefined);
 }
 
 export interface BackupStoreOptions {

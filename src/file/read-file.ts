@@ -3,7 +3,7 @@
  * by rename, so one open descriptor sees one complete version: never a partial write.
  */
 import { throwIfAborted } from '../base/abort.js';
-import type { Disk, DiskFile } from '../disk/index.js';
+import type { Disk, DiskFile, DiskStat } from '../disk/index.js';
 import type { RetryOptions } from '../base/retry.js';
 import { fsError } from '../base/errors.js';
 import { checkOptions } from '../base/options-check.js';
@@ -11,7 +11,7 @@ import { diskOf, type BaseOptions, type SyncOptions } from './options.js';
 import { closeQuietly, openForRead } from './open-read.js';
 import { eachChunk } from './read-chunks.js';
 import * as io from '../disk/io.js';
-import { runAsync, runSync, type Dual } from '../disk/dual.js';
+import { fork, join, runAsync, runSync, type Dual } from '../disk/dual.js';
 import { pathArg, type PathLike } from './check-path.js';
 
 export interface ReadFileOptions extends BaseOptions {
@@ -93,4 +93,30 @@ function* readAll(
   // Chunks share one buffer: copy each before reading the next.
   yield* eachChunk(file, { op, path, signal, start: size }, (chunk) => void tail.push(Buffer.from(chunk)));
   return tail.length === 0 ? head : Buffer.concat([head, ...tail]);
+}
+
+/**
+ * The first `max` bytes (at most) of the file at `path`, one read: the bounded form of
+ * readWhole, for small records read often (a lock's), where the file may be replaced at
+ * any moment and a torn or oversized one is the caller's to judge. With `withStat`, the
+ * open file's stat too (it describes the very file read), overlapping the read when
+ * driven asynchronously. Errors are the disk's own: a missing file is ENOENT, a folder
+ * EISDIR (at the read).
+ */
+export function* readHead(
+  disk: Disk,
+  path: string,
+  max: number,
+  withStat: boolean,
+): Dual<{ data: Buffer; stat: DiskStat | undefined }> {
+  const file = yield* io.open(disk, path, 'r');
+  try {
+    const buf = Buffer.alloc(max);
+    const reading = yield* fork(io.read(file, buf, 0));
+    const stat = withStat ? yield* io.fstat(file) : undefined;
+    const n = yield* join(reading);
+    return { data: buf.subarray(0, n), stat };
+  } finally {
+    yield* closeQuietly(file);
+  }
 }

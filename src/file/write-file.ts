@@ -57,7 +57,9 @@ function* write(
   const sync = op.endsWith('Sync');
   checkOptions(noClobber ? 'createFile' : 'writeFile', op, p, opts, sync);
   if (sync) checkInMemory(op, p, source);
-  return resultOf(yield* writeData(op, p, source, opts, noClobber), opts);
+  // Past the argument checks, a write is the same operation either way: its errors, audit
+  // entries and backups name it as such (the trace channel tells the two apart).
+  return resultOf(yield* writeData(noClobber ? 'createFile' : 'writeFile', p, source, opts, noClobber), opts);
 }
 
 /** A synchronous write takes content in memory: a stream can only be read asynchronously. */

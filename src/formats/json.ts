@@ -42,7 +42,7 @@ export function* writeValue(
   const op = sync ? `${call}Sync` : call;
   const path = pathArg(op, given);
   checkOptions(call, op, path, opts, sync);
-  return resultOf(yield* writeChecked(format, path, value, opts, sync), opts);
+  return resultOf(yield* writeChecked(format, path, value, opts), opts);
 }
 
 /** writeJson or writeYaml for callers that checked path and options already. */
@@ -51,10 +51,9 @@ export function* writeChecked(
   path: string,
   value: unknown,
   opts: WriteValueOptions | undefined,
-  sync = false,
 ): Dual<Written> {
   const text = encoders[format](value, path, opts);
-  return yield* writeData(sync ? 'writeFileSync' : 'writeFile', path, text, opts);
+  return yield* writeData('writeFile', path, text, opts);
 }
 
 /** readJson or readYaml: the whole file, parsed, then checked against the schema if one is given. */

@@ -93,7 +93,7 @@ function* update<T>(
         { path },
       );
     }
-    yield* writeChecked('json', path, next, writeOpts, sync);
+    yield* writeChecked('json', path, next, writeOpts);
   } catch (err) {
     // The failure says more than a release that fails after it.
     try {

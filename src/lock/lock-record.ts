@@ -9,9 +9,10 @@
 import { basename, dirname, join } from 'node:path';
 import type { Disk, DiskStat } from '../disk/index.js';
 import { errorCode } from '../base/errors.js';
+import { readHead } from '../file/read-file.js';
 import { HOST, isOwnerDeadHere } from '../file/process-alive.js';
 import { randomId } from '../file/temp-name.js';
-import { fork, join as joinTask, type Dual } from '../disk/dual.js';
+import type { Dual } from '../disk/dual.js';
 import * as io from '../disk/io.js';
 
 export interface LockRecord {
@@ -128,21 +129,16 @@ export function dropToken(token: string): void {
  */
 export type RecordEntry = { record: LockRecord | undefined; stat: DiskStat | undefined };
 
+/** A record is one short line; more than this is not one of ours. */
+const RECORD_MAX_BYTES = 4096;
+
 export function* readRecord(disk: Disk, file: string, withStat = true): Dual<RecordEntry | undefined> {
   let stat: DiskStat | undefined;
   let text: string;
   try {
-    const fh = yield* io.open(disk, file, 'r');
-    try {
-      const buf = Buffer.alloc(4096);
-      // The read and the stat overlap when driven asynchronously.
-      const reading = yield* fork(io.read(fh, buf, 0));
-      stat = withStat ? yield* io.fstat(fh) : undefined;
-      const n = yield* joinTask(reading);
-      text = buf.subarray(0, n).toString('utf8');
-    } finally {
-      yield* io.close(fh);
-    }
+    const head = yield* readHead(disk, file, RECORD_MAX_BYTES, withStat);
+    stat = head.stat;
+    text = head.data.toString('utf8');
   } catch (err) {
     // EISDIR: a lock that is a folder, where a lock that is a file (a link) was looked for.
     if (errorCode(err) === 'ENOENT' || errorCode(err) === 'EISDIR') return undefined;

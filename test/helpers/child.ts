@@ -20,8 +20,12 @@ export interface Finished {
   stderr: string;
 }
 
-export function run(script: string, args: string[] = []): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function run(
+  script: string,
+  args: string[] = [],
+  opts: { cwd?: string } = {},
+): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
