@@ -76,7 +76,7 @@ export type { TxWriteOptions, TxJsonOptions, TxDeleteOptions } from './tx/staged
 import { withTransaction as withTransactionCore } from './tx/with-transaction.js';
 import { guard as guardCore } from './tx/guard.js';
 export type { GuardOptions } from './tx/guard.js';
-import { recover as recoverCore } from './tx/recover.js';
+import { recover as recoverCore, recoverSync as recoverSyncCore } from './tx/recover.js';
 export type { RecoverReport, RecoverOptions } from './tx/recover.js';
 export { handleSignals, type HandleSignalsOptions } from './tx/signals.js';
 export { CHANNEL_PREFIX, type TraceContext } from './base/trace.js';
@@ -156,6 +156,10 @@ export const guard = traced({ operation: 'guard', describe: rooted(2), optionsAt
 export const recover = traced(
   { operation: 'recover', describe: (a) => ({ root: argText(a, 0) }), optionsAt: 1 },
   recoverCore,
+);
+export const recoverSync = tracedSync(
+  { operation: 'recoverSync', describe: (a) => ({ root: argText(a, 0) }), optionsAt: 1 },
+  recoverSyncCore,
 );
 
 const restoreSpec: TraceSpec = { operation: 'restore', describe: (a) => ({ id: argText(a, 0) }), optionsAt: 1 };

@@ -81,6 +81,7 @@ function syncInvokers(dir: string): Record<string, (opts: object) => unknown> {
     readFileSync: (o) => a.readFileSync(f, o),
     deleteFileSync: (o) => a.deleteFileSync(f, o),
     sha256FileSync: (o) => a.sha256FileSync(f, o),
+    recoverSync: (o) => a.recoverSync(dir, o),
     lockSync: (o) => a.lockSync(f, o),
     writeJsonSync: (o) => a.writeJsonSync(f, 1, o),
     writeYamlSync: (o) => a.writeYamlSync(f, 1, o),

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock, type Disk } from '../src/index.js';
 import { lockAll } from '../src/tx/locks.js';
+import { runAsync } from '../src/disk/dual.js';
 import { EXCLUSIVE, lockDirFor } from '../src/lock/lock-record.js';
 import { tmpDir } from './helpers/tmp.js';
 import { faultDisk } from './helpers/fault-disk.js';
@@ -76,13 +77,14 @@ test(
     })();
     // A deadlock shows as both waits running out; generous, for a loaded machine (a run
     // without one takes well under a second).
-    const take = (order: string[]) => lockAll(order, { disk: sequencedDisk(order, start, second), timeout: 20_000 });
+    const take = (order: string[]) =>
+      runAsync(lockAll(order, { disk: sequencedDisk(order, start, second), timeout: 20_000 }));
     const one = take([a, b, z]);
     const two = take([b, a, z]);
     // Whoever got everything first releases, so that the other can finish.
     const settled = await Promise.allSettled([
-      one.then(async (release) => (await release(), 'one')),
-      two.then(async (release) => (await release(), 'two')),
+      one.then(async (release) => (await runAsync(release()), 'one')),
+      two.then(async (release) => (await runAsync(release()), 'two')),
     ]);
     const failed = settled.filter((s) => s.status === 'rejected').map((s) => String(s.reason));
     assert.deepEqual(failed, [], 'a deadlock: each held one lock and waited for the other');

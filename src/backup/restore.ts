@@ -4,6 +4,7 @@
  * Each kept copy is hashed again while it streams into the transaction: a copy damaged
  * after the caller's check fails the commit before its commit point (nothing changes).
  */
+import { runAsync } from '../disk/dual.js';
 import { dirname, join, sep } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { IntegrityError } from '../base/errors.js';
@@ -98,7 +99,7 @@ export async function restoreFiles(
   for (const p of created) tx.deleteFile(p, { force: true });
   const { id, changed } = await tx.commit();
   // Outside the transaction: an empty folder left by a crash here holds nothing.
-  const removedDirs = await removeEmptyDirs(disk, m.createdDirs ?? []);
+  const removedDirs = await runAsync(removeEmptyDirs(disk, m.createdDirs ?? []));
   const gone = new Set(changed);
   return {
     id: m.id,

@@ -184,10 +184,26 @@ export function tracedSync<F extends AnySync>(spec: TraceSpec, fn: F): F {
 interface Committable {
   readonly id: string;
   commit(): Promise<unknown>;
+  commitSync?(): unknown;
+}
+
+/** `run` as one synchronous traced call of `spec` (only when someone listens): traceCall's twin. */
+function traceSyncCall<R>(spec: TraceSpec, args: readonly unknown[], run: () => R, startTime: number): R {
+  const ch = channelOf(spec.operation);
+  if (!ch.hasSubscribers) return run();
+  const ctx: TraceContext = { operation: spec.operation, ...spec.describe?.(args), startTime };
+  return ch.traceSync(() => {
+    try {
+      return run();
+    } finally {
+      ctx.durationMs = roundMs(performance.now() - startTime);
+    }
+  }, ctx);
 }
 
 /**
- * `open` (transaction()), its transactions' commits traced as `operation`. The audit
+ * `open` (transaction()), its transactions' commits traced as `operation`, and their
+ * commitSync() as `<operation>Sync` (as writeFileSync is beside writeFile). The audit
  * clock restarts when the commit starts: a transaction's duration is its commit's, not
  * the time the caller spent staging.
  */
@@ -208,6 +224,17 @@ export function tracedOpen<O, T extends Committable>(
       return traceCall(spec, [opts, tx.id], commit, clock.start);
     };
     Object.defineProperty(tx, 'commit', { value: tracedCommit, configurable: true, writable: true });
+    const commitSync = tx.commitSync?.bind(tx);
+    if (commitSync) {
+      const syncSpec: TraceSpec = { ...spec, operation: `${spec.operation}Sync` };
+      const syncCh = channelOf(syncSpec.operation);
+      const tracedCommitSync = (): unknown => {
+        if (!audited && !syncCh.hasSubscribers) return commitSync();
+        clock.start = performance.now();
+        return traceSyncCall(syncSpec, [opts, tx.id], commitSync, clock.start);
+      };
+      Object.defineProperty(tx, 'commitSync', { value: tracedCommitSync, configurable: true, writable: true });
+    }
     return tx;
   };
 }

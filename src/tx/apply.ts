@@ -11,13 +11,13 @@ import { retryTransient, type RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { unlinkIfPresent } from '../file/if-present.js';
 import { ownedBy, type GuardOp, type TxOp } from './journal.js';
-import { runAsync } from '../disk/dual.js';
+import { all, type Dual } from '../disk/dual.js';
 import * as io from '../disk/io.js';
 
 /** rename(from, to); false if `from` is already gone (the rename was done before). */
-export async function renameIfPresent(disk: Disk, from: string, to: string, retry?: RetryOptions): Promise<boolean> {
+export function* renameIfPresent(disk: Disk, from: string, to: string, retry?: RetryOptions): Dual<boolean> {
   try {
-    await runAsync(retryTransient(() => io.rename(disk, from, to), retry));
+    yield* retryTransient(() => io.rename(disk, from, to), retry);
     return true;
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return false;
@@ -52,50 +52,48 @@ export function dirsOf(ops: readonly (TxOp | GuardOp)[]): string[] {
  * touched folder synced once (in parallel) so that all of it is durable before the
  * journal goes. Resolves to the count of backup links removed.
  */
-export async function rollForward(
+export function* rollForward(
   disk: Disk,
   ops: readonly TxOp[],
   retry?: RetryOptions,
-  beforeRemovals?: () => Promise<void>,
-): Promise<number> {
-  await Promise.all(
-    ops.flatMap((op) => (op.kind === 'delete' ? [] : [renameIfPresent(disk, op.stage, op.target, retry)])),
-  );
+  beforeRemovals?: () => Dual<void>,
+): Dual<number> {
+  yield* all(ops.flatMap((op) => (op.kind === 'delete' ? [] : [renameIfPresent(disk, op.stage, op.target, retry)])));
   // A rename of a staged file can only ever happen once (its name is the transaction's
   // own); an unlink of a user's file cannot tell: the caller may check it may still.
-  if (userRemovalsOf(ops).length > 0) await beforeRemovals?.();
-  const [, removed] = await Promise.all([
-    Promise.all(userRemovalsOf(ops).map((p) => runAsync(unlinkIfPresent(disk, p, 'unlink', retry)))),
-    Promise.all(backupsOf(ops).map((p) => runAsync(unlinkIfPresent(disk, p, 'unlink', retry)))),
+  if (userRemovalsOf(ops).length > 0 && beforeRemovals) yield* beforeRemovals();
+  const users = userRemovalsOf(ops).length;
+  // The user's removals and the backup links' removals, all at once; only the latter are counted.
+  const removed = yield* all([
+    ...userRemovalsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', retry)),
+    ...backupsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', retry)),
   ]);
   // The renames and unlinks are durable only once their folders are synced.
-  await runAsync(syncDirectories(disk, dirsOf(ops)));
-  return removed.filter(Boolean).length;
+  yield* syncDirectories(disk, dirsOf(ops));
+  return removed.slice(users).filter(Boolean).length;
 }
 
 /**
  * Roll back: remove what the transaction created for itself (staged files, backup
  * links). Targets were not touched (or were already put back). Resolves to the count removed.
  */
-export async function removeOwned(disk: Disk, ops: readonly (TxOp | GuardOp)[], retry?: RetryOptions): Promise<number> {
-  const removed = await Promise.all(
-    ops.flatMap(ownedBy).map((p) => runAsync(unlinkIfPresent(disk, p, 'unlink', retry))),
-  );
+export function* removeOwned(disk: Disk, ops: readonly (TxOp | GuardOp)[], retry?: RetryOptions): Dual<number> {
+  const removed = yield* all(ops.flatMap(ownedBy).map((p) => unlinkIfPresent(disk, p, 'unlink', retry)));
   // The removals must be durable before the journal that names these files goes, or a
   // crash could bring back staged files that nothing names any more.
-  await runAsync(syncDirectories(disk, dirsOf(ops)));
+  yield* syncDirectories(disk, dirsOf(ops));
   return removed.filter(Boolean).length;
 }
 
 /** A guard's restore: each original renamed back, files that did not exist removed. */
-export async function restoreGuarded(disk: Disk, ops: readonly GuardOp[], retry?: RetryOptions): Promise<void> {
-  await Promise.all(
+export function* restoreGuarded(disk: Disk, ops: readonly GuardOp[], retry?: RetryOptions): Dual<void> {
+  yield* all<unknown>(
     ops.map((op) =>
       op.backup === null
-        ? runAsync(unlinkIfPresent(disk, op.target, 'unlink', retry))
+        ? unlinkIfPresent(disk, op.target, 'unlink', retry)
         : renameIfPresent(disk, op.backup, op.target, retry),
     ),
   );
   // The restored entries must be durable before the journal that could redo them goes.
-  await runAsync(syncDirectories(disk, dirsOf(ops)));
+  yield* syncDirectories(disk, dirsOf(ops));
 }

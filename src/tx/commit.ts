@@ -22,7 +22,14 @@ import type { RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { hashIfExists } from '../file/hash-existing.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
-import type { AuditFile, AuditHook, BackupHook, BackupRequest } from '../file/hooks.js';
+import {
+  preserveOf,
+  recordOf,
+  type AuditFile,
+  type AuditHook,
+  type BackupHook,
+  type BackupRequest,
+} from '../file/hooks.js';
 import type { LockOwner } from '../lock/lock-link.js';
 import { describe } from '../file/replace.js';
 import { noHardLink } from '../file/hard-links.js';
@@ -44,7 +51,10 @@ import {
 import { rootResolver } from './root-paths.js';
 import { inParallel, stageFile, type Planned } from './stage.js';
 import type { Staged } from './staged.js';
-import { runAsync } from '../disk/dual.js';
+import { all, fork, settle, type Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
+import { asyncOnly } from './async-only.js';
+import type { ReleaseAll } from './locks.js';
 
 export interface CommitContext {
   disk: Disk;
@@ -93,14 +103,19 @@ function failed(ctx: CommitContext, rolledBack: boolean, cause: unknown, what: s
  * A coordinated commit that cannot finish here and must not undo anything (recovery settles
  * it from the coordinator's decision): the journal is closed, and left for recovery.
  */
-async function closedUnsettled(
+function* closedUnsettled(
   ctx: CommitContext,
   journal: JournalWriter,
   cause: unknown,
   what: string,
-): Promise<TransactionError> {
-  await journal.close().catch(() => undefined);
+): Dual<TransactionError> {
+  yield* journal.close();
   return failed(ctx, false, cause, what);
+}
+
+/** A call on the coordinator (etcd): asynchronous only; commitSync refuses a coordinator before it starts. */
+function coordinated<T>(ctx: CommitContext, fn: () => Promise<T>): Dual<T> {
+  return asyncOnly('commit', ctx.root, 'a coordinator', fn);
 }
 
 function checkInterrupt(ctx: CommitContext): void {
@@ -110,15 +125,17 @@ function checkInterrupt(ctx: CommitContext): void {
 }
 
 /** Resolves every path to a real path in the root; refuses a file named twice. */
-async function resolveAll(ctx: CommitContext, staged: readonly Staged[], missing: Set<string>): Promise<Planned[]> {
+function* resolveAll(ctx: CommitContext, staged: readonly Staged[], missing: Set<string>): Dual<Planned[]> {
   const resolveInRoot = rootResolver(ctx.disk, ctx.realRoot, missing);
-  const planned = await Promise.all(
-    staged.map(async (s): Promise<Planned> => ({
-      staged: s,
-      target: await resolveInRoot(s.path, s.op),
-      source: s.kind === 'copy' || s.kind === 'move' ? await resolveInRoot(s.from, s.op) : undefined,
-      stat: undefined,
-    })),
+  const planned = yield* all(
+    staged.map(function* (s): Dual<Planned> {
+      return {
+        staged: s,
+        target: yield* resolveInRoot(s.path, s.op),
+        source: s.kind === 'copy' || s.kind === 'move' ? yield* resolveInRoot(s.from, s.op) : undefined,
+        stat: undefined,
+      };
+    }),
   );
   const seen = new Set<string>();
   for (const p of planned) {
@@ -137,23 +154,23 @@ function touchedBy(planned: readonly Planned[]): string[] {
   return planned.flatMap((p) => [p.target, ...(p.source === undefined ? [] : [p.source])]);
 }
 
-async function lstatOrUndefined(disk: Disk, path: string, op: string, shown: string): Promise<DiskStat | undefined> {
-  const st = await runAsync(lstatIfPresent(disk, path, op, shown));
+function* lstatOrUndefined(disk: Disk, path: string, op: string, shown: string): Dual<DiskStat | undefined> {
+  const st = yield* lstatIfPresent(disk, path, op, shown);
   if (st?.isDirectory())
     throw new AtomicError('EISDIR', `${op} ${shown}: is a directory, expected a file`, { path: shown });
   return st;
 }
 
 /** Checks made under the locks (the state that counts) and the names of every file to make. */
-async function plan(ctx: CommitContext, planned: Planned[]): Promise<{ planned: Planned[]; ops: TxOp[] }> {
+function* plan(ctx: CommitContext, planned: Planned[]): Dual<{ planned: Planned[]; ops: TxOp[] }> {
   // One lstat per path, all at once: the checks below need only their results.
-  const stats = await Promise.all(
-    planned.map(async (p) => {
+  const stats = yield* all(
+    planned.map(function* (p) {
       const s = p.staged;
       const from = s.kind === 'copy' || s.kind === 'move' ? s.from : '';
-      const [target, source] = await Promise.all([
+      const [target, source] = yield* all([
         lstatOrUndefined(ctx.disk, p.target, s.op, s.path),
-        p.source === undefined ? undefined : lstatOrUndefined(ctx.disk, p.source, s.op, from),
+        ...(p.source === undefined ? [] : [lstatOrUndefined(ctx.disk, p.source, s.op, from)]),
       ]);
       return { target, source };
     }),
@@ -199,16 +216,16 @@ async function plan(ctx: CommitContext, planned: Planned[]): Promise<{ planned: 
 }
 
 /** Hard links to files about to be replaced or removed, so that a failed apply can be undone. */
-async function linkBackups(disk: Disk, ops: readonly TxOp[]): Promise<Set<string>> {
+function* linkBackups(disk: Disk, ops: readonly TxOp[]): Dual<Set<string>> {
   const made = new Set<string>();
   const pairs = ops.flatMap((op) => [
     ...(op.backup === undefined ? [] : [[op.target, op.backup] as const]),
     ...(op.kind === 'move' && op.sourceBackup !== undefined ? [[op.source, op.sourceBackup] as const] : []),
   ]);
-  await Promise.all(
-    pairs.map(async ([path, backup]) => {
+  yield* all(
+    pairs.map(function* ([path, backup]) {
       try {
-        await disk.link(path, backup);
+        yield* io.link(disk, path, backup);
         made.add(backup);
       } catch (err) {
         // No hard links here: the commit still works, only an undo in process does not.
@@ -220,10 +237,10 @@ async function linkBackups(disk: Disk, ops: readonly TxOp[]): Promise<Set<string
   return made;
 }
 
-async function auditBefore(ctx: CommitContext, planned: readonly Planned[]): Promise<Map<string, string | null>> {
+function* auditBefore(ctx: CommitContext, planned: readonly Planned[]): Dual<Map<string, string | null>> {
   if (!ctx.audit) return new Map();
   const paths = touchedBy(planned);
-  const hashes = await Promise.all(paths.map((path) => runAsync(hashIfExists(ctx.disk, path))));
+  const hashes = yield* all(paths.map((path) => hashIfExists(ctx.disk, path)));
   return new Map(paths.map((path, i) => [path, hashes[i] ?? null]));
 }
 
@@ -248,37 +265,37 @@ function auditFiles(planned: readonly Planned[], before: Map<string, string | nu
 }
 
 /** Runs the whole protocol for `staged`; throws TransactionError on failure. */
-export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): Promise<CommitResult> {
+export function* runCommit(ctx: CommitContext, staged: readonly Staged[]): Dual<CommitResult> {
   markActive(ctx.id);
   let planned: Planned[] = [];
   let before = new Map<string, string | null>();
   let backupId: string | undefined;
   try {
-    let release: (() => Promise<void>) | undefined;
+    let release: ReleaseAll | undefined;
     let owner: LockOwner | undefined;
     let entered = false;
     let rolledBack = false;
     try {
       checkInterrupt(ctx);
       const missing = new Set<string>();
-      planned = inExistingFolders(await resolveAll(ctx, staged, missing), missing);
-      await createParents(ctx, planned, missing);
-      if (ctx.coordinator) {
+      planned = inExistingFolders(yield* resolveAll(ctx, staged, missing), missing);
+      yield* createParents(ctx, planned, missing);
+      const coordinator = ctx.coordinator;
+      if (coordinator) {
         // Alive for recovery elsewhere from before our journal exists until we are done.
-        await ctx.coordinator.enter(
-          ctx.id,
-          ctx.timeout === undefined ? undefined : budgetUntil(Date.now() + ctx.timeout),
+        yield* coordinated(ctx, () =>
+          coordinator.enter(ctx.id, ctx.timeout === undefined ? undefined : budgetUntil(Date.now() + ctx.timeout)),
         );
         entered = true;
       } else {
-        owner = await createOwner(ctx.disk, ctx.realRoot, ctx.id, touchedBy(planned));
+        owner = yield* createOwner(ctx.disk, ctx.realRoot, ctx.id, touchedBy(planned));
       }
-      release = await lockSettled(ctx.disk, ctx.realRoot, touchedBy(planned), ctx, owner, ctx.id);
-      const result = await commitLocked(ctx, planned, (b, id) => {
+      release = yield* lockSettled(ctx.disk, ctx.realRoot, touchedBy(planned), ctx, owner, ctx.id);
+      const result = yield* commitLocked(ctx, planned, (b, id) => {
         before = b;
         backupId = id;
       });
-      await recordAudit(ctx, planned, before, backupId, 'ok', undefined);
+      yield* recordAudit(ctx, planned, before, backupId, 'ok', undefined);
       return result;
     } catch (err) {
       const txErr =
@@ -286,22 +303,30 @@ export async function runCommit(ctx: CommitContext, staged: readonly Staged[]): 
           ? err
           : failed(ctx, true, err, 'failed before its commit point; nothing was changed');
       rolledBack = txErr.rolledBack;
-      await recordAudit(ctx, planned, before, backupId, txErr.rolledBack ? 'rolled-back' : 'failed', txErr).catch(
-        () => undefined,
-      );
+      yield* quietly(recordAudit(ctx, planned, before, backupId, txErr.rolledBack ? 'rolled-back' : 'failed', txErr));
       throw txErr;
     } finally {
-      await release?.();
+      if (release) yield* release();
       // Best effort: one left behind is removed by recovery once this transaction is over.
-      if (owner) await removeOwner(ctx.disk, owner).catch(() => undefined);
+      if (owner) yield* quietly(removeOwner(ctx.disk, owner));
       // Only now, with our locks (which live in them) gone, can the folders be empty.
       // Best effort too: the folder journal stays for recovery if this fails.
-      if (rolledBack && ctx.dirs) await dropParents(ctx.disk, ctx.dirs).catch(() => undefined);
+      if (rolledBack && ctx.dirs) yield* quietly(dropParents(ctx.disk, ctx.dirs));
       // A journal left behind (rolledBack: false) is then for any recovery to complete.
-      if (entered) await ctx.coordinator?.leave(ctx.id).catch(() => undefined);
+      const coordinator = ctx.coordinator;
+      if (entered && coordinator) yield* quietly(coordinated(ctx, () => coordinator.leave(ctx.id)));
     }
   } finally {
     markInactive(ctx.id);
+  }
+}
+
+/** Runs a best-effort step: its failure is dropped (each caller says why that is safe). */
+function* quietly(step: Dual<unknown>): Dual<void> {
+  try {
+    yield* step;
+  } catch {
+    // See the caller.
   }
 }
 
@@ -340,41 +365,36 @@ function inExistingFolders(planned: Planned[], missing: ReadonlySet<string>): Pl
 }
 
 /** Makes the missing folders of every file the transaction writes (see parent-dirs.ts). */
-async function createParents(
-  ctx: CommitContext,
-  planned: readonly Planned[],
-  missing: ReadonlySet<string>,
-): Promise<void> {
+function* createParents(ctx: CommitContext, planned: readonly Planned[], missing: ReadonlySet<string>): Dual<void> {
   if (missing.size === 0) return;
   const written = planned.filter((p) => p.staged.kind !== 'delete').map((p) => p.target);
   const dirs = foldersToCreate(ctx.realRoot, written, missing);
   if (dirs.length === 0) return;
   ctx.dirs = { record: dirsRecordPathFor(ctx.realRoot, ctx.id), named: [], made: [] };
-  await makeParents(ctx.disk, ctx.realRoot, ctx.id, dirs, ctx.dirs);
+  yield* makeParents(ctx.disk, ctx.realRoot, ctx.id, dirs, ctx.dirs);
 }
 
 /** A rolled-back transaction's folders: removed if empty, then their journal. */
-async function dropParents(disk: Disk, dirs: MadeDirs): Promise<void> {
-  await removeEmptyDirs(disk, dirs.made);
-  await removeDirsRecord(disk, dirs.record);
+function* dropParents(disk: Disk, dirs: MadeDirs): Dual<void> {
+  yield* removeEmptyDirs(disk, dirs.made);
+  yield* removeDirsRecord(disk, dirs.record);
 }
 
-async function recordAudit(
+function* recordAudit(
   ctx: CommitContext,
   planned: readonly Planned[],
   before: Map<string, string | null>,
   backupId: string | undefined,
   outcome: 'ok' | 'rolled-back' | 'failed',
   err: unknown,
-): Promise<void> {
+): Dual<void> {
   if (!ctx.audit) return;
   if (outcome !== 'ok') {
     // It failed before the files were hashed: they are as they were (rolled back), so
     // their hashes now are their hashes before.
-    for (const path of touchedBy(planned))
-      if (!before.has(path)) before.set(path, await runAsync(hashIfExists(ctx.disk, path)).catch(() => null));
+    for (const path of touchedBy(planned)) if (!before.has(path)) before.set(path, yield* hashOrNull(ctx.disk, path));
   }
-  await ctx.audit.record({
+  yield* recordOf(ctx.audit, {
     operation: ctx.operation ?? 'transaction',
     name: ctx.name,
     transactionId: ctx.id,
@@ -388,18 +408,26 @@ async function recordAudit(
   });
 }
 
-async function commitLocked(
+function* hashOrNull(disk: Disk, path: string): Dual<string | null> {
+  try {
+    return yield* hashIfExists(disk, path);
+  } catch {
+    return null;
+  }
+}
+
+function* commitLocked(
   ctx: CommitContext,
-  all: Planned[],
+  every: Planned[],
   onBefore: (before: Map<string, string | null>, backupId: string | undefined) => void,
-): Promise<CommitResult> {
-  const { planned, ops } = await plan(ctx, all);
+): Dual<CommitResult> {
+  const { planned, ops } = yield* plan(ctx, every);
   if (ops.length === 0) return { id: ctx.id, changed: [] };
   // Hashed under the locks, before anything changes; kept in the journal too, so that a
   // recovery of this transaction can record what the files were.
-  const before = await auditBefore(ctx, planned);
+  const before = yield* auditBefore(ctx, planned);
   onBefore(before, undefined);
-  const journal = await JournalWriter.create(ctx.disk, journalPathFor(ctx.realRoot, ctx.id), {
+  const journal = yield* JournalWriter.create(ctx.disk, journalPathFor(ctx.realRoot, ctx.id), {
     v: 1,
     type: 'tx',
     id: ctx.id,
@@ -413,36 +441,38 @@ async function commitLocked(
   let backups: Set<string>;
   let markAttempted = false;
   try {
-    const staging = inParallel(planned, STAGE_CONCURRENCY, (p) =>
-      stageFile(ctx.disk, p, ctx.retry, ctx.signal, ctx.audit !== undefined),
+    // Staging and the backup links run together; both are waited for before either's failure counts.
+    const staging = yield* fork(
+      inParallel(planned, STAGE_CONCURRENCY, (p) =>
+        stageFile(ctx.disk, p, ctx.retry, ctx.signal, ctx.audit !== undefined),
+      ),
     );
-    const linking = linkBackups(ctx.disk, ops);
-    const [, made] = await Promise.allSettled([staging, linking]).then(([a, b]) => {
-      if (a.status === 'rejected') throw a.reason;
-      if (b.status === 'rejected') throw b.reason;
-      return [a.value, b.value] as const;
-    });
-    backups = made;
+    const linking = yield* fork(linkBackups(ctx.disk, ops));
+    const staged = yield* settle(staging);
+    const linked = yield* settle(linking);
+    if (!staged.ok) throw staged.error;
+    if (!linked.ok) throw linked.error;
+    backups = linked.value;
     // Staged files and backup links are new entries: they must survive a crash once the
     // commit record says to use them.
-    await runAsync(syncDirectories(ctx.disk, dirsOf(ops)));
+    yield* syncDirectories(ctx.disk, dirsOf(ops));
     const backupId = ctx.backup
-      ? await ctx.backup.preserve(touchedBy(planned), backupRequest(ctx, planned))
+      ? yield* preserveOf(ctx.backup, touchedBy(planned), backupRequest(ctx, planned))
       : undefined;
     onBefore(before, backupId);
     checkInterrupt(ctx);
     if (!ctx.coordinator) {
       markAttempted = true;
-      await journal.mark('commit'); // THE COMMIT POINT
+      yield* journal.mark('commit'); // THE COMMIT POINT
     }
   } catch (err) {
-    throw await rollBackBeforeCommit(ctx, journal, ops, err, markAttempted);
+    throw yield* rollBackBeforeCommit(ctx, journal, ops, err, markAttempted);
   }
   const keys = lockKeysOf(planned);
-  if (ctx.coordinator) await decide(ctx, ctx.coordinator, journal, ops, keys);
+  if (ctx.coordinator) yield* decide(ctx, ctx.coordinator, journal, ops, keys);
   ctx.committed = true;
-  if (ctx.coordinator) await applyCoordinated(ctx, ctx.coordinator, journal, ops, keys);
-  else await applyInProcess(ctx, journal, ops, backups);
+  if (ctx.coordinator) yield* applyCoordinated(ctx, ctx.coordinator, journal, ops, keys);
+  else yield* applyInProcess(ctx, journal, ops, backups);
   const changed = planned.flatMap((p) => [
     p.target,
     ...(p.staged.kind === 'move' && p.source !== undefined ? [p.source] : []),
@@ -462,29 +492,29 @@ function lockKeysOf(planned: readonly Planned[]): string[] {
  * outcome is unknown (the request failed) is settled by trying to abort: one of the two
  * must stand.
  */
-async function decide(
+function* decide(
   ctx: CommitContext,
   coordinator: Coordinator,
   journal: JournalWriter,
   ops: readonly TxOp[],
   keys: readonly string[],
-): Promise<void> {
+): Dual<void> {
   let decided: boolean;
   try {
-    decided = await coordinator.decideCommit(ctx.id, keys);
+    decided = yield* coordinated(ctx, () => coordinator.decideCommit(ctx.id, keys));
   } catch (err) {
     let outcome: string;
     try {
-      outcome = await coordinator.decideAbort(ctx.id);
+      outcome = yield* coordinated(ctx, () => coordinator.decideAbort(ctx.id));
     } catch {
-      throw await closedUnsettled(
+      throw yield* closedUnsettled(
         ctx,
         journal,
         err,
         'could not learn whether its commit decision was recorded (the coordinator did not answer); recover(root) settles it once the coordinator is back',
       );
     }
-    if (outcome === 'aborted') throw await rollBackBeforeCommit(ctx, journal, ops, err, false);
+    if (outcome === 'aborted') throw yield* rollBackBeforeCommit(ctx, journal, ops, err, false);
     decided = true;
   }
   if (!decided) {
@@ -493,12 +523,12 @@ async function decide(
       `transaction ${ctx.id} in ${ctx.root}: its locks were lost before its commit decision (its lease in the coordinator expired, and recovery elsewhere may have aborted it); it cannot commit`,
       { path: ctx.root },
     );
-    throw await rollBackBeforeCommit(ctx, journal, ops, lost, false);
+    throw yield* rollBackBeforeCommit(ctx, journal, ops, lost, false);
   }
   try {
-    await journal.mark('commit');
+    yield* journal.mark('commit');
   } catch (err) {
-    throw await closedUnsettled(
+    throw yield* closedUnsettled(
       ctx,
       journal,
       err,
@@ -514,16 +544,16 @@ async function decide(
  * staged name is renamed once, the other finds it gone), but undoing would not be. The
  * user's files it removes are removed only while its locks are still its own.
  */
-async function applyCoordinated(
+function* applyCoordinated(
   ctx: CommitContext,
   coordinator: Coordinator,
   journal: JournalWriter,
   ops: readonly TxOp[],
   keys: readonly string[],
-): Promise<void> {
+): Dual<void> {
   try {
-    await rollForward(ctx.disk, ops, ctx.retry, async () => {
-      if (!(await coordinator.holds(keys, ctx.id, true))) {
+    yield* rollForward(ctx.disk, ops, ctx.retry, function* () {
+      if (!(yield* coordinated(ctx, () => coordinator.holds(keys, ctx.id, true)))) {
         throw new AtomicError(
           'ECOORDINATOR',
           `transaction ${ctx.id} in ${ctx.root}: its locks were lost after its commit decision (its lease expired); recovery elsewhere completes it`,
@@ -531,16 +561,16 @@ async function applyCoordinated(
         );
       }
     });
-    await journal.remove();
+    yield* journal.remove();
   } catch (err) {
-    throw await closedUnsettled(
+    throw yield* closedUnsettled(
       ctx,
       journal,
       err,
       'is committed (its decision is recorded in the coordinator), but was not fully applied here; recover(root) completes it',
     );
   }
-  await coordinator.forget(ctx.id).catch(() => undefined);
+  yield* quietly(coordinated(ctx, () => coordinator.forget(ctx.id)));
 }
 
 /**
@@ -550,18 +580,18 @@ async function applyCoordinated(
  * the journal goes first, for a journal that says "commit" must never outlive its staged
  * files. If removing it fails, everything stays, and recovery completes the transaction.
  */
-async function rollBackBeforeCommit(
+function* rollBackBeforeCommit(
   ctx: CommitContext,
   journal: JournalWriter,
   ops: readonly TxOp[],
   cause: unknown,
   markAttempted: boolean,
-): Promise<TransactionError> {
+): Dual<TransactionError> {
   try {
-    await journal.close();
-    if (markAttempted) await journal.remove();
-    await removeOwned(ctx.disk, ops, ctx.retry);
-    if (!markAttempted) await journal.remove();
+    yield* journal.close();
+    if (markAttempted) yield* journal.remove();
+    yield* removeOwned(ctx.disk, ops, ctx.retry);
+    if (!markAttempted) yield* journal.remove();
     return failed(ctx, true, cause, 'failed before its commit point and was rolled back');
   } catch (rbErr) {
     return failed(ctx, false, cause, `failed, and its rollback failed too (${describe(rbErr)}); run recover(root)`);
@@ -569,54 +599,67 @@ async function rollBackBeforeCommit(
 }
 
 /** Step 5 and 6, with an undo if step 5 fails. */
-async function applyInProcess(
+function* applyInProcess(
   ctx: CommitContext,
   journal: JournalWriter,
   ops: readonly TxOp[],
   backups: Set<string>,
-): Promise<void> {
+): Dual<void> {
   const disk = ctx.disk;
   const renamed: TxOp[] = [];
   const removed: string[] = [];
-  const renames = await Promise.allSettled(
-    ops.map(async (op) => {
+  let failure = yield* firstFailure(
+    ops.map(function* (op) {
       if (op.kind === 'delete') return;
-      await renameOrThrow(disk, op.stage, op.target, ctx.retry);
+      yield* renameOrThrow(disk, op.stage, op.target, ctx.retry);
       renamed.push(op);
     }),
   );
-  let failure = renames.find((r) => r.status === 'rejected');
   if (!failure) {
-    const unlinks = await Promise.allSettled(
-      userRemovalsOf(ops).map(async (p) => {
-        await runAsync(unlinkIfPresent(disk, p, 'unlink', ctx.retry));
+    failure = yield* firstFailure(
+      userRemovalsOf(ops).map(function* (p) {
+        yield* unlinkIfPresent(disk, p, 'unlink', ctx.retry);
         removed.push(p);
       }),
     );
-    failure = unlinks.find((r) => r.status === 'rejected');
   }
-  if (failure) throw await undo(ctx, journal, ops, backups, renamed, removed, failure.reason);
+  if (failure) throw yield* undo(ctx, journal, ops, backups, renamed, removed, failure.error);
   try {
-    await Promise.all(backupsOf(ops).map((p) => runAsync(unlinkIfPresent(disk, p, 'unlink', ctx.retry))));
+    yield* all(backupsOf(ops).map((p) => unlinkIfPresent(disk, p, 'unlink', ctx.retry)));
     // Every rename and unlink becomes durable here, each folder synced once, in parallel.
-    await runAsync(syncDirectories(disk, dirsOf(ops)));
+    yield* syncDirectories(disk, dirsOf(ops));
     // The folders made now hold the new files: their journal can go. The journal's
     // removal below syncs `.atomicfs/`, which makes this unlink durable too.
-    if (ctx.dirs) await runAsync(unlinkIfPresent(disk, ctx.dirs.record, 'unlink', ctx.retry));
-    await journal.remove();
+    if (ctx.dirs) yield* unlinkIfPresent(disk, ctx.dirs.record, 'unlink', ctx.retry);
+    yield* journal.remove();
   } catch (err) {
     throw failed(ctx, false, err, 'was committed and applied, but could not be made durable; run recover(root)');
   }
 }
 
-async function renameOrThrow(disk: Disk, from: string, to: string, retry: RetryOptions | undefined): Promise<void> {
-  if (!(await renameIfPresent(disk, from, to, retry))) {
+/**
+ * Runs every step (together, asynchronously), each to its end; the first failure, if any
+ * (Promise.allSettled's use here: an undo needs to know everything that was done).
+ */
+function* firstFailure(steps: Dual<void>[]): Dual<{ error: unknown } | undefined> {
+  const tasks = [];
+  for (const step of steps) tasks.push(yield* fork(step));
+  let failure: { error: unknown } | undefined;
+  for (const task of tasks) {
+    const r = yield* settle(task);
+    if (!r.ok) failure ??= { error: r.error };
+  }
+  return failure;
+}
+
+function* renameOrThrow(disk: Disk, from: string, to: string, retry: RetryOptions | undefined): Dual<void> {
+  if (!(yield* renameIfPresent(disk, from, to, retry))) {
     throw new AtomicError('ENOENT', `transaction: staged file for ${to} vanished`, { path: to });
   }
 }
 
 /** Puts back what a failed apply changed, then rolls back; TransactionError either way. */
-async function undo(
+function* undo(
   ctx: CommitContext,
   journal: JournalWriter,
   ops: readonly TxOp[],
@@ -624,36 +667,36 @@ async function undo(
   renamed: readonly TxOp[],
   removed: readonly string[],
   cause: unknown,
-): Promise<TransactionError> {
+): Dual<TransactionError> {
   const disk = ctx.disk;
   const backupOf = new Map<string, string | undefined>();
   for (const op of ops) {
     backupOf.set(op.target, op.backup);
     if (op.kind === 'move') backupOf.set(op.source, op.sourceBackup);
   }
-  const putBack = async (path: string): Promise<void> => {
+  const putBack = function* (path: string): Dual<void> {
     const backup = backupOf.get(path);
     if (backup === undefined) return; // it did not exist before
     if (!backups.has(backup)) throw new AtomicError('ENOTSUP', `${path}: no backup link to restore it from`, { path });
-    await renameOrThrow(disk, backup, path, ctx.retry);
+    yield* renameOrThrow(disk, backup, path, ctx.retry);
   };
   try {
-    await Promise.all(
-      renamed.map(async (op) => {
+    yield* all(
+      renamed.map(function* (op) {
         if (op.kind === 'delete') return;
-        await renameOrThrow(disk, op.target, op.stage, ctx.retry); // the new file back to its staged name
-        await putBack(op.target);
+        yield* renameOrThrow(disk, op.target, op.stage, ctx.retry); // the new file back to its staged name
+        yield* putBack(op.target);
       }),
     );
-    await Promise.all(removed.map(putBack));
+    yield* all(removed.map(putBack));
     // The undo must be durable before the journal says so.
-    await runAsync(syncDirectories(disk, dirsOf(ops)));
-    await journal.mark('abort');
-    await journal.close();
-    await removeOwned(disk, ops, ctx.retry);
-    await journal.remove();
+    yield* syncDirectories(disk, dirsOf(ops));
+    yield* journal.mark('abort');
+    yield* journal.close();
+    yield* removeOwned(disk, ops, ctx.retry);
+    yield* journal.remove();
   } catch (undoErr) {
-    await journal.close();
+    yield* journal.close();
     return failed(
       ctx,
       false,

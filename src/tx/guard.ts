@@ -11,9 +11,9 @@ import { AtomicError, errorCode, fsError, invalidArg, TransactionError } from '.
 import type { RetryOptions } from '../base/retry.js';
 import { syncDirectories } from '../file/dir-sync.js';
 import { diskOf } from '../file/options.js';
-import { openForRead } from '../file/open-read.js';
+import { closeQuietly, openForRead } from '../file/open-read.js';
 import { PendingFile } from '../file/pending-file.js';
-import { readChunks } from '../file/read-chunks.js';
+import { eachChunk } from '../file/read-chunks.js';
 import { describe } from '../file/replace.js';
 import { stagePathFor } from '../file/temp-name.js';
 import { lstatIfPresent } from '../file/if-present.js';
@@ -31,7 +31,8 @@ import { checkBatchName } from './batch-name.js';
 import type { AuditHook } from '../file/hooks.js';
 import { hashIfExists } from '../file/hash-existing.js';
 import { hashFile } from '../file/sha256-file.js';
-import { runAsync } from '../disk/dual.js';
+import { runAsync, type Dual } from '../disk/dual.js';
+import type { ReleaseAll } from './locks.js';
 
 export interface GuardOptions {
   root: PathLike;
@@ -49,28 +50,27 @@ export interface GuardOptions {
 }
 
 /** Copies the original aside, synced, with its mode; null if there is none. */
-async function copyAside(disk: Disk, target: string, backup: string, retry: RetryOptions | undefined): Promise<void> {
-  const { file, stat } = await runAsync(openForRead(disk, target, 'guard', retry));
+function* copyAside(disk: Disk, target: string, backup: string, retry: RetryOptions | undefined): Dual<void> {
+  const { file, stat } = yield* openForRead(disk, target, 'guard', retry);
   let pending: PendingFile | undefined;
   try {
     // Nothing reads this copy's hash.
-    pending = await runAsync(PendingFile.create(disk, backup, target, target, 'guard', retry, false));
-    for await (const chunk of readChunks(file, { op: 'guard', path: target })) await runAsync(pending.write(chunk));
+    const into: PendingFile = yield* PendingFile.create(disk, backup, target, target, 'guard', retry, false);
+    pending = into;
+    yield* eachChunk(file, { op: 'guard', path: target }, (chunk) => into.write(chunk));
     // The copy is synced: it is all that is left of the original once fn has run.
-    await runAsync(
-      pending.finish({
-        mode: stat.mode & 0o7777,
-        owner: { uid: stat.uid, gid: stat.gid },
-        ownerRequired: false,
-        fsync: true,
-        verify: false,
-      }),
-    );
+    yield* into.finish({
+      mode: stat.mode & 0o7777,
+      owner: { uid: stat.uid, gid: stat.gid },
+      ownerRequired: false,
+      fsync: true,
+      verify: false,
+    });
   } catch (err) {
-    if (pending) await runAsync(pending.discard());
+    if (pending) yield* pending.discard();
     throw err;
   } finally {
-    await file.close().catch(() => undefined);
+    yield* closeQuietly(file);
   }
 }
 
@@ -109,24 +109,24 @@ export async function guard<T>(paths: readonly PathLike[], fn: () => Promise<T> 
   checkOptions('guard', 'guard', undefined, opts);
   checkBatchName('guard', String(opts.root), opts.name);
   const disk = diskOf(opts);
-  const realRoot = await openRoot(disk, opts?.root, 'guard');
-  await recoverRoot(disk, realRoot, opts);
+  const realRoot = await runAsync(openRoot(disk, opts?.root, 'guard'));
+  await runAsync(recoverRoot(disk, realRoot, opts));
   const resolveInRoot = rootResolver(disk, realRoot);
-  const targets = [...new Set(await Promise.all(files.map((p) => resolveInRoot(p, 'guard'))))];
+  const targets = [...new Set(await Promise.all(files.map((p) => runAsync(resolveInRoot(p, 'guard')))))];
   const id = newTxId();
   markActive(id);
   let entered = false;
-  let release: (() => Promise<void>) | undefined;
+  let release: ReleaseAll | undefined;
   try {
     if (opts.coordinator) {
       await opts.coordinator.enter(id, opts.timeout === undefined ? undefined : budgetUntil(Date.now() + opts.timeout));
       entered = true;
     }
-    release = await lockSettled(disk, realRoot, targets, opts, undefined, id);
+    release = await runAsync(lockSettled(disk, realRoot, targets, opts, undefined, id));
     return await guarded(disk, realRoot, id, targets, fn, opts);
   } finally {
     markInactive(id);
-    await release?.();
+    if (release) await runAsync(release());
     if (entered) await opts.coordinator?.leave(id).catch(() => undefined);
   }
 }
@@ -196,17 +196,19 @@ async function guarded<T>(
     });
   const before = opts.audit ? await Promise.all(targets.map((t) => runAsync(hashIfExists(disk, t)))) : [];
   const hashes = opts.audit ? Object.fromEntries(targets.map((t, i) => [t, before[i] ?? null])) : undefined;
-  const journal = await JournalWriter.create(disk, journalPathFor(realRoot, id), {
-    v: 1,
-    type: 'guard',
-    id,
-    root: realRoot,
-    pid: process.pid,
-    createdAt: Date.now(),
-    name: opts.name,
-    hashes,
-    ops,
-  });
+  const journal = await runAsync(
+    JournalWriter.create(disk, journalPathFor(realRoot, id), {
+      v: 1,
+      type: 'guard',
+      id,
+      root: realRoot,
+      pid: process.pid,
+      createdAt: Date.now(),
+      name: opts.name,
+      hashes,
+      ops,
+    }),
+  );
   const audit = async (outcome: 'ok' | 'rolled-back', err?: unknown): Promise<void> => {
     if (!opts.audit) return;
     const after =
@@ -226,18 +228,20 @@ async function guarded<T>(
     });
   };
   try {
-    await inParallel(ops, 32, async (op) =>
-      op.backup === null ? undefined : copyAside(disk, op.target, op.backup, opts.retry),
+    await runAsync(
+      inParallel(ops, 32, function* (op) {
+        if (op.backup !== null) yield* copyAside(disk, op.target, op.backup, opts.retry);
+      }),
     );
     // The copies are new entries: they must survive a crash before fn may touch the originals.
     await runAsync(syncDirectories(disk, dirsOf(ops)));
     if (opts.signal?.aborted)
       throw new AtomicError('ABORT_ERR', `guard ${realRoot}: aborted`, { path: realRoot, cause: opts.signal.reason });
-    await journal.mark('ready');
+    await runAsync(journal.mark('ready'));
   } catch (err) {
-    await journal.close();
-    await removeOwned(disk, ops, opts.retry).catch(() => undefined);
-    await journal.remove().catch(() => undefined);
+    await runAsync(journal.close());
+    await runAsync(removeOwned(disk, ops, opts.retry)).catch(() => undefined);
+    await runAsync(journal.remove()).catch(() => undefined);
     throw err;
   }
   let restoring: Promise<void> | undefined;
@@ -252,10 +256,10 @@ async function guarded<T>(
           { path: realRoot },
         );
       }
-      await journal.close();
-      await restoreGuarded(disk, ops, opts.retry);
-      await removeOwned(disk, ops, opts.retry);
-      await journal.remove();
+      await runAsync(journal.close());
+      await runAsync(restoreGuarded(disk, ops, opts.retry));
+      await runAsync(removeOwned(disk, ops, opts.retry));
+      await runAsync(journal.remove());
     })());
   const live: Interruptible = { interrupt: restore };
   register(live);
@@ -323,10 +327,10 @@ async function guarded<T>(
       );
     }
   }
-  await journal.mark('done');
-  await journal.close();
-  await removeOwned(disk, ops, opts.retry);
-  await journal.remove();
+  await runAsync(journal.mark('done'));
+  await runAsync(journal.close());
+  await runAsync(removeOwned(disk, ops, opts.retry));
+  await runAsync(journal.remove());
   await opts.coordinator?.forget(id).catch(() => undefined);
   await audit('ok');
   return result;

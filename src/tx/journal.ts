@@ -19,9 +19,11 @@ import { AtomicError, errorCode, fsError } from '../base/errors.js';
 import { sha256Hex } from '../base/sha256.js';
 import { isStageName } from '../file/temp-name.js';
 import { syncDirAlone } from '../file/dir-sync.js';
+import { closeQuietly } from '../file/open-read.js';
 import { isInside, stateDirOf } from './root-paths.js';
 import { isTxId } from './owner.js';
-import { runAsync } from '../disk/dual.js';
+import { all, type Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
 
 /** A transaction's change to one target. `backup`: a hard link to the file it replaces or removes. */
 export type TxOp =
@@ -126,56 +128,63 @@ export class JournalWriter {
   ) {}
 
   /** Creates the journal holding `intent`, durably: the file synced and its entry in the folder too. */
-  static async create(disk: Disk, path: string, intent: Intent): Promise<JournalWriter> {
-    await ensureStateDir(disk, dirname(path));
-    const file = await disk.open(path, 'wx', 0o600).catch((err: unknown) => {
+  static *create(disk: Disk, path: string, intent: Intent): Dual<JournalWriter> {
+    yield* ensureStateDir(disk, dirname(path));
+    let file: DiskFile;
+    try {
+      file = yield* io.open(disk, path, 'wx', 0o600);
+    } catch (err) {
       throw fsError(err, 'transaction', path);
-    });
+    }
     const w = new JournalWriter(disk, path, file);
     try {
-      await w.append(JSON.stringify(intent), false);
+      yield* w.append(JSON.stringify(intent), false);
       // The intent must be on disk, under its name, before any staged file exists:
       // otherwise a crash could leave staged files that no journal names. Both syncs
       // are independent, so they run at once.
-      await Promise.all([file.sync(), runAsync(syncDirAlone(disk, dirname(path)))]);
+      yield* all([io.fsync(file), syncDirAlone(disk, dirname(path))]);
     } catch (err) {
-      await w.close();
+      yield* w.close();
       // Best effort: a journal left here names nothing that exists; recovery drops it.
-      await disk.unlink(path).catch(() => undefined);
+      try {
+        yield* io.unlink(disk, path);
+      } catch {
+        // See above.
+      }
       throw fsError(err, 'transaction', path);
     }
     return w;
   }
 
   /** Appends a mark with the checksum of everything before it, and syncs it. */
-  async mark(mark: Mark): Promise<void> {
+  *mark(mark: Mark): Dual<void> {
     try {
-      await this.append(JSON.stringify({ mark, sha256: sha256Hex(this.content) }), true);
+      yield* this.append(JSON.stringify({ mark, sha256: sha256Hex(this.content) }), true);
     } catch (err) {
       throw fsError(err, 'transaction', this.path);
     }
   }
 
-  private async append(line: string, sync: boolean): Promise<void> {
+  private *append(line: string, sync: boolean): Dual<void> {
     if (!this.file) throw new AtomicError('EINVAL', `journal ${this.path}: already closed`, { path: this.path });
     const bytes = Buffer.from(line + '\n');
-    await this.file.write(bytes, this.content.byteLength);
+    yield* io.write(this.file, bytes, this.content.byteLength);
     // A mark counts only once it is durable: the commit point is this sync returning.
-    if (sync) await this.file.sync();
+    if (sync) yield* io.fsync(this.file);
     this.content = Buffer.concat([this.content, bytes]);
   }
 
-  async close(): Promise<void> {
+  *close(): Dual<void> {
     const f = this.file;
     this.file = undefined;
     this.content = EMPTY;
-    await f?.close().catch(() => undefined);
+    if (f) yield* closeQuietly(f);
   }
 
   /** Closes and removes the journal durably: the last step of a commit or a rollback. */
-  async remove(): Promise<void> {
-    await this.close();
-    await removeJournal(this.disk, this.path);
+  *remove(): Dual<void> {
+    yield* this.close();
+    yield* removeJournal(this.disk, this.path);
   }
 }
 
@@ -183,29 +192,33 @@ export class JournalWriter {
  * Removes a journal for good. Its removal must be durable before the files it names are
  * used again: a journal that came back after a crash would replay its deletes.
  */
-export async function removeJournal(disk: Disk, path: string): Promise<void> {
+export function* removeJournal(disk: Disk, path: string): Dual<void> {
   try {
-    await disk.unlink(path);
+    yield* io.unlink(disk, path);
   } catch (err) {
     if (errorCode(err) !== 'ENOENT') throw fsError(err, 'remove journal', path);
   }
   // Make the removal durable (see above).
-  await runAsync(syncDirAlone(disk, dirname(path))).catch((err: unknown) => {
+  try {
+    yield* syncDirAlone(disk, dirname(path));
+  } catch (err) {
     throw fsError(err, 'remove journal', path);
-  });
+  }
 }
 
-export async function ensureStateDir(disk: Disk, dir: string): Promise<void> {
+export function* ensureStateDir(disk: Disk, dir: string): Dual<void> {
   try {
-    await disk.mkdir(dir, 0o700);
+    yield* io.mkdir(disk, dir, 0o700);
   } catch (err) {
     if (errorCode(err) === 'EEXIST') return;
     throw fsError(err, 'create journal folder', dir);
   }
   // A journal in a folder whose own entry could vanish at a crash would vanish with it.
-  await runAsync(syncDirAlone(disk, dirname(dir))).catch((err: unknown) => {
+  try {
+    yield* syncDirAlone(disk, dirname(dir));
+  } catch (err) {
     throw fsError(err, 'create journal folder', dir);
-  });
+  }
 }
 
 /** Splits the journal into complete lines, each with the bytes that precede it. */

@@ -16,59 +16,65 @@ import { basename, join } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import type { LockOwner } from '../lock/lock-link.js';
-import { LOCK_SUFFIX, breakIfStale, lockDirFor, newRecord, unlinkPersistently } from '../lock/lock-record.js';
+import { LOCK_SUFFIX, lockDirFor, newRecord } from '../lock/lock-record.js';
 import { lstatIfPresent } from '../file/if-present.js';
 import { ensureStateDir } from './journal.js';
 import { readWhole } from '../file/read-file.js';
 import { mayBeAlive } from './owner.js';
 import { isInside, stateDirOf } from './root-paths.js';
-import { runAsync } from '../disk/dual.js';
+import type { Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
+import type { DiskFile } from '../disk/index.js';
+import { breakIfStaleStep, unlinkPersistentlyStep } from './lock-steps.js';
 
 const OWNER_SUFFIX = '.owner';
 const LIST_SUFFIX = '.locks';
 
-async function createWith(disk: Disk, file: string, text: string, mode: number): Promise<void> {
+function* createWith(disk: Disk, file: string, text: string, mode: number): Dual<void> {
   try {
-    const fh = await disk.open(file, 'wx', mode);
+    const fh: DiskFile = yield* io.open(disk, file, 'wx', mode);
     try {
-      await fh.write(Buffer.from(text));
+      yield* io.write(fh, Buffer.from(text));
     } finally {
-      await fh.close();
+      yield* io.close(fh);
     }
   } catch (err) {
-    await disk.unlink(file).catch(() => undefined);
+    yield* unlinkQuietly(disk, file);
     throw fsError(err, 'transaction', file);
   }
 }
 
+function* unlinkQuietly(disk: Disk, file: string): Dual<void> {
+  try {
+    yield* io.unlink(disk, file);
+  } catch {
+    // Best effort: an owner file or list left behind is cleared by recovery.
+  }
+}
+
 /** Creates the owner file of transaction `id`; the list of its locks first, so recovery finds every one. */
-export async function createOwner(
-  disk: Disk,
-  realRoot: string,
-  id: string,
-  paths: readonly string[],
-): Promise<LockOwner> {
+export function* createOwner(disk: Disk, realRoot: string, id: string, paths: readonly string[]): Dual<LockOwner> {
   const dir = stateDirOf(realRoot);
-  await ensureStateDir(disk, dir);
+  yield* ensureStateDir(disk, dir);
   const list = join(dir, id + LIST_SUFFIX);
   const file = join(dir, id + OWNER_SUFFIX);
   const record = newRecord();
-  await createWith(disk, list, paths.map((p) => lockDirFor(p) + '\n').join(''), 0o600);
+  yield* createWith(disk, list, paths.map((p) => lockDirFor(p) + '\n').join(''), 0o600);
   try {
-    await createWith(disk, file, JSON.stringify(record) + '\n', 0o644);
+    yield* createWith(disk, file, JSON.stringify(record) + '\n', 0o644);
   } catch (err) {
-    await disk.unlink(list).catch(() => undefined);
+    yield* unlinkQuietly(disk, list);
     throw err;
   }
   return { file, record, touchedAt: record.since };
 }
 
 /** Removes the owner file and its list once every lock linked to it is released. */
-export async function removeOwner(disk: Disk, owner: LockOwner): Promise<void> {
+export function* removeOwner(disk: Disk, owner: LockOwner): Dual<void> {
   const list = owner.file.slice(0, -OWNER_SUFFIX.length) + LIST_SUFFIX;
   for (const file of [owner.file, list]) {
     try {
-      await runAsync(unlinkPersistently(disk, file));
+      yield* unlinkPersistentlyStep(disk, file);
     } catch (err) {
       throw fsError(err, 'transaction', file);
     }
@@ -80,11 +86,11 @@ export async function removeOwner(disk: Disk, owner: LockOwner): Promise<void> {
  * still a link to the dead owner's file is broken (same inode), and only one inside the
  * root with a lock's name, whatever a damaged list names.
  */
-export async function clearDeadOwners(disk: Disk, realRoot: string): Promise<void> {
+export function* clearDeadOwners(disk: Disk, realRoot: string): Dual<void> {
   const dir = stateDirOf(realRoot);
   let names: string[];
   try {
-    names = await disk.readdir(dir);
+    names = yield* io.readdir(disk, dir);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return;
     throw fsError(err, 'recover', dir);
@@ -95,33 +101,37 @@ export async function clearDeadOwners(disk: Disk, realRoot: string): Promise<voi
     const id = suffix === undefined ? undefined : name.slice(0, -suffix.length);
     if (id !== undefined && !mayBeAlive(id)) dead.add(id);
   }
-  for (const id of dead) await clearOwner(disk, realRoot, join(dir, id));
+  for (const id of dead) yield* clearOwner(disk, realRoot, join(dir, id));
 }
 
-async function readList(disk: Disk, list: string): Promise<string[]> {
+function* readList(disk: Disk, list: string): Dual<string[]> {
   try {
-    return (await runAsync(readWhole(disk, list, 'transaction'))).toString('utf8').split('\n');
+    return (yield* readWhole(disk, list, 'transaction')).toString('utf8').split('\n');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return []; // a recovery removed it before the owner file
     throw err;
   }
 }
 
-async function clearOwner(disk: Disk, realRoot: string, base: string): Promise<void> {
+function* clearOwner(disk: Disk, realRoot: string, base: string): Dual<void> {
   const [file, list] = [base + OWNER_SUFFIX, base + LIST_SUFFIX];
   try {
     // Missing if it died before making it: then no link to it can exist.
-    const owner = await runAsync(lstatIfPresent(disk, file, 'recover'));
-    const locks = owner ? await readList(disk, list) : [];
+    const owner = yield* lstatIfPresent(disk, file, 'recover');
+    const locks = owner ? yield* readList(disk, list) : [];
     for (const lock of locks) {
       if (!owner || !isInside(realRoot, lock) || !basename(lock).endsWith(LOCK_SUFFIX)) continue;
-      const held = await disk.lstat(lock).catch(() => undefined);
-      if (held?.isFile() && held.ino === owner.ino && held.dev === owner.dev)
-        await runAsync(breakIfStale(disk, lock, 0));
+      let held;
+      try {
+        held = yield* io.lstat(disk, lock);
+      } catch {
+        held = undefined;
+      }
+      if (held?.isFile() && held.ino === owner.ino && held.dev === owner.dev) yield* breakIfStaleStep(disk, lock, 0);
     }
     // The owner file last: while it is there, a crash here leaves this to be done again.
-    await runAsync(unlinkPersistently(disk, list));
-    await runAsync(unlinkPersistently(disk, file));
+    yield* unlinkPersistentlyStep(disk, list);
+    yield* unlinkPersistentlyStep(disk, file);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return; // cleared by another recovery meanwhile
     throw fsError(err, 'recover', base + OWNER_SUFFIX);

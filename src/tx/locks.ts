@@ -9,11 +9,12 @@
  */
 import { pathKey, type Disk } from '../disk/index.js';
 import { LockError } from '../base/errors.js';
-import { lockAs, type Release } from '../lock/lock.js';
-import { runAsync } from '../disk/dual.js';
+import { all, fork, settle, type Dual } from '../disk/dual.js';
 import type { LockOwner } from '../lock/lock-link.js';
 import { lockKeys } from '../lock/coordinated-lock.js';
 import type { Coordinator } from '../lock/coordinator.js';
+import { asyncOnly } from './async-only.js';
+import { lockStep, releaseStep, type HeldRelease } from './lock-steps.js';
 
 export interface LockAllOptions {
   disk: Disk;
@@ -27,55 +28,69 @@ export interface LockAllOptions {
   holder?: string | undefined;
 }
 
-function releaserOf(held: Release[]): Release {
-  return async () => {
+/** Releases every lock taken; a step, so that a synchronous commit releases synchronously. */
+export type ReleaseAll = () => Dual<void>;
+
+function releaserOf(held: HeldRelease[]): ReleaseAll {
+  return function* () {
     // Each release is idempotent; they are independent, so they run at once.
-    await Promise.all(held.map((release) => release().catch(() => undefined)));
+    yield* all(held.map((release) => releaseQuietly(release)));
   };
 }
 
-async function tryAll(sorted: string[], opts: LockAllOptions): Promise<Release | undefined> {
-  const tries = await Promise.allSettled(
-    sorted.map((path) =>
-      runAsync(lockAs(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner, true)),
-    ),
-  );
-  const held = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
-  const failure = tries.find((t): t is PromiseRejectedResult => t.status === 'rejected');
-  if (!failure) return releaserOf(held);
-  await releaserOf(held)();
-  if (failure.reason instanceof LockError) return undefined;
-  throw failure.reason;
+function* releaseQuietly(release: HeldRelease): Dual<void> {
+  try {
+    yield* releaseStep(release);
+  } catch {
+    // A lock not released is stale once we are gone (see lock-record.ts).
+  }
 }
 
-/** Locks every path (real paths); resolves to a release of them all. */
-export async function lockAll(paths: Iterable<string>, opts: LockAllOptions): Promise<Release> {
+function* tryAll(sorted: string[], opts: LockAllOptions): Dual<ReleaseAll | undefined> {
+  const tasks = [];
+  for (const path of sorted)
+    tasks.push(yield* fork(lockStep(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner, true)));
+  const tries = [];
+  for (const task of tasks) tries.push(yield* settle(task));
+  const held = tries.flatMap((t) => (t.ok ? [t.value] : []));
+  const failure = tries.find((t) => !t.ok);
+  if (!failure) return releaserOf(held);
+  yield* releaserOf(held)();
+  if (failure.error instanceof LockError) return undefined;
+  throw failure.error;
+}
+
+/** Locks every path (real paths); gives a release of them all. */
+export function* lockAll(paths: Iterable<string>, opts: LockAllOptions): Dual<ReleaseAll> {
   // One lock per file: two spellings of one name (letter case, where it does not count)
   // would otherwise be two locks on one lock folder, the second waiting for the first.
   const byKey = new Map<string, string>();
   for (const path of paths) byKey.set(pathKey(opts.disk.capabilities, path), path);
   const sorted = [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, path]) => path);
-  if (opts.coordinator) {
-    if (sorted.length === 0) return () => Promise.resolve();
-    const held = await lockKeys(
-      opts.coordinator,
-      sorted,
-      { timeout: opts.timeout, shared: false, signal: opts.signal, holder: opts.holder },
-      sorted[0] ?? '',
+  const coordinator = opts.coordinator;
+  if (coordinator) {
+    if (sorted.length === 0) return function* () {};
+    const held = yield* asyncOnly('lock', sorted[0] ?? '', 'a coordinator', () =>
+      lockKeys(
+        coordinator,
+        sorted,
+        { timeout: opts.timeout, shared: false, signal: opts.signal, holder: opts.holder },
+        sorted[0] ?? '',
+      ),
     );
     return releaserOf([held.release]);
   }
-  const fast = await tryAll(sorted, opts);
+  const fast = yield* tryAll(sorted, opts);
   if (fast) return fast;
-  const held: Release[] = [];
+  const held: HeldRelease[] = [];
   try {
     const deadline = opts.timeout === undefined ? undefined : Date.now() + opts.timeout;
     for (const path of sorted) {
       const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-      held.push(await runAsync(lockAs(path, { disk: opts.disk, timeout, signal: opts.signal }, opts.owner, true)));
+      held.push(yield* lockStep(path, { disk: opts.disk, timeout, signal: opts.signal }, opts.owner, true));
     }
   } catch (err) {
-    await releaserOf(held)();
+    yield* releaserOf(held)();
     throw err;
   }
   return releaserOf(held);

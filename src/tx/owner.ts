@@ -10,6 +10,8 @@ import { randomId } from '../file/temp-name.js';
 import { HOST, isProcessAlive } from '../file/process-alive.js';
 import { sha256Hex } from '../base/sha256.js';
 import type { Coordinator } from '../lock/coordinator.js';
+import type { Dual } from '../disk/dual.js';
+import { asyncOnly } from './async-only.js';
 
 /** A short, file-name-safe tag of this host's name. */
 export const HOST_TAG = sha256Hex(HOST).slice(0, 8);
@@ -56,11 +58,11 @@ export function mayBeAlive(id: string): boolean {
  * containers a pid and host name say nothing. Only this very process's own transactions
  * are known here without asking.
  */
-export async function ownerMayBeAlive(id: string, coordinator: Coordinator | undefined): Promise<boolean> {
+export function* ownerMayBeAlive(id: string, coordinator: Coordinator | undefined): Dual<boolean> {
   if (!coordinator) return mayBeAlive(id);
   const m = ID_RE.exec(id);
   if (!m) return true;
   const [, host, pid, nonce] = m;
   if (host === HOST_TAG && Number(pid) === process.pid && nonce === NONCE) return active.has(id);
-  return coordinator.isAlive(id);
+  return yield* asyncOnly('recover', id, 'asking a coordinator', () => coordinator.isAlive(id));
 }

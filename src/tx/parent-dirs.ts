@@ -13,16 +13,19 @@
  * folder it made holds a file it wrote, so "remove it if empty" leaves it alone.
  */
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import type { Disk } from '../disk/index.js';
+import type { Disk, DiskFile } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import { syncDirAlone, syncDirectories, syncDirectory } from '../file/dir-sync.js';
 import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
-import { clearLockLeftover, isLockLeftover } from '../lock/stale-locks.js';
+import { isLockLeftover } from '../lock/stale-locks.js';
 import { ensureStateDir } from './journal.js';
 import { readWhole } from '../file/read-file.js';
 import { isTxId } from './owner.js';
 import { isInside, stateDirOf } from './root-paths.js';
-import { runAsync } from '../disk/dual.js';
+import { all, type Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
+import { closeQuietly } from '../file/open-read.js';
+import { clearLockLeftoverStep } from './lock-steps.js';
 
 export const DIRS_SUFFIX = '.dirs';
 
@@ -61,45 +64,46 @@ export function foldersToCreate(realRoot: string, targets: readonly string[], mi
  * syncs the parent of each folder made. `into.made` grows as folders are made, so a
  * caller can remove them again whatever step fails.
  */
-export async function makeParents(
+export function* makeParents(
   disk: Disk,
   realRoot: string,
   id: string,
   dirs: readonly string[],
   into: MadeDirs,
-): Promise<void> {
+): Dual<void> {
   const record = into.record;
-  await ensureStateDir(disk, dirname(record));
-  const file = await disk.open(record, 'wx', 0o600).catch((err: unknown) => {
-    throw fsError(err, 'transaction', record);
-  });
+  yield* ensureStateDir(disk, dirname(record));
+  let file: DiskFile;
   try {
-    await file.write(Buffer.from(JSON.stringify({ v: 1, id, root: realRoot, dirs }) + '\n'), 0);
+    file = yield* io.open(disk, record, 'wx', 0o600);
+  } catch (err) {
+    throw fsError(err, 'transaction', record);
+  }
+  try {
+    yield* io.write(file, Buffer.from(JSON.stringify({ v: 1, id, root: realRoot, dirs }) + '\n'), 0);
     // Named durably before any is made: a crash must not leave a folder no journal names.
-    await Promise.all([file.sync(), runAsync(syncDirAlone(disk, dirname(record)))]);
+    yield* all([io.fsync(file), syncDirAlone(disk, dirname(record))]);
   } catch (err) {
     throw fsError(err, 'transaction', record);
   } finally {
-    await file.close().catch(() => undefined);
+    yield* closeQuietly(file);
   }
   into.named = [...dirs];
-  for (const level of byDepth(dirs)) {
-    await Promise.all(
-      level.map(async (d) => {
-        try {
-          await disk.mkdir(d);
-          into.made.push(d);
-        } catch (err) {
-          // Made meanwhile by someone else: theirs, not ours to remove.
-          if (errorCode(err) !== 'EEXIST') throw fsError(err, 'create folder', d);
-        }
-      }),
-    );
-  }
+  for (const level of byDepth(dirs)) yield* all(level.map((d) => makeDir(disk, d, into)));
   into.made.sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : 1));
   // A new folder's entry is durable only once its parent is synced; the staged files
   // made in it next, and the commit record after them, must not outlive it.
-  await runAsync(syncDirectories(disk, new Set(into.made.map((d) => dirname(d)))));
+  yield* syncDirectories(disk, new Set(into.made.map((d) => dirname(d))));
+}
+
+function* makeDir(disk: Disk, d: string, into: MadeDirs): Dual<void> {
+  try {
+    yield* io.mkdir(disk, d);
+    into.made.push(d);
+  } catch (err) {
+    // Made meanwhile by someone else: theirs, not ours to remove.
+    if (errorCode(err) !== 'EEXIST') throw fsError(err, 'create folder', d);
+  }
 }
 
 function byDepth(dirs: readonly string[]): string[][] {
@@ -113,12 +117,12 @@ function byDepth(dirs: readonly string[]): string[][] {
  * removed: a folder that still holds anything (a file written since, someone else's
  * lock) stays. Resolves to the folders removed.
  */
-export async function removeEmptyDirs(disk: Disk, dirs: readonly string[], clearDeadLocks = false): Promise<string[]> {
+export function* removeEmptyDirs(disk: Disk, dirs: readonly string[], clearDeadLocks = false): Dual<string[]> {
   const removed: string[] = [];
   for (const d of [...new Set(dirs)].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))) {
-    if (clearDeadLocks) await clearDeadLocksIn(disk, d);
+    if (clearDeadLocks) yield* clearDeadLocksIn(disk, d);
     try {
-      await disk.rmdir(d);
+      yield* io.rmdir(disk, d);
       removed.push(d);
     } catch (err) {
       const code = errorCode(err);
@@ -128,7 +132,7 @@ export async function removeEmptyDirs(disk: Disk, dirs: readonly string[], clear
   }
   const gone = new Set(removed);
   // The removals are durable once the folders that held them are synced.
-  await runAsync(syncDirectories(disk, new Set(removed.map((d) => dirname(d)).filter((p) => !gone.has(p)))));
+  yield* syncDirectories(disk, new Set(removed.map((d) => dirname(d)).filter((p) => !gone.has(p))));
   return removed;
 }
 
@@ -138,25 +142,25 @@ export async function removeEmptyDirs(disk: Disk, dirs: readonly string[], clear
  * take them over, and the folder could never be removed. They are cleared as
  * cleanupTemps clears dead locks; a live holder's lock stays (and so does the folder).
  */
-async function clearDeadLocksIn(disk: Disk, dir: string): Promise<void> {
+function* clearDeadLocksIn(disk: Disk, dir: string): Dual<void> {
   let names: string[];
   try {
-    names = await disk.readdir(dir);
+    names = yield* io.readdir(disk, dir);
   } catch (err) {
     if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return;
     throw fsError(err, 'recover', dir);
   }
   for (const name of names.filter(isLockLeftover)) {
     const path = join(dir, name);
-    const stat = await runAsync(lstatIfPresent(disk, path, 'recover'));
-    if (stat) await runAsync(clearLockLeftover(disk, path, stat, 0, Date.now()));
+    const stat = yield* lstatIfPresent(disk, path, 'recover');
+    if (stat) yield* clearLockLeftoverStep(disk, path, stat, 0, Date.now());
   }
 }
 
 /** Drops the folder journal durably, once the folders it names need no more care. */
-export async function removeDirsRecord(disk: Disk, record: string): Promise<void> {
-  await runAsync(unlinkIfPresent(disk, record, 'remove folder journal'));
-  await runAsync(syncDirectory(disk, dirname(record)));
+export function* removeDirsRecord(disk: Disk, record: string): Dual<void> {
+  yield* unlinkIfPresent(disk, record, 'remove folder journal');
+  yield* syncDirectory(disk, dirname(record));
 }
 
 /**
@@ -164,10 +168,10 @@ export async function removeDirsRecord(disk: Disk, record: string): Promise<void
  * outside its state; [] for a record torn by a crash (its sync never returned, so none
  * was made) or gone.
  */
-export async function readDirsRecord(disk: Disk, realRoot: string, record: string): Promise<string[]> {
+export function* readDirsRecord(disk: Disk, realRoot: string, record: string): Dual<string[]> {
   let text: string;
   try {
-    text = (await runAsync(readWhole(disk, record, 'recover'))).toString('utf8');
+    text = (yield* readWhole(disk, record, 'recover')).toString('utf8');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return [];
     throw fsError(err, 'recover', record);

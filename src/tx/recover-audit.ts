@@ -11,14 +11,14 @@ import { errorCode } from '../base/errors.js';
 import type { AuditFile, AuditRecord } from '../file/hooks.js';
 import { hashFile } from '../file/sha256-file.js';
 import type { Intent } from './journal.js';
-import { runAsync } from '../disk/dual.js';
+import type { Dual } from '../disk/dual.js';
 
 type Hashed = { sha256: string; bytes: number } | null;
 
-async function hashOf(disk: Disk, path: string | null | undefined): Promise<Hashed> {
+function* hashOf(disk: Disk, path: string | null | undefined): Dual<Hashed> {
   if (path === null || path === undefined) return null;
   try {
-    return await runAsync(hashFile(disk, path, { op: 'recover' }));
+    return yield* hashFile(disk, path, { op: 'recover' });
   } catch (err) {
     const code = errorCode(err);
     if (code === 'ENOENT' || code === 'EISDIR') return null;
@@ -27,59 +27,63 @@ async function hashOf(disk: Disk, path: string | null | undefined): Promise<Hash
 }
 
 /** The hash before: the journal's, else the first of `candidates` that exists. */
-async function beforeOf(
+function* beforeOf(
   disk: Disk,
   intent: Intent,
   path: string,
   candidates: (string | null | undefined)[],
-): Promise<string | null> {
+): Dual<string | null> {
   const known = intent.hashes?.[path];
   if (known !== undefined) return known;
   for (const c of candidates) {
-    const h = await hashOf(disk, c);
+    const h = yield* hashOf(disk, c);
     if (h) return h.sha256;
   }
   return null;
 }
 
-async function exists(disk: Disk, path: string): Promise<boolean> {
-  return (await hashOf(disk, path).catch(() => null)) !== null;
+function* exists(disk: Disk, path: string): Dual<boolean> {
+  try {
+    return (yield* hashOf(disk, path)) !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** The files of `intent`, before it and after recovery: rolled forward or back. */
-export async function recoveredFiles(disk: Disk, intent: Intent, forward: boolean): Promise<AuditFile[]> {
+export function* recoveredFiles(disk: Disk, intent: Intent, forward: boolean): Dual<AuditFile[]> {
   const out: AuditFile[] = [];
-  const unchanged = async (path: string, before: string | null): Promise<AuditFile> => {
-    const now = await hashOf(disk, path);
+  const unchanged = function* (path: string, before: string | null): Dual<AuditFile> {
+    const now = yield* hashOf(disk, path);
     return { path, before, after: before, size: now?.sha256 === before ? now.bytes : 0 };
   };
   for (const op of intent.ops) {
     if (op.kind === 'guard') {
       // Rolled back: the original (its copy) comes back; forward: the code's edits stay.
-      const before = await beforeOf(disk, intent, op.target, op.backup === null ? [] : [op.backup]);
+      const before = yield* beforeOf(disk, intent, op.target, op.backup === null ? [] : [op.backup]);
       if (!forward)
-        out.push({ path: op.target, before, after: before, size: (await hashOf(disk, op.backup))?.bytes ?? 0 });
+        out.push({ path: op.target, before, after: before, size: (yield* hashOf(disk, op.backup))?.bytes ?? 0 });
       else {
-        const now = await hashOf(disk, op.target);
+        const now = yield* hashOf(disk, op.target);
         out.push({ path: op.target, before, after: now?.sha256 ?? null, size: now?.bytes ?? 0 });
       }
       continue;
     }
     if (op.kind === 'delete') {
-      const before = await beforeOf(disk, intent, op.target, [op.backup, op.target]);
-      out.push(forward ? { path: op.target, before, after: null, size: 0 } : await unchanged(op.target, before));
+      const before = yield* beforeOf(disk, intent, op.target, [op.backup, op.target]);
+      out.push(forward ? { path: op.target, before, after: null, size: 0 } : yield* unchanged(op.target, before));
       continue;
     }
-    const staged = await exists(disk, op.stage);
+    const staged = yield* exists(disk, op.stage);
     // A target whose staged file is still there was not replaced yet: it is old.
-    const before = await beforeOf(disk, intent, op.target, [op.backup, staged || !forward ? op.target : null]);
+    const before = yield* beforeOf(disk, intent, op.target, [op.backup, staged || !forward ? op.target : null]);
     if (forward) {
-      const now = await hashOf(disk, staged ? op.stage : op.target);
+      const now = yield* hashOf(disk, staged ? op.stage : op.target);
       out.push({ path: op.target, before, after: now?.sha256 ?? null, size: now?.bytes ?? 0 });
-    } else out.push(await unchanged(op.target, before));
+    } else out.push(yield* unchanged(op.target, before));
     if (op.kind === 'move') {
-      const src = await beforeOf(disk, intent, op.source, [op.sourceBackup, op.source]);
-      out.push(forward ? { path: op.source, before: src, after: null, size: 0 } : await unchanged(op.source, src));
+      const src = yield* beforeOf(disk, intent, op.source, [op.sourceBackup, op.source]);
+      out.push(forward ? { path: op.source, before: src, after: null, size: 0 } : yield* unchanged(op.source, src));
     }
   }
   return out;

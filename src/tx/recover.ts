@@ -19,13 +19,13 @@ import { diskOf, type BaseOptions } from '../file/options.js';
 import { idOfJournal, journalPathFor, namedPaths, parseJournal, removeJournal, type JournalState } from './journal.js';
 import { readWhole } from '../file/read-file.js';
 import type { LockOwner } from '../lock/lock-link.js';
-import { lockAll } from './locks.js';
+import { lockAll, type ReleaseAll } from './locks.js';
 import { clearDeadOwners } from './lock-owner.js';
 import { ownerMayBeAlive } from './owner.js';
 import type { Coordinator } from '../lock/coordinator.js';
 import { openRoot, stateDirOf } from './root-paths.js';
 import { removeOwned, restoreGuarded, rollForward } from './apply.js';
-import type { AuditHook, AuditRecord } from '../file/hooks.js';
+import { recordOf, type AuditHook, type AuditRecord } from '../file/hooks.js';
 import { recoveredFiles, recoveryRecord } from './recover-audit.js';
 import {
   deadDirsIds,
@@ -35,7 +35,10 @@ import {
   removeDirsRecord,
   removeEmptyDirs,
 } from './parent-dirs.js';
-import { runAsync } from '../disk/dual.js';
+import { all, runAsync, runSync, type Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
+import { asyncOnly, noSyncCoordinator } from './async-only.js';
+import type { SyncOptions } from '../file/options.js';
 
 export interface RecoverReport {
   /** Transactions (and guards) undone: their files are as before them. */
@@ -59,9 +62,9 @@ export interface RecoverOptions extends BaseOptions {
   coordinator?: Coordinator | undefined;
 }
 
-async function stateNames(disk: Disk, realRoot: string): Promise<string[]> {
+function* stateNames(disk: Disk, realRoot: string): Dual<string[]> {
   try {
-    return await disk.readdir(stateDirOf(realRoot));
+    return yield* io.readdir(disk, stateDirOf(realRoot));
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return [];
     throw fsError(err, 'recover', stateDirOf(realRoot));
@@ -69,18 +72,18 @@ async function stateNames(disk: Disk, realRoot: string): Promise<string[]> {
 }
 
 /** The ids among `names` whose owner may be alive (asked of the coordinator, if any). */
-async function aliveIn(
+function* aliveIn(
   names: readonly string[],
   idOf: (name: string) => string | undefined,
   coordinator: Coordinator | undefined,
-): Promise<Set<string>> {
+): Dual<Set<string>> {
   const ids = names.map(idOf).filter((id): id is string => id !== undefined);
-  const alive = await Promise.all(ids.map((id) => ownerMayBeAlive(id, coordinator)));
+  const alive = yield* all(ids.map((id) => ownerMayBeAlive(id, coordinator)));
   return new Set(ids.filter((_, i) => alive[i]));
 }
 
-async function deadJournalsIn(names: readonly string[], coordinator: Coordinator | undefined): Promise<string[]> {
-  const alive = await aliveIn(names, idOfJournal, coordinator);
+function* deadJournalsIn(names: readonly string[], coordinator: Coordinator | undefined): Dual<string[]> {
+  const alive = yield* aliveIn(names, idOfJournal, coordinator);
   return names
     .map(idOfJournal)
     .filter((id): id is string => id !== undefined && !alive.has(id))
@@ -88,15 +91,15 @@ async function deadJournalsIn(names: readonly string[], coordinator: Coordinator
 }
 
 /** Journals of owners that are gone, by id. */
-export async function deadJournals(disk: Disk, realRoot: string, coordinator?: Coordinator): Promise<string[]> {
-  return deadJournalsIn(await stateNames(disk, realRoot), coordinator);
+export function* deadJournals(disk: Disk, realRoot: string, coordinator?: Coordinator): Dual<string[]> {
+  return yield* deadJournalsIn(yield* stateNames(disk, realRoot), coordinator);
 }
 
-async function readState(disk: Disk, realRoot: string, id: string): Promise<JournalState | undefined> {
+function* readState(disk: Disk, realRoot: string, id: string): Dual<JournalState | undefined> {
   const path = journalPathFor(realRoot, id);
   let bytes: Buffer;
   try {
-    bytes = await runAsync(readWhole(disk, path, 'recover'));
+    bytes = yield* readWhole(disk, path, 'recover');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined; // finished or recovered by someone else
     throw fsError(err, 'recover', path);
@@ -105,58 +108,84 @@ async function readState(disk: Disk, realRoot: string, id: string): Promise<Jour
 }
 
 /** Rolls back or forward every abandoned transaction under `root`; see the module comment. */
-export async function recover(root: PathLike, opts: RecoverOptions = {}): Promise<RecoverReport> {
-  checkOptions('recover', 'recover', root instanceof URL ? root.href : root, opts);
-  const disk = diskOf(opts);
-  const realRoot = await openRoot(disk, root, 'recover');
-  return recoverRoot(disk, realRoot, opts);
+export function recover(root: PathLike, opts: RecoverOptions = {}): Promise<RecoverReport> {
+  return runAsync(recoverProtocol(root, opts, false));
 }
 
-export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOptions = {}): Promise<RecoverReport> {
+/**
+ * recover(), synchronously: the same protocol driven by synchronous calls, the same
+ * report. Locks held by another process are waited for (blocking, up to `timeout`); a
+ * lock held by this very process fails at once (nothing here could release it meanwhile).
+ */
+export function recoverSync(root: PathLike, opts: SyncOptions<RecoverOptions> = {}): RecoverReport {
+  return runSync(recoverProtocol(root, opts, true));
+}
+
+function* recoverProtocol(root: PathLike, opts: RecoverOptions, sync: boolean): Dual<RecoverReport> {
+  const shown = root instanceof URL ? root.href : root;
+  checkOptions('recover', 'recover', shown, opts, sync);
+  if (sync && opts.coordinator) throw noSyncCoordinator('recoverSync', String(shown));
+  const disk = diskOf(opts);
+  const realRoot = yield* openRoot(disk, root, 'recover');
+  return yield* recoverRoot(disk, realRoot, opts);
+}
+
+export function* recoverRoot(disk: Disk, realRoot: string, opts: RecoverOptions = {}): Dual<RecoverReport> {
   const report: RecoverReport = { rolledBack: 0, rolledForward: 0, tempsRemoved: 0 };
   const coordinator = opts.coordinator;
-  const names = await stateNames(disk, realRoot);
-  const ids = await deadJournalsIn(names, coordinator);
+  const names = yield* stateNames(disk, realRoot);
+  const ids = yield* deadJournalsIn(names, coordinator);
   // Check them all first: one damaged journal stops recovery before it changes anything.
   const states = new Map<string, JournalState>();
   for (const id of ids) {
-    const state = await readState(disk, realRoot, id);
+    const state = yield* readState(disk, realRoot, id);
     if (state) states.set(id, state);
   }
   for (const [id, first] of states) {
     const paths = first.intent ? namedPaths(first.intent).touched : [];
     // Hold the journal's paths so no transaction changes them while it is replayed, and
     // so that two recoveries of one journal run one after the other.
-    const release = await lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, coordinator });
+    const release = yield* lockAll(paths, { disk, timeout: opts.timeout, signal: opts.signal, coordinator });
     let record: AuditRecord | undefined;
     try {
-      const state = await readState(disk, realRoot, id);
+      const state = yield* readState(disk, realRoot, id);
       if (state) {
-        const forward = await rollsForward(state, coordinator && (() => coordinator.decideAbort(id)));
+        const forward = yield* rollsForward(
+          state,
+          coordinator && (() => asyncOnly('recover', realRoot, 'a coordinator', () => coordinator.decideAbort(id))),
+        );
         // Read before the replay changes them.
-        const files = opts.audit && state.intent ? await recoveredFiles(disk, state.intent, forward) : [];
-        await replay(disk, journalPathFor(realRoot, id), state, report, forward);
+        const files = opts.audit && state.intent ? yield* recoveredFiles(disk, state.intent, forward) : [];
+        yield* replay(disk, journalPathFor(realRoot, id), state, report, forward);
         record = recoveryRecord(state.intent, id, forward, files);
       }
     } finally {
-      await release();
+      yield* release();
     }
     // The journal is gone for good: nobody will ask for its decision again.
-    if (coordinator) await coordinator.forget(id).catch(() => undefined);
-    if (record && opts.audit) await opts.audit.record(record);
+    if (coordinator) yield* forgetQuietly(coordinator, id, realRoot);
+    if (record && opts.audit) yield* recordOf(opts.audit, record);
   }
   // Owner files and lock links exist only for transactions without a coordinator, and
   // their pids cannot be judged across containers.
-  if (!coordinator) await clearDeadOwners(disk, realRoot);
+  if (!coordinator) yield* clearDeadOwners(disk, realRoot);
   // Last, with the dead transactions' journals replayed and their locks cleared: only
   // then are the folders of a rolled-back one empty (see parent-dirs.ts).
-  const aliveDirs = await aliveIn(names, idOfDirsRecord, coordinator);
+  const aliveDirs = yield* aliveIn(names, idOfDirsRecord, coordinator);
   for (const id of deadDirsIds(names, (id) => aliveDirs.has(id))) {
     const record = dirsRecordPathFor(realRoot, id);
-    await removeEmptyDirs(disk, await readDirsRecord(disk, realRoot, record), true);
-    await removeDirsRecord(disk, record);
+    yield* removeEmptyDirs(disk, yield* readDirsRecord(disk, realRoot, record), true);
+    yield* removeDirsRecord(disk, record);
   }
   return report;
+}
+
+function* forgetQuietly(coordinator: Coordinator, id: string, realRoot: string): Dual<void> {
+  try {
+    yield* asyncOnly('recover', realRoot, 'a coordinator', () => coordinator.forget(id));
+  } catch {
+    // Best effort: a decision kept too long is only a key nobody reads.
+  }
 }
 
 /**
@@ -166,7 +195,7 @@ export async function recoverRoot(disk: Disk, realRoot: string, opts: RecoverOpt
  * coordinator first: "aborted" is recorded unless a commit decision exists, so its owner,
  * if it is merely paused, can never commit once we roll back.
  */
-async function rollsForward(state: JournalState, decide: (() => Promise<string>) | undefined): Promise<boolean> {
+function* rollsForward(state: JournalState, decide: (() => Dual<string>) | undefined): Dual<boolean> {
   const intent = state.intent;
   if (intent === undefined) return false;
   const marks = state.marks;
@@ -174,42 +203,36 @@ async function rollsForward(state: JournalState, decide: (() => Promise<string>)
   if (marks[marks.length - 1] === (intent.type === 'tx' ? 'commit' : 'done')) return true;
   // A guard whose fn never ran (no `ready`) has nothing to decide.
   if (intent.type === 'guard' && !marks.includes('ready')) return false;
-  return decide !== undefined && (await decide()) === 'committed';
+  return decide !== undefined && (yield* decide()) === 'committed';
 }
 
-async function replay(
-  disk: Disk,
-  path: string,
-  state: JournalState,
-  report: RecoverReport,
-  forward: boolean,
-): Promise<void> {
+function* replay(disk: Disk, path: string, state: JournalState, report: RecoverReport, forward: boolean): Dual<void> {
   const intent = state.intent;
   if (!intent) {
     // Torn intent: no staged file was ever created (they are made after it is synced).
-    await removeJournal(disk, path);
+    yield* removeJournal(disk, path);
     report.rolledBack++;
     return;
   }
   if (intent.type === 'tx') {
     if (forward) {
-      report.tempsRemoved += await rollForward(disk, intent.ops);
+      report.tempsRemoved += yield* rollForward(disk, intent.ops);
       report.rolledForward++;
     } else {
-      report.tempsRemoved += await removeOwned(disk, intent.ops);
+      report.tempsRemoved += yield* removeOwned(disk, intent.ops);
       report.rolledBack++;
     }
   } else if (!forward && state.marks.includes('ready')) {
-    await restoreGuarded(disk, intent.ops);
-    report.tempsRemoved += await removeOwned(disk, intent.ops);
+    yield* restoreGuarded(disk, intent.ops);
+    report.tempsRemoved += yield* removeOwned(disk, intent.ops);
     report.rolledBack++;
   } else {
     // fn never ran (no `ready`), or its edits are kept (`done`, or decided so): drop the copies.
-    report.tempsRemoved += await removeOwned(disk, intent.ops);
+    report.tempsRemoved += yield* removeOwned(disk, intent.ops);
     if (forward) report.rolledForward++;
     else report.rolledBack++;
   }
-  await removeJournal(disk, path);
+  yield* removeJournal(disk, path);
 }
 
 /**
@@ -217,16 +240,16 @@ async function replay(
  * one that committed before us but was never applied must be applied before we read or
  * replace those files. Recovery takes locks of its own, so ours are released meanwhile.
  */
-export async function lockSettled(
+export function* lockSettled(
   disk: Disk,
   realRoot: string,
   paths: string[],
   opts: RecoverOptions,
   owner?: LockOwner,
   holder?: string,
-): Promise<() => Promise<void>> {
+): Dual<ReleaseAll> {
   for (;;) {
-    const release = await lockAll(paths, {
+    const release = yield* lockAll(paths, {
       disk,
       timeout: opts.timeout,
       signal: opts.signal,
@@ -236,13 +259,13 @@ export async function lockSettled(
     });
     let dead: string[];
     try {
-      dead = await deadJournals(disk, realRoot, opts.coordinator);
+      dead = yield* deadJournals(disk, realRoot, opts.coordinator);
     } catch (err) {
-      await release();
+      yield* release();
       throw err;
     }
     if (dead.length === 0) return release;
-    await release();
-    await recoverRoot(disk, realRoot, opts);
+    yield* release();
+    yield* recoverRoot(disk, realRoot, opts);
   }
 }

@@ -9,7 +9,8 @@ import { AtomicError, fsError, invalidArg } from '../base/errors.js';
 import { STATE_DIR } from '../file/temp-name.js';
 import { isLink, realish } from '../file/real-path.js';
 import { pathArg } from '../file/check-path.js';
-import { runAsync } from '../disk/dual.js';
+import { fork, join as joinTask, type Dual, type Task } from '../disk/dual.js';
+import * as io from '../disk/io.js';
 
 export function stateDirOf(realRoot: string): string {
   return join(realRoot, STATE_DIR);
@@ -34,12 +35,12 @@ export function outsideRoot(op: string, path: string, root: string): AtomicError
 }
 
 /** Resolves the root to its real path; it must be an existing directory. */
-export async function openRoot(disk: Disk, given: unknown, op: string): Promise<string> {
+export function* openRoot(disk: Disk, given: unknown, op: string): Dual<string> {
   const root = pathArg(op, given, 'root', false);
   let real: string;
   try {
-    real = await disk.realpath(resolve(root));
-    if (!(await disk.stat(real)).isDirectory())
+    real = yield* io.realpath(disk, resolve(root));
+    if (!(yield* io.stat(disk, real)).isDirectory())
       throw new AtomicError('ENOTDIR', `${op} ${root}: root is not a directory`, { path: root });
   } catch (err) {
     throw fsError(err, op, root);
@@ -70,7 +71,7 @@ function checkReal(realRoot: string, real: string, path: string, op: string): st
   return real;
 }
 
-export type RootResolver = (path: string, op: string) => Promise<string>;
+export type RootResolver = (path: string, op: string) => Dual<string>;
 
 /**
  * Resolves paths to real paths, each refused with EOUTSIDEROOT unless it lies in
@@ -80,20 +81,21 @@ export type RootResolver = (path: string, op: string) => Promise<string>;
  * paths of folders on the way that do not exist (see realish).
  */
 export function rootResolver(disk: Disk, realRoot: string, missing?: Set<string>): RootResolver {
-  const dirs = new Map<string, Promise<string>>();
-  const realDir = (dir: string): Promise<string> => {
+  // A folder being resolved is shared by the files in it, as a task (joined by each).
+  const dirs = new Map<string, Task<string>>();
+  function* realDir(dir: string): Dual<string> {
     let real = dirs.get(dir);
     if (!real) {
-      real = runAsync(realish(disk, dir, 0, missing));
+      real = yield* fork(realish(disk, dir, 0, missing));
       dirs.set(dir, real);
     }
-    return real;
-  };
-  return async (path, op) => {
+    return yield* joinTask(real);
+  }
+  return function* (path, op) {
     const abs = resolve(path);
     let real: string;
     try {
-      real = dirname(abs) === abs ? abs : await leafOf(disk, join(await realDir(dirname(abs)), basename(abs)));
+      real = dirname(abs) === abs ? abs : yield* leafOf(disk, join(yield* realDir(dirname(abs)), basename(abs)));
     } catch (err) {
       throw fsError(err, op, path);
     }
@@ -102,6 +104,6 @@ export function rootResolver(disk: Disk, realRoot: string, missing?: Set<string>
 }
 
 /** `candidate` (in a real folder) if it is not a symbolic link, else where the link leads. */
-async function leafOf(disk: Disk, candidate: string): Promise<string> {
-  return (await runAsync(isLink(disk, candidate))) ? runAsync(realish(disk, candidate, 0)) : candidate;
+function* leafOf(disk: Disk, candidate: string): Dual<string> {
+  return (yield* isLink(disk, candidate)) ? yield* realish(disk, candidate, 0) : candidate;
 }

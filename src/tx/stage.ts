@@ -4,17 +4,18 @@
  */
 import { syncFlags, type Disk, type DiskStat } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
-import { fsError } from '../base/errors.js';
-import { chunksOf, sourceSize } from '../base/source.js';
+import { fsError, invalidArg } from '../base/errors.js';
+import { chunksOf, isData, sourceSize, type Source } from '../base/source.js';
 import type { RetryOptions } from '../base/retry.js';
 import { PendingFile } from '../file/pending-file.js';
-import { openForRead } from '../file/open-read.js';
-import { readChunks } from '../file/read-chunks.js';
+import { closeQuietly, openForRead, type OpenedForRead } from '../file/open-read.js';
+import { eachChunk } from '../file/read-chunks.js';
 import { modeFor } from '../file/file-mode.js';
 import { ownerFor } from '../file/keep-owner.js';
 import { noHardLink } from '../file/hard-links.js';
 import type { Staged } from './staged.js';
-import { runAsync } from '../disk/dual.js';
+import { all, call, runAsync, type Dual } from '../disk/dual.js';
+import * as io from '../disk/io.js';
 
 /** One staged op, resolved and planned under the transaction's locks. */
 export interface Planned {
@@ -34,77 +35,112 @@ export interface Planned {
  * Writes and syncs the staged file of a write, copy or (across devices) move. Its content
  * is hashed only for an audit record or `verify`: nothing else reads the hash.
  */
-export async function stageFile(
+export function* stageFile(
   disk: Disk,
   p: Planned,
   retry: RetryOptions | undefined,
   signal: AbortSignal | undefined,
   audited: boolean,
-): Promise<void> {
+): Dual<void> {
   const s = p.staged;
   if (s.kind === 'delete' || p.stage === undefined) return;
-  if (s.kind === 'move' && (await stageByLink(disk, p, p.stage))) return;
-  const input = s.kind === 'write' ? undefined : await runAsync(openForRead(disk, p.source ?? s.fromAbs, s.op, retry));
-  const pending = await runAsync(
-    PendingFile.create(disk, p.stage, p.target, s.path, s.op, retry, audited || (s.opts.verify ?? false)),
+  if (s.kind === 'move' && (yield* stageByLink(disk, p, p.stage))) return;
+  const input: OpenedForRead | undefined =
+    s.kind === 'write' ? undefined : yield* openForRead(disk, p.source ?? s.fromAbs, s.op, retry);
+  const pending = yield* PendingFile.create(
+    disk,
+    p.stage,
+    p.target,
+    s.path,
+    s.op,
+    retry,
+    audited || (s.opts.verify ?? false),
   );
   try {
     const encoding = s.opts.encoding ?? 'utf8';
     const total = input ? input.stat.size : s.kind === 'write' ? sourceSize(s.source, encoding) : undefined;
-    const chunks =
-      input && s.kind !== 'write'
-        ? readChunks(input.file, { op: s.op, path: s.from, signal })
-        : s.kind === 'write'
-          ? chunksOf(s.source, s.op, s.path, encoding)
-          : undefined;
-    for await (const chunk of chunks ?? []) {
+    const put = function* (chunk: Uint8Array): Dual<void> {
       if (signal?.aborted) throw abortError(signal, s.op, s.path);
       if (s.opts.signal?.aborted) throw abortError(s.opts.signal, s.op, s.path);
-      await runAsync(pending.write(chunk));
+      yield* pending.write(chunk);
       s.opts.onProgress?.({ bytes: pending.bytes, total });
+    };
+    if (input) yield* eachChunk(input.file, { op: s.op, path: s.kind === 'write' ? s.path : s.from, signal }, put);
+    else if (s.kind === 'write') {
+      if (isData(s.source)) yield* put(typeof s.source === 'string' ? Buffer.from(s.source, encoding) : s.source);
+      else yield* streamInto(s.source, s.op, s.path, encoding, put);
     }
     const existing = p.stat ?? input?.stat;
-    await runAsync(
-      pending.finish({
-        // mode: false and chown: false: a new file's, whatever the replaced file had.
-        mode: modeFor(s.opts.mode, existing),
-        owner: ownerFor(s.opts.chown, p.stat),
-        ownerRequired: s.opts.chown !== undefined && s.opts.chown !== false,
-        fsync: true, // always: the commit record must never point at data that is not on disk
-        verify: s.opts.verify ?? false,
-      }),
-    );
+    yield* pending.finish({
+      // mode: false and chown: false: a new file's, whatever the replaced file had.
+      mode: modeFor(s.opts.mode, existing),
+      owner: ownerFor(s.opts.chown, p.stat),
+      ownerRequired: s.opts.chown !== undefined && s.opts.chown !== false,
+      fsync: true, // always: the commit record must never point at data that is not on disk
+      verify: s.opts.verify ?? false,
+    });
     p.written = { sha256: pending.sha256, bytes: pending.bytes };
   } catch (err) {
-    await runAsync(pending.discard());
+    yield* pending.discard();
     throw err;
   } finally {
-    await input?.file.close().catch(() => undefined);
+    if (input) yield* closeQuietly(input.file);
   }
+}
+
+/**
+ * A staged stream, read to its end into the staged file: only an asynchronous commit can
+ * wait for its chunks. commitSync refuses such a transaction before it starts (see
+ * transaction.ts); this only guards that.
+ */
+function streamInto(
+  source: Source,
+  op: string,
+  path: string,
+  encoding: BufferEncoding,
+  put: (chunk: Uint8Array) => Dual<void>,
+): Dual<void> {
+  return call(
+    () => {
+      throw unreadStream(op, path);
+    },
+    async () => {
+      for await (const chunk of chunksOf(source, op, path, encoding)) await runAsync(put(chunk));
+    },
+  );
+}
+
+/** The error of commitSync for a transaction holding a stream it has not read. */
+export function unreadStream(op: string, path: string): Error {
+  return invalidArg(
+    op,
+    path,
+    'its content is a stream, which only an asynchronous commit can read (commitSync takes strings, bytes, copies, moves and deletes)',
+  );
 }
 
 /**
  * A move stages a hard link to its source (no copy); across devices it falls back to a
  * copy. The data is synced through the link: the source may never have been synced.
  */
-async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boolean> {
+function* stageByLink(disk: Disk, p: Planned, stage: string): Dual<boolean> {
   const s = p.staged;
   if (s.kind !== 'move' || p.source === undefined || !disk.capabilities.hardLinks) return false;
   try {
-    await disk.link(p.source, stage);
+    yield* io.link(disk, p.source, stage);
   } catch (err) {
     if (noHardLink(err)) return false;
     throw fsError(err, s.op, s.from);
   }
   try {
-    const file = await disk.open(stage, syncFlags(disk.capabilities));
+    const file = yield* io.open(disk, stage, syncFlags(disk.capabilities));
     try {
       // The moved data must be durable before the commit record makes the move happen.
-      await file.sync();
-      const st = await file.stat();
+      yield* io.fsync(file);
+      const st = yield* io.fstat(file);
       p.written = { sha256: undefined, bytes: st.size };
     } finally {
-      await file.close();
+      yield* io.close(file);
     }
   } catch (err) {
     throw fsError(err, s.op, s.path);
@@ -113,19 +149,20 @@ async function stageByLink(disk: Disk, p: Planned, stage: string): Promise<boole
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time (enough to overlap syncs, not to exhaust descriptors). */
-export async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export function* inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Dual<void>): Dual<void> {
   let next = 0;
   let failed: { err: unknown } | undefined;
-  const worker = async (): Promise<void> => {
+  const worker = function* (): Dual<void> {
     while (next < items.length && !failed) {
       const item = items[next++] as T;
       try {
-        await fn(item);
+        yield* fn(item);
       } catch (err) {
         failed ??= { err };
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  // Driven synchronously, the first worker does them all, one after the other.
+  yield* all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failed) throw failed.err;
 }

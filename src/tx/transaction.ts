@@ -4,9 +4,9 @@
  * the transaction, so calls can be chained; nothing touches the disk before `commit()`.
  */
 import { pathKey, type Disk } from '../disk/index.js';
-import { AtomicError, TransactionError } from '../base/errors.js';
+import { AtomicError, invalidArg, TransactionError } from '../base/errors.js';
 import type { RetryOptions } from '../base/retry.js';
-import type { Source } from '../base/source.js';
+import { isData, type Source } from '../base/source.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import { checkOptions } from '../base/options-check.js';
 import type { AuditHook, BackupHook } from '../file/hooks.js';
@@ -28,7 +28,9 @@ import {
   type TxJsonOptions,
   type TxWriteOptions,
 } from './staged.js';
-import { runAsync } from '../disk/dual.js';
+import { runAsync, runSync, type Dual } from '../disk/dual.js';
+import { noSyncCoordinator } from './async-only.js';
+import { unreadStream } from './stage.js';
 
 export interface TransactionOptions {
   /** Every path of the transaction must lie in this folder; its state lives in `<root>/.atomicfs/`. */
@@ -229,15 +231,54 @@ export class Transaction implements AsyncDisposable {
 
   /** Applies every staged change, all or nothing, durably. Throws TransactionError if it did not. */
   async commit(): Promise<CommitResult> {
-    if (this._state !== 'open')
-      throw new AtomicError('EINVAL', `commit: transaction ${this.id} is ${this._state}`, { path: this.ctx.root });
+    this.checkOpen('commit');
     this._state = 'committing';
-    const run = this.runCommit();
+    const run = runAsync(this.commitProtocol());
     this.settled = run.catch(() => undefined);
     return run;
   }
 
-  private async runCommit(): Promise<CommitResult> {
+  /**
+   * commit(), synchronously: the same protocol, driven by synchronous calls, for an exit
+   * handler or a start-up step where nothing asynchronous runs. Same result, same errors.
+   *
+   * Refused with EINVAL before anything is done, the transaction still open (commit() or
+   * rollback() may follow): a staged stream (only an asynchronous commit can read it), a
+   * coordinator, a backup or audit hook without preserveSync/recordSync.
+   *
+   * Locks: one held by another process is waited for (blocking, without spinning) up to
+   * the transaction's `timeout`; one held in this process (an async transaction or lock in
+   * flight) cannot be released while this call blocks, so the commit fails at once. Either
+   * way the commit fails rolled back, nothing changed.
+   */
+  commitSync(): CommitResult {
+    this.checkOpen('commitSync');
+    this.checkSyncable();
+    this._state = 'committing';
+    return runSync(this.commitProtocol());
+  }
+
+  private checkOpen(op: string): void {
+    if (this._state !== 'open')
+      throw new AtomicError('EINVAL', `${op}: transaction ${this.id} is ${this._state}`, { path: this.ctx.root });
+  }
+
+  /** What commitSync refuses up front (see there), each naming the path or root concerned. */
+  private checkSyncable(): void {
+    const ctx = this.ctx;
+    if (ctx.coordinator) throw noSyncCoordinator('commitSync', ctx.root);
+    if (ctx.backup && typeof ctx.backup.preserveSync !== 'function')
+      throw invalidArg(
+        'commitSync',
+        ctx.root,
+        'option backup must have a preserveSync() method for a synchronous call',
+      );
+    if (ctx.audit && typeof ctx.audit.recordSync !== 'function')
+      throw invalidArg('commitSync', ctx.root, 'option audit must have a recordSync() method for a synchronous call');
+    for (const s of this.staged) if (s.kind === 'write' && !isData(s.source)) throw unreadStream(s.op, s.path);
+  }
+
+  private *commitProtocol(): Dual<CommitResult> {
     try {
       if (this.stagingError !== undefined) {
         throw new TransactionError(
@@ -246,7 +287,7 @@ export class Transaction implements AsyncDisposable {
           { cause: this.stagingError, transactionId: this.id },
         );
       }
-      const result = await runCommit(this.ctx, this.staged);
+      const result = yield* runCommit(this.ctx, this.staged);
       this._state = 'committed';
       return result;
     } catch (err) {
@@ -313,13 +354,15 @@ export async function startTransaction(opts: TransactionOptions, kind?: Transact
   const root = pathArg('transaction', opts.root, 'root', false);
   checkBatchName('transaction', root, opts.name);
   const disk = diskOf(opts);
-  const realRoot = await openRoot(disk, root, 'transaction');
+  const realRoot = await runAsync(openRoot(disk, root, 'transaction'));
   // A batch killed earlier is recorded in this batch's audit log as it is recovered.
-  await recoverRoot(disk, realRoot, {
-    timeout: opts.timeout,
-    signal: opts.signal,
-    audit: opts.audit,
-    coordinator: opts.coordinator,
-  });
+  await runAsync(
+    recoverRoot(disk, realRoot, {
+      timeout: opts.timeout,
+      signal: opts.signal,
+      audit: opts.audit,
+      coordinator: opts.coordinator,
+    }),
+  );
   return new Transaction(root === opts.root ? opts : { ...opts, root }, disk, realRoot, kind);
 }

@@ -31,6 +31,7 @@ export interface Ops {
   cleanupTemps(dir: string, opts?: DiskOpts & { olderThanMs?: number }): Promise<unknown>;
   transaction(opts: DiskOpts & { root: string }): Promise<Tx>;
   recover(root: string, opts?: DiskOpts): Promise<unknown>;
+  recoverSync(root: string, opts?: DiskOpts): unknown;
   guard(paths: string[], fn: () => Promise<unknown>, opts: DiskOpts & { root: string }): Promise<unknown>;
 }
 
@@ -42,6 +43,7 @@ export interface Tx {
   copyFile(src: string, dest: string, opts?: DiskOpts): Tx;
   moveFile(src: string, dest: string, opts?: DiskOpts): Tx;
   commit(): Promise<unknown>;
+  commitSync(): unknown;
   rollback(): Promise<unknown>;
 }
 

@@ -7,10 +7,14 @@ const A = `${ROOT}/a.txt`;
 const B = `${ROOT}/b.txt`;
 const C = `${ROOT}/c.txt`;
 
+/** How the cases commit: `tx.commit()`, or `tx.commitSync()` for the synchronous rows (crash-tx-sync). */
+export const commitWay = { sync: false };
+
 async function commit(disk: Disk, stage: (tx: Tx) => void): Promise<void> {
   const tx = await need('transaction')({ root: ROOT, disk });
   stage(tx);
-  await tx.commit();
+  if (commitWay.sync) tx.commitSync();
+  else await tx.commit();
 }
 
 /** The guarded code's own failure: guard must pass it through unchanged. */
