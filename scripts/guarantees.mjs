@@ -20,6 +20,7 @@ const FILES = [
   'crash-sequences',
   'crash-inflight',
   'crash-sync',
+  'crash-tx-sync',
   'property-ops',
   'fault-file',
   'fault-tx',
@@ -57,6 +58,10 @@ const SECTIONS = [
   [
     'Synchronous single-file calls, simulated power cuts:',
     'The synchronous calls (`writeFileSync`…), the same protocols driven synchronously (recovery: `cleanupTemps`):',
+  ],
+  [
+    'Transactions, committed and recovered synchronously, simulated power cuts:',
+    'Transactions committed by `tx.commitSync()` and recovered by `recoverSync(root)`, the same protocols driven synchronously:',
   ],
   [
     'Naive protocols on the simulated disk (violations expected, except the last row):',

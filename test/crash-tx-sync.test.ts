@@ -7,23 +7,12 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as atomicfs from '../src/index.js';
 import type { Disk } from '../src/index.js';
 import { explore, describeViolation, table, type ExploreResult } from './sim/explore.js';
 import { exploreOptions } from './sim/options.js';
 import { missing, need } from './sim/ops.js';
-import { SimDisk } from './sim/sim-disk.js';
 import { ROOT, txScenario } from './sim/tx.js';
 import { commitWay, txCases } from './sim/tx-cases.js';
-
-/** What the synchronous rows need that the package may not have yet: each says which. */
-function notYet(): string | false {
-  if (typeof (SimDisk.prototype as { openSync?: unknown }).openSync !== 'function')
-    return 'the simulated disk has no synchronous twins yet (SimDisk.openSync)';
-  if (typeof (atomicfs as Record<string, unknown>).lockSync !== 'function')
-    return 'the lock layer has no synchronous form yet (lockSync: src/lock converted to dual protocols)';
-  return false;
-}
 
 const results: ExploreResult[] = [];
 before(() => (commitWay.sync = true));
@@ -40,7 +29,7 @@ function recoverSyncAfterCut(disk: Disk): Promise<unknown> {
 
 for (const [needs, c] of txCases) {
   if (!needs.includes('transaction')) continue; // guard runs the caller's async code: no sync form
-  const skip = missing(...needs, 'recoverSync') || notYet();
+  const skip = missing(...needs, 'recoverSync');
   test(`sync: crash after every disk call of commitSync, then recoverSync: ${c.name}`, { skip }, async () => {
     const scenario = await txScenario(c);
     const r = await explore({ ...scenario, name: `${c.name} (sync)`, recover: recoverSyncAfterCut }, exploreOptions());

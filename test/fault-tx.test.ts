@@ -8,7 +8,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as atomicfs from '../src/index.js';
 import { AtomicError } from '../src/index.js';
 import { SimDisk } from './sim/sim-disk.js';
 import { showError } from './sim/sim-errors.js';
@@ -113,20 +112,11 @@ async function oneFault(
 const rows: FaultRow[] = [];
 after(() => console.log(`\nInjected faults, transactions and guard:\n${faultTable(rows)}\n`));
 
-/** What the synchronous rows need that the package may not have yet. */
-function syncNotYet(): string | false {
-  if (typeof (SimDisk.prototype as { openSync?: unknown }).openSync !== 'function')
-    return 'the simulated disk has no synchronous twins yet (SimDisk.openSync)';
-  if (typeof (atomicfs as Record<string, unknown>).lockSync !== 'function')
-    return 'the lock layer has no synchronous form yet (lockSync: src/lock converted to dual protocols)';
-  return false;
-}
-
 for (const sync of [false, true]) {
   for (const [needs, c] of txCases) {
     // guard runs the caller's asynchronous code: it has no synchronous form.
     if (sync && !needs.includes('transaction')) continue;
-    const skip = missing(...needs, 'writeFile', ...(sync ? (['recoverSync'] as const) : [])) || (sync && syncNotYet());
+    const skip = missing(...needs, 'writeFile', ...(sync ? (['recoverSync'] as const) : []));
     const name = sync ? `${c.name} (commitSync, recoverSync)` : c.name;
     test(`every disk call of the commit fails in turn: ${name}`, { skip }, async () => {
       commitWay.sync = sync;

@@ -20,16 +20,6 @@ import { childScript, run, waitFor } from './helpers/child.js';
 import { sizeFromEnv, tmpDir } from './helpers/tmp.js';
 import { journals, leftovers, locksLeft, owners, snapshot } from './helpers/tx-files.js';
 
-/**
- * A synchronous commit takes its locks through the lock layer's synchronous form, which
- * src/lock gains on its own (lockSync); until the package has it, the tests that need a
- * lock say so and are skipped.
- */
-const NO_SYNC_LOCKS =
-  typeof (atomicfs as Record<string, unknown>).lockSync === 'function'
-    ? false
-    : 'needs the synchronous lock layer (lockSync: src/lock converted to dual protocols), not on this branch yet';
-
 const KILL_CHILD = fileURLToPath(new URL('./helpers/tx-kill-child.js', import.meta.url));
 const DISK_ENTRY = new URL('../src/disk/index.js', import.meta.url).href;
 const FAULT_DISK = new URL('./helpers/fault-disk.js', import.meta.url).href;
@@ -50,33 +40,29 @@ async function seeded(files: Record<string, string>): Promise<string> {
   return root;
 }
 
-test(
-  'commitSync applies writes, creates, deletes, copies and moves, into new folders',
-  { skip: NO_SYNC_LOCKS },
-  async () => {
-    const root = await seeded({ 'a.txt': 'a old', 'b.txt': 'b old', 'src/c.txt': 'c content', 'd.txt': 'd old' });
-    const tx = await atomicfs.transaction({ root });
-    tx.writeFile(join(root, 'a.txt'), 'a new')
-      .createFile(join(root, 'new/deep/e.txt'), Buffer.from('e created'))
-      .deleteFile(join(root, 'b.txt'))
-      .copyFile(join(root, 'src/c.txt'), join(root, 'copies/c.txt'))
-      .moveFile(join(root, 'd.txt'), join(root, 'moved/d.txt'))
-      .writeJson(join(root, 'new/f.json'), { f: 1 });
-    const result = tx.commitSync();
-    assert.equal(tx.state, 'committed');
-    assert.equal(result.id, tx.id);
-    assert.equal(result.changed.length, 7);
-    assert.deepEqual(snapshot(root), {
-      'a.txt': 'a new',
-      'copies/c.txt': 'c content',
-      'moved/d.txt': 'd old',
-      'new/deep/e.txt': 'e created',
-      'new/f.json': '{\n  "f": 1\n}\n',
-      'src/c.txt': 'c content',
-    });
-    clean(root);
-  },
-);
+test('commitSync applies writes, creates, deletes, copies and moves, into new folders', async () => {
+  const root = await seeded({ 'a.txt': 'a old', 'b.txt': 'b old', 'src/c.txt': 'c content', 'd.txt': 'd old' });
+  const tx = await atomicfs.transaction({ root });
+  tx.writeFile(join(root, 'a.txt'), 'a new')
+    .createFile(join(root, 'new/deep/e.txt'), Buffer.from('e created'))
+    .deleteFile(join(root, 'b.txt'))
+    .copyFile(join(root, 'src/c.txt'), join(root, 'copies/c.txt'))
+    .moveFile(join(root, 'd.txt'), join(root, 'moved/d.txt'))
+    .writeJson(join(root, 'new/f.json'), { f: 1 });
+  const result = tx.commitSync();
+  assert.equal(tx.state, 'committed');
+  assert.equal(result.id, tx.id);
+  assert.equal(result.changed.length, 7);
+  assert.deepEqual(snapshot(root), {
+    'a.txt': 'a new',
+    'copies/c.txt': 'c content',
+    'moved/d.txt': 'd old',
+    'new/deep/e.txt': 'e created',
+    'new/f.json': '{\n  "f": 1\n}\n',
+    'src/c.txt': 'c content',
+  });
+  clean(root);
+});
 
 test('commitSync refuses a staged stream before doing anything; the transaction stays open', async () => {
   const root = await seeded({ 'a.txt': 'a old' });
@@ -150,7 +136,7 @@ for (const [where, match] of [
     (c: Call) => c.sync && c.op === 'rename' && (c.to ?? '').endsWith('b.txt'),
   ],
 ] as const) {
-  test(`commitSync rolls back when ${where}`, { skip: NO_SYNC_LOCKS }, async () => {
+  test(`commitSync rolls back when ${where}`, async () => {
     const root = await seeded({ 'a.txt': 'a old', 'b.txt': 'b old' });
     const disk = faultDisk(nodeDisk);
     const rule = disk.fail(match, 'EIO');
@@ -170,7 +156,7 @@ for (const [where, match] of [
   });
 }
 
-test('a commitSync in an exit handler: every file new afterwards, and synced', { skip: NO_SYNC_LOCKS }, async () => {
+test('a commitSync in an exit handler: every file new afterwards, and synced', async () => {
   const root = await seeded({ 'settings.json': '{"v":0}' });
   const script = await childScript(
     root,
@@ -212,129 +198,117 @@ setTimeout(() => process.exit(0), 10);`,
     assert.ok(log.includes(`syncDir ${dir}`), `folder ${dir} synced after the renames: ${log.join('\n')}`);
 });
 
-test(
-  'recoverSync after SIGKILLed asynchronous transactions: every file old or every file new',
-  { skip: NO_SYNC_LOCKS },
-  async () => {
-    const root = await tmpDir('atomicfs-synctx-kill-');
-    const files = 8;
-    const names = Array.from({ length: files }, (_, i) => join(root, `f${String(i).padStart(2, '0')}`));
-    for (const n of names) writeFileSync(n, '0');
-    const kills = sizeFromEnv('ATOMICFS_KILLS', 5);
-    let seen = 0;
-    for (let k = 0; k < kills; k++) {
-      const child = spawn(process.execPath, [KILL_CHILD, root, String(files)], { stdio: ['pipe', 'pipe', 'pipe'] });
-      const exited = once(child, 'exit');
-      await waitFor(child, 'loaded');
-      const ready = waitFor(child, 'ready');
-      child.stdin.write('go\n');
-      await ready;
-      await sleep(Math.floor(Math.random() * 300));
-      child.kill('SIGKILL');
-      await exited;
-      const report = atomicfs.recoverSync(root);
-      assert.equal(report.rolledBack + report.rolledForward <= 1, true, JSON.stringify(report));
-      const gens = names.map((n) => readFileSync(n, 'utf8'));
-      assert.equal(new Set(gens).size, 1, `kill ${k}: one generation in every file, got ${gens.join(',')}`);
-      const gen = Number(gens[0]);
-      assert.ok(gen >= seen, 'no committed generation lost');
-      seen = gen;
-      clean(root);
-    }
-  },
-);
+test('recoverSync after SIGKILLed asynchronous transactions: every file old or every file new', async () => {
+  const root = await tmpDir('atomicfs-synctx-kill-');
+  const files = 8;
+  const names = Array.from({ length: files }, (_, i) => join(root, `f${String(i).padStart(2, '0')}`));
+  for (const n of names) writeFileSync(n, '0');
+  const kills = sizeFromEnv('ATOMICFS_KILLS', 5);
+  let seen = 0;
+  for (let k = 0; k < kills; k++) {
+    const child = spawn(process.execPath, [KILL_CHILD, root, String(files)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = once(child, 'exit');
+    await waitFor(child, 'loaded');
+    const ready = waitFor(child, 'ready');
+    child.stdin.write('go\n');
+    await ready;
+    await sleep(Math.floor(Math.random() * 300));
+    child.kill('SIGKILL');
+    await exited;
+    const report = atomicfs.recoverSync(root);
+    assert.equal(report.rolledBack + report.rolledForward <= 1, true, JSON.stringify(report));
+    const gens = names.map((n) => readFileSync(n, 'utf8'));
+    assert.equal(new Set(gens).size, 1, `kill ${k}: one generation in every file, got ${gens.join(',')}`);
+    const gen = Number(gens[0]);
+    assert.ok(gen >= seen, 'no committed generation lost');
+    seen = gen;
+    clean(root);
+  }
+});
 
-test(
-  'commitSync meeting a lock held by another process waits up to its timeout, then fails rolled back',
-  { skip: NO_SYNC_LOCKS },
-  async () => {
-    const root = await seeded({ 'a.txt': 'a old', 'b.txt': 'b old' });
-    const script = await childScript(
-      root,
-      'holder.mjs',
-      `const release = await atomicfs.lock(process.argv[2]);
+test('commitSync meeting a lock held by another process waits up to its timeout, then fails rolled back', async () => {
+  const root = await seeded({ 'a.txt': 'a old', 'b.txt': 'b old' });
+  const script = await childScript(
+    root,
+    'holder.mjs',
+    `const release = await atomicfs.lock(process.argv[2]);
 process.stdout.write('held\\n');
 process.stdin.once('data', async () => { await release(); process.stdout.write('released\\n'); process.exit(0); });`,
-    );
-    const child = spawn(process.execPath, [script, join(root, 'b.txt')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const exited = once(child, 'exit');
-    await waitFor(child, 'held');
-    try {
-      const tx = await atomicfs.transaction({ root, timeout: 300 });
-      tx.writeFile(join(root, 'a.txt'), 'a new').writeFile(join(root, 'b.txt'), 'b new');
-      assert.throws(
-        () => tx.commitSync(),
-        (err: atomicfs.TransactionError) => err.rolledBack && (err.code === 'ELOCKED' || err.code === 'ETXFAILED'),
-      );
-      assert.equal(tx.state, 'rolled-back');
-      assert.deepEqual(snapshot(root), {
-        'a.txt': 'a old',
-        'b.txt': 'b old',
-        'holder.mjs': readFileSync(script, 'utf8'),
-      });
-    } finally {
-      child.stdin.write('go\n');
-      await exited;
-    }
-    // Once the other process let go, a synchronous commit goes through.
-    const tx = await atomicfs.transaction({ root, timeout: 5_000 });
-    tx.writeFile(join(root, 'b.txt'), 'b new');
-    tx.commitSync();
-    assert.equal(readFileSync(join(root, 'b.txt'), 'utf8'), 'b new');
-    clean(root);
-  },
-);
-
-test(
-  'commitSync meeting a lock held by this process fails at once, rolled back (it cannot wait for it)',
-  { skip: NO_SYNC_LOCKS },
-  async () => {
-    const root = await seeded({ 'a.txt': 'a old', 'b.txt': 'b old' });
-    // No timeout: a commit that waited would hang this test instead of failing.
-    const held = await atomicfs.lock(join(root, 'b.txt'));
-    try {
-      const tx = await atomicfs.transaction({ root });
-      tx.writeFile(join(root, 'a.txt'), 'a new').writeFile(join(root, 'b.txt'), 'b new');
-      assert.throws(
-        () => tx.commitSync(),
-        (err: atomicfs.TransactionError) => err.rolledBack && /b\.txt/.test(err.message),
-      );
-      assert.equal(tx.state, 'rolled-back');
-      assert.deepEqual(snapshot(root), { 'a.txt': 'a old', 'b.txt': 'b old' });
-    } finally {
-      await held();
-    }
-
-    // An asynchronous transaction in flight, holding its locks (paused in its backup hook).
-    let resume: () => void = () => undefined;
-    const paused = new Promise<void>((r) => (resume = r));
-    let reached: () => void = () => undefined;
-    const atHook = new Promise<void>((r) => (reached = r));
-    const backup = {
-      preserve: async () => {
-        reached();
-        await paused;
-        return undefined;
-      },
-    };
-    const slow = await atomicfs.transaction({ root, backup });
-    slow.writeFile(join(root, 'b.txt'), 'b from async');
-    const committing = slow.commit();
-    await atHook;
-    const tx = await atomicfs.transaction({ root });
-    tx.writeFile(join(root, 'b.txt'), 'b from sync');
+  );
+  const child = spawn(process.execPath, [script, join(root, 'b.txt')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit');
+  await waitFor(child, 'held');
+  try {
+    const tx = await atomicfs.transaction({ root, timeout: 300 });
+    tx.writeFile(join(root, 'a.txt'), 'a new').writeFile(join(root, 'b.txt'), 'b new');
     assert.throws(
       () => tx.commitSync(),
-      (err: atomicfs.TransactionError) => err.rolledBack,
+      (err: atomicfs.TransactionError) => err.rolledBack && (err.code === 'ELOCKED' || err.code === 'ETXFAILED'),
     );
-    resume();
-    await committing;
-    assert.equal(readFileSync(join(root, 'b.txt'), 'utf8'), 'b from async');
-    clean(root);
-  },
-);
+    assert.equal(tx.state, 'rolled-back');
+    assert.deepEqual(snapshot(root), {
+      'a.txt': 'a old',
+      'b.txt': 'b old',
+      'holder.mjs': readFileSync(script, 'utf8'),
+    });
+  } finally {
+    child.stdin.write('go\n');
+    await exited;
+  }
+  // Once the other process let go, a synchronous commit goes through.
+  const tx = await atomicfs.transaction({ root, timeout: 5_000 });
+  tx.writeFile(join(root, 'b.txt'), 'b new');
+  tx.commitSync();
+  assert.equal(readFileSync(join(root, 'b.txt'), 'utf8'), 'b new');
+  clean(root);
+});
 
-test('commitSync is traced on its own channel, transactionSync', { skip: NO_SYNC_LOCKS }, async () => {
+test('commitSync meeting a lock held by this process fails at once, rolled back (it cannot wait for it)', async () => {
+  const root = await seeded({ 'a.txt': 'a old', 'b.txt': 'b old' });
+  // No timeout: a commit that waited would hang this test instead of failing.
+  const held = await atomicfs.lock(join(root, 'b.txt'));
+  try {
+    const tx = await atomicfs.transaction({ root });
+    tx.writeFile(join(root, 'a.txt'), 'a new').writeFile(join(root, 'b.txt'), 'b new');
+    assert.throws(
+      () => tx.commitSync(),
+      (err: atomicfs.TransactionError) => err.rolledBack && /b\.txt/.test(err.message),
+    );
+    assert.equal(tx.state, 'rolled-back');
+    assert.deepEqual(snapshot(root), { 'a.txt': 'a old', 'b.txt': 'b old' });
+  } finally {
+    await held();
+  }
+
+  // An asynchronous transaction in flight, holding its locks (paused in its backup hook).
+  let resume: () => void = () => undefined;
+  const paused = new Promise<void>((r) => (resume = r));
+  let reached: () => void = () => undefined;
+  const atHook = new Promise<void>((r) => (reached = r));
+  const backup = {
+    preserve: async () => {
+      reached();
+      await paused;
+      return undefined;
+    },
+  };
+  const slow = await atomicfs.transaction({ root, backup });
+  slow.writeFile(join(root, 'b.txt'), 'b from async');
+  const committing = slow.commit();
+  await atHook;
+  const tx = await atomicfs.transaction({ root });
+  tx.writeFile(join(root, 'b.txt'), 'b from sync');
+  assert.throws(
+    () => tx.commitSync(),
+    (err: atomicfs.TransactionError) => err.rolledBack,
+  );
+  resume();
+  await committing;
+  assert.equal(readFileSync(join(root, 'b.txt'), 'utf8'), 'b from async');
+  clean(root);
+});
+
+test('commitSync is traced on its own channel, transactionSync', async () => {
   const { tracingChannel } = await import('node:diagnostics_channel');
   const seen: string[] = [];
   const ch = tracingChannel('atomicfs:transactionSync');
