@@ -173,13 +173,19 @@ export function isStale(entry: RecordEntry, staleMs: number): boolean {
  * rename: a folder moved aside that way is moved straight back.
  */
 export function* breakIfStale(disk: Disk, file: string, staleMs: number): Dual<void> {
-  const entry = yield* readRecord(disk, file);
+  let entry: RecordEntry | undefined;
+  try {
+    entry = yield* readRecord(disk, file);
+  } catch (err) {
+    if (replacedByLink(err)) return;
+    throw err;
+  }
   if (!entry || !isStale(entry, staleMs)) return;
   const aside = asideOf(file);
   try {
     yield* io.rename(disk, file, aside);
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return;
+    if (errorCode(err) === 'ENOENT' || replacedByLink(err)) return;
     throw err;
   }
   if ((yield* io.lstat(disk, aside)).isDirectory()) {
@@ -192,6 +198,15 @@ export function* breakIfStale(disk: Disk, file: string, staleMs: number): Dual<v
     yield* quietly(io.link(disk, aside, file));
   }
   yield* quietly(io.unlink(disk, aside));
+}
+
+/**
+ * ENOTDIR at a record inside a lock folder: the folder was released and the lock taken
+ * meanwhile as a link (lock-link.ts). The record looked at is gone with the folder; the
+ * caller looks at the lock again, as for one removed (ENOENT).
+ */
+function replacedByLink(err: unknown): boolean {
+  return errorCode(err) === 'ENOTDIR';
 }
 
 /** A step whose failure does not matter (a tidy-up): its error is dropped. */
