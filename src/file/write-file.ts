@@ -1,7 +1,8 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes, and their synchronous twins. */
 import { chunksOf, isData, sourceSize, type Data, type Source } from '../base/source.js';
 import { AtomicError, invalidArg, systemCodeOf } from '../base/errors.js';
-import { call, runAsync, runSync, type Dual } from '../disk/dual.js';
+import { asyncOnly } from '../base/async-only.js';
+import { runAsync, runSync, type Dual } from '../disk/dual.js';
 import {
   resultOf,
   type HashedOptions,
@@ -108,12 +109,7 @@ export function* writeData(
 
 /** The next chunk of a stream: only an asynchronous call can wait for one (checkInMemory). */
 function pull(chunks: AsyncIterator<Uint8Array>, op: string, path: string): Dual<IteratorResult<Uint8Array>> {
-  return call(
-    () => {
-      throw invalidArg(op, path, 'a stream can only be read asynchronously');
-    },
-    () => chunks.next(),
-  );
+  return asyncOnly(op, path, 'reading a stream', () => chunks.next());
 }
 
 /**
@@ -154,14 +150,10 @@ export async function atomicWrite<T>(
       resultHash: false,
       // The caller's function writes when it likes: each of its writes is a protocol of its own.
       produce: (put) =>
-        call(
-          () => {
-            throw invalidArg('atomicWrite', p, 'atomicWrite is asynchronous only');
-          },
-          async () =>
-            fn({
-              write: (chunk) => runAsync(put(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk)),
-            }),
+        asyncOnly('atomicWrite', p, "the caller's function", async () =>
+          fn({
+            write: (chunk) => runAsync(put(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk)),
+          }),
         ),
     }),
   );

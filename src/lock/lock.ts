@@ -15,6 +15,7 @@
  * An exclusive holder with an owner file (lockAs) may hold the lock as a link instead of
  * a folder; see lock-link.ts.
  */
+import { asyncOnly } from '../base/async-only.js';
 import { join, resolve } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { abortError } from '../base/abort.js';
@@ -148,14 +149,17 @@ export interface HeldSteps {
   stillHeld: () => Dual<boolean>;
 }
 
+/** What a coordinated lock's steps cannot do synchronously: a coordination service answers asynchronously. */
+const COORDINATED = 'a coordinator (option coordinator)';
+
 /** lock() for a library call of its own (updateJson), also saying whether the lock is still held. */
 export function* lockHeld(path: string, opts: LockOptions, op = 'updateJson'): Dual<HeldSteps> {
   const coordinator = opts.coordinator;
   if (coordinator) {
-    const held = yield* asyncOnly(op, path, () => lockCoordinated(path, opts, coordinator));
+    const held = yield* asyncOnly(op, path, COORDINATED, () => lockCoordinated(path, opts, coordinator));
     return {
-      release: () => asyncOnly(op, path, () => held.release()),
-      stillHeld: () => asyncOnly(op, path, () => held.stillHeld()),
+      release: () => asyncOnly(op, path, COORDINATED, () => held.release()),
+      stillHeld: () => asyncOnly(op, path, COORDINATED, () => held.stillHeld()),
     };
   }
   const held = yield* lockAs(path, opts, undefined);
@@ -167,13 +171,6 @@ export function* lockHeld(path: string, opts: LockOptions, op = 'updateJson'): D
         () => !held.signal.aborted,
       ),
   };
-}
-
-/** A coordinator's step: a coordination service answers asynchronously only. */
-function asyncOnly<T>(op: string, path: string, run: () => Promise<T>): Dual<T> {
-  return call(() => {
-    throw invalidArg(op, path, 'a coordinator (option coordinator) is asynchronous only');
-  }, run);
 }
 
 /** The release of `held` as a step of a protocol: its release() or its releaseSync(), by the way it is driven. */

@@ -53,7 +53,7 @@ import { inParallel, stageFile, type Planned } from './stage.js';
 import type { Staged } from './staged.js';
 import { all, fork, settle, type Dual } from '../disk/dual.js';
 import * as io from '../disk/io.js';
-import { asyncOnly } from './async-only.js';
+import { asyncOnly } from '../base/async-only.js';
 import type { ReleaseAll } from './locks.js';
 
 export interface CommitContext {

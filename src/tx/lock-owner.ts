@@ -16,7 +16,7 @@ import { basename, join } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { errorCode, fsError } from '../base/errors.js';
 import type { LockOwner } from '../lock/lock-link.js';
-import { LOCK_SUFFIX, lockDirFor, newRecord } from '../lock/lock-record.js';
+import { LOCK_SUFFIX, breakIfStale, lockDirFor, newRecord, unlinkPersistently } from '../lock/lock-record.js';
 import { lstatIfPresent } from '../file/if-present.js';
 import { ensureStateDir } from './journal.js';
 import { readWhole } from '../file/read-file.js';
@@ -25,7 +25,6 @@ import { isInside, stateDirOf } from './root-paths.js';
 import type { Dual } from '../disk/dual.js';
 import * as io from '../disk/io.js';
 import type { DiskFile } from '../disk/index.js';
-import { breakIfStaleStep, unlinkPersistentlyStep } from './lock-steps.js';
 
 const OWNER_SUFFIX = '.owner';
 const LIST_SUFFIX = '.locks';
@@ -74,7 +73,7 @@ export function* removeOwner(disk: Disk, owner: LockOwner): Dual<void> {
   const list = owner.file.slice(0, -OWNER_SUFFIX.length) + LIST_SUFFIX;
   for (const file of [owner.file, list]) {
     try {
-      yield* unlinkPersistentlyStep(disk, file);
+      yield* unlinkPersistently(disk, file);
     } catch (err) {
       throw fsError(err, 'transaction', file);
     }
@@ -127,11 +126,11 @@ function* clearOwner(disk: Disk, realRoot: string, base: string): Dual<void> {
       } catch {
         held = undefined;
       }
-      if (held?.isFile() && held.ino === owner.ino && held.dev === owner.dev) yield* breakIfStaleStep(disk, lock, 0);
+      if (held?.isFile() && held.ino === owner.ino && held.dev === owner.dev) yield* breakIfStale(disk, lock, 0);
     }
     // The owner file last: while it is there, a crash here leaves this to be done again.
-    yield* unlinkPersistentlyStep(disk, list);
-    yield* unlinkPersistentlyStep(disk, file);
+    yield* unlinkPersistently(disk, list);
+    yield* unlinkPersistently(disk, file);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return; // cleared by another recovery meanwhile
     throw fsError(err, 'recover', base + OWNER_SUFFIX);

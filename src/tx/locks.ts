@@ -13,8 +13,8 @@ import { all, fork, settle, type Dual } from '../disk/dual.js';
 import type { LockOwner } from '../lock/lock-link.js';
 import { lockKeys } from '../lock/coordinated-lock.js';
 import type { Coordinator } from '../lock/coordinator.js';
-import { asyncOnly } from './async-only.js';
-import { lockStep, releaseStep, type HeldRelease } from './lock-steps.js';
+import { asyncOnly } from '../base/async-only.js';
+import { lockAs, releasing, type HeldLock } from '../lock/lock.js';
 
 export interface LockAllOptions {
   disk: Disk;
@@ -31,16 +31,16 @@ export interface LockAllOptions {
 /** Releases every lock taken; a step, so that a synchronous commit releases synchronously. */
 export type ReleaseAll = () => Dual<void>;
 
-function releaserOf(held: HeldRelease[]): ReleaseAll {
+function releaserOf(held: HeldLock[]): ReleaseAll {
   return function* () {
     // Each release is idempotent; they are independent, so they run at once.
     yield* all(held.map((release) => releaseQuietly(release)));
   };
 }
 
-function* releaseQuietly(release: HeldRelease): Dual<void> {
+function* releaseQuietly(release: HeldLock): Dual<void> {
   try {
-    yield* releaseStep(release);
+    yield* releasing(release);
   } catch {
     // A lock not released is stale once we are gone (see lock-record.ts).
   }
@@ -49,7 +49,7 @@ function* releaseQuietly(release: HeldRelease): Dual<void> {
 function* tryAll(sorted: string[], opts: LockAllOptions): Dual<ReleaseAll | undefined> {
   const tasks = [];
   for (const path of sorted)
-    tasks.push(yield* fork(lockStep(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner, true)));
+    tasks.push(yield* fork(lockAs(path, { disk: opts.disk, timeout: 0, signal: opts.signal }, opts.owner, true)));
   const tries = [];
   for (const task of tasks) tries.push(yield* settle(task));
   const held = tries.flatMap((t) => (t.ok ? [t.value] : []));
@@ -78,16 +78,23 @@ export function* lockAll(paths: Iterable<string>, opts: LockAllOptions): Dual<Re
         sorted[0] ?? '',
       ),
     );
-    return releaserOf([held.release]);
+    // Released asynchronously only: commitSync and recoverSync refuse a coordinator first.
+    return function* () {
+      try {
+        yield* asyncOnly('unlock', sorted[0] ?? '', 'a lock kept in a coordinator', () => held.release());
+      } catch {
+        // A lock not released lapses with its lease once we are gone.
+      }
+    };
   }
   const fast = yield* tryAll(sorted, opts);
   if (fast) return fast;
-  const held: HeldRelease[] = [];
+  const held: HeldLock[] = [];
   try {
     const deadline = opts.timeout === undefined ? undefined : Date.now() + opts.timeout;
     for (const path of sorted) {
       const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-      held.push(yield* lockStep(path, { disk: opts.disk, timeout, signal: opts.signal }, opts.owner, true));
+      held.push(yield* lockAs(path, { disk: opts.disk, timeout, signal: opts.signal }, opts.owner, true));
     }
   } catch (err) {
     yield* releaserOf(held)();

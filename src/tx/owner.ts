@@ -11,7 +11,7 @@ import { HOST, isProcessAlive } from '../file/process-alive.js';
 import { sha256Hex } from '../base/sha256.js';
 import type { Coordinator } from '../lock/coordinator.js';
 import type { Dual } from '../disk/dual.js';
-import { asyncOnly } from './async-only.js';
+import { asyncOnly } from '../base/async-only.js';
 
 /** A short, file-name-safe tag of this host's name. */
 export const HOST_TAG = sha256Hex(HOST).slice(0, 8);

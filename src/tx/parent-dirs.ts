@@ -25,7 +25,7 @@ import { isInside, stateDirOf } from './root-paths.js';
 import { all, type Dual } from '../disk/dual.js';
 import * as io from '../disk/io.js';
 import { closeQuietly } from '../file/open-read.js';
-import { clearLockLeftoverStep } from './lock-steps.js';
+import { clearLockLeftover } from '../lock/stale-locks.js';
 
 export const DIRS_SUFFIX = '.dirs';
 
@@ -153,7 +153,7 @@ function* clearDeadLocksIn(disk: Disk, dir: string): Dual<void> {
   for (const name of names.filter(isLockLeftover)) {
     const path = join(dir, name);
     const stat = yield* lstatIfPresent(disk, path, 'recover');
-    if (stat) yield* clearLockLeftoverStep(disk, path, stat, 0, Date.now());
+    if (stat) yield* clearLockLeftover(disk, path, stat, 0, Date.now());
   }
 }
 

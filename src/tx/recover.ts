@@ -37,7 +37,7 @@ import {
 } from './parent-dirs.js';
 import { all, runAsync, runSync, type Dual } from '../disk/dual.js';
 import * as io from '../disk/io.js';
-import { asyncOnly, noSyncCoordinator } from './async-only.js';
+import { asyncOnly, noSyncCoordinator } from '../base/async-only.js';
 import type { SyncOptions } from '../file/options.js';
 
 export interface RecoverReport {

@@ -29,7 +29,7 @@ import {
   type TxWriteOptions,
 } from './staged.js';
 import { runAsync, runSync, type Dual } from '../disk/dual.js';
-import { noSyncCoordinator } from './async-only.js';
+import { noSyncCoordinator } from '../base/async-only.js';
 import { unreadStream } from './stage.js';
 
 export interface TransactionOptions {

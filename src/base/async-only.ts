@@ -1,11 +1,14 @@
 /**
- * The few steps of the transaction layer that exist only asynchronously: a coordinator
- * (etcd) answers over the network. The synchronous calls refuse a coordinator before any
- * work (commitSync, recoverSync); this step only guards that, with the same clear error.
+ * Steps that exist only asynchronously: a coordinator (etcd) answering over the network,
+ * the next chunk of a stream, a caller's async function. Driven synchronously, such a step
+ * fails with EINVAL naming the call and the path. The synchronous calls refuse what would
+ * reach one before doing any work (options-check.ts, checkInMemory, commitSync's checks);
+ * the step only guards that, with the same clear error.
  */
-import { AtomicError } from '../base/errors.js';
+import { AtomicError } from './errors.js';
 import { call, type Dual } from '../disk/dual.js';
 
+/** `fn` as a step, asynchronous only: `what` names what cannot be done synchronously. */
 export function asyncOnly<T>(op: string, path: string, what: string, fn: () => Promise<T>): Dual<T> {
   return call(() => {
     throw new AtomicError('EINVAL', `${op} ${path}: ${what} is asynchronous only`, { path });
