@@ -28,7 +28,11 @@ const hasMethod =
       : `must be an object with a ${name}() method`;
 
 /** Options only an asynchronous call can honour: a synchronous one holds the thread until it returns. */
-const ASYNC_ONLY = new Set(['signal', 'onProgress']);
+const ASYNC_ONLY: Record<string, string> = {
+  signal: 'nothing else runs until it returns',
+  onProgress: 'nothing else runs until it returns',
+  coordinator: 'a coordination service answers asynchronously only',
+};
 
 /** Hook objects a synchronous call can only call through their synchronous method. */
 const SYNC_METHODS: Record<string, string> = { backup: 'preserveSync', audit: 'recordSync' };
@@ -217,12 +221,9 @@ export function checkOptions(
     if (!names.has(name)) throw invalidArg(op, path, `unknown option ${JSON.stringify(name)}${hint(name, names)}`);
     const value = (opts as Record<string, unknown>)[name];
     if (value === undefined) continue;
-    if (sync && ASYNC_ONLY.has(name))
-      throw invalidArg(
-        op,
-        path,
-        `option ${name} is not taken by a synchronous call: nothing else runs until it returns`,
-      );
+    const asyncOnly = sync ? ASYNC_ONLY[name] : undefined;
+    if (asyncOnly !== undefined)
+      throw invalidArg(op, path, `option ${name} is not taken by a synchronous call: ${asyncOnly}`);
     const twin = sync ? SYNC_METHODS[name] : undefined;
     if (twin !== undefined && value !== false && typeof (value as Record<string, unknown>)[twin] !== 'function')
       throw invalidArg(op, path, `option ${name} must have a ${twin}() method for a synchronous call`);

@@ -223,13 +223,3 @@ export function* sleep(ms: number): Dual<void> {
     () => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   );
 }
-
-/** Runs a protocol from `make` asynchronously: the one-line body of every async public call. */
-export function asyncOf<A extends unknown[], T>(make: (...args: A) => Dual<T>): (...args: A) => Promise<T> {
-  return (...args) => runAsync(make(...args));
-}
-
-/** The same for the synchronous twin. */
-export function syncOf<A extends unknown[], T>(make: (...args: A) => Dual<T>): (...args: A) => T {
-  return (...args) => runSync(make(...args));
-}

@@ -59,12 +59,6 @@ function* update<T>(
   const path = pathArg(op, given);
   checkOptions('updateJson', op, path, opts, sync);
   if (typeof fn !== 'function') throw invalidArg(op, path, 'fn must be a function');
-  if (sync && opts.coordinator !== undefined)
-    throw invalidArg(
-      op,
-      path,
-      'option coordinator is not taken by a synchronous call: a coordination service answers asynchronously only (use updateJson())',
-    );
   // A schema that does not compile must fail before we wait for a lock or read anything.
   if (opts.schema !== undefined) assertSchemaCompiles(opts.schema, path);
   const { coordinator, ...writeOpts } = opts;

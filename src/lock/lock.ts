@@ -134,12 +134,6 @@ export async function lock(path: PathLike, opts: LockOptions = {}): Promise<Held
 export function lockSync(path: PathLike, opts: LockSyncOptions = {}): HeldLock {
   const p = pathArg('lockSync', path, 'path', false);
   checkOptions('lock', 'lockSync', p, opts, true);
-  if ((opts as LockOptions).coordinator !== undefined)
-    throw invalidArg(
-      'lockSync',
-      p,
-      'option coordinator is not taken by a synchronous call: a coordination service answers asynchronously only (use lock())',
-    );
   return runSync(lockAs(p, opts, undefined, false, true));
 }
 

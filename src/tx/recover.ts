@@ -37,7 +37,7 @@ import {
 } from './parent-dirs.js';
 import { all, runAsync, runSync, type Dual } from '../disk/dual.js';
 import * as io from '../disk/io.js';
-import { asyncOnly, noSyncCoordinator } from '../base/async-only.js';
+import { asyncOnly } from '../base/async-only.js';
 import type { SyncOptions } from '../file/options.js';
 
 export interface RecoverReport {
@@ -123,8 +123,7 @@ export function recoverSync(root: PathLike, opts: SyncOptions<RecoverOptions> = 
 
 function* recoverProtocol(root: PathLike, opts: RecoverOptions, sync: boolean): Dual<RecoverReport> {
   const shown = root instanceof URL ? root.href : root;
-  checkOptions('recover', 'recover', shown, opts, sync);
-  if (sync && opts.coordinator) throw noSyncCoordinator('recoverSync', String(shown));
+  checkOptions('recover', sync ? 'recoverSync' : 'recover', shown, opts, sync);
   const disk = diskOf(opts);
   const realRoot = yield* openRoot(disk, root, 'recover');
   return yield* recoverRoot(disk, realRoot, opts);
