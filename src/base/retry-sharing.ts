@@ -27,6 +27,7 @@ const FORWARDED_TWINS = [
   'openSync',
   'statSync',
   'lstatSync',
+  'lstatIfAnySync',
   'realpathSync',
   'readlinkSync',
   'readdirSync',

@@ -102,6 +102,13 @@ export interface DiskSync {
   openSync(path: string, flags: OpenFlags, mode?: number): DiskFile;
   statSync(path: string): DiskStat;
   lstatSync(path: string): DiskStat;
+  /**
+   * Optional: `lstatSync`, but `undefined` where nothing is at `path` (other errors thrown
+   * as `lstatSync` throws them). A missing entry is the common answer when a write creates
+   * a file, and a thrown error is the costliest part of a synchronous lookup; a disk
+   * without it is asked through `lstatSync`.
+   */
+  lstatIfAnySync?(path: string): DiskStat | undefined;
   realpathSync(path: string): string;
   readlinkSync(path: string): string;
   readdirSync(path: string): string[];

@@ -14,6 +14,19 @@ function noTwin(name: string): NodeJS.ErrnoException {
   });
 }
 
+function isMissing(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'ENOENT';
+}
+
+function missingAsUndefined<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+}
+
 function twin<K extends keyof DiskSync>(disk: Disk, name: K): NonNullable<Disk[K]> {
   const fn = disk[name];
   if (!fn) throw noTwin(name);
@@ -43,6 +56,12 @@ export const lstat = (disk: Disk, path: string): Dual<DiskStat> =>
   call(
     () => twin(disk, 'lstatSync')(path),
     () => disk.lstat(path),
+  );
+/** `lstat`, or `undefined` where nothing is at `path` (disk.ts, `lstatIfAnySync`). */
+export const lstatIfAny = (disk: Disk, path: string): Dual<DiskStat | undefined> =>
+  call(
+    () => (disk.lstatIfAnySync ? disk.lstatIfAnySync(path) : missingAsUndefined(() => twin(disk, 'lstatSync')(path))),
+    () => disk.lstat(path).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err as Error))),
   );
 export const realpath = (disk: Disk, path: string): Dual<string> =>
   call(

@@ -254,6 +254,7 @@ export const posixDisk: DualDisk = {
   },
   statSync: (path) => fs.statSync(path),
   lstatSync: (path) => fs.lstatSync(path),
+  lstatIfAnySync: (path) => fs.lstatSync(path, { throwIfNoEntry: false }),
   realpathSync: (path) => fs.realpathSync.native(path),
   readlinkSync: (path) => fs.readlinkSync(path),
   readdirSync: (path) => fs.readdirSync(path),

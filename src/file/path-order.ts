@@ -28,7 +28,9 @@ interface Entry {
   readonly group: object;
   /** Call order. */
   readonly seq: number;
-  readonly realOf: () => Dual<string>;
+  /** Resolves the real path (called only if needed). */
+  readonly resolveReal: () => Dual<string>;
+  readonly disk: Disk;
   real: Promise<string> | undefined;
   /** The real path's key once known. */
   realKey: string | undefined;
@@ -36,8 +38,21 @@ interface Entry {
   prev: Entry | undefined;
   /** Resolves once this ticket's real path and those of all before it are known (or they ended). */
   through: Promise<void> | undefined;
-  readonly finished: Promise<void>;
+  /** Made only when another ticket has to wait for this one. */
+  finished: Promise<void> | undefined;
+  finish: (() => void) | undefined;
   ended: boolean;
+}
+
+/** Resolves once `e` is done. */
+function finishedOf(e: Entry): Promise<void> {
+  if (e.ended) return Promise.resolve();
+  return (e.finished ??= new Promise<void>((resolve) => (e.finish = resolve)));
+}
+
+/** The key of a ticket's real path (a top-level generator: see write-file.ts). */
+function* realKeyOf(e: Entry): Dual<string> {
+  return pathKey(e.disk.capabilities, yield* e.resolveReal());
 }
 
 let lastSeq = 0;
@@ -67,7 +82,7 @@ export interface Ticket {
 
 /** The real path of a ticket, learnt once; a path that cannot be resolved is keyed as named (its own call reports the problem). */
 function realOf(e: Entry): Promise<string> {
-  return (e.real ??= runAsync(e.realOf())
+  return (e.real ??= runAsync(realKeyOf(e))
     .catch(() => e.named)
     .then((real) => {
       e.realKey = real;
@@ -94,24 +109,21 @@ function through(e: Entry): Promise<void> {
  * needed; `group` ties the tickets of one call together.
  */
 export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, group: object = {}): Ticket {
-  const key = (p: string): string => pathKey(disk.capabilities, p);
-  const named = key(path);
-  let finish!: () => void;
-  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const named = pathKey(disk.capabilities, path);
   // Only a ticket taken while others were pending can have to wait.
   const alone = pendingCount === 0;
   const entry: Entry = {
     named,
     group,
     seq: ++lastSeq,
-    realOf: function* () {
-      return key(yield* real());
-    },
+    resolveReal: real,
+    disk,
     real: undefined,
     realKey: undefined,
     prev: alone ? undefined : last,
     through: undefined,
-    finished,
+    finished: undefined,
+    finish: undefined,
     ended: false,
   };
   last = entry;
@@ -139,7 +151,7 @@ export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, g
         same?.delete(entry);
         if (same?.size === 0) byReal.delete(key);
       });
-      finish();
+      entry.finish?.();
     },
   };
 }
@@ -162,7 +174,7 @@ function refuseIfPending(entry: Entry, path: string): void {
 function realNow(e: Entry): string {
   if (e.realKey !== undefined) return e.realKey;
   try {
-    return (e.realKey = runSync(e.realOf()));
+    return (e.realKey = runSync(realKeyOf(e)));
   } catch {
     return e.named;
   }
@@ -174,5 +186,5 @@ async function waitFor(entry: Entry, onWait: (() => void) | undefined): Promise<
   const same = [...(byReal.get(key) ?? [])].filter((e) => e.seq < entry.seq && e.group !== entry.group && !e.ended);
   if (same.length === 0) return;
   onWait?.();
-  await Promise.all(same.map((e) => e.finished));
+  await Promise.all(same.map(finishedOf));
 }

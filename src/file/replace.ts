@@ -192,21 +192,25 @@ function* createTemp<T>(disk: Disk, target: string, spec: ReplaceSpec<T>, hashed
 function* writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Dual<T> {
   const { opts, op, path } = spec;
   const signal = opts?.signal;
-  const onProgress = opts?.onProgress;
-  const produced = spec.produce(function* (chunk) {
-    if (signal?.aborted) throw abortError(signal, op, path);
-    // Content in memory is one chunk: its hashing waits for the sync, which it then
-    // overlaps. Without a sync there is nothing longer to overlap than the write itself.
-    if (spec.rewritable && opts?.fsync !== false) yield* pending.writeWhole(chunk);
-    else yield* pending.write(chunk);
-    onProgress?.({ bytes: pending.bytes, total: spec.total });
-  });
+  const produced = spec.produce((chunk) => putChunk(spec, pending, chunk));
   if (!signal) return yield* produced;
   // A signal is only taken by asynchronous calls (options-check.ts).
   return yield* call(
     () => runSync(produced),
     () => untilAborted(runAsync(produced), signal, op, path),
   );
+}
+
+/** One chunk of new content into the temporary file (a top-level generator: see write-file.ts). */
+function* putChunk<T>(spec: ReplaceSpec<T>, pending: PendingFile, chunk: Uint8Array): Dual<void> {
+  const { opts, op, path } = spec;
+  const signal = opts?.signal;
+  if (signal?.aborted) throw abortError(signal, op, path);
+  // Content in memory is one chunk: its hashing waits for the sync, which it then
+  // overlaps. Without a sync there is nothing longer to overlap than the write itself.
+  if (spec.rewritable && opts?.fsync !== false) yield* pending.writeWhole(chunk);
+  else yield* pending.write(chunk);
+  opts?.onProgress?.({ bytes: pending.bytes, total: spec.total });
 }
 
 /**

@@ -39,14 +39,8 @@ export interface LinkEnd {
 export function* walkLinks(disk: Disk, path: string, hops = 0): Dual<LinkEnd> {
   let current = path;
   for (let hop = hops; hop <= MAX_LINK_HOPS; hop++) {
-    let st: DiskStat;
-    try {
-      st = yield* io.lstat(disk, current);
-    } catch (err) {
-      if (errorCode(err) === 'ENOENT') return { path: current, stat: undefined, hops: hop };
-      throw err;
-    }
-    if (!st.isSymbolicLink()) return { path: current, stat: st, hops: hop };
+    const st = yield* io.lstatIfAny(disk, current);
+    if (!st?.isSymbolicLink()) return { path: current, stat: st, hops: hop };
     current = yield* linkTarget(disk, current);
   }
   throw tooManyLinks(undefined, path);

@@ -89,22 +89,33 @@ export function* writeData(
     noClobber,
     total: sourceSize(source, encoding),
     rewritable: isData(source),
-    *produce(put) {
-      // Content in memory is one write, without the async iteration machinery.
-      if (isData(source)) return yield* put(typeof source === 'string' ? Buffer.from(source, encoding) : source);
-      const chunks = chunksOf(source, op, path, encoding);
-      try {
-        for (;;) {
-          const next = yield* pull(chunks, op, path);
-          if (next.done) return;
-          yield* put(next.value);
-        }
-      } catch (err) {
-        throw sourceError(err, op, path);
-      }
-    },
+    produce: (put) => produceSource(put, source, encoding, op, path),
   });
   return written;
+}
+
+// A generator function made per call would give each call's generator objects a shape of
+// their own (a fresh prototype per closure), which keeps the code that drives them
+// generic; the protocols on the write path are therefore top-level functions.
+function* produceSource(
+  put: (chunk: Uint8Array) => Dual<void>,
+  source: Source,
+  encoding: BufferEncoding,
+  op: string,
+  path: string,
+): Dual<void> {
+  // Content in memory is one write, without the async iteration machinery.
+  if (isData(source)) return yield* put(typeof source === 'string' ? Buffer.from(source, encoding) : source);
+  const chunks = chunksOf(source, op, path, encoding);
+  try {
+    for (;;) {
+      const next = yield* pull(chunks, op, path);
+      if (next.done) return;
+      yield* put(next.value);
+    }
+  } catch (err) {
+    throw sourceError(err, op, path);
+  }
 }
 
 /** The next chunk of a stream: only an asynchronous call can wait for one (checkInMemory). */
