@@ -30,9 +30,22 @@ export interface Dual<T> extends Iterator<Step<unknown>, T, unknown> {
 }
 
 /**
+ * Whether `runSync` is the runner driving the protocol code that runs now. Set by each
+ * runner around its own calls into a protocol (JavaScript runs one of them at a time), so a
+ * protocol started asynchronously from within a synchronous run, or the other way round,
+ * sees its own runner.
+ */
+let drivenSync = false;
+
+/**
  * One step as a protocol of its own: it yields the step once and returns what it was
  * given back. A plain object rather than a generator: every disk call is one, and a
  * generator would cost an allocation and a level of delegation more on each.
+ *
+ * Driven synchronously, the step is taken where it stands: its value (or its error)
+ * comes back at the `yield*` at once, instead of travelling up through every protocol
+ * that delegates to this one to `runSync` and back down. The calls made, and their order,
+ * are the same.
  */
 class OneStep<T> implements Dual<T> {
   private taken = false;
@@ -46,6 +59,7 @@ class OneStep<T> implements Dual<T> {
   next(value?: unknown): IteratorResult<Step<unknown>, T> {
     if (this.taken) return { value: value as T, done: true };
     this.taken = true;
+    if (drivenSync) return { value: this.step.sync(), done: true };
     return { value: this.step, done: false };
   }
 
@@ -66,18 +80,25 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /** Runs `protocol` with synchronous calls: returns its result or throws its error. */
 export function runSync<T>(protocol: Dual<T>): T {
-  let input: unknown;
-  let threw = false;
-  for (;;) {
-    const r = threw ? protocol.throw(input) : protocol.next(input);
-    if (r.done) return r.value;
-    try {
-      input = r.value.sync();
-      threw = false;
-    } catch (err) {
-      input = err;
-      threw = true;
+  const outer = drivenSync;
+  drivenSync = true;
+  try {
+    let input: unknown;
+    let threw = false;
+    for (;;) {
+      const r = threw ? protocol.throw(input) : protocol.next(input);
+      if (r.done) return r.value;
+      // Only a step not made by `call` reaches here (OneStep takes its own).
+      try {
+        input = r.value.sync();
+        threw = false;
+      } catch (err) {
+        input = err;
+        threw = true;
+      }
     }
+  } finally {
+    drivenSync = outer;
   }
 }
 
@@ -96,6 +117,8 @@ export function runAsync<T>(protocol: Dual<T>): Promise<T> {
       let threw = failed;
       for (;;) {
         let r: IteratorResult<Step<unknown>, T>;
+        const outer = drivenSync;
+        drivenSync = false;
         try {
           r = threw ? protocol.throw(input) : protocol.next(input);
         } catch (err) {
@@ -103,6 +126,8 @@ export function runAsync<T>(protocol: Dual<T>): Promise<T> {
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(err);
           return;
+        } finally {
+          drivenSync = outer;
         }
         if (r.done) {
           resolve(r.value);
@@ -128,20 +153,47 @@ export function runAsync<T>(protocol: Dual<T>): Promise<T> {
   });
 }
 
+/** A protocol that takes no step: it returns the outcome it was given, or throws its error. */
+class Done<T> implements Dual<T> {
+  constructor(private readonly outcome: Outcome<T>) {}
+
+  [Symbol.iterator](): Dual<T> {
+    return this;
+  }
+
+  next(): IteratorResult<Step<unknown>, T> {
+    const outcome = this.outcome;
+    if (!outcome.ok) throw outcome.error;
+    return { value: outcome.value, done: true };
+  }
+
+  throw(err?: unknown): IteratorResult<Step<unknown>, T> {
+    throw err;
+  }
+}
+
+/** A protocol that takes no step and returns `value`. */
+export function returning<T>(value: T): Dual<T> {
+  return new Done({ ok: true, value });
+}
+
 /** Whether the protocol is being run synchronously: for the few places where the two ways must differ. */
-export function* isSync(): Dual<boolean> {
-  return yield* call(
+export function isSync(): Dual<boolean> {
+  return call(
     () => true,
     () => false,
   );
 }
+
+/** How a protocol ended. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** A protocol started by `fork`; `join` waits for it. */
 export interface Task<T> {
   /** Driven asynchronously: its outcome. */
   readonly promise?: Promise<T>;
   /** Driven synchronously: already settled. */
-  readonly settled?: { ok: true; value: T } | { ok: false; error: unknown };
+  readonly settled?: Outcome<T>;
 }
 
 /**
@@ -149,8 +201,8 @@ export interface Task<T> {
  * driven synchronously, it runs to its end here. Its failure surfaces at `join`; a task
  * never joined fails silently, so fork only what is joined on every path that needs it.
  */
-export function* fork<T>(protocol: Dual<T>): Dual<Task<T>> {
-  return yield* call<Task<T>>(
+export function fork<T>(protocol: Dual<T>): Dual<Task<T>> {
+  return call<Task<T>>(
     () => {
       try {
         return { settled: { ok: true, value: runSync(protocol) } };
@@ -168,13 +220,11 @@ export function* fork<T>(protocol: Dual<T>): Dual<Task<T>> {
 }
 
 /** The result of a forked protocol, or its error. */
-export function* join<T>(task: Task<T>): Dual<T> {
+export function join<T>(task: Task<T>): Dual<T> {
   const settled = task.settled;
-  if (settled) {
-    if (settled.ok) return settled.value;
-    throw settled.error;
-  }
-  return yield* call<T>(
+  // The error surfaces where the task is joined, as an asynchronous one's would.
+  if (settled) return new Done(settled);
+  return call<T>(
     () => {
       throw new Error('join: a task started asynchronously cannot be joined synchronously');
     },
@@ -217,8 +267,8 @@ export function sleepSync(ms: number): void {
 }
 
 /** Waits `ms`: a timer driven asynchronously, a blocked thread driven synchronously. */
-export function* sleep(ms: number): Dual<void> {
-  yield* call(
+export function sleep(ms: number): Dual<void> {
+  return call(
     () => sleepSync(ms),
     () => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   );

@@ -18,7 +18,7 @@
  * changes anything, rather than land out of call order. Await the asynchronous call first.
  */
 import { pathKey, type Disk } from '../disk/index.js';
-import { call, runAsync, runSync, type Dual } from '../disk/dual.js';
+import { call, returning, runAsync, runSync, type Dual } from '../disk/dual.js';
 import { AtomicError } from '../base/errors.js';
 
 interface Entry {
@@ -104,6 +104,9 @@ function through(e: Entry): Promise<void> {
   return e.through;
 }
 
+/** A lone ticket's turn: it is its turn already. */
+const NO_WAIT = returning(undefined);
+
 /**
  * Takes a ticket for `path` (absolute). `real` resolves the real file, called only if
  * needed; `group` ties the tickets of one call together.
@@ -134,10 +137,12 @@ export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, g
   return {
     first: count === 0,
     turn: (onWait) =>
-      call(
-        () => (alone ? undefined : refuseIfPending(entry, path)),
-        () => (alone ? undefined : waitFor(entry, onWait)),
-      ),
+      alone
+        ? NO_WAIT
+        : call(
+            () => refuseIfPending(entry, path),
+            () => waitFor(entry, onWait),
+          ),
     done: () => {
       if (entry.ended) return;
       entry.ended = true;

@@ -14,7 +14,9 @@ import { retryTransient, type RetryOptions } from '../base/retry.js';
 import { dropOpened, expectRename, openAhead, syncDirectory } from './dir-sync.js';
 import { closeQuietly } from './open-read.js';
 import * as io from '../disk/io.js';
-import { call, fork, join, runSync, type Dual, type Task } from '../disk/dual.js';
+import { call, fork, join, returning, runSync, type Dual, type Task } from '../disk/dual.js';
+
+const NOTHING = returning(undefined);
 
 /** A folder opened ahead of its sync, boxed: a step's result that is a promise would be awaited. */
 type Opened = { opened: Promise<DiskDir | undefined> | undefined };
@@ -99,8 +101,14 @@ export class PendingFile {
    * so that they wait for it and share one sync (dir-sync.ts). Only for a write that waits
    * on nothing on its way to the rename but its own few disk calls.
    */
-  announceRename(): void {
-    this.settleRename ??= expectRename(this.disk, dirname(this.target));
+  announceRename(): Dual<void> {
+    // Driven synchronously, no other writer's sync can run before this one's rename is done.
+    return call(
+      () => undefined,
+      () => {
+        this.settleRename ??= expectRename(this.disk, dirname(this.target));
+      },
+    );
   }
 
   /** Withdraws an announced rename: this file has to wait for another writer first. */
@@ -368,9 +376,13 @@ export class PendingFile {
   }
 
   /** Removes the temporary file. A no-op after a commit, so it is safe in `finally`. */
-  *discard(): Dual<void> {
+  discard(): Dual<void> {
     this.settle();
-    if (this.state === 'committed' || this.state === 'discarded') return;
+    if (this.state === 'committed' || this.state === 'discarded') return NOTHING;
+    return this.discarding();
+  }
+
+  private *discarding(): Dual<void> {
     this.state = 'discarded';
     const files = [this.file, this.unclosed];
     this.file = this.unclosed = undefined;

@@ -142,7 +142,7 @@ function* prepare<T>(
 ): Dual<{ target: Target; pending: PendingFile; result: T }> {
   const { op, path, opts } = spec;
   const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
-  const creating = yield* fork(createAnnounced(disk, named, spec, hashed, announce));
+  const creating = yield* fork(createTemp(disk, named, spec, hashed, announce));
   const resolving = yield* fork(resolveTarget(disk, path, op, named));
   let pending: PendingFile | undefined;
   try {
@@ -165,28 +165,28 @@ function* prepare<T>(
   }
 }
 
-function* createAnnounced<T>(
+/**
+ * A temporary file beside `target`; with `parents`, missing folders are made first. With
+ * `announce`, its rename is announced (PendingFile.announceRename).
+ */
+function* createTemp<T>(
   disk: Disk,
   target: string,
   spec: ReplaceSpec<T>,
   hashed: boolean,
-  announce: boolean,
+  announce = false,
 ): Dual<PendingFile> {
-  const created = yield* createTemp(disk, target, spec, hashed);
-  if (announce) created.announceRename();
-  return created;
-}
-
-/** A temporary file beside `target`; with `parents`, missing folders are made first. */
-function* createTemp<T>(disk: Disk, target: string, spec: ReplaceSpec<T>, hashed: boolean): Dual<PendingFile> {
   const { op, path, opts } = spec;
+  let created: PendingFile;
   try {
-    return yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
+    created = yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
   } catch (err) {
     if (opts?.parents !== true || errorCode(err) !== 'ENOENT') throw err;
+    yield* makeParents(disk, dirname(target), op, path);
+    created = yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
   }
-  yield* makeParents(disk, dirname(target), op, path);
-  return yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
+  if (announce) yield* created.announceRename();
+  return created;
 }
 
 function* writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Dual<T> {

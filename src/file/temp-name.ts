@@ -5,7 +5,7 @@
  * recovery recognise without ever matching a user's file.
  */
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, sep } from 'node:path';
 
 export const TEMP_SUFFIX = '.atomicfs-tmp';
 /**
@@ -25,19 +25,33 @@ export function randomId(bytes = 6): string {
 }
 
 // Temp names count up from a random 48-bit start: unique within the process without a
-// call into the random generator per write (a measurable cost on the hot path), and
-// unguessable enough across processes together with the pid.
-let counter = randomBytes(6).readUIntBE(0, 6);
+// call into the random generator per write, and unguessable enough across processes
+// together with the pid. Kept as two 24-bit halves, each a small integer, so that the
+// hex of the low half is all that changes per name.
+let high = randomBytes(3).readUIntBE(0, 3);
+let highHex = hex6(high);
+let low = randomBytes(3).readUIntBE(0, 3);
+
+function hex6(n: number): string {
+  return n.toString(16).padStart(6, '0');
+}
 
 function nextSuffix(): string {
-  counter = (counter + 1) % 2 ** 48;
-  return counter.toString(16).padStart(12, '0');
+  low = (low + 1) & 0xffffff;
+  if (low === 0) highHex = hex6((high = (high + 1) & 0xffffff));
+  return highHex + hex6(low);
 }
 
 /** A fresh temporary name beside `target`. */
 export function tempPathFor(target: string): string {
-  const base = basename(target).slice(0, MAX_BASE);
-  return join(dirname(target), `.${base}.${process.pid}-${nextSuffix()}${TEMP_SUFFIX}`);
+  return besideTarget(target, `.${basename(target).slice(0, MAX_BASE)}.${process.pid}-${nextSuffix()}${TEMP_SUFFIX}`);
+}
+
+/** `name` in `target`'s folder. An absolute target's folder needs no normalising again. */
+function besideTarget(target: string, name: string): string {
+  if (!isAbsolute(target)) return join(dirname(target), name);
+  const dir = dirname(target);
+  return dir.endsWith(sep) ? dir + name : dir + sep + name;
 }
 
 /** A staged-file name beside `target`, tagged with its transaction id. */

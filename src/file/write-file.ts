@@ -12,7 +12,7 @@ import {
   type WriteResult,
   type Written,
 } from './options.js';
-import { replaceFile } from './replace.js';
+import { replaceFile, type ReplaceSpec } from './replace.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from './check-path.js';
 
@@ -60,7 +60,8 @@ function* write(
   if (sync) checkInMemory(op, p, source);
   // Past the argument checks, a write is the same operation either way: its errors, audit
   // entries and backups name it as such (the trace channel tells the two apart).
-  return resultOf(yield* writeData(noClobber ? 'createFile' : 'writeFile', p, source, opts, noClobber), opts);
+  const { written } = yield* replaceFile(dataSpec(noClobber ? 'createFile' : 'writeFile', p, source, opts, noClobber));
+  return resultOf(written, opts);
 }
 
 /** A synchronous write takes content in memory: a stream can only be read asynchronously. */
@@ -81,31 +82,42 @@ export function* writeData(
   opts: WriteOptions | undefined,
   noClobber = false,
 ): Dual<Written> {
+  return (yield* replaceFile(dataSpec(op, path, source, opts, noClobber))).written;
+}
+
+/** The write pipeline's job for `source`: content in memory goes in as one chunk, a stream chunk by chunk. */
+function dataSpec(
+  op: string,
+  path: string,
+  source: Source,
+  opts: WriteOptions | undefined,
+  noClobber: boolean,
+): ReplaceSpec<void> {
   const encoding = opts?.encoding ?? 'utf8';
-  const { written } = yield* replaceFile({
+  const inMemory = isData(source);
+  return {
     op,
     path,
     opts,
     noClobber,
     total: sourceSize(source, encoding),
-    rewritable: isData(source),
-    produce: (put) => produceSource(put, source, encoding, op, path),
-  });
-  return written;
+    rewritable: inMemory,
+    produce: inMemory
+      ? (put) => put(typeof source === 'string' ? Buffer.from(source, encoding) : source)
+      : (put) => produceStream(put, source, encoding, op, path),
+  };
 }
 
 // A generator function made per call would give each call's generator objects a shape of
 // their own (a fresh prototype per closure), which keeps the code that drives them
 // generic; the protocols on the write path are therefore top-level functions.
-function* produceSource(
+function* produceStream(
   put: (chunk: Uint8Array) => Dual<void>,
   source: Source,
   encoding: BufferEncoding,
   op: string,
   path: string,
 ): Dual<void> {
-  // Content in memory is one write, without the async iteration machinery.
-  if (isData(source)) return yield* put(typeof source === 'string' ? Buffer.from(source, encoding) : source);
   const chunks = chunksOf(source, op, path, encoding);
   try {
     for (;;) {
