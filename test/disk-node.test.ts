@@ -64,3 +64,22 @@ test('openDir: a folder opened ahead syncs and closes; a missing folder or a fil
   await assert.rejects(nodeDisk.openDir!(join(dir, 'missing')), { code: 'ENOENT' });
   await assert.rejects(nodeDisk.openDir!(join(dir, 'entry')), { code: 'ENOTDIR' });
 });
+
+test('lstatIfAny and lstatIfAnySync: undefined where nothing is, the entry where something is, other failures as lstat gives them', async () => {
+  const dir = await tmpDir();
+  const file = join(dir, 'a.txt');
+  await fsWriteFile(file, 'x');
+  const lookups = [
+    (p: string) => nodeDisk.lstatIfAny!(p),
+    (p: string) => Promise.resolve().then(() => nodeDisk.lstatIfAnySync!(p)),
+  ];
+  for (const lookup of lookups) {
+    assert.equal(await lookup(join(dir, 'missing')), undefined);
+    assert.equal(await lookup(join(dir, 'no-folder', 'missing')), undefined);
+    const st = await lookup(file);
+    assert.equal(st?.isFile(), true);
+    assert.equal(st?.size, 1);
+    // A file used as a folder is not "nothing there": the caller must learn of it.
+    await assert.rejects(lookup(join(file, 'inside')), { code: 'ENOTDIR' });
+  }
+});

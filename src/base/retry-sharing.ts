@@ -67,6 +67,7 @@ export function withSharingRetries(disk: Disk, retry?: RetryOptions): Disk {
     open: (path, flags, mode) => disk.open(path, flags, mode),
     stat: (path) => disk.stat(path),
     lstat: (path) => disk.lstat(path),
+    ...(disk.lstatIfAny ? { lstatIfAny: (path: string) => disk.lstatIfAny!(path) } : {}),
     realpath: (path) => disk.realpath(path),
     readlink: (path) => disk.readlink(path),
     readdir: (path) => disk.readdir(path),

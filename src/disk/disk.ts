@@ -73,6 +73,8 @@ export interface Disk extends Partial<DiskSync> {
   open(path: string, flags: OpenFlags, mode?: number): Promise<DiskFile>;
   stat(path: string): Promise<DiskStat>;
   lstat(path: string): Promise<DiskStat>;
+  /** Optional: `lstat`, but `undefined` where nothing is at `path` (see `lstatIfAnySync`). */
+  lstatIfAny?(path: string): Promise<DiskStat | undefined>;
   realpath(path: string): Promise<string>;
   readlink(path: string): Promise<string>;
   readdir(path: string): Promise<string[]>;

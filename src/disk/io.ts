@@ -54,7 +54,10 @@ export const lstatIfAny = (disk: Disk, path: string): Dual<DiskStat | undefined>
       disk.lstatIfAnySync
         ? disk.lstatIfAnySync(path)
         : missingAsUndefined(() => (disk.lstatSync ? disk.lstatSync(path) : missing('lstatSync'))),
-    () => disk.lstat(path).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err as Error))),
+    () =>
+      disk.lstatIfAny
+        ? disk.lstatIfAny(path)
+        : disk.lstat(path).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err as Error))),
   );
 export const realpath = (disk: Disk, path: string): Dual<string> =>
   call(

@@ -226,6 +226,10 @@ export const posixDisk: DualDisk = {
   },
   stat: (path) => call<fs.Stats>((cb) => fs.stat(path, cb)),
   lstat: (path) => call<fs.Stats>((cb) => fs.lstat(path, cb)),
+  lstatIfAny: (path) =>
+    new Promise<fs.Stats | undefined>((resolve, reject) => {
+      fs.lstat(path, (err, st) => (err ? (err.code === 'ENOENT' ? resolve(undefined) : reject(err)) : resolve(st)));
+    }),
   // realpath(3) in one call; fs.realpath's JavaScript version lstats every component.
   realpath: (path) => call<string>((cb) => fs.realpath.native(path, cb)),
   readlink: (path) => call<string>((cb) => fs.readlink(path, cb)),
