@@ -36,8 +36,8 @@ interface Entry {
   realKey: string | undefined;
   /** The ticket taken just before this one, until `through` has linked past it. */
   prev: Entry | undefined;
-  /** Resolves once this ticket's real path and those of all before it are known (or they ended). */
-  through: Promise<void> | undefined;
+  /** Settles once this ticket's real path and those of all before it are known (or they ended). */
+  through: Promise<unknown> | undefined;
   /** Made only when another ticket has to wait for this one. */
   finished: Promise<void> | undefined;
   finish: (() => void) | undefined;
@@ -82,25 +82,25 @@ export interface Ticket {
 
 /** The real path of a ticket, learnt once; a path that cannot be resolved is keyed as named (its own call reports the problem). */
 function realOf(e: Entry): Promise<string> {
-  return (e.real ??= runAsync(realKeyOf(e))
-    .catch(() => e.named)
-    .then((real) => {
-      e.realKey = real;
-      if (!e.ended) {
-        let same = byReal.get(real);
-        if (!same) byReal.set(real, (same = new Set()));
-        same.add(e);
-      }
-      return real;
-    }));
+  const known = (real: string): string => {
+    e.realKey = real;
+    if (!e.ended) {
+      let same = byReal.get(real);
+      if (!same) byReal.set(real, (same = new Set()));
+      same.add(e);
+    }
+    return real;
+  };
+  return (e.real ??= runAsync(realKeyOf(e)).then(known, () => known(e.named)));
 }
 
-function through(e: Entry): Promise<void> {
+function through(e: Entry): Promise<unknown> {
   if (e.through) return e.through;
   const before = e.prev ? through(e.prev) : undefined;
   e.prev = undefined; // linked: an ended ticket before it can be collected
   const mine = e.ended ? undefined : realOf(e);
-  e.through = before || mine ? Promise.all([before, mine]).then(() => undefined) : Promise.resolve();
+  // Settled once both are: the earlier tickets' real paths and this one's.
+  e.through = before && mine ? Promise.all([before, mine]) : (before ?? mine ?? Promise.resolve());
   return e.through;
 }
 
