@@ -60,12 +60,29 @@ class OneStep<T> implements Dual<T> {
     if (this.taken) return { value: value as T, done: true };
     this.taken = true;
     if (drivenSync) return { value: this.step.sync(), done: true };
-    return { value: this.step, done: false };
+    // Driven asynchronously, a step whose outcome is known at once (a fork, a folder opened
+    // ahead) is taken here too; only one that must be waited for goes up to `runAsync`.
+    const out = this.step.async();
+    if (!isThenable(out)) return { value: out, done: true };
+    return { value: new Started(out), done: false };
   }
 
   /** The step failed: its error surfaces where the step was taken (`yield*`). */
   throw(err?: unknown): IteratorResult<Step<unknown>, T> {
     throw err;
+  }
+}
+
+/** A step already started asynchronously (by OneStep): `runAsync` waits for its outcome. */
+class Started implements Step<unknown> {
+  constructor(private readonly outcome: PromiseLike<unknown>) {}
+
+  sync(): never {
+    throw new Error('a step started asynchronously cannot be taken synchronously');
+  }
+
+  async(): Promise<unknown> {
+    return this.outcome as Promise<unknown>;
   }
 }
 
