@@ -264,6 +264,40 @@ test('a synchronous write while an asynchronous one to the same file is in fligh
   assert.equal(statSync(f(dir)).isFile(), true);
 });
 
+test('EPENDING is kept per file among several asynchronous writes in flight, as each of them ends', async () => {
+  const dir = await tmpDir();
+  const names = ['one.txt', 'two.txt', 'three.txt'];
+  for (const n of names) fsWriteFileSync(f(dir, n), 'old');
+  // Each asynchronous write waits in its backup hook until released: in flight, in call order.
+  const release = new Map<string, () => void>();
+  const gate = {
+    preserve: (paths: readonly string[]) =>
+      new Promise<undefined>((resolve) => release.set(paths[0]!, () => resolve(undefined))),
+  };
+  const writes = names.map((n) => a.writeFile(f(dir, n), `async ${n}`, { backup: gate }));
+  while (release.size < names.length) await new Promise((r) => setImmediate(r));
+  const refused = (n: string): void =>
+    assert.throws(
+      () => a.writeFileSync(f(dir, n), 'sync'),
+      (e: NodeJS.ErrnoException) => e.code === 'EPENDING',
+    );
+  for (const n of names) refused(n);
+  // The middle one ends first: its file is free, the others still are not.
+  release.get(f(dir, 'two.txt'))!();
+  await writes[1];
+  a.writeFileSync(f(dir, 'two.txt'), 'sync');
+  refused('one.txt');
+  refused('three.txt');
+  release.get(f(dir, 'one.txt'))!();
+  await writes[0];
+  a.writeFileSync(f(dir, 'one.txt'), 'sync');
+  refused('three.txt');
+  release.get(f(dir, 'three.txt'))!();
+  await writes[2];
+  a.writeFileSync(f(dir, 'three.txt'), 'sync');
+  for (const n of names) assert.equal(readFileSync(f(dir, n), 'utf8'), 'sync');
+});
+
 test('synchronous calls with a BackupStore and an AuditLog: the backup keeps the old content, the trail the change', async () => {
   const dir = await tmpDir();
   const store = new a.BackupStore(join(dir, '.backups'));

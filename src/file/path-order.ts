@@ -42,6 +42,9 @@ interface Entry {
   finished: Promise<void> | undefined;
   finish: (() => void) | undefined;
   ended: boolean;
+  /** Neighbours in the list of pending tickets. */
+  older: Entry | undefined;
+  newer: Entry | undefined;
 }
 
 /** Resolves once `e` is done. */
@@ -59,12 +62,33 @@ let lastSeq = 0;
 let last: Entry | undefined;
 /** Tickets not yet done, by real path, once it is known. */
 const byReal = new Map<string, Set<Entry>>();
-/** Tickets not yet done, per path as named, for `first`. */
+/**
+ * Tickets not yet done, per path as named, for `first`. A count that falls to 0 stays
+ * (a path written again and again costs no table churn); the map is emptied once no
+ * ticket is pending and it has grown past NAMED_KEPT paths.
+ */
 const namedCount = new Map<string, number>();
+const NAMED_KEPT = 256;
 /** Tickets not yet done. */
 let pendingCount = 0;
-/** The same tickets, for a synchronous caller's check (see above). */
-const pending = new Set<Entry>();
+/** The same tickets, oldest first, for a synchronous caller's check (see above): a list, so taking and ending one allocates nothing. */
+let oldest: Entry | undefined;
+let newest: Entry | undefined;
+
+function enlist(e: Entry): void {
+  e.older = newest;
+  if (newest) newest.newer = e;
+  else oldest = e;
+  newest = e;
+}
+
+function delist(e: Entry): void {
+  if (e.older) e.older.newer = e.newer;
+  else oldest = e.newer;
+  if (e.newer) e.newer.older = e.older;
+  else newest = e.older;
+  e.older = e.newer = undefined;
+}
 
 export interface Ticket {
   /**
@@ -128,10 +152,12 @@ export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, g
     finished: undefined,
     finish: undefined,
     ended: false,
+    older: undefined,
+    newer: undefined,
   };
   last = entry;
   pendingCount++;
-  pending.add(entry);
+  enlist(entry);
   const count = namedCount.get(named) ?? 0;
   namedCount.set(named, count + 1);
   return {
@@ -147,10 +173,9 @@ export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, g
       if (entry.ended) return;
       entry.ended = true;
       pendingCount--;
-      pending.delete(entry);
-      const left = (namedCount.get(named) ?? 1) - 1;
-      if (left > 0) namedCount.set(named, left);
-      else namedCount.delete(named);
+      delist(entry);
+      namedCount.set(named, (namedCount.get(named) ?? 1) - 1);
+      if (pendingCount === 0 && namedCount.size > NAMED_KEPT) namedCount.clear();
       void entry.real?.then((key) => {
         const same = byReal.get(key);
         same?.delete(entry);
@@ -164,7 +189,7 @@ export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, g
 /** A synchronous caller's turn: EPENDING if an earlier change to its real file is in flight. */
 function refuseIfPending(entry: Entry, path: string): void {
   const mine = realNow(entry);
-  for (const e of pending) {
+  for (let e = oldest; e; e = e.newer) {
     if (e.seq >= entry.seq || e.group === entry.group || e.ended) continue;
     if (realNow(e) !== mine) continue;
     throw new AtomicError(
