@@ -88,14 +88,18 @@ function closedError(syscall: string, path: string): NodeJS.ErrnoException {
 
 class NodeFile implements DiskFile {
   private descriptor: number | undefined;
+  /** Its folder, for `onThread` (asked on every fchmod and close). */
+  private readonly folder: string;
 
   constructor(
     readonly path: string,
     fd: number,
     /** Opened with O_TRUNC or truncated since: its close may start writeback (ext4's auto_da_alloc). */
     private truncated: boolean,
+    folder = dirname(path),
   ) {
     this.descriptor = fd;
+    this.folder = folder;
   }
 
   /**
@@ -109,7 +113,7 @@ class NodeFile implements DiskFile {
   }
 
   private get onThread(): boolean {
-    return onThread(dirname(this.path));
+    return onThread(this.folder);
   }
 
   async write(data: Uint8Array, position?: number): Promise<void> {
@@ -219,10 +223,11 @@ export const posixDisk: DualDisk = {
   capabilities: POSIX_HERE,
   async open(path, flags, mode = 0o666) {
     const opening = call<number>((cb) => fs.open(path, FLAGS[flags], mode, cb));
+    const folder = dirname(path);
     // Files opened to be written are the ones whose mode is set; learn their folder's
     // file system while the open runs.
-    if (flags !== 'r') learnFolder(dirname(path));
-    return new NodeFile(path, await opening, flags === 'w');
+    if (flags !== 'r') learnFolder(folder);
+    return new NodeFile(path, await opening, flags === 'w', folder);
   },
   stat: (path) => call<fs.Stats>((cb) => fs.stat(path, cb)),
   lstat: (path) => call<fs.Stats>((cb) => fs.lstat(path, cb)),
