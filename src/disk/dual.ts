@@ -38,6 +38,15 @@ export interface Dual<T> extends Iterator<Step<unknown>, T, unknown> {
 let drivenSync = false;
 
 /**
+ * The two forms of a kind of step, taking the step's arguments: made once per kind (every
+ * disk call in io.ts), so that taking a step allocates one object and no functions.
+ */
+export interface Forms<T, A = undefined, B = undefined, C = undefined, D = undefined> {
+  sync(a: A, b: B, c: C, d: D): T;
+  async(a: A, b: B, c: C, d: D): Promise<T> | T;
+}
+
+/**
  * One step as a protocol of its own: it yields the step once and returns what it was
  * given back. A plain object rather than a generator: every disk call is one, and a
  * generator would cost an allocation and a level of delegation more on each.
@@ -50,7 +59,14 @@ let drivenSync = false;
 class OneStep<T> implements Dual<T> {
   private taken = false;
 
-  constructor(private readonly step: Step<T>) {}
+  constructor(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind types its own arguments (Forms)
+    private readonly forms: Forms<T, any, any, any, any>,
+    private readonly a: unknown,
+    private readonly b: unknown,
+    private readonly c: unknown,
+    private readonly d: unknown,
+  ) {}
 
   [Symbol.iterator](): Dual<T> {
     return this;
@@ -59,10 +75,10 @@ class OneStep<T> implements Dual<T> {
   next(value?: unknown): IteratorResult<Step<unknown>, T> {
     if (this.taken) return { value: value as T, done: true };
     this.taken = true;
-    if (drivenSync) return { value: this.step.sync(), done: true };
+    if (drivenSync) return { value: this.forms.sync(this.a, this.b, this.c, this.d), done: true };
     // Driven asynchronously, a step whose outcome is known at once (a fork, a folder opened
     // ahead) is taken here too; only one that must be waited for goes up to `runAsync`.
-    const out = this.step.async();
+    const out = this.forms.async(this.a, this.b, this.c, this.d);
     if (!isThenable(out)) return { value: out, done: true };
     return { value: new Started(out), done: false };
   }
@@ -71,6 +87,17 @@ class OneStep<T> implements Dual<T> {
   throw(err?: unknown): IteratorResult<Step<unknown>, T> {
     throw err;
   }
+}
+
+/** A step of kind `forms`, with its arguments. */
+export function step<T, A, B = undefined, C = undefined, D = undefined>(
+  forms: Forms<T, A, B, C, D>,
+  a: A,
+  b?: B,
+  c?: C,
+  d?: D,
+): Dual<T> {
+  return new OneStep<T>(forms, a, b, c, d);
 }
 
 /** A step already started asynchronously (by OneStep): `runAsync` waits for its outcome. */
@@ -86,9 +113,15 @@ class Started implements Step<unknown> {
   }
 }
 
+/** The forms of a step made of two functions (`call`). */
+const CALLED: Forms<unknown, () => unknown, () => unknown> = {
+  sync: (sync) => sync(),
+  async: (_sync, async) => async(),
+};
+
 /** A step made of its two forms. */
 export function call<T>(sync: () => T, async: () => Promise<T> | T): Dual<T> {
-  return new OneStep<T>({ sync, async });
+  return new OneStep<T>(CALLED as Forms<T, () => T, () => Promise<T> | T>, sync, async, undefined, undefined);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

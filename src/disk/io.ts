@@ -2,9 +2,12 @@
  * The disk's calls as steps of a protocol (dual.ts): `yield* io.rename(disk, a, b)` is
  * `disk.rename(a, b)` driven asynchronously and `disk.renameSync(a, b)` driven
  * synchronously. The asynchronous form is the very call the async path always made.
+ *
+ * Each kind of call is one `Forms` object made here once; taking a call allocates the step
+ * and nothing else.
  */
 import type { Disk, DiskDir, DiskFile, DiskStat, OpenFlags } from './disk.js';
-import { call, type Dual } from './dual.js';
+import { step, type Dual, type Forms } from './dual.js';
 
 /** ENOTSUP for a synchronous call on a disk that has only asynchronous ones. */
 function noTwin(name: string): NodeJS.ErrnoException {
@@ -32,142 +35,169 @@ function missing(name: string): never {
   throw noTwin(name);
 }
 
+const OPEN: Forms<DiskFile, Disk, string, OpenFlags, number | undefined> = {
+  sync: (disk, path, flags, mode) => (disk.openSync ? disk.openSync(path, flags, mode) : missing('openSync')),
+  async: (disk, path, flags, mode) => disk.open(path, flags, mode),
+};
 export const open = (disk: Disk, path: string, flags: OpenFlags, mode?: number): Dual<DiskFile> =>
-  call(
-    () => (disk.openSync ? disk.openSync(path, flags, mode) : missing('openSync')),
-    () => disk.open(path, flags, mode),
-  );
-export const stat = (disk: Disk, path: string): Dual<DiskStat> =>
-  call(
-    () => (disk.statSync ? disk.statSync(path) : missing('statSync')),
-    () => disk.stat(path),
-  );
-export const lstat = (disk: Disk, path: string): Dual<DiskStat> =>
-  call(
-    () => (disk.lstatSync ? disk.lstatSync(path) : missing('lstatSync')),
-    () => disk.lstat(path),
-  );
+  step(OPEN, disk, path, flags, mode);
+
+const STAT: Forms<DiskStat, Disk, string> = {
+  sync: (disk, path) => (disk.statSync ? disk.statSync(path) : missing('statSync')),
+  async: (disk, path) => disk.stat(path),
+};
+export const stat = (disk: Disk, path: string): Dual<DiskStat> => step(STAT, disk, path);
+
+const LSTAT: Forms<DiskStat, Disk, string> = {
+  sync: (disk, path) => (disk.lstatSync ? disk.lstatSync(path) : missing('lstatSync')),
+  async: (disk, path) => disk.lstat(path),
+};
+export const lstat = (disk: Disk, path: string): Dual<DiskStat> => step(LSTAT, disk, path);
+
+const LSTAT_IF_ANY: Forms<DiskStat | undefined, Disk, string> = {
+  sync: (disk, path) =>
+    disk.lstatIfAnySync
+      ? disk.lstatIfAnySync(path)
+      : missingAsUndefined(() => (disk.lstatSync ? disk.lstatSync(path) : missing('lstatSync'))),
+  async: (disk, path) =>
+    disk.lstatIfAny
+      ? disk.lstatIfAny(path)
+      : disk.lstat(path).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err as Error))),
+};
 /** `lstat`, or `undefined` where nothing is at `path` (disk.ts, `lstatIfAnySync`). */
-export const lstatIfAny = (disk: Disk, path: string): Dual<DiskStat | undefined> =>
-  call(
-    () =>
-      disk.lstatIfAnySync
-        ? disk.lstatIfAnySync(path)
-        : missingAsUndefined(() => (disk.lstatSync ? disk.lstatSync(path) : missing('lstatSync'))),
-    () =>
-      disk.lstatIfAny
-        ? disk.lstatIfAny(path)
-        : disk.lstat(path).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err as Error))),
-  );
-export const realpath = (disk: Disk, path: string): Dual<string> =>
-  call(
-    () => (disk.realpathSync ? disk.realpathSync(path) : missing('realpathSync')),
-    () => disk.realpath(path),
-  );
-export const readlink = (disk: Disk, path: string): Dual<string> =>
-  call(
-    () => (disk.readlinkSync ? disk.readlinkSync(path) : missing('readlinkSync')),
-    () => disk.readlink(path),
-  );
-export const readdir = (disk: Disk, path: string): Dual<string[]> =>
-  call(
-    () => (disk.readdirSync ? disk.readdirSync(path) : missing('readdirSync')),
-    () => disk.readdir(path),
-  );
-export const mkdir = (disk: Disk, path: string, mode?: number): Dual<void> =>
-  call(
-    () => (disk.mkdirSync ? disk.mkdirSync(path, mode) : missing('mkdirSync')),
-    () => disk.mkdir(path, mode),
-  );
-export const rmdir = (disk: Disk, path: string): Dual<void> =>
-  call(
-    () => (disk.rmdirSync ? disk.rmdirSync(path) : missing('rmdirSync')),
-    () => disk.rmdir(path),
-  );
-export const rename = (disk: Disk, from: string, to: string): Dual<void> =>
-  call(
-    () => (disk.renameSync ? disk.renameSync(from, to) : missing('renameSync')),
-    () => disk.rename(from, to),
-  );
-export const link = (disk: Disk, existing: string, to: string): Dual<void> =>
-  call(
-    () => (disk.linkSync ? disk.linkSync(existing, to) : missing('linkSync')),
-    () => disk.link(existing, to),
-  );
-export const unlink = (disk: Disk, path: string): Dual<void> =>
-  call(
-    () => (disk.unlinkSync ? disk.unlinkSync(path) : missing('unlinkSync')),
-    () => disk.unlink(path),
-  );
-export const chmod = (disk: Disk, path: string, mode: number): Dual<void> =>
-  call(
-    () => (disk.chmodSync ? disk.chmodSync(path, mode) : missing('chmodSync')),
-    () => disk.chmod(path, mode),
-  );
+export const lstatIfAny = (disk: Disk, path: string): Dual<DiskStat | undefined> => step(LSTAT_IF_ANY, disk, path);
+
+const REALPATH: Forms<string, Disk, string> = {
+  sync: (disk, path) => (disk.realpathSync ? disk.realpathSync(path) : missing('realpathSync')),
+  async: (disk, path) => disk.realpath(path),
+};
+export const realpath = (disk: Disk, path: string): Dual<string> => step(REALPATH, disk, path);
+
+const READLINK: Forms<string, Disk, string> = {
+  sync: (disk, path) => (disk.readlinkSync ? disk.readlinkSync(path) : missing('readlinkSync')),
+  async: (disk, path) => disk.readlink(path),
+};
+export const readlink = (disk: Disk, path: string): Dual<string> => step(READLINK, disk, path);
+
+const READDIR: Forms<string[], Disk, string> = {
+  sync: (disk, path) => (disk.readdirSync ? disk.readdirSync(path) : missing('readdirSync')),
+  async: (disk, path) => disk.readdir(path),
+};
+export const readdir = (disk: Disk, path: string): Dual<string[]> => step(READDIR, disk, path);
+
+const MKDIR: Forms<void, Disk, string, number | undefined> = {
+  sync: (disk, path, mode) => (disk.mkdirSync ? disk.mkdirSync(path, mode) : missing('mkdirSync')),
+  async: (disk, path, mode) => disk.mkdir(path, mode),
+};
+export const mkdir = (disk: Disk, path: string, mode?: number): Dual<void> => step(MKDIR, disk, path, mode);
+
+const RMDIR: Forms<void, Disk, string> = {
+  sync: (disk, path) => (disk.rmdirSync ? disk.rmdirSync(path) : missing('rmdirSync')),
+  async: (disk, path) => disk.rmdir(path),
+};
+export const rmdir = (disk: Disk, path: string): Dual<void> => step(RMDIR, disk, path);
+
+const RENAME: Forms<void, Disk, string, string> = {
+  sync: (disk, from, to) => (disk.renameSync ? disk.renameSync(from, to) : missing('renameSync')),
+  async: (disk, from, to) => disk.rename(from, to),
+};
+export const rename = (disk: Disk, from: string, to: string): Dual<void> => step(RENAME, disk, from, to);
+
+const LINK: Forms<void, Disk, string, string> = {
+  sync: (disk, existing, to) => (disk.linkSync ? disk.linkSync(existing, to) : missing('linkSync')),
+  async: (disk, existing, to) => disk.link(existing, to),
+};
+export const link = (disk: Disk, existing: string, to: string): Dual<void> => step(LINK, disk, existing, to);
+
+const UNLINK: Forms<void, Disk, string> = {
+  sync: (disk, path) => (disk.unlinkSync ? disk.unlinkSync(path) : missing('unlinkSync')),
+  async: (disk, path) => disk.unlink(path),
+};
+export const unlink = (disk: Disk, path: string): Dual<void> => step(UNLINK, disk, path);
+
+const CHMOD: Forms<void, Disk, string, number> = {
+  sync: (disk, path, mode) => (disk.chmodSync ? disk.chmodSync(path, mode) : missing('chmodSync')),
+  async: (disk, path, mode) => disk.chmod(path, mode),
+};
+export const chmod = (disk: Disk, path: string, mode: number): Dual<void> => step(CHMOD, disk, path, mode);
+
+const CHOWN: Forms<void, Disk, string, number, number> = {
+  sync: (disk, path, uid, gid) => (disk.chownSync ? disk.chownSync(path, uid, gid) : missing('chownSync')),
+  async: (disk, path, uid, gid) => disk.chown(path, uid, gid),
+};
 export const chown = (disk: Disk, path: string, uid: number, gid: number): Dual<void> =>
-  call(
-    () => (disk.chownSync ? disk.chownSync(path, uid, gid) : missing('chownSync')),
-    () => disk.chown(path, uid, gid),
-  );
+  step(CHOWN, disk, path, uid, gid);
+
+const UTIMES: Forms<void, Disk, string, number, number> = {
+  sync: (disk, path, atimeMs, mtimeMs) =>
+    disk.utimesSync ? disk.utimesSync(path, atimeMs, mtimeMs) : missing('utimesSync'),
+  async: (disk, path, atimeMs, mtimeMs) => disk.utimes(path, atimeMs, mtimeMs),
+};
 export const utimes = (disk: Disk, path: string, atimeMs: number, mtimeMs: number): Dual<void> =>
-  call(
-    () => (disk.utimesSync ? disk.utimesSync(path, atimeMs, mtimeMs) : missing('utimesSync')),
-    () => disk.utimes(path, atimeMs, mtimeMs),
-  );
-export const syncDir = (disk: Disk, path: string): Dual<void> =>
-  call(
-    () => (disk.syncDirSync ? disk.syncDirSync(path) : missing('syncDirSync')),
-    () => disk.syncDir(path),
-  );
+  step(UTIMES, disk, path, atimeMs, mtimeMs);
+
+const SYNC_DIR: Forms<void, Disk, string> = {
+  sync: (disk, path) => (disk.syncDirSync ? disk.syncDirSync(path) : missing('syncDirSync')),
+  async: (disk, path) => disk.syncDir(path),
+};
+export const syncDir = (disk: Disk, path: string): Dual<void> => step(SYNC_DIR, disk, path);
 
 // Calls on an open file.
 
+const WRITE: Forms<void, DiskFile, Uint8Array, number | undefined> = {
+  sync: (file, data, position) => (file.writeSync ? file.writeSync(data, position) : missing('file.writeSync')),
+  async: (file, data, position) => file.write(data, position),
+};
 export const write = (file: DiskFile, data: Uint8Array, position?: number): Dual<void> =>
-  call(
-    () => (file.writeSync ? file.writeSync(data, position) : missing('file.writeSync')),
-    () => file.write(data, position),
-  );
-export const read = (file: DiskFile, buffer: Uint8Array, position: number, length?: number): Dual<number> =>
-  call(
-    () => (file.readSync ? file.readSync(buffer, position, length) : missing('file.readSync')),
-    () => file.read(buffer, position, length),
-  );
-export const fsync = (file: DiskFile): Dual<void> =>
-  call(
-    () => (file.syncSync ? file.syncSync() : missing('file.syncSync')),
-    () => file.sync(),
-  );
-export const fstat = (file: DiskFile): Dual<DiskStat> =>
-  call(
-    () => (file.statSync ? file.statSync() : missing('file.statSync')),
-    () => file.stat(),
-  );
-export const fchmod = (file: DiskFile, mode: number): Dual<void> =>
-  call(
-    () => (file.chmodSync ? file.chmodSync(mode) : missing('file.chmodSync')),
-    () => file.chmod(mode),
-  );
-export const fchown = (file: DiskFile, uid: number, gid: number): Dual<void> =>
-  call(
-    () => (file.chownSync ? file.chownSync(uid, gid) : missing('file.chownSync')),
-    () => file.chown(uid, gid),
-  );
-export const ftruncate = (file: DiskFile, length: number): Dual<void> =>
-  call(
-    () => (file.truncateSync ? file.truncateSync(length) : missing('file.truncateSync')),
-    () => file.truncate(length),
-  );
-export const close = (file: DiskFile): Dual<void> =>
-  call(
-    () => (file.closeSync ? file.closeSync() : missing('file.closeSync')),
-    () => file.close(),
-  );
+  step(WRITE, file, data, position);
 
+const READ: Forms<number, DiskFile, Uint8Array, number, number | undefined> = {
+  sync: (file, buffer, position, length) =>
+    file.readSync ? file.readSync(buffer, position, length) : missing('file.readSync'),
+  async: (file, buffer, position, length) => file.read(buffer, position, length),
+};
+export const read = (file: DiskFile, buffer: Uint8Array, position: number, length?: number): Dual<number> =>
+  step(READ, file, buffer, position, length);
+
+const FSYNC: Forms<void, DiskFile> = {
+  sync: (file) => (file.syncSync ? file.syncSync() : missing('file.syncSync')),
+  async: (file) => file.sync(),
+};
+export const fsync = (file: DiskFile): Dual<void> => step(FSYNC, file);
+
+const FSTAT: Forms<DiskStat, DiskFile> = {
+  sync: (file) => (file.statSync ? file.statSync() : missing('file.statSync')),
+  async: (file) => file.stat(),
+};
+export const fstat = (file: DiskFile): Dual<DiskStat> => step(FSTAT, file);
+
+const FCHMOD: Forms<void, DiskFile, number> = {
+  sync: (file, mode) => (file.chmodSync ? file.chmodSync(mode) : missing('file.chmodSync')),
+  async: (file, mode) => file.chmod(mode),
+};
+export const fchmod = (file: DiskFile, mode: number): Dual<void> => step(FCHMOD, file, mode);
+
+const FCHOWN: Forms<void, DiskFile, number, number> = {
+  sync: (file, uid, gid) => (file.chownSync ? file.chownSync(uid, gid) : missing('file.chownSync')),
+  async: (file, uid, gid) => file.chown(uid, gid),
+};
+export const fchown = (file: DiskFile, uid: number, gid: number): Dual<void> => step(FCHOWN, file, uid, gid);
+
+const FTRUNCATE: Forms<void, DiskFile, number> = {
+  sync: (file, length) => (file.truncateSync ? file.truncateSync(length) : missing('file.truncateSync')),
+  async: (file, length) => file.truncate(length),
+};
+export const ftruncate = (file: DiskFile, length: number): Dual<void> => step(FTRUNCATE, file, length);
+
+const CLOSE: Forms<void, DiskFile> = {
+  sync: (file) => (file.closeSync ? file.closeSync() : missing('file.closeSync')),
+  async: (file) => file.close(),
+};
+export const close = (file: DiskFile): Dual<void> => step(CLOSE, file);
+
+const DIR_SYNC: Forms<void, DiskDir> = {
+  sync: () => missing('openDir'),
+  async: (dir) => dir.sync(),
+};
 /** A folder opened ahead of its sync (disk.ts, `openDir`): only driven asynchronously. */
-export const dirSync = (dir: DiskDir): Dual<void> =>
-  call(
-    () => {
-      throw noTwin('openDir');
-    },
-    () => dir.sync(),
-  );
+export const dirSync = (dir: DiskDir): Dual<void> => step(DIR_SYNC, dir);
