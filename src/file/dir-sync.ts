@@ -119,7 +119,7 @@ export function syncDirectory(disk: Disk, dir: string, opened?: Promise<DiskDir 
   return call(
     () => {
       try {
-        runSync(syncDirAlone(disk, dir));
+        if (disk.capabilities.dirSync) runSync(io.syncDir(disk, dir));
       } catch (err) {
         throw fsError(err, 'fsync directory', dir);
       }

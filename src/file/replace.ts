@@ -192,7 +192,12 @@ function* createTemp<T>(
 function* writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Dual<T> {
   const { opts, op, path } = spec;
   const signal = opts?.signal;
-  const produced = spec.produce((chunk) => putChunk(spec, pending, chunk));
+  // Without a signal to check or progress to report, a chunk goes straight to the file.
+  const plain = !signal && !opts?.onProgress;
+  const whole = spec.rewritable === true && opts?.fsync !== false;
+  const produced = spec.produce((chunk) =>
+    plain ? (whole ? pending.writeWhole(chunk) : pending.write(chunk)) : putChunk(spec, pending, chunk),
+  );
   if (!signal) return yield* produced;
   // A signal is only taken by asynchronous calls (options-check.ts).
   return yield* call(

@@ -23,45 +23,75 @@ import { pathArg, type PathLike } from './check-path.js';
 export function writeFile(path: PathLike, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
 export function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult>;
 export function writeFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
-  return runAsync(write('writeFile', path, source, opts, false));
+  return writeAsync('writeFile', path, source, opts, false);
 }
 
 /** writeFile, synchronously (the same protocol, dual.ts): durable when it returns. Content in memory only. */
 export function writeFileSync(path: PathLike, data: Data, opts: SyncOptions<HashedOptions>): HashedWriteResult;
 export function writeFileSync(path: PathLike, data: Data, opts?: SyncOptions<WriteOptions>): WriteResult;
 export function writeFileSync(path: PathLike, data: Data, opts?: SyncOptions<WriteOptions>): WriteResult {
-  return runSync(write('writeFileSync', path, data, opts, false));
+  return writeSync('writeFileSync', path, data, opts, false);
 }
 
 /** Like writeFile, but fails with EEXIST if `path` exists, even when processes race. */
 export function createFile(path: PathLike, source: Source, opts: HashedOptions): Promise<HashedWriteResult>;
 export function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult>;
 export function createFile(path: PathLike, source: Source, opts?: WriteOptions): Promise<WriteResult> {
-  return runAsync(write('createFile', path, source, opts, true));
+  return writeAsync('createFile', path, source, opts, true);
 }
 
 /** createFile, synchronously. */
 export function createFileSync(path: PathLike, data: Data, opts: SyncOptions<HashedOptions>): HashedWriteResult;
 export function createFileSync(path: PathLike, data: Data, opts?: SyncOptions<WriteOptions>): WriteResult;
 export function createFileSync(path: PathLike, data: Data, opts?: SyncOptions<WriteOptions>): WriteResult {
-  return runSync(write('createFileSync', path, data, opts, true));
+  return writeSync('createFileSync', path, data, opts, true);
 }
 
-function* write(
+// The arguments are checked at the call, then the pipeline runs: one protocol level less on
+// every step than a generator that checks and delegates.
+
+function writeAsync(
   op: string,
   path: PathLike,
   source: Source,
   opts: WriteOptions | undefined,
   noClobber: boolean,
-): Dual<WriteResult> {
+): Promise<WriteResult> {
+  let spec: ReplaceSpec<void>;
+  try {
+    spec = checkedSpec(op, path, source, opts, noClobber, false);
+  } catch (err) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- our own AtomicError, as thrown
+    return Promise.reject(err);
+  }
+  return runAsync(replaceFile(spec)).then(({ written }) => resultOf(written, opts));
+}
+
+function writeSync(
+  op: string,
+  path: PathLike,
+  data: Data,
+  opts: WriteOptions | undefined,
+  noClobber: boolean,
+): WriteResult {
+  return resultOf(runSync(replaceFile(checkedSpec(op, path, data, opts, noClobber, true))).written, opts);
+}
+
+/** The pipeline's job for a public write, once its arguments are checked. */
+function checkedSpec(
+  op: string,
+  path: PathLike,
+  source: Source,
+  opts: WriteOptions | undefined,
+  noClobber: boolean,
+  sync: boolean,
+): ReplaceSpec<void> {
   const p = pathArg(op, path);
-  const sync = op.endsWith('Sync');
   checkOptions(noClobber ? 'createFile' : 'writeFile', op, p, opts, sync);
   if (sync) checkInMemory(op, p, source);
   // Past the argument checks, a write is the same operation either way: its errors, audit
   // entries and backups name it as such (the trace channel tells the two apart).
-  const { written } = yield* replaceFile(dataSpec(noClobber ? 'createFile' : 'writeFile', p, source, opts, noClobber));
-  return resultOf(written, opts);
+  return dataSpec(noClobber ? 'createFile' : 'writeFile', p, source, opts, noClobber);
 }
 
 /** A synchronous write takes content in memory: a stream can only be read asynchronously. */
