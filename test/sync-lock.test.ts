@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { lock, lockSync, LockError, type AtomicError, type Coordinator } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
 import { childScript, run, waitFor } from './helpers/child.js';
+import { faultDisk } from './helpers/fault-disk.js';
 
 const lockDir = (dir: string): string => join(dir, '.file.atomicfs-lock');
 
@@ -166,4 +167,26 @@ test('lockSync refuses a coordinator and a signal (asynchronous only) with EINVA
     (err: AtomicError) => err.code === 'EINVAL' && /signal/.test(err.message),
   );
   assert.deepEqual(readdirSync(dir), []);
+});
+
+test("lockSync: a lock released by its holder between the waiter's two looks at it is taken, not failed with ENOENT", async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'file');
+  const { child, done } = run(await holderScript(dir), [p]);
+  try {
+    await waitFor(child, 'LOCKED');
+    // The waiter finds the folder, then lists it: the holder lets go in between (forced
+    // here; found under load, where the holder is another process releasing at that moment).
+    const disk = faultDisk();
+    const release = disk.on((c) => c.op === 'readdir' && c.path === lockDir(dir), {
+      before: () => rmSync(lockDir(dir), { recursive: true, force: true }),
+      times: 1,
+    });
+    const held = lockSync(p, { disk, timeout: 10_000 });
+    assert.equal(release.hits, 1, 'the race was met');
+    held.releaseSync();
+  } finally {
+    child.kill('SIGKILL');
+    await done;
+  }
 });

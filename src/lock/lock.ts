@@ -284,9 +284,14 @@ function* heldHere(a: Attempt): Dual<boolean> {
   } catch {
     return false; // gone meanwhile: the next try will tell
   }
-  const records = st.isDirectory()
-    ? (yield* io.readdir(a.disk, a.dir)).filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX))
-    : [undefined];
+  let records: (string | undefined)[] = [undefined];
+  if (st.isDirectory()) {
+    try {
+      records = (yield* io.readdir(a.disk, a.dir)).filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX));
+    } catch {
+      return false; // released between the lstat and the listing: the next try will tell
+    }
+  }
   for (const n of records) {
     let entry: RecordEntry | undefined;
     try {
