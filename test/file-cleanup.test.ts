@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { cleanupTemps, lock } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
+import { faultDisk } from './helpers/fault-disk.js';
 
 const HEX = 'a1b2c3d4e5f6';
 // No process has this pid: Linux pids stay below 2^22.
@@ -141,4 +142,17 @@ test("clears dead holders' locks (links and folders) and old aside records; keep
   } finally {
     await release();
   }
+});
+
+test('a lock released between cleanupTemps finding its folder and listing it is passed over, not an error', async () => {
+  const dir = await tmpDir();
+  const release = await lock(join(dir, 'd'));
+  const folder = join(dir, '.d.atomicfs-lock');
+  // Its holder lets go right as the folder is about to be listed (forced here).
+  const disk = faultDisk();
+  const rule = disk.on((c) => c.op === 'readdir' && c.path === folder, { before: () => release(), times: 1 });
+  const { removed } = await cleanupTemps(dir, { olderThanMs: 0, disk });
+  assert.equal(rule.hits, 1, 'the race was met');
+  assert.deepEqual(removed, []);
+  assert.deepEqual(await readdir(dir), []);
 });

@@ -10,6 +10,7 @@ import { lstatIfPresent, unlinkIfPresent } from '../file/if-present.js';
 import { ASIDE_RE, EXCLUSIVE, LOCK_SUFFIX, SHARED_PREFIX, breakIfStale } from './lock-record.js';
 import type { Dual } from '../disk/dual.js';
 import * as io from '../disk/io.js';
+import { errorCode } from '../base/errors.js';
 
 /**
  * Holders on other hosts (and unreadable records) count as dead only after this long
@@ -44,8 +45,16 @@ export function* clearLockLeftover(
     return (yield* exists(disk, path)) ? [] : [path];
   }
   if (!stat.isDirectory()) return [];
+  let names: string[];
+  try {
+    names = yield* io.readdir(disk, path);
+  } catch (err) {
+    // Released by its holder since it was found: nothing left to clear.
+    if (errorCode(err) === 'ENOENT') return [];
+    throw err;
+  }
   const removed: string[] = [];
-  for (const name of yield* io.readdir(disk, path)) {
+  for (const name of names) {
     const record = join(path, name);
     if (name === EXCLUSIVE || name.startsWith(SHARED_PREFIX)) {
       yield* breakIfStale(disk, record, staleMs);
