@@ -11,22 +11,22 @@
  * in parallel); written as `fork`, the same lines run one after the other when driven
  * synchronously, and together when driven asynchronously.
  *
- * A step is a plain object with a `sync` and an `async` function. A step's `async` may
- * return a plain value: the runner then goes on at once, without a turn of the event loop.
+ * A step has two forms (`Forms`, or the two functions given to `call`). It is taken where
+ * it stands, by the protocol that delegates to it (OneStep): driven synchronously, its
+ * synchronous form; driven asynchronously, its asynchronous form, and only an outcome that
+ * must be waited for (a promise) is yielded, up to `runAsync`.
  */
 
-export interface Step<T> {
-  sync(): T;
-  async(): Promise<T> | T;
-}
+/** What a protocol yields: the outcome of a step started asynchronously, for `runAsync` to wait for. */
+export type Waiting = PromiseLike<unknown>;
 
 /**
  * A protocol (or a part of one): run it with `runSync` or `runAsync`, or `yield*` it from
  * another. Generator functions are protocols; so is a single step made by `call`.
  */
-export interface Dual<T> extends Iterator<Step<unknown>, T, unknown> {
+export interface Dual<T> extends Iterator<Waiting, T, unknown> {
   [Symbol.iterator](): Dual<T>;
-  throw(err?: unknown): IteratorResult<Step<unknown>, T>;
+  throw(err?: unknown): IteratorResult<Waiting, T>;
 }
 
 /**
@@ -72,7 +72,7 @@ class OneStep<T> implements Dual<T> {
     return this;
   }
 
-  next(value?: unknown): IteratorResult<Step<unknown>, T> {
+  next(value?: unknown): IteratorResult<Waiting, T> {
     if (this.taken) return { value: value as T, done: true };
     this.taken = true;
     if (drivenSync) return { value: this.forms.sync(this.a, this.b, this.c, this.d), done: true };
@@ -80,11 +80,11 @@ class OneStep<T> implements Dual<T> {
     // ahead) is taken here too; only one that must be waited for goes up to `runAsync`.
     const out = this.forms.async(this.a, this.b, this.c, this.d);
     if (!isThenable(out)) return { value: out, done: true };
-    return { value: new Started(out), done: false };
+    return { value: out, done: false };
   }
 
   /** The step failed: its error surfaces where the step was taken (`yield*`). */
-  throw(err?: unknown): IteratorResult<Step<unknown>, T> {
+  throw(err?: unknown): IteratorResult<Waiting, T> {
     throw err;
   }
 }
@@ -98,19 +98,6 @@ export function step<T, A, B = undefined, C = undefined, D = undefined>(
   d?: D,
 ): Dual<T> {
   return new OneStep<T>(forms, a, b, c, d);
-}
-
-/** A step already started asynchronously (by OneStep): `runAsync` waits for its outcome. */
-class Started implements Step<unknown> {
-  constructor(private readonly outcome: PromiseLike<unknown>) {}
-
-  sync(): never {
-    throw new Error('a step started asynchronously cannot be taken synchronously');
-  }
-
-  async(): Promise<unknown> {
-    return this.outcome as Promise<unknown>;
-  }
 }
 
 /** The forms of a step made of two functions (`call`). */
@@ -133,20 +120,10 @@ export function runSync<T>(protocol: Dual<T>): T {
   const outer = drivenSync;
   drivenSync = true;
   try {
-    let input: unknown;
-    let threw = false;
-    for (;;) {
-      const r = threw ? protocol.throw(input) : protocol.next(input);
-      if (r.done) return r.value;
-      // Only a step not made by `call` reaches here (OneStep takes its own).
-      try {
-        input = r.value.sync();
-        threw = false;
-      } catch (err) {
-        input = err;
-        threw = true;
-      }
-    }
+    const r = protocol.next(undefined);
+    if (r.done) return r.value;
+    // Every step is taken where it stands (OneStep): nothing is left to wait for.
+    throw new Error('runSync: a protocol yielded an outcome to wait for, which a synchronous run cannot');
   } finally {
     drivenSync = outer;
   }
@@ -163,41 +140,22 @@ export function runAsync<T>(protocol: Dual<T>): Promise<T> {
     const onValue = (v: unknown): void => drive(v, false);
     const onError = (e: unknown): void => drive(e, true);
     const drive = (value: unknown, failed: boolean): void => {
-      let input = value;
-      let threw = failed;
-      for (;;) {
-        let r: IteratorResult<Step<unknown>, T>;
-        const outer = drivenSync;
-        drivenSync = false;
-        try {
-          r = threw ? protocol.throw(input) : protocol.next(input);
-        } catch (err) {
-          // A protocol's own error, passed on as it was thrown.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(err);
-          return;
-        } finally {
-          drivenSync = outer;
-        }
-        if (r.done) {
-          resolve(r.value);
-          return;
-        }
-        let out: unknown;
-        try {
-          out = r.value.async();
-        } catch (err) {
-          input = err;
-          threw = true;
-          continue;
-        }
-        if (isThenable(out)) {
-          out.then(onValue, onError);
-          return;
-        }
-        input = out;
-        threw = false;
+      let r: IteratorResult<Waiting, T>;
+      const outer = drivenSync;
+      drivenSync = false;
+      try {
+        r = failed ? protocol.throw(value) : protocol.next(value);
+      } catch (err) {
+        // A protocol's own error, passed on as it was thrown.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(err);
+        return;
+      } finally {
+        drivenSync = outer;
       }
+      // A step whose outcome was known at once was taken where it stands (OneStep).
+      if (r.done) resolve(r.value);
+      else r.value.then(onValue, onError);
     };
     drive(undefined, false);
   });
@@ -211,13 +169,13 @@ class Done<T> implements Dual<T> {
     return this;
   }
 
-  next(): IteratorResult<Step<unknown>, T> {
+  next(): IteratorResult<Waiting, T> {
     const outcome = this.outcome;
     if (!outcome.ok) throw outcome.error;
     return { value: outcome.value, done: true };
   }
 
-  throw(err?: unknown): IteratorResult<Step<unknown>, T> {
+  throw(err?: unknown): IteratorResult<Waiting, T> {
     throw err;
   }
 }

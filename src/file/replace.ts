@@ -194,10 +194,7 @@ function* writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Dual<T> {
   const signal = opts?.signal;
   // Without a signal to check or progress to report, a chunk goes straight to the file.
   const plain = !signal && !opts?.onProgress;
-  const whole = spec.rewritable === true && opts?.fsync !== false;
-  const produced = spec.produce((chunk) =>
-    plain ? (whole ? pending.writeWhole(chunk) : pending.write(chunk)) : putChunk(spec, pending, chunk),
-  );
+  const produced = spec.produce((chunk) => (plain ? intoFile(spec, pending, chunk) : putChunk(spec, pending, chunk)));
   if (!signal) return yield* produced;
   // A signal is only taken by asynchronous calls (options-check.ts).
   return yield* call(
@@ -211,11 +208,17 @@ function* putChunk<T>(spec: ReplaceSpec<T>, pending: PendingFile, chunk: Uint8Ar
   const { opts, op, path } = spec;
   const signal = opts?.signal;
   if (signal?.aborted) throw abortError(signal, op, path);
-  // Content in memory is one chunk: its hashing waits for the sync, which it then
-  // overlaps. Without a sync there is nothing longer to overlap than the write itself.
-  if (spec.rewritable && opts?.fsync !== false) yield* pending.writeWhole(chunk);
-  else yield* pending.write(chunk);
+  yield* intoFile(spec, pending, chunk);
   opts?.onProgress?.({ bytes: pending.bytes, total: spec.total });
+}
+
+/**
+ * A chunk written to the temporary file. Content in memory is one chunk: its hashing
+ * waits for the sync, which it then overlaps. Without a sync there is nothing longer to
+ * overlap than the write itself.
+ */
+function intoFile<T>(spec: ReplaceSpec<T>, pending: PendingFile, chunk: Uint8Array): Dual<void> {
+  return spec.rewritable && spec.opts?.fsync !== false ? pending.writeWhole(chunk) : pending.write(chunk);
 }
 
 /**

@@ -278,30 +278,40 @@ export function* lockAs(
  * a synchronous caller could wait for it forever.
  */
 function* heldHere(a: Attempt): Dual<boolean> {
-  let st;
+  let records: string[];
   try {
-    st = yield* io.lstat(a.disk, a.dir);
+    records = yield* recordPaths(a.disk, a.dir);
   } catch {
-    return false; // gone meanwhile: the next try will tell
+    return false; // cannot look now: the next try will tell
   }
-  let records: (string | undefined)[] = [undefined];
-  if (st.isDirectory()) {
-    try {
-      records = (yield* io.readdir(a.disk, a.dir)).filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX));
-    } catch {
-      return false; // released between the lstat and the listing: the next try will tell
-    }
-  }
-  for (const n of records) {
+  for (const r of records) {
     let entry: RecordEntry | undefined;
     try {
-      entry = yield* readRecord(a.disk, n === undefined ? a.dir : join(a.dir, n), false);
+      entry = yield* readRecord(a.disk, r, false);
     } catch {
       continue;
     }
     if (entry?.record?.token !== a.record.token && isOurs(entry)) return true;
   }
   return false;
+}
+
+/**
+ * The record files of the lock at `dir`: the folder's exclusive and shared records, the
+ * lock itself when it is a link (lock-link.ts), none when nothing is there, or when the
+ * folder was released between the look at it and its listing.
+ */
+function* recordPaths(disk: Disk, dir: string): Dual<string[]> {
+  const st = yield* io.lstatIfAny(disk, dir);
+  if (!st) return [];
+  if (!st.isDirectory()) return [dir];
+  let names: string[];
+  try {
+    names = yield* io.readdir(disk, dir);
+  } catch {
+    return []; // released meanwhile: no holder
+  }
+  return names.filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX)).map((n) => join(dir, n));
 }
 
 function heldHereError(path: string): LockError {
@@ -589,26 +599,7 @@ export function heldByUs(real: string): HeldLock | undefined {
 
 /** Whether a live holder (exclusive or shared, any process) has the lock of `real`. */
 export function* isLockedReal(disk: Disk, real: string, staleMs: number): Dual<boolean> {
-  const dir = lockDirFor(real);
-  let st;
-  try {
-    st = yield* io.lstat(disk, dir);
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw err;
-  }
-  // A link to a holder's owner file (lock-link.ts): one exclusive holder.
-  let names: string[] = [];
-  if (st.isDirectory())
-    try {
-      names = yield* io.readdir(disk, dir);
-    } catch {
-      // Removed meanwhile: no holder.
-    }
-  const records = st.isDirectory()
-    ? names.filter((n) => n === EXCLUSIVE || n.startsWith(SHARED_PREFIX)).map((n) => join(dir, n))
-    : [dir];
-  for (const r of records) {
+  for (const r of yield* recordPaths(disk, lockDirFor(real))) {
     const entry = yield* readRecord(disk, r);
     if (entry && !isStale(entry, staleMs)) return true;
   }
