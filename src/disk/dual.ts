@@ -111,8 +111,13 @@ export function call<T>(sync: () => T, async: () => Promise<T> | T): Dual<T> {
   return new OneStep<T>(CALLED as Forms<T, () => T, () => Promise<T> | T>, sync, async, undefined, undefined);
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+/** Whether `value` is a promise or any other thenable (an object or function with a `then` method). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** Runs `protocol` with synchronous calls: returns its result or throws its error. */

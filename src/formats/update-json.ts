@@ -12,7 +12,7 @@ import { lockHeld } from '../lock/lock.js';
 import { checkOptions } from '../base/options-check.js';
 import { pathArg, type PathLike } from '../file/check-path.js';
 import type { SyncOptions } from '../file/options.js';
-import { call, runAsync, runSync, type Dual } from '../disk/dual.js';
+import { call, isThenable, runAsync, runSync, type Dual } from '../disk/dual.js';
 import { readValue, writeChecked, type WriteValueOptions } from './json.js';
 
 export interface UpdateJsonOptions<T> extends WriteValueOptions {
@@ -118,13 +118,5 @@ function updated<T>(op: string, path: string, fn: (old: T | undefined) => T | Pr
       return next;
     },
     () => fn(old),
-  );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
   );
 }
