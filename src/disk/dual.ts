@@ -57,28 +57,37 @@ export interface Forms<T, A = undefined, B = undefined, C = undefined, D = undef
  * are the same.
  */
 class OneStep<T> implements Dual<T> {
-  private taken = false;
+  // Declared, and set in the constructor only: a step is made for every disk call, and
+  // class fields would add an initializer call and a definition per field to each.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind types its own arguments (Forms)
+  declare private forms: Forms<T, any, any, any, any> | undefined;
+  declare private readonly a: unknown;
+  declare private readonly b: unknown;
+  declare private readonly c: unknown;
+  declare private readonly d: unknown;
 
-  constructor(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind types its own arguments (Forms)
-    private readonly forms: Forms<T, any, any, any, any>,
-    private readonly a: unknown,
-    private readonly b: unknown,
-    private readonly c: unknown,
-    private readonly d: unknown,
-  ) {}
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+  constructor(forms: Forms<T, any, any, any, any>, a: unknown, b: unknown, c: unknown, d: unknown) {
+    this.forms = forms;
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
 
   [Symbol.iterator](): Dual<T> {
     return this;
   }
 
   next(value?: unknown): IteratorResult<Waiting, T> {
-    if (this.taken) return { value: value as T, done: true };
-    this.taken = true;
-    if (drivenSync) return { value: this.forms.sync(this.a, this.b, this.c, this.d), done: true };
+    const forms = this.forms;
+    // Taken already: resumed by `runAsync` with the outcome it waited for.
+    if (forms === undefined) return { value: value as T, done: true };
+    this.forms = undefined;
+    if (drivenSync) return { value: forms.sync(this.a, this.b, this.c, this.d), done: true };
     // Driven asynchronously, a step whose outcome is known at once (a fork, a folder opened
     // ahead) is taken here too; only one that must be waited for goes up to `runAsync`.
-    const out = this.forms.async(this.a, this.b, this.c, this.d);
+    const out = forms.async(this.a, this.b, this.c, this.d);
     if (!isThenable(out)) return { value: out, done: true };
     return { value: out, done: false };
   }
@@ -125,13 +134,17 @@ export function runSync<T>(protocol: Dual<T>): T {
   const outer = drivenSync;
   drivenSync = true;
   try {
-    const r = protocol.next(undefined);
-    if (r.done) return r.value;
-    // Every step is taken where it stands (OneStep): nothing is left to wait for.
-    throw new Error('runSync: a protocol yielded an outcome to wait for, which a synchronous run cannot');
+    return toEnd(protocol);
   } finally {
     drivenSync = outer;
   }
+}
+
+/** Runs `protocol`, driven synchronously, to its end: its steps are taken where they stand (OneStep). */
+function toEnd<T>(protocol: Dual<T>): T {
+  const r = protocol.next(undefined);
+  if (r.done) return r.value;
+  throw new Error('runSync: a protocol yielded an outcome to wait for, which a synchronous run cannot');
 }
 
 /**
@@ -168,7 +181,11 @@ export function runAsync<T>(protocol: Dual<T>): Promise<T> {
 
 /** A protocol that takes no step: it returns the outcome it was given, or throws its error. */
 class Done<T> implements Dual<T> {
-  constructor(private readonly outcome: Outcome<T>) {}
+  declare private readonly outcome: Outcome<T>;
+
+  constructor(outcome: Outcome<T>) {
+    this.outcome = outcome;
+  }
 
   [Symbol.iterator](): Dual<T> {
     return this;
@@ -215,22 +232,25 @@ export interface Task<T> {
  * never joined fails silently, so fork only what is joined on every path that needs it.
  */
 export function fork<T>(protocol: Dual<T>): Dual<Task<T>> {
-  return call<Task<T>>(
-    () => {
-      try {
-        return { settled: { ok: true, value: runSync(protocol) } };
-      } catch (error) {
-        return { settled: { ok: false, error } };
-      }
-    },
-    () => {
-      const promise = runAsync(protocol);
-      // Joined later; until then a rejection must not count as unhandled.
-      promise.catch(() => undefined);
-      return { promise };
-    },
-  );
+  return new OneStep<Task<T>>(FORK as Forms<Task<T>, Dual<T>>, protocol, undefined, undefined, undefined);
 }
+
+const FORK: Forms<Task<unknown>, Dual<unknown>> = {
+  // Driven synchronously already: the protocol is run to its end here (see runSync).
+  sync(protocol) {
+    try {
+      return { settled: { ok: true, value: toEnd(protocol) } };
+    } catch (error) {
+      return { settled: { ok: false, error } };
+    }
+  },
+  async(protocol) {
+    const promise = runAsync(protocol);
+    // Joined later; until then a rejection must not count as unhandled.
+    promise.catch(() => undefined);
+    return { promise };
+  },
+};
 
 /** The result of a forked protocol, or its error. */
 export function join<T>(task: Task<T>): Dual<T> {

@@ -12,7 +12,7 @@
  */
 import type { Disk, DiskDir } from '../disk/index.js';
 import * as io from '../disk/io.js';
-import { all, call, runSync, type Dual } from '../disk/dual.js';
+import { all, runSync, step, type Dual, type Forms } from '../disk/dual.js';
 import { fsError } from '../base/errors.js';
 
 interface DirState {
@@ -116,17 +116,20 @@ export function expectRename(disk: Disk, dir: string): () => void {
  * started before this caller's rename.
  */
 export function syncDirectory(disk: Disk, dir: string, opened?: Promise<DiskDir | undefined>): Dual<void> {
-  return call(
-    () => {
-      try {
-        if (disk.capabilities.dirSync) runSync(io.syncDir(disk, dir));
-      } catch (err) {
-        throw fsError(err, 'fsync directory', dir);
-      }
-    },
-    () => syncShared(disk, dir, opened),
-  );
+  return step(SYNC_DIRECTORY, disk, dir, opened);
 }
+
+const SYNC_DIRECTORY: Forms<void, Disk, string, Promise<DiskDir | undefined> | undefined> = {
+  sync(disk, dir) {
+    if (!disk.capabilities.dirSync) return;
+    try {
+      runSync(io.syncDir(disk, dir));
+    } catch (err) {
+      throw fsError(err, 'fsync directory', dir);
+    }
+  },
+  async: syncShared,
+};
 
 /** syncDirectory driven asynchronously: group commit. */
 async function syncShared(disk: Disk, dir: string, opened?: Promise<DiskDir | undefined>): Promise<void> {

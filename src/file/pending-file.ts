@@ -14,9 +14,10 @@ import { retryTransient, type RetryOptions } from '../base/retry.js';
 import { dropOpened, expectRename, openAhead, syncDirectory } from './dir-sync.js';
 import { closeQuietly } from './open-read.js';
 import * as io from '../disk/io.js';
-import { call, fork, join, returning, runSync, type Dual, type Task } from '../disk/dual.js';
+import { call, fork, join, returning, runSync, step, type Dual, type Forms, type Task } from '../disk/dual.js';
 
 const NOTHING = returning(undefined);
+const NOT_OPENED: Opened = { opened: undefined };
 
 /** A folder opened ahead of its sync, boxed: a step's result that is a promise would be awaited. */
 type Opened = { opened: Promise<DiskDir | undefined> | undefined };
@@ -33,34 +34,67 @@ export interface FinishOptions {
 }
 
 export class PendingFile {
-  private file: DiskFile | undefined;
+  // Declared, and set in the constructor only (one is made for every write): class fields
+  // would add an initializer call and a definition per field to each.
+  declare private readonly disk: Disk;
+  declare readonly tempPath: string;
+  declare readonly target: string;
+  /** The path the caller named, for error messages. */
+  declare readonly shownPath: string;
+  declare private readonly op: string;
+  /** Whether the content is hashed; only when someone reads `sha256` (a result, verify, audit). */
+  declare private readonly hashed: boolean;
+  declare private file: DiskFile | undefined;
   /** Finished but not yet closed (see `finish`'s closeAtCommit). */
-  private unclosed: DiskFile | undefined;
+  declare private unclosed: DiskFile | undefined;
   /** The hash of content written in chunks (`write`), made at the first chunk. */
-  private hash: Hash | undefined;
+  declare private hash: Hash | undefined;
   /** Content written whole by `writeWhole`, hashed later while the sync is in flight. */
-  private unhashed: Uint8Array | undefined;
+  declare private unhashed: Uint8Array | undefined;
   /** Its SHA-256, hex, once hashed. */
-  private wholeSha256: string | undefined;
-  private state: 'open' | 'finished' | 'committed' | 'discarded' = 'open';
+  declare private wholeSha256: string | undefined;
+  declare private state: 'open' | 'finished' | 'committed' | 'discarded';
   /** Settles this file's announced rename (see announceRename). */
-  private settleRename: (() => void) | undefined;
-  bytes = 0;
+  declare private settleRename: (() => void) | undefined;
+  declare bytes: number;
   /** The content's SHA-256, hex, once finished; undefined for a file made unhashed. */
-  sha256: string | undefined;
+  declare sha256: string | undefined;
+
+  // Steps of a pending file's own (dual.ts, Forms): driven synchronously, nothing runs
+  // alongside a rename, so there is nothing to announce it to and no folder to open ahead.
+  private static readonly ANNOUNCE: Forms<void, PendingFile> = {
+    sync: () => undefined,
+    async: (file) => file.announce(),
+  };
+  private static readonly OPEN_DIR_AHEAD: Forms<Opened, PendingFile, boolean> = {
+    sync: () => NOT_OPENED,
+    async: (file, fsync) => file.openDir(fsync),
+  };
 
   private constructor(
-    private readonly disk: Disk,
-    readonly tempPath: string,
-    readonly target: string,
-    /** The path the caller named, for error messages. */
-    readonly shownPath: string,
-    private readonly op: string,
+    disk: Disk,
+    tempPath: string,
+    target: string,
+    shownPath: string,
+    op: string,
     file: DiskFile,
-    /** Whether the content is hashed; only when someone reads `sha256` (a result, verify, audit). */
-    private readonly hashed: boolean,
+    hashed: boolean,
   ) {
+    this.disk = disk;
+    this.tempPath = tempPath;
+    this.target = target;
+    this.shownPath = shownPath;
+    this.op = op;
+    this.hashed = hashed;
     this.file = file;
+    this.unclosed = undefined;
+    this.hash = undefined;
+    this.unhashed = undefined;
+    this.wholeSha256 = undefined;
+    this.state = 'open';
+    this.settleRename = undefined;
+    this.bytes = 0;
+    this.sha256 = undefined;
   }
 
   /**
@@ -102,13 +136,12 @@ export class PendingFile {
    * on nothing on its way to the rename but its own few disk calls.
    */
   announceRename(): Dual<void> {
-    // Driven synchronously, no other writer's sync can run before this one's rename is done.
-    return call(
-      () => undefined,
-      () => {
-        this.settleRename ??= expectRename(this.disk, dirname(this.target));
-      },
-    );
+    return step(PendingFile.ANNOUNCE, this);
+  }
+
+  /** Announces the rename (announceRename, driven asynchronously). */
+  private announce(): void {
+    this.settleRename ??= expectRename(this.disk, dirname(this.target));
   }
 
   /** Withdraws an announced rename: this file has to wait for another writer first. */
@@ -121,10 +154,10 @@ export class PendingFile {
    * buffer takes the main thread a while, so it is put off until `finish` has the fsync
    * in flight, which it then overlaps instead of delaying the write.
    */
-  *writeWhole(data: Uint8Array): Dual<void> {
-    if (this.bytes > 0 || this.unhashed) return yield* this.write(data);
+  writeWhole(data: Uint8Array): Dual<void> {
+    if (this.bytes > 0 || this.unhashed) return this.write(data);
     if (this.hashed) this.unhashed = data;
-    yield* this.writeRaw(data);
+    return this.writeRaw(data);
   }
 
   *write(chunk: Uint8Array): Dual<void> {
@@ -295,12 +328,12 @@ export class PendingFile {
    * driven asynchronously: there is nothing to run alongside otherwise.
    */
   private openDirAhead(fsync: boolean): Dual<Opened> {
-    return call<Opened>(
-      () => ({ opened: undefined }),
-      () => ({
-        opened: fsync ? openAhead(this.disk, dirname(this.target), this.settleRename !== undefined) : undefined,
-      }),
-    );
+    return step(PendingFile.OPEN_DIR_AHEAD, this, fsync);
+  }
+
+  /** The target's folder opened ahead (openDirAhead, driven asynchronously). */
+  private openDir(fsync: boolean): Opened {
+    return { opened: fsync ? openAhead(this.disk, dirname(this.target), this.settleRename !== undefined) : undefined };
   }
 
   /** Removes the temporary name; it is only a name by then, and cleanup-temps removes what a failure leaves. */
