@@ -18,34 +18,87 @@
  * changes anything, rather than land out of call order. Await the asynchronous call first.
  */
 import { pathKey, type Disk } from '../disk/index.js';
-import { call, returning, runAsync, runSync, type Dual } from '../disk/dual.js';
+import { returning, runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
 import { AtomicError } from '../base/errors.js';
 
-interface Entry {
+/** A ticket, and its place among the pending ones. */
+class Entry implements Ticket {
+  // Declared, and set in the constructor only (one is made for every write): class fields
+  // would add an initializer call and a definition per field to each.
   /** The path as named (absolute): what a path that cannot be resolved is keyed by. */
-  readonly named: string;
+  declare readonly named: string;
+  /** The path as the caller gave it, for EPENDING's message. */
+  declare readonly path: string;
   /** Tickets taken together by one call (a move's two ends) never wait for each other. */
-  readonly group: object;
+  declare readonly group: object;
   /** Call order. */
-  readonly seq: number;
+  declare readonly seq: number;
   /** Resolves the real path (called only if needed). */
-  readonly resolveReal: () => Dual<string>;
-  readonly disk: Disk;
-  real: Promise<string> | undefined;
+  declare readonly resolveReal: () => Dual<string>;
+  declare readonly disk: Disk;
+  /** No other ticket was pending when this one was taken: its turn is immediate. */
+  declare readonly alone: boolean;
+  declare readonly first: boolean;
+  declare real: Promise<string> | undefined;
   /** The real path's key once known. */
-  realKey: string | undefined;
+  declare realKey: string | undefined;
   /** The ticket taken just before this one, until `through` has linked past it. */
-  prev: Entry | undefined;
+  declare prev: Entry | undefined;
   /** Settles once this ticket's real path and those of all before it are known (or they ended). */
-  through: Promise<unknown> | undefined;
+  declare through: Promise<unknown> | undefined;
   /** Made only when another ticket has to wait for this one. */
-  finished: Promise<void> | undefined;
-  finish: (() => void) | undefined;
-  ended: boolean;
+  declare finished: Promise<void> | undefined;
+  declare finish: (() => void) | undefined;
+  declare ended: boolean;
   /** Neighbours in the list of pending tickets. */
-  older: Entry | undefined;
-  newer: Entry | undefined;
+  declare older: Entry | undefined;
+  declare newer: Entry | undefined;
+
+  constructor(disk: Disk, named: string, path: string, real: () => Dual<string>, group: object, first: boolean) {
+    this.named = named;
+    this.path = path;
+    this.group = group;
+    this.seq = ++lastSeq;
+    this.resolveReal = real;
+    this.disk = disk;
+    this.alone = pendingCount === 0;
+    this.first = first;
+    this.real = undefined;
+    this.realKey = undefined;
+    this.prev = this.alone ? undefined : last;
+    this.through = undefined;
+    this.finished = undefined;
+    this.finish = undefined;
+    this.ended = false;
+    this.older = undefined;
+    this.newer = undefined;
+  }
+
+  turn(onWait?: () => void): Dual<void> {
+    return this.alone ? NO_WAIT : step(TURN, this, onWait);
+  }
+
+  done(): void {
+    if (this.ended) return;
+    this.ended = true;
+    pendingCount--;
+    delist(this);
+    namedCount.set(this.named, (namedCount.get(this.named) ?? 1) - 1);
+    if (pendingCount === 0 && namedCount.size > NAMED_KEPT) namedCount.clear();
+    void this.real?.then((key) => {
+      const same = byReal.get(key);
+      same?.delete(this);
+      if (same?.size === 0) byReal.delete(key);
+    });
+    this.finish?.();
+  }
 }
+
+/** A turn that may have to wait: EPENDING driven synchronously (see above). */
+const TURN: Forms<void, Entry, (() => void) | undefined> = {
+  sync: (entry) => refuseIfPending(entry, entry.path),
+  async: (entry, onWait) => waitFor(entry, onWait),
+};
 
 /** Resolves once `e` is done. */
 function finishedOf(e: Entry): Promise<void> {
@@ -137,53 +190,13 @@ const NO_WAIT = returning(undefined);
  */
 export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, group: object = {}): Ticket {
   const named = pathKey(disk.capabilities, path);
-  // Only a ticket taken while others were pending can have to wait.
-  const alone = pendingCount === 0;
-  const entry: Entry = {
-    named,
-    group,
-    seq: ++lastSeq,
-    resolveReal: real,
-    disk,
-    real: undefined,
-    realKey: undefined,
-    prev: alone ? undefined : last,
-    through: undefined,
-    finished: undefined,
-    finish: undefined,
-    ended: false,
-    older: undefined,
-    newer: undefined,
-  };
+  const count = namedCount.get(named) ?? 0;
+  const entry = new Entry(disk, named, path, real, group, count === 0);
   last = entry;
   pendingCount++;
   enlist(entry);
-  const count = namedCount.get(named) ?? 0;
   namedCount.set(named, count + 1);
-  return {
-    first: count === 0,
-    turn: (onWait) =>
-      alone
-        ? NO_WAIT
-        : call(
-            () => refuseIfPending(entry, path),
-            () => waitFor(entry, onWait),
-          ),
-    done: () => {
-      if (entry.ended) return;
-      entry.ended = true;
-      pendingCount--;
-      delist(entry);
-      namedCount.set(named, (namedCount.get(named) ?? 1) - 1);
-      if (pendingCount === 0 && namedCount.size > NAMED_KEPT) namedCount.clear();
-      void entry.real?.then((key) => {
-        const same = byReal.get(key);
-        same?.delete(entry);
-        if (same?.size === 0) byReal.delete(key);
-      });
-      entry.finish?.();
-    },
-  };
+  return entry;
 }
 
 /** A synchronous caller's turn: EPENDING if an earlier change to its real file is in flight. */
