@@ -7,12 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { pathToFileURL } from 'node:url';
 import * as atomicfs from '../src/index.js';
 import { faultDisk } from './helpers/file-disks.js';
 import { runCli } from './helpers/cli-run.js';
 import { tmpDir } from './helpers/tmp.js';
+import { absolutePath } from '../src/file/check-path.js';
 
 test('a trailing slash on a file path is ENOTDIR: the file is not replaced, nothing left behind', async () => {
   const dir = await tmpDir();
@@ -156,4 +158,15 @@ test('AuditLog entries filter by a file: URL as by a path', async () => {
   await atomicfs.writeFile(join(dir, 'b.txt'), 'B', { audit: log });
   assert.equal((await log.entries({ path: pathToFileURL(join(dir, 'a.txt')) })).length, 1);
   assert.equal((await log.entries({ path: join(dir, 'b.txt') })).length, 1);
+});
+
+test("a write's path made absolute is what path.resolve makes of it, for any spelling of dots and separators", () => {
+  const piece = fc.constantFrom('/', '//', '.', '..', '...', 'a', '.a', 'b.', '\\', ' ', 'é');
+  fc.assert(
+    fc.property(fc.array(piece, { minLength: 1, maxLength: 12 }), (pieces) => {
+      const p = pieces.join('');
+      assert.equal(absolutePath(p), resolve(p), JSON.stringify(p));
+    }),
+    { numRuns: 2000 },
+  );
 });

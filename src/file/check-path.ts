@@ -3,7 +3,7 @@
  * anything touches the disk, with our own EINVAL naming the path (not Node's
  * ERR_INVALID_ARG_VALUE from deep inside a call).
  */
-import { sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AtomicError, invalidArg } from '../base/errors.js';
 
@@ -45,4 +45,20 @@ export function pathArg(op: string, path: unknown, what = 'path', file = true): 
 /** EINVAL before touching the disk unless `path` is a non-empty string (for internal callers). */
 export function checkPath(op: string, path: unknown, what = 'path'): asserts path is string {
   pathArg(op, path, what);
+}
+
+/**
+ * Where separators are `/`, an absolute path with no empty, `.` or `..` segment and no
+ * trailing separator: what path.resolve would return unchanged. Elsewhere (Windows: drive
+ * letters, both separators) nothing is taken as normal already.
+ */
+const NORMAL_ABSOLUTE = sep === '/' ? /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/ : /(?!)/;
+
+/**
+ * `path` made absolute and normal, as path.resolve makes it. A path that is so already is
+ * returned as it is: path.resolve normalises it character by character, a cost that
+ * every write would pay for an answer it knows.
+ */
+export function absolutePath(path: string): string {
+  return NORMAL_ABSOLUTE.test(path) ? path : resolve(path);
 }

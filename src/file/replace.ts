@@ -5,7 +5,7 @@
  * and sync the directory. On any failure or abort the temporary file is removed and the
  * target is as it was.
  */
-import { dirname, resolve as resolvePath } from 'node:path';
+import { dirname } from 'node:path';
 import type { Disk } from '../disk/index.js';
 import { abortError, throwIfAborted } from '../base/abort.js';
 import { AtomicError, errorCode } from '../base/errors.js';
@@ -18,6 +18,7 @@ import { realish, realOfResolved } from './real-path.js';
 import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
+import { absolutePath } from './check-path.js';
 import { hashIfExists } from './hash-existing.js';
 import { modeFor } from './file-mode.js';
 import { ownerFor } from './keep-owner.js';
@@ -49,7 +50,7 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
   // The ticket is taken synchronously, at the call: taken after an await (the lstat
   // below), it would follow the order in which the thread pool finished those lstats,
   // not call order. Commits then wait for their turn on the real file.
-  const named = resolvePath(path);
+  const named = absolutePath(path);
   let target: Target | undefined;
   // Once the target is resolved, its real path costs at most its folder's (shared).
   const ticket = takeTicket(disk, named, () => (target ? realOfResolved(disk, target.path) : realish(disk, named)));
