@@ -23,8 +23,7 @@ import { AtomicError } from '../base/errors.js';
 
 /** A ticket, and its place among the pending ones. */
 class Entry implements Ticket {
-  // Declared, and set in the constructor only (one is made for every write): class fields
-  // would add an initializer call and a definition per field to each.
+  // Declared, and set in the constructor only, as OneStep's are (dual.ts): one is made per write.
   /** The path as named (absolute): what a path that cannot be resolved is keyed by. */
   declare readonly named: string;
   /** The path as the caller gave it, for EPENDING's message. */
@@ -96,8 +95,8 @@ class Entry implements Ticket {
 
 /** A turn that may have to wait: EPENDING driven synchronously (see above). */
 const TURN: Forms<void, Entry, (() => void) | undefined> = {
-  sync: (entry) => refuseIfPending(entry, entry.path),
-  async: (entry, onWait) => waitFor(entry, onWait),
+  sync: refuseIfPending,
+  async: waitFor,
 };
 
 /** Resolves once `e` is done. */
@@ -200,7 +199,8 @@ export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, g
 }
 
 /** A synchronous caller's turn: EPENDING if an earlier change to its real file is in flight. */
-function refuseIfPending(entry: Entry, path: string): void {
+function refuseIfPending(entry: Entry): void {
+  const path = entry.path;
   const mine = realNow(entry);
   for (let e = oldest; e; e = e.newer) {
     if (e.seq >= entry.seq || e.group === entry.group || e.ended) continue;

@@ -34,8 +34,7 @@ export interface FinishOptions {
 }
 
 export class PendingFile {
-  // Declared, and set in the constructor only (one is made for every write): class fields
-  // would add an initializer call and a definition per field to each.
+  // Declared, and set in the constructor only, as OneStep's are (dual.ts): one is made per write.
   declare private readonly disk: Disk;
   declare readonly tempPath: string;
   declare readonly target: string;
