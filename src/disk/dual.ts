@@ -117,7 +117,7 @@ const CALLED: Forms<unknown, () => unknown, () => unknown> = {
 
 /** A step made of its two forms. */
 export function call<T>(sync: () => T, async: () => Promise<T> | T): Dual<T> {
-  return new OneStep<T>(CALLED as Forms<T, () => T, () => Promise<T> | T>, sync, async, undefined, undefined);
+  return step(CALLED as Forms<T, () => T, () => Promise<T> | T>, sync, async);
 }
 
 /** Whether `value` is a promise or any other thenable (an object or function with a `then` method). */
@@ -232,7 +232,7 @@ export interface Task<T> {
  * never joined fails silently, so fork only what is joined on every path that needs it.
  */
 export function fork<T>(protocol: Dual<T>): Dual<Task<T>> {
-  return new OneStep<Task<T>>(FORK as Forms<Task<T>, Dual<T>>, protocol, undefined, undefined, undefined);
+  return step(FORK as Forms<Task<T>, Dual<T>>, protocol);
 }
 
 const FORK: Forms<Task<unknown>, Dual<unknown>> = {

@@ -11,9 +11,8 @@ import type { Dual } from '../disk/dual.js';
 /** lstat(path), or undefined if nothing is there. Errors name `shown` (the caller's path). */
 export function* lstatIfPresent(disk: Disk, path: string, op: string, shown = path): Dual<DiskStat | undefined> {
   try {
-    return yield* io.lstat(disk, path);
+    return yield* io.lstatIfAny(disk, path);
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return undefined;
     throw fsError(err, op, shown);
   }
 }

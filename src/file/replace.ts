@@ -195,7 +195,8 @@ function* writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Dual<T> {
   const signal = opts?.signal;
   // Without a signal to check or progress to report, a chunk goes straight to the file.
   const plain = !signal && !opts?.onProgress;
-  const produced = spec.produce((chunk) => (plain ? intoFile(spec, pending, chunk) : putChunk(spec, pending, chunk)));
+  const put = plain ? intoFile : putChunk;
+  const produced = spec.produce((chunk) => put(spec, pending, chunk));
   if (!signal) return yield* produced;
   // A signal is only taken by asynchronous calls (options-check.ts).
   return yield* call(
