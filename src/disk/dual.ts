@@ -98,7 +98,12 @@ class OneStep<T> implements Dual<T> {
   }
 }
 
-/** A step of kind `forms`, with its arguments. */
+/**
+ * A step of kind `forms`, with its arguments. A protocol takes each step it makes at once
+ * (`yield* step`, or as the protocol given to `fork` or `all`), so driven synchronously the
+ * step is taken right here, where it is made: its outcome is what `yield*` gets back,
+ * and a step that returns nothing costs no object at all.
+ */
 export function step<T, A, B = undefined, C = undefined, D = undefined>(
   forms: Forms<T, A, B, C, D>,
   a: A,
@@ -106,7 +111,15 @@ export function step<T, A, B = undefined, C = undefined, D = undefined>(
   c?: C,
   d?: D,
 ): Dual<T> {
-  return new OneStep<T>(forms, a, b, c, d);
+  if (!drivenSync) return new OneStep<T>(forms, a, b, c, d);
+  let value: T;
+  try {
+    value = forms.sync(a, b as B, c as C, d as D);
+  } catch (error) {
+    // Surfaces where the step is taken, as it would have from a step of its own.
+    return new Done<T>({ ok: false, error });
+  }
+  return value === undefined ? (NOTHING_DONE as Dual<T>) : new Done({ ok: true, value });
 }
 
 /** The forms of a step made of two functions (`call`). */
@@ -207,6 +220,9 @@ export function returning<T>(value: T): Dual<T> {
   return new Done({ ok: true, value });
 }
 
+/** The outcome of every step that returns nothing (taken synchronously, see step). */
+const NOTHING_DONE = returning(undefined);
+
 /** Whether the protocol is being run synchronously: for the few places where the two ways must differ. */
 export function isSync(): Dual<boolean> {
   return call(
@@ -232,18 +248,45 @@ export interface Task<T> {
  * never joined fails silently, so fork only what is joined on every path that needs it.
  */
 export function fork<T>(protocol: Dual<T>): Dual<Task<T>> {
+  // Driven synchronously, the protocol runs to its end here, where a step would have been
+  // taken (the fork is always `yield*`ed at once): a step and its dispatch less.
+  if (drivenSync) return new Settled(outcomeOf(protocol));
   return step(FORK as Forms<Task<T>, Dual<T>>, protocol);
 }
 
+/** How `protocol`, driven synchronously already, ends when run to its end here. */
+function outcomeOf<T>(protocol: Dual<T>): Outcome<T> {
+  try {
+    return { ok: true, value: toEnd(protocol) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** A task already settled (a fork driven synchronously), as the protocol that returns it. */
+class Settled<T> implements Dual<Task<T>>, Task<T> {
+  declare readonly settled: Outcome<T>;
+
+  constructor(settled: Outcome<T>) {
+    this.settled = settled;
+  }
+
+  [Symbol.iterator](): Dual<Task<T>> {
+    return this;
+  }
+
+  next(): IteratorResult<Waiting, Task<T>> {
+    return { value: this, done: true };
+  }
+
+  throw(err?: unknown): IteratorResult<Waiting, Task<T>> {
+    throw err;
+  }
+}
+
 const FORK: Forms<Task<unknown>, Dual<unknown>> = {
-  // Driven synchronously already: the protocol is run to its end here (see runSync).
-  sync(protocol) {
-    try {
-      return { settled: { ok: true, value: toEnd(protocol) } };
-    } catch (error) {
-      return { settled: { ok: false, error } };
-    }
-  },
+  // Not reached (see fork), unless a fork is made outside a runner and run synchronously.
+  sync: (protocol) => ({ settled: outcomeOf(protocol) }),
   async(protocol) {
     const promise = runAsync(protocol);
     // Joined later; until then a rejection must not count as unhandled.
