@@ -42,8 +42,23 @@ export function retryTransient<T>(op: () => Dual<T>, options: RetryOptions | und
 }
 
 /**
+ * Takes up `op`'s retries after its first attempt failed with `failure`, as retryTransient
+ * would have: a call made once where it stands (the common case, which does not fail)
+ * needs no retry loop, nor a function to make it again, around it.
+ */
+export function retryTransientAfter<T>(
+  failure: unknown,
+  op: () => Dual<T>,
+  options: RetryOptions | undefined,
+  signal?: AbortSignal,
+): Dual<T> {
+  return retryWhile(op, isTransient, options?.attempts ?? 5, options?.maxDelayMs, signal, { failure });
+}
+
+/**
  * Runs `op`, retrying the failures that `retryable` accepts with exponential backoff and
- * jitter (10 ms doubling, up to `maxDelayMs`, default 1000), `attempts` in all.
+ * jitter (10 ms doubling, up to `maxDelayMs`, default 1000), `attempts` in all. With
+ * `first`, the first attempt was made already and failed so.
  */
 export function* retryWhile<T>(
   op: () => Dual<T>,
@@ -51,11 +66,13 @@ export function* retryWhile<T>(
   attempts: number,
   maxDelayMs: number | undefined,
   signal?: AbortSignal,
+  first?: { failure: unknown },
 ): Dual<T> {
   const bound = Math.max(1, attempts);
   const maxDelay = Math.max(0, maxDelayMs ?? 1000);
   for (let attempt = 1; ; attempt++) {
     try {
+      if (attempt === 1 && first) throw first.failure;
       return yield* op();
     } catch (err) {
       if (attempt >= bound || !retryable(err) || signal?.aborted) throw err;

@@ -87,18 +87,18 @@ function closedError(syscall: string, path: string): NodeJS.ErrnoException {
 }
 
 class NodeFile implements DiskFile {
-  private descriptor: number | undefined;
-  /** Its folder, for `onThread` (asked on every fchmod and close). */
-  private readonly folder: string;
+  // Declared, and set in the constructor only, as dual.ts's steps are: one is made per write.
+  declare readonly path: string;
+  declare private descriptor: number | undefined;
+  /** Opened with O_TRUNC or truncated since: its close may start writeback (ext4's auto_da_alloc). */
+  declare private truncated: boolean;
+  /** Its folder, for `onThread` (asked on every fchmod and close made asynchronously), once known. */
+  declare private folder: string | undefined;
 
-  constructor(
-    readonly path: string,
-    fd: number,
-    /** Opened with O_TRUNC or truncated since: its close may start writeback (ext4's auto_da_alloc). */
-    private truncated: boolean,
-    folder = dirname(path),
-  ) {
+  constructor(path: string, fd: number, truncated: boolean, folder?: string) {
+    this.path = path;
     this.descriptor = fd;
+    this.truncated = truncated;
     this.folder = folder;
   }
 
@@ -113,7 +113,7 @@ class NodeFile implements DiskFile {
   }
 
   private get onThread(): boolean {
-    return onThread(this.folder);
+    return onThread((this.folder ??= dirname(this.path)));
   }
 
   async write(data: Uint8Array, position?: number): Promise<void> {

@@ -73,15 +73,20 @@ class Entry implements Ticket {
     this.newer = undefined;
   }
 
-  turn(onWait?: () => void): Dual<void> {
-    return this.alone ? NO_WAIT : step(TURN, this, onWait);
+  turn(waiter?: Waiter): Dual<void> {
+    return this.alone ? NO_WAIT : step(TURN, this, waiter);
   }
 
   done(): void {
     if (this.ended) return;
     this.ended = true;
     pendingCount--;
-    delist(this);
+    // Out of the list of pending tickets.
+    if (this.older) this.older.newer = this.newer;
+    else oldest = this.newer;
+    if (this.newer) this.newer.older = this.older;
+    else newest = this.older;
+    this.older = this.newer = undefined;
     namedCount.set(this.named, (namedCount.get(this.named) ?? 1) - 1);
     if (pendingCount === 0 && namedCount.size > NAMED_KEPT) namedCount.clear();
     void this.real?.then((key) => {
@@ -94,7 +99,7 @@ class Entry implements Ticket {
 }
 
 /** A turn that may have to wait: EPENDING driven synchronously (see above). */
-const TURN: Forms<void, Entry, (() => void) | undefined> = {
+const TURN: Forms<void, Entry, Waiter | undefined> = {
   sync: refuseIfPending,
   async: waitFor,
 };
@@ -127,29 +132,19 @@ let pendingCount = 0;
 let oldest: Entry | undefined;
 let newest: Entry | undefined;
 
-function enlist(e: Entry): void {
-  e.older = newest;
-  if (newest) newest.newer = e;
-  else oldest = e;
-  newest = e;
-}
-
-function delist(e: Entry): void {
-  if (e.older) e.older.newer = e.newer;
-  else oldest = e.newer;
-  if (e.newer) e.newer.older = e.older;
-  else newest = e.older;
-  e.older = e.newer = undefined;
+/** A writer told when its turn has to wait for an earlier one. */
+export interface Waiter {
+  /** A writer that announced its rename withdraws the announcement: a folder sync must not wait for it meanwhile. */
+  withdrawAnnouncement(): void;
 }
 
 export interface Ticket {
   /**
-   * Resolves when every earlier change to the same real file has committed or failed.
-   * `onWait` runs first if it has to wait for one (a writer that announced its rename
-   * withdraws the announcement there: a folder sync must not wait for it meanwhile).
-   * Driven synchronously, fails with EPENDING instead of waiting (see above).
+   * Resolves when every earlier change to the same real file has committed or failed;
+   * `waiter` is told first if it has to wait for one. Driven synchronously, fails with
+   * EPENDING instead of waiting (see above).
    */
-  turn(onWait?: () => void): Dual<void>;
+  turn(waiter?: Waiter): Dual<void>;
   /** Must be called exactly once, after this writer's commit step ended either way. */
   done(): void;
   /** No earlier change to the path as named was pending when the ticket was taken. */
@@ -193,7 +188,11 @@ export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, g
   const entry = new Entry(disk, named, path, real, group, count === 0);
   last = entry;
   pendingCount++;
-  enlist(entry);
+  // Into the list of pending tickets, as its newest.
+  entry.older = newest;
+  if (newest) newest.newer = entry;
+  else oldest = entry;
+  newest = entry;
   namedCount.set(named, count + 1);
   return entry;
 }
@@ -223,11 +222,11 @@ function realNow(e: Entry): string {
   }
 }
 
-async function waitFor(entry: Entry, onWait: (() => void) | undefined): Promise<void> {
+async function waitFor(entry: Entry, waiter: Waiter | undefined): Promise<void> {
   await through(entry);
   const key = await realOf(entry);
   const same = [...(byReal.get(key) ?? [])].filter((e) => e.seq < entry.seq && e.group !== entry.group && !e.ended);
   if (same.length === 0) return;
-  onWait?.();
+  waiter?.withdrawAnnouncement();
   await Promise.all(same.map(finishedOf));
 }

@@ -10,11 +10,11 @@ import type { Disk, DiskDir, DiskFile } from '../disk/index.js';
 import { AtomicError, errorCode, fsError, IntegrityError, systemCodeOf } from '../base/errors.js';
 import { newHash, sha256Hex } from '../base/sha256.js';
 import { hashFile } from './sha256-file.js';
-import { retryTransient, type RetryOptions } from '../base/retry.js';
+import { retryTransientAfter, type RetryOptions } from '../base/retry.js';
 import { dropOpened, expectRename, openAhead, syncDirectory } from './dir-sync.js';
 import { closeQuietly } from './open-read.js';
 import * as io from '../disk/io.js';
-import { call, fork, join, returning, runSync, step, type Dual, type Forms, type Task } from '../disk/dual.js';
+import { fork, join, returning, runSync, step, type Dual, type Forms } from '../disk/dual.js';
 
 const NOTHING = returning(undefined);
 const NOT_OPENED: Opened = { opened: undefined };
@@ -69,6 +69,12 @@ export class PendingFile {
     sync: () => NOT_OPENED,
     async: (file, fsync) => file.openDir(fsync),
   };
+  private static readonly CLOSE_LATER: Forms<void, DiskFile | undefined> = {
+    sync: (file) => {
+      if (file) runSync(closeQuietly(file));
+    },
+    async: (file) => void file?.close().catch(() => undefined),
+  };
 
   private constructor(
     disk: Disk,
@@ -109,24 +115,17 @@ export class PendingFile {
     retry?: RetryOptions,
     hashed = true,
   ): Dual<PendingFile> {
+    let file: DiskFile;
     try {
-      const file = yield* retryTransient(() => io.open(disk, tempPath, 'wx', 0o600), retry);
-      return new PendingFile(disk, tempPath, target, shownPath, op, file, hashed);
-    } catch (err) {
-      const code = errorCode(err);
-      if (code === 'ENOENT') throw fsError(err, op, shownPath, `parent directory ${dirname(target)} does not exist`);
-      if (code === 'ENOTDIR') throw fsError(err, op, shownPath, `parent ${dirname(target)} is not a directory`);
-      // The file itself may well be writable: what failed is making a new file beside it.
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-        throw fsError(
-          err,
-          op,
-          shownPath,
-          `cannot create a temporary file in folder ${dirname(tempPath)} (the replacement is made there, then renamed over the file)`,
-        );
+      file = yield* io.open(disk, tempPath, 'wx', 0o600);
+    } catch (failure) {
+      try {
+        file = yield* retryTransientAfter(failure, () => io.open(disk, tempPath, 'wx', 0o600), retry);
+      } catch (err) {
+        throw notCreated(err, op, shownPath, tempPath, target);
       }
-      throw fsError(err, op, shownPath);
     }
+    return new PendingFile(disk, tempPath, target, shownPath, op, file, hashed);
   }
 
   /**
@@ -276,50 +275,85 @@ export class PendingFile {
     if (sha256 !== expected) throw new IntegrityError(this.shownPath, expected, sha256);
   }
 
-  /** Atomically replaces the target; with `fsync`, also makes the rename durable. */
-  *commit(fsync: boolean, retry?: RetryOptions): Dual<void> {
-    const renaming = yield* fork(retryTransient(() => io.rename(this.disk, this.tempPath, this.target), retry));
-    // Sent after the rename, which is on the critical path.
-    const { opened } = yield* this.openDirAhead(fsync);
-    try {
-      yield* this.alongsideClose(renaming, fsync);
-    } catch (err) {
-      dropOpened(opened);
-      throw fsError(err, this.op, this.shownPath);
-    } finally {
-      this.settle();
-    }
-    this.state = 'committed';
-    // The rename is only durable once the directory entry is: sync the directory.
-    if (fsync) yield* this.syncDir(opened);
-  }
-
-  /** Links the file in under the target's name, failing with EEXIST instead of replacing. */
-  *commitNew(fsync: boolean, retry?: RetryOptions): Dual<void> {
+  /**
+   * Atomically replaces the target; with `noClobber`, links the file in under the
+   * target's name instead, failing with EEXIST rather than replacing. With `fsync`, also
+   * makes the change durable.
+   */
+  *commit(fsync: boolean, retry?: RetryOptions, noClobber = false): Dual<void> {
     // Without links, nothing puts a file in place atomically without clobbering: refuse
     // rather than fall back to a check-then-rename that two processes could both pass.
-    if (!this.disk.capabilities.hardLinks) {
+    if (noClobber && !this.disk.capabilities.hardLinks) {
       throw new AtomicError(
         'ENOTSUP',
         `${this.op} ${this.shownPath}: creating without clobbering needs hard links, which this disk does not offer`,
         { path: this.shownPath },
       );
     }
-    const linking = yield* fork(retryTransient(() => io.link(this.disk, this.tempPath, this.target), retry));
+    const placing = yield* fork(this.place(noClobber));
+    // Sent after the rename, which is on the critical path.
     const { opened } = yield* this.openDirAhead(fsync);
+    // The file `finish` left open. Before a directory sync its close runs alongside the
+    // rename (a sync that followed it would be slowed down by it instead); without one,
+    // the close waits for the rename and is not waited for: nothing after the commit
+    // needs the descriptor, and run alongside, it slowed the rename down (bench/NOTES.md).
+    const file = fsync ? this.unclosed : undefined;
+    if (file) this.unclosed = undefined;
+    const closing = file ? yield* fork(io.close(file)) : undefined;
     try {
-      yield* this.alongsideClose(linking, fsync);
+      try {
+        yield* join(placing);
+      } catch (failure) {
+        yield* retryTransientAfter(failure, () => this.place(noClobber), retry);
+      }
     } catch (err) {
       dropOpened(opened);
-      if (errorCode(err) === 'EEXIST') throw fsError(err, this.op, this.shownPath, 'already exists');
+      if (noClobber && errorCode(err) === 'EEXIST') throw fsError(err, this.op, this.shownPath, 'already exists');
       throw fsError(err, this.op, this.shownPath);
     } finally {
+      if (closing) {
+        try {
+          yield* join(closing);
+        } catch {
+          // The data is synced already: a failing close of a synced file loses nothing.
+        }
+      }
+      // Settled only now, just before this writer asks for its directory sync: a sync that
+      // waits for the announced renames then starts with this one's request in line.
       this.settle();
     }
     this.state = 'committed';
-    yield* this.unlinkTemp();
+    if (this.unclosed) yield* this.closeLater();
     // One directory sync makes both the new link and the removed temp name durable.
-    if (fsync) yield* this.syncDir(opened);
+    if (noClobber) yield* this.unlinkTemp();
+    // The rename is only durable once the directory entry is: sync the directory. Its
+    // failure comes after the rename: the error says so and names the caller's path
+    // (syncDirectory's own error names only the folder).
+    if (fsync) {
+      try {
+        yield* syncDirectory(this.disk, dirname(this.target), opened);
+      } catch (err) {
+        throw notSynced(err, this.op, this.shownPath, dirname(this.target));
+      }
+    }
+  }
+
+  /** The commit's one change to the folder: the rename, or with `noClobber` the link. */
+  private place(noClobber: boolean): Dual<void> {
+    return noClobber
+      ? io.link(this.disk, this.tempPath, this.target)
+      : io.rename(this.disk, this.tempPath, this.target);
+  }
+
+  /**
+   * The file `finish` left open, closed after a commit without a sync, and not waited for:
+   * durability was not asked for, so a failing close loses nothing that was promised.
+   * Driven synchronously, the close is simply made.
+   */
+  private closeLater(): Dual<void> {
+    const file = this.unclosed;
+    this.unclosed = undefined;
+    return step(PendingFile.CLOSE_LATER, file);
   }
 
   /**
@@ -341,59 +375,6 @@ export class PendingFile {
       yield* io.unlink(this.disk, this.tempPath);
     } catch {
       // See above.
-    }
-  }
-
-  /**
-   * Waits for `step` (the rename or link) and closes the file that `finish` left open.
-   * Before a directory sync the close runs alongside the step (a sync that followed it
-   * would be slowed down by it instead). Without one the close waits for the step and is
-   * not waited for: nothing after the commit needs the descriptor, and run alongside, it
-   * slowed the rename down (bench/NOTES.md). A failed step leaves the file to `discard`.
-   */
-  private *alongsideClose(step: Task<void>, beforeSync: boolean): Dual<void> {
-    if (!beforeSync) {
-      yield* join(step);
-      const later = this.unclosed;
-      this.unclosed = undefined;
-      // Durability was not asked for; a failing close loses nothing that was promised.
-      // Driven synchronously, the close is simply made.
-      if (later)
-        yield* call(
-          () => runSync(closeQuietly(later)),
-          () => void later.close().catch(() => undefined),
-        );
-      return;
-    }
-    const file = this.unclosed;
-    this.unclosed = undefined;
-    // The data is synced already; a failing close of a synced file loses nothing.
-    const closing = file ? yield* fork(closeQuietly(file)) : undefined;
-    try {
-      yield* join(step);
-    } finally {
-      if (closing) yield* join(closing);
-    }
-  }
-
-  /**
-   * Syncs the target's directory. Its failure comes after the rename: the error says so
-   * and names the caller's path (syncDirectory's own error names only the folder).
-   */
-  private *syncDir(opened: Promise<DiskDir | undefined> | undefined): Dual<void> {
-    const dir = dirname(this.target);
-    try {
-      yield* syncDirectory(this.disk, dir, opened);
-    } catch (err) {
-      const code = systemCodeOf(err) ?? 'EIO';
-      throw new AtomicError(
-        code,
-        `${this.op} ${this.shownPath}: ${code}: replaced, but syncing folder ${dir} failed, so the change may not survive a power loss`,
-        {
-          path: this.shownPath,
-          cause: err,
-        },
-      );
     }
   }
 
@@ -422,4 +403,31 @@ export class PendingFile {
     for (const file of files) if (file) yield* closeQuietly(file);
     yield* this.unlinkTemp();
   }
+}
+
+/** Why the temporary file could not be made, naming the caller's path. */
+function notCreated(err: unknown, op: string, shownPath: string, tempPath: string, target: string): Error {
+  const code = errorCode(err);
+  if (code === 'ENOENT') return fsError(err, op, shownPath, `parent directory ${dirname(target)} does not exist`);
+  if (code === 'ENOTDIR') return fsError(err, op, shownPath, `parent ${dirname(target)} is not a directory`);
+  // The file itself may well be writable: what failed is making a new file beside it.
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return fsError(
+      err,
+      op,
+      shownPath,
+      `cannot create a temporary file in folder ${dirname(tempPath)} (the replacement is made there, then renamed over the file)`,
+    );
+  }
+  return fsError(err, op, shownPath);
+}
+
+/** A directory sync that failed after the rename it was to make durable. */
+function notSynced(err: unknown, op: string, shownPath: string, dir: string): AtomicError {
+  const code = systemCodeOf(err) ?? 'EIO';
+  return new AtomicError(
+    code,
+    `${op} ${shownPath}: ${code}: replaced, but syncing folder ${dir} failed, so the change may not survive a power loss`,
+    { path: shownPath, cause: err },
+  );
 }

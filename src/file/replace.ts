@@ -7,11 +7,11 @@
  */
 import { dirname } from 'node:path';
 import type { Disk } from '../disk/index.js';
-import { abortError, throwIfAborted } from '../base/abort.js';
+import { abortError } from '../base/abort.js';
 import { AtomicError, errorCode } from '../base/errors.js';
 import { makeParents } from './make-parents.js';
 import { preserveOf, recordOf, type AuditRecord } from './hooks.js';
-import { call, fork, join, runAsync, runSync, settle, type Dual } from '../disk/dual.js';
+import { call, fork, join, runAsync, runSync, settle, type Dual, type Task } from '../disk/dual.js';
 import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
 import { takeTicket } from './path-order.js';
 import { realish, realOfResolved } from './real-path.js';
@@ -23,7 +23,8 @@ import { hashIfExists } from './hash-existing.js';
 import { modeFor } from './file-mode.js';
 import { ownerFor } from './keep-owner.js';
 
-export interface ReplaceSpec<T> {
+/** What a write is: where, how, and by which call. */
+interface ReplaceJob {
   op: string;
   path: string;
   opts: WriteOptions | undefined;
@@ -32,21 +33,42 @@ export interface ReplaceSpec<T> {
   /** Mode when neither `opts.mode` nor a replaced file gives one. `produce` may still set
    *  it, and `total`, before its first write (copyFile learns both from its source). */
   fallbackMode?: number | undefined;
-  /** `produce` may run twice (the content is in memory): the data can be written before the target is resolved. */
-  rewritable?: boolean | undefined;
   /** Total bytes for progress reports, when known. */
   total?: number | undefined;
   /** Whether the caller returns the content's hash (default: with `sha256: true`). */
   resultHash?: boolean | undefined;
-  /** Writes the content through `write`; its result is returned. */
-  produce(write: (chunk: Uint8Array) => Dual<void>): Dual<T>;
 }
 
+/** The content: in memory (`data`), or written by `produce`, whose result is returned. */
+export type ReplaceSpec<T> = ReplaceJob &
+  (
+    | {
+        /**
+         * Content in memory (a string in `opts.encoding`), written in one piece. It can be
+         * written again, so it goes in before the target is resolved.
+         */
+        data: T extends void ? Uint8Array | string : never;
+        produce?: undefined;
+      }
+    | {
+        data?: undefined;
+        /** Writes the content through `write`, once, after the target is resolved; its result is returned. */
+        produce(write: (chunk: Uint8Array) => Dual<void>): Dual<T>;
+      }
+  );
+
+/**
+ * The one write protocol. Its common case (content in memory, no hooks) is written out
+ * here in full rather than composed of small protocols: with the processor's caches
+ * emptied by each blocking sync, a write's cost goes with the number of distinct
+ * functions it runs (bench/NOTES.md). The uncommon features are helpers it calls only
+ * when they are used.
+ */
 export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written: Written }> {
   const { op, path, opts } = spec;
   const disk = diskOf(opts);
   const signal = opts?.signal;
-  throwIfAborted(signal, op, path);
+  if (signal?.aborted) throw abortError(signal, op, path);
   // The ticket is taken synchronously, at the call: taken after an await (the lstat
   // below), it would follow the order in which the thread pool finished those lstats,
   // not call order. Commits then wait for their turn on the real file.
@@ -54,58 +76,53 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
   let target: Target | undefined;
   // Once the target is resolved, its real path costs at most its folder's (shared).
   const ticket = takeTicket(disk, named, () => (target ? realOfResolved(disk, target.path) : realish(disk, named)));
+  const fsync = opts?.fsync ?? true;
+  const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
   let pending: PendingFile | undefined;
+  let resolving: Task<Target> | undefined;
   let committed = false;
   try {
-    let result: T;
-    ({ target, pending, result } = yield* prepare(disk, spec, named, announces(spec, ticket.first)));
+    // The temp is created beside the path as named while the target is resolved: the
+    // open goes to the thread pool first, as it is on the critical path; the lstat only
+    // has to be back before the commit.
+    const creating = yield* fork(PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry, hashed));
+    resolving = yield* fork(resolveTarget(disk, path, op, named));
+    try {
+      pending = yield* join(creating);
+    } catch (err) {
+      pending = yield* createWithParents(err, disk, named, spec, hashed);
+    }
+    const data = spec.data === undefined ? undefined : bytesOf(spec.data, opts);
+    if (data && announces(opts, data, ticket.first)) yield* pending.announceRename();
+    // Content in memory is written while the lstat runs.
+    if (data) yield* writeInMemory(spec, pending, data, fsync);
+    target = yield* join(resolving);
+    resolving = undefined;
+    if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
+    if (target.path !== named) pending = yield* besideLinkTarget(spec, pending, target.path, data, hashed);
+    const result = spec.produce ? yield* produceInto(spec, pending) : (undefined as T);
     yield* pending.finish({
       mode: modeFor(opts?.mode, target.stat, spec.fallbackMode),
       owner: ownerFor(opts?.chown, target.stat),
       ownerRequired: opts?.chown !== undefined && opts.chown !== false,
-      fsync: opts?.fsync ?? true,
+      fsync,
       verify: opts?.verify ?? false,
       closeAtCommit: true,
     });
-    const announced = pending;
-    yield* ticket.turn(() => announced.withdrawAnnouncement());
-    throwIfAborted(signal, op, path);
+    yield* ticket.turn(pending);
+    if (signal?.aborted) throw abortError(signal, op, path);
     const before = opts?.backup || opts?.audit ? yield* beforeCommit(disk, spec, target.path) : NOTHING_BEFORE;
-    if (spec.noClobber) yield* pending.commitNew(opts?.fsync ?? true, opts?.retry);
-    else yield* pending.commit(opts?.fsync ?? true, opts?.retry);
+    yield* pending.commit(fsync, opts?.retry, spec.noClobber);
     committed = true;
     const written: Written = { path: target.path, bytes: pending.bytes, sha256: pending.sha256 };
-    if (opts?.audit) {
-      try {
-        yield* recordAudit(spec, {
-          operation: op,
-          outcome: 'ok',
-          backupId: before.backupId,
-          files: [{ path: target.path, before: before.sha256, after: written.sha256 ?? null, size: written.bytes }],
-        });
-      } catch (err) {
-        // The change is made and durable; the caller must still learn that the trail lacks it.
-        throw new AtomicError('EAUDIT', `${op} ${path}: written, but the audit record failed: ${describe(err)}`, {
-          path,
-          cause: err,
-        });
-      }
-    }
+    if (opts?.audit) yield* auditWritten(spec, target.path, before, written);
     return { result, written };
   } catch (err) {
-    if (!committed) {
-      try {
-        yield* recordAudit(spec, {
-          operation: op,
-          outcome: 'failed',
-          error: describe(err),
-          files: [{ path: target?.path ?? named, before: null, after: null, size: 0 }],
-        });
-      } catch {
-        // The caller learns of the failure itself; a trail that cannot take it adds nothing.
-      }
-    }
-    throw err;
+    // A failed resolution (a directory at the path, a symlink loop) says more than what
+    // it caused downstream.
+    const failure = resolving ? yield* resolutionFailure(resolving, err) : err;
+    if (!committed) yield* auditFailure(spec, target?.path ?? named, failure);
+    throw failure;
   } finally {
     ticket.done();
     if (pending) yield* pending.discard();
@@ -121,82 +138,76 @@ const ANNOUNCE_MAX_BYTES = 1024 * 1024;
  * content is in memory and small, no earlier write to the path is pending (its ticket is
  * first), and no backup or audit hook runs before the commit.
  */
-function announces<T>(spec: ReplaceSpec<T>, firstInLine: boolean): boolean {
-  const opts = spec.opts;
+function announces(opts: WriteOptions | undefined, data: Uint8Array, firstInLine: boolean): boolean {
   if (!firstInLine || opts?.backup || opts?.audit || opts?.fsync === false || opts?.verify) return false;
-  return spec.rewritable === true && spec.total !== undefined && spec.total <= ANNOUNCE_MAX_BYTES;
+  return data.byteLength <= ANNOUNCE_MAX_BYTES;
 }
 
-/**
- * Creates the temp beside the path as named and resolves the target at once (the open
- * goes to the thread pool first: it is on the critical path, the lstat only has to be
- * back before the commit). Content held in memory is written while the lstat runs; a
- * stream, readable only once, waits for it. If the path is a symbolic link into another
- * folder, the temp is made again beside the real target (and in-memory content written
- * again), so that the final rename stays within one file system.
- */
-function* prepare<T>(
-  disk: Disk,
-  spec: ReplaceSpec<T>,
-  named: string,
-  announce: boolean,
-): Dual<{ target: Target; pending: PendingFile; result: T }> {
-  const { op, path, opts } = spec;
-  const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
-  const creating = yield* fork(createTemp(disk, named, spec, hashed, announce));
-  const resolving = yield* fork(resolveTarget(disk, path, op, named));
-  let pending: PendingFile | undefined;
-  try {
-    pending = yield* join(creating);
-    let early = spec.rewritable ? { result: yield* writeAll(spec, pending) } : undefined;
-    const target = yield* join(resolving);
-    if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
-    if (target.path !== named) {
-      yield* pending.discard();
-      pending = yield* createTemp(disk, target.path, spec, hashed);
-      early = undefined;
-    }
-    return { target, pending, result: early ? early.result : yield* writeAll(spec, pending) };
-  } catch (err) {
-    if (pending) yield* pending.discard();
-    // A failed resolution (a directory at the path, a symlink loop) says more than what
-    // it caused downstream.
-    const resolved = yield* settle(resolving);
-    throw resolved.ok ? err : resolved.error;
-  }
+/** Content in memory as bytes. */
+function bytesOf(data: Uint8Array | string, opts: WriteOptions | undefined): Uint8Array {
+  return typeof data === 'string' ? Buffer.from(data, opts?.encoding ?? 'utf8') : data;
 }
 
-/**
- * A temporary file beside `target`; with `parents`, missing folders are made first. With
- * `announce`, its rename is announced (PendingFile.announceRename).
- */
-function* createTemp<T>(
+/** The temp made when creating it beside the target failed with `err`: with `parents`, after making the missing folders. */
+function* createWithParents<T>(
+  err: unknown,
   disk: Disk,
   target: string,
   spec: ReplaceSpec<T>,
   hashed: boolean,
-  announce = false,
 ): Dual<PendingFile> {
   const { op, path, opts } = spec;
-  let created: PendingFile;
-  try {
-    created = yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
-  } catch (err) {
-    if (opts?.parents !== true || errorCode(err) !== 'ENOENT') throw err;
-    yield* makeParents(disk, dirname(target), op, path);
-    created = yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
-  }
-  if (announce) yield* created.announceRename();
-  return created;
+  if (opts?.parents !== true || errorCode(err) !== 'ENOENT') throw err;
+  yield* makeParents(disk, dirname(target), op, path);
+  return yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts.retry, hashed);
 }
 
-function* writeAll<T>(spec: ReplaceSpec<T>, pending: PendingFile): Dual<T> {
+/**
+ * The path is a symbolic link into another folder: the temp is made again beside the real
+ * target (and content in memory written again), so that the final rename stays within
+ * one file system.
+ */
+function* besideLinkTarget<T>(
+  spec: ReplaceSpec<T>,
+  first: PendingFile,
+  target: string,
+  data: Uint8Array | undefined,
+  hashed: boolean,
+): Dual<PendingFile> {
+  const { op, path, opts } = spec;
+  yield* first.discard();
+  const disk = diskOf(opts);
+  let pending: PendingFile;
+  try {
+    pending = yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
+  } catch (err) {
+    pending = yield* createWithParents(err, disk, target, spec, hashed);
+  }
+  try {
+    if (data) yield* writeInMemory(spec, pending, data, opts?.fsync ?? true);
+    return pending;
+  } catch (err) {
+    yield* pending.discard();
+    throw err;
+  }
+}
+
+/**
+ * Content in memory, one chunk. Its hashing (if any) waits for the sync, which it then
+ * overlaps; without a sync there is nothing longer to overlap than the write itself.
+ */
+function* writeInMemory<T>(spec: ReplaceSpec<T>, pending: PendingFile, data: Uint8Array, fsync: boolean): Dual<void> {
+  const { opts, op, path } = spec;
+  if (opts?.signal?.aborted) throw abortError(opts.signal, op, path);
+  yield* fsync ? pending.writeWhole(data) : pending.write(data);
+  opts?.onProgress?.({ bytes: pending.bytes, total: data.byteLength });
+}
+
+/** Content written by the spec's producer, chunk by chunk. */
+function* produceInto<T>(spec: ReplaceSpec<T>, pending: PendingFile): Dual<T> {
   const { opts, op, path } = spec;
   const signal = opts?.signal;
-  // Without a signal to check or progress to report, a chunk goes straight to the file.
-  const plain = !signal && !opts?.onProgress;
-  const put = plain ? intoFile : putChunk;
-  const produced = spec.produce((chunk) => put(spec, pending, chunk));
+  const produced = spec.produce!((chunk) => putChunk(spec, pending, chunk));
   if (!signal) return yield* produced;
   // A signal is only taken by asynchronous calls (options-check.ts).
   return yield* call(
@@ -210,17 +221,14 @@ function* putChunk<T>(spec: ReplaceSpec<T>, pending: PendingFile, chunk: Uint8Ar
   const { opts, op, path } = spec;
   const signal = opts?.signal;
   if (signal?.aborted) throw abortError(signal, op, path);
-  yield* intoFile(spec, pending, chunk);
+  yield* pending.write(chunk);
   opts?.onProgress?.({ bytes: pending.bytes, total: spec.total });
 }
 
-/**
- * A chunk written to the temporary file. Content in memory is one chunk: its hashing
- * waits for the sync, which it then overlaps. Without a sync there is nothing longer to
- * overlap than the write itself.
- */
-function intoFile<T>(spec: ReplaceSpec<T>, pending: PendingFile, chunk: Uint8Array): Dual<void> {
-  return spec.rewritable && spec.opts?.fsync !== false ? pending.writeWhole(chunk) : pending.write(chunk);
+/** The resolution's error if it failed (it says more than what it caused), else `err`. */
+function* resolutionFailure(resolving: Task<Target>, err: unknown): Dual<unknown> {
+  const resolved = yield* settle(resolving);
+  return resolved.ok ? err : resolved.error;
 }
 
 /**
@@ -249,6 +257,44 @@ function* beforeCommit<T>(
   const backupId = backup ? yield* preserveOf(backup, [target], { operation: spec.op }) : undefined;
   const sha256 = spec.opts?.audit ? yield* hashIfExists(disk, target) : null;
   return { backupId, sha256 };
+}
+
+/** The audit record of a write made; its failure is the caller's to learn. */
+function* auditWritten<T>(
+  spec: ReplaceSpec<T>,
+  target: string,
+  before: { backupId?: string | undefined; sha256: string | null },
+  written: Written,
+): Dual<void> {
+  try {
+    yield* recordAudit(spec, {
+      operation: spec.op,
+      outcome: 'ok',
+      backupId: before.backupId,
+      files: [{ path: target, before: before.sha256, after: written.sha256 ?? null, size: written.bytes }],
+    });
+  } catch (err) {
+    // The change is made and durable; the caller must still learn that the trail lacks it.
+    throw new AtomicError('EAUDIT', `${spec.op} ${spec.path}: written, but the audit record failed: ${describe(err)}`, {
+      path: spec.path,
+      cause: err,
+    });
+  }
+}
+
+/** The audit record of a write that failed, if there is a trail: it takes what it can. */
+function* auditFailure<T>(spec: ReplaceSpec<T>, path: string, err: unknown): Dual<void> {
+  if (!spec.opts?.audit) return;
+  try {
+    yield* recordAudit(spec, {
+      operation: spec.op,
+      outcome: 'failed',
+      error: describe(err),
+      files: [{ path, before: null, after: null, size: 0 }],
+    });
+  } catch {
+    // The caller learns of the failure itself; a trail that cannot take it adds nothing.
+  }
 }
 
 function* recordAudit<T>(spec: ReplaceSpec<T>, entry: AuditRecord): Dual<void> {

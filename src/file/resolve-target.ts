@@ -50,7 +50,11 @@ export function* walkLinks(disk: Disk, path: string, hops = 0): Dual<LinkEnd> {
 export function* resolveTarget(disk: Disk, path: string, op: string, requested = resolve(path)): Dual<Target> {
   let end: LinkEnd;
   try {
-    end = yield* walkLinks(disk, requested);
+    // Most paths are not links: their one lstat is made here, and only a link is walked.
+    const stat = yield* io.lstatIfAny(disk, requested);
+    end = stat?.isSymbolicLink()
+      ? yield* walkLinks(disk, yield* linkTarget(disk, requested), 1)
+      : { path: requested, stat, hops: 0 };
   } catch (err) {
     if (errorCode(err) === 'ELOOP' && err instanceof AtomicError) throw tooManyLinks(op, path);
     throw fsError(err, op, path);

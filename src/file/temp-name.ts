@@ -36,20 +36,13 @@ function hex6(n: number): string {
   return n.toString(16).padStart(6, '0');
 }
 
-function nextSuffix(): string {
-  low = (low + 1) & 0xffffff;
-  if (low === 0) highHex = hex6((high = (high + 1) & 0xffffff));
-  return highHex + hex6(low);
-}
-
 /** A fresh temporary name beside `target`. */
 export function tempPathFor(target: string): string {
-  return besideTarget(target, `.${basename(target).slice(0, MAX_BASE)}.${process.pid}-${nextSuffix()}${TEMP_SUFFIX}`);
-}
-
-/** `name` in `target`'s folder. An absolute target's folder needs no normalising again. */
-function besideTarget(target: string, name: string): string {
+  low = (low + 1) & 0xffffff;
+  if (low === 0) highHex = hex6((high = (high + 1) & 0xffffff));
+  const name = `.${basename(target).slice(0, MAX_BASE)}.${process.pid}-${highHex}${hex6(low)}${TEMP_SUFFIX}`;
   if (!isAbsolute(target)) return join(dirname(target), name);
+  // An absolute target's folder needs no normalising again.
   const dir = dirname(target);
   return dir.endsWith(sep) ? dir + name : dir + sep + name;
 }

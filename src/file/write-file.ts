@@ -1,5 +1,5 @@
 /** writeFile, atomicWrite and createFile: the public single-file writes, and their synchronous twins. */
-import { chunksOf, isData, sourceSize, type Data, type Source } from '../base/source.js';
+import { chunksOf, isData, type Data, type Source } from '../base/source.js';
 import { AtomicError, invalidArg, systemCodeOf } from '../base/errors.js';
 import { asyncOnly } from '../base/async-only.js';
 import { runAsync, runSync, type Dual } from '../disk/dual.js';
@@ -48,7 +48,9 @@ export function createFileSync(path: PathLike, data: Data, opts?: SyncOptions<Wr
 }
 
 // The arguments are checked at the call, then the pipeline runs: one protocol level less on
-// every step than a generator that checks and delegates.
+// every step than a generator that checks and delegates. Past the argument checks, a write
+// is the same operation either way: its errors, audit entries and backups name it as such
+// (the trace channel tells the two apart).
 
 function writeAsync(
   op: string,
@@ -59,7 +61,9 @@ function writeAsync(
 ): Promise<WriteResult> {
   let spec: ReplaceSpec<void>;
   try {
-    spec = checkedSpec(op, path, source, opts, noClobber, false);
+    const p = pathArg(op, path);
+    checkOptions(noClobber ? 'createFile' : 'writeFile', op, p, opts, false);
+    spec = dataSpec(noClobber ? 'createFile' : 'writeFile', p, source, opts, noClobber);
   } catch (err) {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- our own AtomicError, as thrown
     return Promise.reject(err);
@@ -74,24 +78,11 @@ function writeSync(
   opts: WriteOptions | undefined,
   noClobber: boolean,
 ): WriteResult {
-  return resultOf(runSync(replaceFile(checkedSpec(op, path, data, opts, noClobber, true))).written, opts);
-}
-
-/** The pipeline's job for a public write, once its arguments are checked. */
-function checkedSpec(
-  op: string,
-  path: PathLike,
-  source: Source,
-  opts: WriteOptions | undefined,
-  noClobber: boolean,
-  sync: boolean,
-): ReplaceSpec<void> {
   const p = pathArg(op, path);
-  checkOptions(noClobber ? 'createFile' : 'writeFile', op, p, opts, sync);
-  if (sync) checkInMemory(op, p, source);
-  // Past the argument checks, a write is the same operation either way: its errors, audit
-  // entries and backups name it as such (the trace channel tells the two apart).
-  return dataSpec(noClobber ? 'createFile' : 'writeFile', p, source, opts, noClobber);
+  checkOptions(noClobber ? 'createFile' : 'writeFile', op, p, opts, true);
+  checkInMemory(op, p, data);
+  const spec: ReplaceSpec<void> = { op: noClobber ? 'createFile' : 'writeFile', path: p, opts, noClobber, data };
+  return resultOf(runSync(replaceFile<void>(spec)).written, opts);
 }
 
 /** A synchronous write takes content in memory: a stream can only be read asynchronously. */
@@ -123,19 +114,9 @@ function dataSpec(
   opts: WriteOptions | undefined,
   noClobber: boolean,
 ): ReplaceSpec<void> {
+  if (isData(source)) return { op, path, opts, noClobber, data: source };
   const encoding = opts?.encoding ?? 'utf8';
-  const inMemory = isData(source);
-  return {
-    op,
-    path,
-    opts,
-    noClobber,
-    total: sourceSize(source, encoding),
-    rewritable: inMemory,
-    produce: inMemory
-      ? (put) => put(typeof source === 'string' ? Buffer.from(source, encoding) : source)
-      : (put) => produceStream(put, source, encoding, op, path),
-  };
+  return { op, path, opts, noClobber, produce: (put) => produceStream(put, source, encoding, op, path) };
 }
 
 // A generator function made per call would give each call's generator objects a shape of
