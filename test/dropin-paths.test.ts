@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { pathToFileURL } from 'node:url';
 import * as atomicfs from '../src/index.js';
@@ -15,6 +15,7 @@ import { faultDisk } from './helpers/file-disks.js';
 import { runCli } from './helpers/cli-run.js';
 import { tmpDir } from './helpers/tmp.js';
 import { absolutePath } from '../src/file/check-path.js';
+import { parseTempName, tempPathFor } from '../src/file/temp-name.js';
 
 test('a trailing slash on a file path is ENOTDIR: the file is not replaced, nothing left behind', async () => {
   const dir = await tmpDir();
@@ -166,6 +167,26 @@ test("a write's path made absolute is what path.resolve makes of it, for any spe
     fc.property(fc.array(piece, { minLength: 1, maxLength: 12 }), (pieces) => {
       const p = pieces.join('');
       assert.equal(absolutePath(p), resolve(p), JSON.stringify(p));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test("a temporary file's name is the target's hidden name with a fresh tag, in the target's own folder, for any spelling", () => {
+  const piece = fc.constantFrom('/', '//', '.', '..', 'a', '.a', 'b.', ' ', 'é', 'x'.repeat(150));
+  fc.assert(
+    fc.property(fc.boolean(), fc.array(piece, { minLength: 1, maxLength: 8 }), (absolute, pieces) => {
+      const target = (absolute ? '/' : '') + pieces.join('');
+      const first = tempPathFor(target);
+      const second = tempPathFor(target);
+      assert.notEqual(first, second, 'each name is fresh');
+      for (const temp of [first, second]) {
+        // The folder dirname gives (spelt alike, but for doubled slashes) and the name basename gives.
+        assert.equal(resolve(dirname(temp)), resolve(dirname(target)), JSON.stringify(target));
+        const name = basename(temp);
+        assert.ok(name.startsWith(`.${basename(target).slice(0, 100)}.`), JSON.stringify([target, name]));
+        assert.equal(parseTempName(name)?.pid, process.pid, JSON.stringify(name));
+      }
     }),
     { numRuns: 2000 },
   );

@@ -29,18 +29,47 @@ export function randomId(bytes = 6): string {
 // together with the pid. Kept as two 24-bit halves, each a small integer, so that the
 // hex of the low half is all that changes per name.
 let high = randomBytes(3).readUIntBE(0, 3);
-let highHex = hex6(high);
 let low = randomBytes(3).readUIntBE(0, 3);
 
+/** Two hex digits per byte value: a name's hex without a number-to-text conversion each time. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 function hex6(n: number): string {
-  return n.toString(16).padStart(6, '0');
+  return HEX[n >>> 16]! + HEX[(n >>> 8) & 0xff]! + HEX[n & 0xff]!;
 }
+
+/** Whether paths here are POSIX ones: `/` their one separator. */
+const POSIX = sep === '/';
+
+/**
+ * The part of a temp name that a target and the high half fix, for the last target named:
+ * a file written again and again (a state file, a config) makes it once.
+ */
+let lastTarget: string | undefined;
+let lastHead = '';
 
 /** A fresh temporary name beside `target`. */
 export function tempPathFor(target: string): string {
   low = (low + 1) & 0xffffff;
-  if (low === 0) highHex = hex6((high = (high + 1) & 0xffffff));
-  const name = `.${basename(target).slice(0, MAX_BASE)}.${process.pid}-${highHex}${hex6(low)}${TEMP_SUFFIX}`;
+  if (low === 0) {
+    high = (high + 1) & 0xffffff;
+    lastTarget = undefined;
+  }
+  if (target !== lastTarget) {
+    lastHead = headOf(target, `.${process.pid}-${hex6(high)}`);
+    lastTarget = target;
+  }
+  return lastHead + hex6(low) + TEMP_SUFFIX;
+}
+
+/** `target`'s folder, then the hidden name's start: its base name and `tag`. */
+function headOf(target: string, tag: string): string {
+  // An absolute POSIX path splits into folder and name at its last slash: what dirname and
+  // basename would give, without walking the path twice.
+  const cut = POSIX && target.startsWith('/') ? target.lastIndexOf('/') : -1;
+  if (cut >= 0 && cut < target.length - 1)
+    return `${target.slice(0, cut + 1)}.${target.slice(cut + 1, cut + 1 + MAX_BASE)}${tag}`;
+  const name = `.${basename(target).slice(0, MAX_BASE)}${tag}`;
   if (!isAbsolute(target)) return join(dirname(target), name);
   // An absolute target's folder needs no normalising again.
   const dir = dirname(target);
