@@ -6,15 +6,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tracingChannel } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
 import { writeFile as fsWriteFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AuditLog,
   BackupStore,
   CHANNEL_PREFIX,
+  copyFileSync,
   transaction,
   withTransaction,
   writeFile,
+  writeFileSync,
   type TraceContext,
 } from '../src/index.js';
 import { percentile } from '../src/audit/audit-stats.js';
@@ -127,6 +130,35 @@ test('with no subscriber, a traced call builds no message at all', async () => {
   const seen = await watch('metricsTestNobody', () => fn(1));
   assert.equal(described, 1);
   assert.equal(seen.length, 4);
+});
+
+test('synchronous calls are traced on channels of their own, with their arguments passed on whole, and their audit entries timed', async () => {
+  const dir = await tmpDir();
+  const a = join(dir, 'a.txt');
+  const b = join(dir, 'b.txt');
+  const log = new AuditLog(join(dir, 'audit.log'));
+  const wrote = await watch('writeFileSync', () =>
+    Promise.resolve(writeFileSync(a, 'hello', { audit: log, sha256: true })),
+  );
+  assert.deepEqual(
+    wrote.map((s) => s.event),
+    ['start', 'end'],
+  );
+  assert.equal(wrote[0]!.ctx.path, a);
+  assert.equal(typeof wrote[1]!.ctx.durationMs, 'number');
+  assert.equal((wrote[1]!.ctx.result as { sha256?: string }).sha256?.length, 64, 'the options reached the call');
+  const copied = await watch('copyFileSync', () => Promise.resolve(copyFileSync(a, b, { audit: log })));
+  assert.deepEqual([copied[0]!.ctx.path, copied[0]!.ctx.dest], [a, b]);
+  assert.equal(readFileSync(b, 'utf8'), 'hello');
+  // Nobody listening, and no audit hook: the call goes straight through, its arguments as given.
+  writeFileSync(a, 'again', { encoding: 'latin1' });
+  assert.equal(readFileSync(a, 'utf8'), 'again');
+  const entries = await log.entries();
+  assert.deepEqual(
+    entries.map((e) => e.operation),
+    ['writeFile', 'copyFile'],
+  );
+  for (const e of entries) assert.ok(typeof e.durationMs === 'number' && e.durationMs >= 0, `${e.operation} is timed`);
 });
 
 test('audit entries carry the duration of the call; summary() gives rollback rate and p50/p95 per operation', async () => {

@@ -42,7 +42,8 @@ export interface TraceContext {
 export const CHANNEL_PREFIX = 'atomicfs:';
 
 type AnyAsync = (...args: never[]) => Promise<unknown>;
-type AnySync = (...args: never[]) => unknown;
+/** A synchronous call: four parameters at most (see tracedSync). */
+type AnySync = (a: never, b: never, c: never, d: never) => unknown;
 
 /** What a call's arguments say about it, for the trace message. */
 export type Describe = (args: readonly unknown[]) => Omit<TraceContext, 'operation' | 'startTime'>;
@@ -157,21 +158,28 @@ export function traced<F extends AnyAsync>(spec: TraceSpec, fn: F): F {
   return wrapper as unknown as F;
 }
 
-/** The synchronous twin of `traced`: `fn` traced with `traceSync` on its own channel (`atomicfs:writeFileSync`…). */
+/**
+ * The synchronous twin of `traced`: `fn` traced with `traceSync` on its own channel
+ * (`atomicfs:writeFileSync`…). Its arguments are passed on as four parameters rather than
+ * gathered into an array: no synchronous call takes more (AnySync), and a call that nobody
+ * traces or audits then makes no array.
+ */
 export function tracedSync<F extends AnySync>(spec: TraceSpec, fn: F): F {
-  const call = fn as unknown as (...a: unknown[]) => unknown;
+  const call = fn as unknown as (a: unknown, b: unknown, c: unknown, d: unknown) => unknown;
   const ch = channelOf(spec.operation);
-  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-    const at = spec.optionsAt;
-    const audited = at !== undefined && auditHookOf(args[at]) !== undefined;
-    if (!audited && !ch.hasSubscribers) return call.apply(this, args);
+  const at = spec.optionsAt;
+  const wrapper = function (this: unknown, a?: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
+    const opts = at === undefined ? undefined : at === 0 ? a : at === 1 ? b : at === 2 ? c : d;
+    if (!ch.hasSubscribers && (at === undefined || auditHookOf(opts) === undefined)) return call.call(this, a, b, c, d);
+    const args = [a, b, c, d];
     const startTime = performance.now();
-    if (audited) args[at] = withAuditClock(args[at], { start: startTime });
-    if (!ch.hasSubscribers) return call.apply(this, args);
+    if (at !== undefined && auditHookOf(opts) !== undefined) args[at] = withAuditClock(opts, { start: startTime });
+    const run = (): unknown => call.call(this, args[0], args[1], args[2], args[3]);
+    if (!ch.hasSubscribers) return run();
     const ctx: TraceContext = { operation: spec.operation, ...spec.describe?.(args), startTime };
     return ch.traceSync(() => {
       try {
-        return call.apply(this, args);
+        return run();
       } finally {
         ctx.durationMs = roundMs(performance.now() - startTime);
       }
