@@ -13,7 +13,6 @@ import { diskOf, type SyncOptions, type WriteOptions } from './options.js';
 import * as io from '../disk/io.js';
 import { runAsync, runSync, type Dual } from '../disk/dual.js';
 import { takeTicket } from './path-order.js';
-import { realish } from './real-path.js';
 import { eachChunk } from './read-chunks.js';
 import { replaceFile, type ReplaceSpec } from './replace.js';
 
@@ -40,7 +39,7 @@ function* copy(call: string, source: PathLike, destination: PathLike, opts: Writ
   // Taken at the call, like the dest ticket that replaceFile takes synchronously below:
   // a copy issued after a write to src reads what that write committed.
   const from = resolve(src);
-  const srcTicket = takeTicket(disk, from, () => realish(disk, from));
+  const srcTicket = takeTicket(disk, from);
   const spec: ReplaceSpec<void> = {
     op: OP,
     path: dest,

@@ -20,6 +20,7 @@
 import { pathKey, type Disk } from '../disk/index.js';
 import { returning, runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
 import { AtomicError } from '../base/errors.js';
+import { realish, realOfResolved } from './real-path.js';
 
 /** A ticket, and its place among the pending ones. */
 class Entry implements Ticket {
@@ -32,8 +33,10 @@ class Entry implements Ticket {
   declare readonly group: object;
   /** Call order. */
   declare readonly seq: number;
-  /** Resolves the real path (called only if needed). */
-  declare readonly resolveReal: () => Dual<string>;
+  /** Resolves the real path (called only if needed); by default, the path's real name (realish). */
+  declare readonly resolveReal: (() => Dual<string>) | undefined;
+  /** Where the path's own symbolic links lead, once its caller knows (see Ticket). */
+  declare resolved: string | undefined;
   declare readonly disk: Disk;
   /** No other ticket was pending when this one was taken: its turn is immediate. */
   declare readonly alone: boolean;
@@ -53,12 +56,20 @@ class Entry implements Ticket {
   declare older: Entry | undefined;
   declare newer: Entry | undefined;
 
-  constructor(disk: Disk, named: string, path: string, real: () => Dual<string>, group: object, first: boolean) {
+  constructor(
+    disk: Disk,
+    named: string,
+    path: string,
+    real: (() => Dual<string>) | undefined,
+    group: object,
+    first: boolean,
+  ) {
     this.named = named;
     this.path = path;
     this.group = group;
     this.seq = ++lastSeq;
     this.resolveReal = real;
+    this.resolved = undefined;
     this.disk = disk;
     this.alone = pendingCount === 0;
     this.first = first;
@@ -112,7 +123,12 @@ function finishedOf(e: Entry): Promise<void> {
 
 /** The key of a ticket's real path (a top-level generator: see write-file.ts). */
 function* realKeyOf(e: Entry): Dual<string> {
-  return pathKey(e.disk.capabilities, yield* e.resolveReal());
+  const real = e.resolveReal
+    ? yield* e.resolveReal()
+    : e.resolved !== undefined
+      ? yield* realOfResolved(e.disk, e.resolved)
+      : yield* realish(e.disk, e.path);
+  return pathKey(e.disk.capabilities, real);
 }
 
 let lastSeq = 0;
@@ -148,7 +164,13 @@ export interface Ticket {
   /** Must be called exactly once, after this writer's commit step ended either way. */
   done(): void;
   /** No earlier change to the path as named was pending when the ticket was taken. */
-  first: boolean;
+  readonly first: boolean;
+  /**
+   * The file the path leads to through its own symbolic links, once the caller has
+   * resolved it (a write's target): the real path then costs at most its folder's, shared
+   * by writers into one folder (realOfResolved).
+   */
+  resolved: string | undefined;
 }
 
 /** The real path of a ticket, learnt once; a path that cannot be resolved is keyed as named (its own call reports the problem). */
@@ -180,9 +202,10 @@ const NO_WAIT = returning(undefined);
 
 /**
  * Takes a ticket for `path` (absolute). `real` resolves the real file, called only if
- * needed; `group` ties the tickets of one call together.
+ * needed (by default the path's real name, realish, or its resolved target's); `group`
+ * ties the tickets of one call together.
  */
-export function takeTicket(disk: Disk, path: string, real: () => Dual<string>, group: object = {}): Ticket {
+export function takeTicket(disk: Disk, path: string, real?: () => Dual<string>, group: object = {}): Ticket {
   const named = pathKey(disk.capabilities, path);
   const count = namedCount.get(named) ?? 0;
   const entry = new Entry(disk, named, path, real, group, count === 0);

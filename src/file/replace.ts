@@ -14,7 +14,6 @@ import { preserveOf, recordOf, type AuditRecord } from './hooks.js';
 import { call, fork, join, runAsync, runSync, settle, type Dual, type Task } from '../disk/dual.js';
 import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
 import { takeTicket } from './path-order.js';
-import { realish, realOfResolved } from './real-path.js';
 import { PendingFile } from './pending-file.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
@@ -74,8 +73,7 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
   // not call order. Commits then wait for their turn on the real file.
   const named = absolutePath(path);
   let target: Target | undefined;
-  // Once the target is resolved, its real path costs at most its folder's (shared).
-  const ticket = takeTicket(disk, named, () => (target ? realOfResolved(disk, target.path) : realish(disk, named)));
+  const ticket = takeTicket(disk, named);
   const fsync = opts?.fsync ?? true;
   const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
   let pending: PendingFile | undefined;
@@ -95,9 +93,13 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
     const data = spec.data === undefined ? undefined : bytesOf(spec.data, opts);
     if (data && announces(opts, data, ticket.first)) yield* pending.announceRename();
     // Content in memory is written while the lstat runs.
-    if (data) yield* writeInMemory(spec, pending, data, fsync);
+    if (data) {
+      yield* writeInMemory(spec, pending, data, fsync);
+      opts?.onProgress?.({ bytes: pending.bytes, total: data.byteLength });
+    }
     target = yield* join(resolving);
     resolving = undefined;
+    ticket.resolved = target.path;
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
     if (target.path !== named) pending = yield* besideLinkTarget(spec, pending, target.path, data, hashed);
     const result = spec.produce ? yield* produceInto(spec, pending) : (undefined as T);
@@ -184,7 +186,10 @@ function* besideLinkTarget<T>(
     pending = yield* createWithParents(err, disk, target, spec, hashed);
   }
   try {
-    if (data) yield* writeInMemory(spec, pending, data, opts?.fsync ?? true);
+    if (data) {
+      yield* writeInMemory(spec, pending, data, opts?.fsync ?? true);
+      opts?.onProgress?.({ bytes: pending.bytes, total: data.byteLength });
+    }
     return pending;
   } catch (err) {
     yield* pending.discard();
@@ -193,14 +198,14 @@ function* besideLinkTarget<T>(
 }
 
 /**
- * Content in memory, one chunk. Its hashing (if any) waits for the sync, which it then
- * overlaps; without a sync there is nothing longer to overlap than the write itself.
+ * Content in memory, one chunk (its progress is reported by the caller, once written).
+ * Its hashing (if any) waits for the sync, which it then overlaps; without a sync there is
+ * nothing longer to overlap than the write itself.
  */
-function* writeInMemory<T>(spec: ReplaceSpec<T>, pending: PendingFile, data: Uint8Array, fsync: boolean): Dual<void> {
-  const { opts, op, path } = spec;
-  if (opts?.signal?.aborted) throw abortError(opts.signal, op, path);
-  yield* fsync ? pending.writeWhole(data) : pending.write(data);
-  opts?.onProgress?.({ bytes: pending.bytes, total: data.byteLength });
+function writeInMemory<T>(spec: ReplaceSpec<T>, pending: PendingFile, data: Uint8Array, fsync: boolean): Dual<void> {
+  const signal = spec.opts?.signal;
+  if (signal?.aborted) throw abortError(signal, spec.op, spec.path);
+  return fsync ? pending.writeWhole(data) : pending.write(data);
 }
 
 /** Content written by the spec's producer, chunk by chunk. */
