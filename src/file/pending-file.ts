@@ -1,7 +1,7 @@
 /**
  * A file being written beside its target, in the spirit of google/renameio's
- * PendingFile: write into it, then `commit` (atomic replace) or `commitNew` (no
- * clobber), or `discard`. Discard after a commit is a no-op, so callers can always
+ * PendingFile: write into it, then `commit` (an atomic replace, or with `noClobber` a
+ * link that fails rather than replace), or `discard`. Discard after a commit is a no-op, so callers can always
  * `discard()` in a finally block.
  */
 import { dirname } from 'node:path';
