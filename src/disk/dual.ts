@@ -92,6 +92,18 @@ class OneStep<T> implements Dual<T> {
     return { value: out, done: false };
   }
 
+  /** The step, not yet taken, started asynchronously on its own (a fork of one step): its outcome. */
+  started(): Promise<T> {
+    const forms = this.forms!;
+    this.forms = undefined;
+    try {
+      return Promise.resolve(forms.async(this.a, this.b, this.c, this.d));
+    } catch (err) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the step's own error, as thrown
+      return Promise.reject(err);
+    }
+  }
+
   /** The step failed: its error surfaces where the step was taken (`yield*`). */
   throw(err?: unknown): IteratorResult<Waiting, T> {
     throw err;
@@ -288,7 +300,8 @@ const FORK: Forms<Task<unknown>, Dual<unknown>> = {
   // Not reached (see fork), unless a fork is made outside a runner and run synchronously.
   sync: (protocol) => ({ settled: outcomeOf(protocol) }),
   async(protocol) {
-    const promise = runAsync(protocol);
+    // A single step needs no run of its own: its asynchronous form is started here.
+    const promise = protocol instanceof OneStep ? protocol.started() : runAsync(protocol);
     // Joined later; until then a rejection must not count as unhandled.
     promise.catch(() => undefined);
     return { promise };
@@ -300,13 +313,15 @@ export function join<T>(task: Task<T>): Dual<T> {
   const settled = task.settled;
   // The error surfaces where the task is joined, as an asynchronous one's would.
   if (settled) return new Done(settled);
-  return call<T>(
-    () => {
-      throw new Error('join: a task started asynchronously cannot be joined synchronously');
-    },
-    () => task.promise!,
-  );
+  return step(JOIN as Forms<T, Task<T>>, task);
 }
+
+const JOIN: Forms<unknown, Task<unknown>> = {
+  sync() {
+    throw new Error('join: a task started asynchronously cannot be joined synchronously');
+  },
+  async: (task) => task.promise!,
+};
 
 /** Joins `task`, and only reports whether it failed: its error is not thrown. */
 export function* settle<T>(task: Task<T>): Dual<{ ok: true; value: T } | { ok: false; error: unknown }> {
