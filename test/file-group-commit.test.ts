@@ -96,3 +96,23 @@ test('a lone durable write opens its folder alongside its rename, and syncs it o
   for (const seed of [1, 2, 3])
     assert.equal(SimDisk.fromImage(sim.crashImage({ kind: 'subset', seed })).contentOf('/d/f'), 'new');
 });
+
+test('overlapping writes into one folder keep call order per name without asking for real paths; another spelling of the folder does ask', async () => {
+  const sim = new SimDisk();
+  sim.seedDir('/d');
+  // The simulated disk answers at once: every write has resolved its target before any
+  // reaches its turn, as writes of small content into one folder mostly have.
+  const disk = sim;
+  const realpaths = (): number => sim.log.filter((c) => c.op === 'realpath').length;
+  // Four names, each written three times, all at once: the last call per name must win.
+  const writes = Array.from({ length: 12 }, (_, i) => writeFile(`/d/n${i % 4}`, `call ${i}`, { disk }));
+  await Promise.all(writes);
+  for (let n = 0; n < 4; n++) assert.equal(sim.contentOf(`/d/n${n}`), `call ${8 + n}`);
+  assert.equal(realpaths(), 0, 'one folder, spelt alike: names are compared as they are');
+  // A link to the folder is another spelling of it: the same file under it still waits its turn.
+  sim.symlink('/d', '/via');
+  const mixed = [writeFile('/d/n0', 'x'.repeat(200_000), { disk }), writeFile('/via/n0', 'last', { disk })];
+  await Promise.all(mixed);
+  assert.equal(sim.contentOf('/d/n0'), 'last');
+  assert.ok(realpaths() > 0, 'the real paths were asked for');
+});

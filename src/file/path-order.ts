@@ -12,6 +12,11 @@
  * then for the earlier tickets on its own real path, found by map. Paths are compared as
  * the disk compares them (letter case does not count on Windows).
  *
+ * One case needs no real path at all: when every pending ticket is a write whose target is
+ * resolved (through its own links) into one folder, spelt alike. One spelling is one
+ * folder, so two of them are the same file only under the same name (a burst of writes
+ * into one folder, the common case of overlapping writes).
+ *
  * A synchronous call cannot wait for an asynchronous one: nothing it could wait for runs
  * until it returns. If a change to the same real file from this process is still in
  * flight (called and not yet settled), the synchronous call fails with EPENDING before it
@@ -19,6 +24,7 @@
  */
 import { pathKey, type Disk } from '../disk/index.js';
 import { returning, runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
+import { dirname } from 'node:path';
 import { AtomicError } from '../base/errors.js';
 import { realish, realOfResolved } from './real-path.js';
 
@@ -37,6 +43,9 @@ class Entry implements Ticket {
   declare readonly resolveReal: (() => Dual<string>) | undefined;
   /** Where the path's own symbolic links lead, once its caller knows (see Ticket). */
   declare resolved: string | undefined;
+  /** Its key and its folder's, while counted among the resolved writes (see resolvedTo). */
+  declare resolvedKey: string | undefined;
+  declare folderKey: string | undefined;
   declare readonly disk: Disk;
   /** No other ticket was pending when this one was taken: its turn is immediate. */
   declare readonly alone: boolean;
@@ -70,6 +79,8 @@ class Entry implements Ticket {
     this.seq = ++lastSeq;
     this.resolveReal = real;
     this.resolved = undefined;
+    this.resolvedKey = undefined;
+    this.folderKey = undefined;
     this.disk = disk;
     this.alone = pendingCount === 0;
     this.first = first;
@@ -82,6 +93,20 @@ class Entry implements Ticket {
     this.ended = false;
     this.older = undefined;
     this.newer = undefined;
+  }
+
+  resolvedTo(target: string): void {
+    this.resolved = target;
+    // Counted only when another ticket is pending: a lone writer's turn is immediate, and a
+    // later one that finds it uncounted takes the real paths' way (see the header).
+    if (this.ended || pendingCount === 1) return;
+    const caps = this.disk.capabilities;
+    const key = (this.resolvedKey = pathKey(caps, target));
+    const folder = (this.folderKey = pathKey(caps, dirname(target)));
+    resolvedIn.set(folder, (resolvedIn.get(folder) ?? 0) + 1);
+    let same = byResolved.get(key);
+    if (!same) byResolved.set(key, (same = new Set()));
+    same.add(this);
   }
 
   turn(waiter?: Waiter): Dual<void> {
@@ -99,6 +124,7 @@ class Entry implements Ticket {
     else newest = this.older;
     this.older = this.newer = undefined;
     namedCount.set(this.named, (namedCount.get(this.named) ?? 1) - 1);
+    if (this.folderKey !== undefined) uncount(this, this.folderKey, this.resolvedKey!);
     if (pendingCount === 0 && namedCount.size > NAMED_KEPT) namedCount.clear();
     void this.real?.then((key) => {
       const same = byReal.get(key);
@@ -135,6 +161,18 @@ let lastSeq = 0;
 let last: Entry | undefined;
 /** Tickets not yet done, by real path, once it is known. */
 const byReal = new Map<string, Set<Entry>>();
+/** Tickets not yet done whose write's target is resolved (resolvedTo): by its key, and how many per folder. */
+const byResolved = new Map<string, Set<Entry>>();
+const resolvedIn = new Map<string, number>();
+
+function uncount(e: Entry, folder: string, key: string): void {
+  const left = (resolvedIn.get(folder) ?? 1) - 1;
+  if (left === 0) resolvedIn.delete(folder);
+  else resolvedIn.set(folder, left);
+  const same = byResolved.get(key);
+  same?.delete(e);
+  if (same?.size === 0) byResolved.delete(key);
+}
 /**
  * Tickets not yet done, per path as named, for `first`. A count that falls to 0 stays
  * (a path written again and again costs no table churn); the map is emptied once no
@@ -166,11 +204,12 @@ export interface Ticket {
   /** No earlier change to the path as named was pending when the ticket was taken. */
   readonly first: boolean;
   /**
-   * The file the path leads to through its own symbolic links, once the caller has
-   * resolved it (a write's target): the real path then costs at most its folder's, shared
-   * by writers into one folder (realOfResolved).
+   * Tells the ticket the file the path leads to through its own symbolic links, once the
+   * caller has resolved it (a write's target): its real path then costs at most its
+   * folder's, shared by writers into one folder (realOfResolved), and often nothing (see
+   * the header).
    */
-  resolved: string | undefined;
+  resolvedTo(target: string): void;
 }
 
 /** The real path of a ticket, learnt once; a path that cannot be resolved is keyed as named (its own call reports the problem). */
@@ -246,9 +285,12 @@ function realNow(e: Entry): string {
 }
 
 async function waitFor(entry: Entry, waiter: Waiter | undefined): Promise<void> {
-  await through(entry);
-  const key = await realOf(entry);
-  const same = [...(byReal.get(key) ?? [])].filter((e) => e.seq < entry.seq && e.group !== entry.group && !e.ended);
+  const folder = entry.folderKey;
+  // Every pending ticket a write resolved into this folder (see the header): by name.
+  const quick = folder !== undefined && resolvedIn.get(folder) === pendingCount;
+  if (!quick) await through(entry);
+  const mine = quick ? byResolved.get(entry.resolvedKey!) : byReal.get(await realOf(entry));
+  const same = [...(mine ?? [])].filter((e) => e.seq < entry.seq && e.group !== entry.group && !e.ended);
   if (same.length === 0) return;
   waiter?.withdrawAnnouncement();
   await Promise.all(same.map(finishedOf));

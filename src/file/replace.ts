@@ -99,7 +99,7 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
     }
     target = yield* join(resolving);
     resolving = undefined;
-    ticket.resolved = target.path;
+    ticket.resolvedTo(target.path);
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
     if (target.path !== named) pending = yield* besideLinkTarget(spec, pending, target.path, data, hashed);
     const result = spec.produce ? yield* produceInto(spec, pending) : (undefined as T);
