@@ -101,7 +101,7 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
     resolving = undefined;
     ticket.resolvedTo(target.path);
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
-    if (target.path !== named) pending = yield* besideLinkTarget(spec, pending, target.path, data, hashed);
+    if (target.path !== named) pending = yield* besideLinkTarget(disk, spec, pending, target.path, data, hashed);
     const result = spec.produce ? yield* produceInto(spec, pending) : (undefined as T);
     yield* pending.finish({
       mode: modeFor(opts?.mode, target.stat, spec.fallbackMode),
@@ -170,6 +170,7 @@ function* createWithParents<T>(
  * one file system.
  */
 function* besideLinkTarget<T>(
+  disk: Disk,
   spec: ReplaceSpec<T>,
   first: PendingFile,
   target: string,
@@ -178,7 +179,6 @@ function* besideLinkTarget<T>(
 ): Dual<PendingFile> {
   const { op, path, opts } = spec;
   yield* first.discard();
-  const disk = diskOf(opts);
   let pending: PendingFile;
   try {
     pending = yield* PendingFile.create(disk, tempPathFor(target), target, path, op, opts?.retry, hashed);
