@@ -190,6 +190,9 @@ test(
       } finally {
         await release();
       }
+      // Free for a moment between rounds: the transactions poll for the lock (at most every
+      // 100 ms or so), and a reader that took it back at once could starve them all.
+      await sleep(20);
     }
     console.log(JSON.stringify({ torn }));
   `,
