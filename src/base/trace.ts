@@ -170,10 +170,11 @@ export function tracedSync<F extends AnySync>(spec: TraceSpec, fn: F): F {
   const at = spec.optionsAt;
   const wrapper = function (this: unknown, a?: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
     const opts = at === undefined ? undefined : at === 0 ? a : at === 1 ? b : at === 2 ? c : d;
-    if (!ch.hasSubscribers && (at === undefined || auditHookOf(opts) === undefined)) return call.call(this, a, b, c, d);
+    const audited = at !== undefined && auditHookOf(opts) !== undefined;
+    if (!audited && !ch.hasSubscribers) return call.call(this, a, b, c, d);
     const args = [a, b, c, d];
     const startTime = performance.now();
-    if (at !== undefined && auditHookOf(opts) !== undefined) args[at] = withAuditClock(opts, { start: startTime });
+    if (audited) args[at] = withAuditClock(opts, { start: startTime });
     const run = (): unknown => call.call(this, args[0], args[1], args[2], args[3]);
     if (!ch.hasSubscribers) return run();
     const ctx: TraceContext = { operation: spec.operation, ...spec.describe?.(args), startTime };

@@ -104,9 +104,7 @@ class Entry implements Ticket {
     const key = (this.resolvedKey = pathKey(caps, target));
     const folder = (this.folderKey = pathKey(caps, dirname(target)));
     resolvedIn.set(folder, (resolvedIn.get(folder) ?? 0) + 1);
-    let same = byResolved.get(key);
-    if (!same) byResolved.set(key, (same = new Set()));
-    same.add(this);
+    enter(byResolved, key, this);
   }
 
   turn(waiter?: Waiter): Dual<void> {
@@ -126,11 +124,7 @@ class Entry implements Ticket {
     namedCount.set(this.named, (namedCount.get(this.named) ?? 1) - 1);
     if (this.folderKey !== undefined) uncount(this, this.folderKey, this.resolvedKey!);
     if (pendingCount === 0 && namedCount.size > NAMED_KEPT) namedCount.clear();
-    void this.real?.then((key) => {
-      const same = byReal.get(key);
-      same?.delete(this);
-      if (same?.size === 0) byReal.delete(key);
-    });
+    void this.real?.then((key) => leave(byReal, key, this));
     this.finish?.();
   }
 }
@@ -169,9 +163,21 @@ function uncount(e: Entry, folder: string, key: string): void {
   const left = (resolvedIn.get(folder) ?? 1) - 1;
   if (left === 0) resolvedIn.delete(folder);
   else resolvedIn.set(folder, left);
-  const same = byResolved.get(key);
+  leave(byResolved, key, e);
+}
+
+/** `e` into the set of pending tickets under `key`. */
+function enter(index: Map<string, Set<Entry>>, key: string, e: Entry): void {
+  let same = index.get(key);
+  if (!same) index.set(key, (same = new Set()));
+  same.add(e);
+}
+
+/** `e` out of the set under `key`, and the set out of the map once empty. */
+function leave(index: Map<string, Set<Entry>>, key: string, e: Entry): void {
+  const same = index.get(key);
   same?.delete(e);
-  if (same?.size === 0) byResolved.delete(key);
+  if (same?.size === 0) index.delete(key);
 }
 /**
  * Tickets not yet done, per path as named, for `first`. A count that falls to 0 stays
@@ -217,9 +223,7 @@ function realOf(e: Entry): Promise<string> {
   const known = (real: string): string => {
     e.realKey = real;
     if (!e.ended) {
-      let same = byReal.get(real);
-      if (!same) byReal.set(real, (same = new Set()));
-      same.add(e);
+      enter(byReal, real, e);
     }
     return real;
   };

@@ -62,8 +62,9 @@ function writeAsync(
   let spec: ReplaceSpec<void>;
   try {
     const p = pathArg(op, path);
-    checkOptions(noClobber ? 'createFile' : 'writeFile', op, p, opts, false);
-    spec = dataSpec(noClobber ? 'createFile' : 'writeFile', p, source, opts, noClobber);
+    const operation = noClobber ? 'createFile' : 'writeFile';
+    checkOptions(operation, op, p, opts, false);
+    spec = dataSpec(operation, p, source, opts, noClobber);
   } catch (err) {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- our own AtomicError, as thrown
     return Promise.reject(err);
@@ -79,10 +80,10 @@ function writeSync(
   noClobber: boolean,
 ): WriteResult {
   const p = pathArg(op, path);
-  checkOptions(noClobber ? 'createFile' : 'writeFile', op, p, opts, true);
+  const operation = noClobber ? 'createFile' : 'writeFile';
+  checkOptions(operation, op, p, opts, true);
   checkInMemory(op, p, data);
-  const spec: ReplaceSpec<void> = { op: noClobber ? 'createFile' : 'writeFile', path: p, opts, noClobber, data };
-  return resultOf(runSync(replaceFile<void>(spec)).written, opts);
+  return resultOf(runSync(replaceFile(dataSpec(operation, p, data, opts, noClobber))).written, opts);
 }
 
 /** A synchronous write takes content in memory: a stream can only be read asynchronously. */
