@@ -44,11 +44,16 @@ export interface DiskFile {
   /** fsync(2): the file's data and metadata reach stable storage. */
   sync(): Promise<void>;
   stat(): Promise<DiskStat>;
-  /** fchmod(2). May be done before it returns (see node-disk.ts); the promise still reports its outcome. */
-  chmod(mode: number): Promise<void>;
+  /**
+   * fchmod(2). A driver may make it at once, where that costs less than a hand-over to
+   * the thread pool (node-disk.ts): it then returns nothing, or throws, as a synchronous
+   * call would.
+   */
+  chmod(mode: number): Promise<void> | void;
   chown(uid: number, gid: number): Promise<void>;
   truncate(length: number): Promise<void>;
-  close(): Promise<void>;
+  /** close(2); like `chmod`, possibly made at once. */
+  close(): Promise<void> | void;
   writeSync?(data: Uint8Array, position?: number): void;
   readSync?(buffer: Uint8Array, position: number, length?: number): number;
   syncSync?(): void;

@@ -92,16 +92,20 @@ class OneStep<T> implements Dual<T> {
     return { value: out, done: false };
   }
 
-  /** The step, not yet taken, started asynchronously on its own (a fork of one step): its outcome. */
-  started(): Promise<T> {
+  /**
+   * The step, not yet taken, started asynchronously on its own (a fork of one step): a
+   * step whose outcome is known at once (a call made on this thread) is settled already.
+   */
+  started(): Task<T> {
     const forms = this.forms!;
     this.forms = undefined;
+    let out: Promise<T> | T;
     try {
-      return Promise.resolve(forms.async(this.a, this.b, this.c, this.d));
-    } catch (err) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the step's own error, as thrown
-      return Promise.reject(err);
+      out = forms.async(this.a, this.b, this.c, this.d);
+    } catch (error) {
+      return { settled: { ok: false, error } };
     }
+    return isThenable(out) ? new Running(Promise.resolve(out)) : { settled: { ok: true, value: out } };
   }
 
   /** The step failed: its error surfaces where the step was taken (`yield*`). */
@@ -299,14 +303,33 @@ class Settled<T> implements Dual<Task<T>>, Task<T> {
 const FORK: Forms<Task<unknown>, Dual<unknown>> = {
   // Not reached (see fork), unless a fork is made outside a runner and run synchronously.
   sync: (protocol) => ({ settled: outcomeOf(protocol) }),
-  async(protocol) {
-    // A single step needs no run of its own: its asynchronous form is started here.
-    const promise = protocol instanceof OneStep ? protocol.started() : runAsync(protocol);
-    // Joined later; until then a rejection must not count as unhandled.
-    promise.catch(() => undefined);
-    return { promise };
-  },
+  // A single step needs no run of its own: its asynchronous form is started here.
+  async: (protocol) => (protocol instanceof OneStep ? protocol.started() : new Running(runAsync(protocol))),
 };
+
+/**
+ * A task started asynchronously. It notes its outcome once settled, so that a join made
+ * after that takes it at once rather than waiting a turn of the event loop for it.
+ */
+class Running<T> implements Task<T> {
+  declare readonly promise: Promise<T>;
+  declare settled: Outcome<T> | undefined;
+
+  constructor(promise: Promise<T>) {
+    this.promise = promise;
+    this.settled = undefined;
+    // Also marks a rejection as handled: the task is joined later, and must not count as
+    // an unhandled rejection meanwhile.
+    promise.then(
+      (value) => {
+        this.settled = { ok: true, value };
+      },
+      (error: unknown) => {
+        this.settled = { ok: false, error };
+      },
+    );
+  }
+}
 
 /** The result of a forked protocol, or its error. */
 export function join<T>(task: Task<T>): Dual<T> {

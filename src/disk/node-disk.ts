@@ -116,13 +116,26 @@ class NodeFile implements DiskFile {
     return onThread((this.folder ??= dirname(this.path)));
   }
 
-  async write(data: Uint8Array, position?: number): Promise<void> {
-    let offset = 0;
-    // write(2) may be short; loop until every byte is accepted.
-    while (offset < data.byteLength) {
-      const at = position === undefined ? null : position + offset;
-      offset += await call<number>((cb) => fs.write(this.fd, data, offset, data.byteLength - offset, at, cb));
-    }
+  write(data: Uint8Array, position?: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let offset = 0;
+      // write(2) may be short; written on from its callback until every byte is accepted.
+      const more = (): void => {
+        if (offset >= data.byteLength) return resolve();
+        const at = position === undefined ? null : position + offset;
+        try {
+          fs.write(this.fd, data, offset, data.byteLength - offset, at, written);
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      const written = (err: NodeJS.ErrnoException | null, bytes: number): void => {
+        if (err) return reject(err);
+        offset += bytes;
+        more();
+      };
+      more();
+    });
   }
 
   read(buffer: Uint8Array, position: number, length = buffer.byteLength): Promise<number> {
@@ -137,9 +150,9 @@ class NodeFile implements DiskFile {
     return call<fs.Stats>((cb) => fs.fstat(this.fd, cb));
   }
 
-  chmod(mode: number): Promise<void> {
+  chmod(mode: number): Promise<void> | void {
     // On a local file system, done at once on this thread (see LOCAL_FS_TYPES).
-    if (this.onThread) return now(() => fs.fchmodSync(this.fd, mode));
+    if (this.onThread) return fs.fchmodSync(this.fd, mode);
     return done((cb) => fs.fchmod(this.fd, mode, cb));
   }
 
@@ -152,11 +165,11 @@ class NodeFile implements DiskFile {
     return done((cb) => fs.ftruncate(this.fd, length, cb));
   }
 
-  close(): Promise<void> {
+  close(): Promise<void> | void {
     const fd = this.descriptor;
     if (fd === undefined) return Promise.reject(closedError('close', this.path));
     this.descriptor = undefined;
-    if (this.onThread && !this.truncated) return now(() => fs.closeSync(fd));
+    if (this.onThread && !this.truncated) return fs.closeSync(fd);
     return done((cb) => fs.close(fd, cb));
   }
 
@@ -221,13 +234,16 @@ const POSIX_HERE: DiskCapabilities = Object.freeze({
 /** The POSIX driver: Linux, macOS, the BSDs. */
 export const posixDisk: DualDisk = {
   capabilities: POSIX_HERE,
-  async open(path, flags, mode = 0o666) {
-    const opening = call<number>((cb) => fs.open(path, FLAGS[flags], mode, cb));
+  open(path, flags, mode = 0o666) {
     const folder = dirname(path);
-    // Files opened to be written are the ones whose mode is set; learn their folder's
-    // file system while the open runs.
-    if (flags !== 'r') learnFolder(folder);
-    return new NodeFile(path, await opening, flags === 'w', folder);
+    return new Promise<NodeFile>((resolve, reject) => {
+      fs.open(path, FLAGS[flags], mode, (err, fd) =>
+        err ? reject(err) : resolve(new NodeFile(path, fd, flags === 'w', folder)),
+      );
+      // Files opened to be written are the ones whose mode is set; learn their folder's
+      // file system while the open runs.
+      if (flags !== 'r') learnFolder(folder);
+    });
   },
   stat: (path) => call<fs.Stats>((cb) => fs.stat(path, cb)),
   lstat: (path) => call<fs.Stats>((cb) => fs.lstat(path, cb)),

@@ -23,7 +23,7 @@
  * changes anything, rather than land out of call order. Await the asynchronous call first.
  */
 import { pathKey, type Disk } from '../disk/index.js';
-import { returning, runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
+import { runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
 import { dirname } from 'node:path';
 import { AtomicError } from '../base/errors.js';
 import { realish, realOfResolved } from './real-path.js';
@@ -108,7 +108,7 @@ class Entry implements Ticket {
   }
 
   turn(waiter?: Waiter): Dual<void> {
-    return this.alone ? NO_WAIT : step(TURN, this, waiter);
+    return step(TURN, this, waiter);
   }
 
   done(): void {
@@ -129,10 +129,13 @@ class Entry implements Ticket {
   }
 }
 
-/** A turn that may have to wait: EPENDING driven synchronously (see above). */
+/**
+ * A ticket's turn: immediate for a lone ticket; driven synchronously, EPENDING if it would
+ * have to wait (see above); driven asynchronously, a promise only if it has to wait.
+ */
 const TURN: Forms<void, Entry, Waiter | undefined> = {
-  sync: refuseIfPending,
-  async: waitFor,
+  sync: (entry) => (entry.alone ? undefined : refuseIfPending(entry)),
+  async: (entry, waiter) => (entry.alone ? undefined : waitFor(entry, waiter)),
 };
 
 /** Resolves once `e` is done. */
@@ -240,9 +243,6 @@ function through(e: Entry): Promise<unknown> {
   return e.through;
 }
 
-/** A lone ticket's turn: it is its turn already. */
-const NO_WAIT = returning(undefined);
-
 /**
  * Takes a ticket for `path` (absolute). `real` resolves the real file, called only if
  * needed (by default the path's real name, realish, or its resolved target's); `group`
@@ -288,14 +288,35 @@ function realNow(e: Entry): string {
   }
 }
 
-async function waitFor(entry: Entry, waiter: Waiter | undefined): Promise<void> {
+/** A turn driven asynchronously: once the earlier tickets on the same file are done. */
+function waitFor(entry: Entry, waiter: Waiter | undefined): Promise<void> | undefined {
   const folder = entry.folderKey;
-  // Every pending ticket a write resolved into this folder (see the header): by name.
-  const quick = folder !== undefined && resolvedIn.get(folder) === pendingCount;
-  if (!quick) await through(entry);
-  const mine = quick ? byResolved.get(entry.resolvedKey!) : byReal.get(await realOf(entry));
-  const same = [...(mine ?? [])].filter((e) => e.seq < entry.seq && e.group !== entry.group && !e.ended);
-  if (same.length === 0) return;
+  // Every pending ticket a write resolved into this folder (see the header): by name, now.
+  if (folder !== undefined && resolvedIn.get(folder) === pendingCount) {
+    return afterEarlier(entry, byResolved.get(entry.resolvedKey!), waiter);
+  }
+  return waitThrough(entry, waiter);
+}
+
+/** The turn once the real paths up to this ticket are known: by real path. */
+async function waitThrough(entry: Entry, waiter: Waiter | undefined): Promise<void> {
+  await through(entry);
+  await afterEarlier(entry, byReal.get(await realOf(entry)), waiter);
+}
+
+/** Settles once the tickets of `same` taken before `entry` (and not its own call's) are done; nothing if there are none. */
+function afterEarlier(
+  entry: Entry,
+  same: Set<Entry> | undefined,
+  waiter: Waiter | undefined,
+): Promise<void> | undefined {
+  let earlier: Promise<void>[] | undefined;
+  if (same) {
+    for (const e of same) {
+      if (e.seq < entry.seq && e.group !== entry.group && !e.ended) (earlier ??= []).push(finishedOf(e));
+    }
+  }
+  if (!earlier) return undefined;
   waiter?.withdrawAnnouncement();
-  await Promise.all(same.map(finishedOf));
+  return Promise.all(earlier).then(() => undefined);
 }

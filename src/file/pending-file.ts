@@ -14,7 +14,7 @@ import { retryTransientAfter, type RetryOptions } from '../base/retry.js';
 import { dropOpened, expectRename, openAhead, syncDirectory } from './dir-sync.js';
 import { closeQuietly } from './open-read.js';
 import * as io from '../disk/io.js';
-import { fork, join, returning, runSync, step, type Dual, type Forms } from '../disk/dual.js';
+import { fork, join, returning, runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
 
 const NOTHING = returning(undefined);
 const NOT_OPENED: Opened = { opened: undefined };
@@ -73,7 +73,9 @@ export class PendingFile {
     sync: (file) => {
       if (file) runSync(closeQuietly(file));
     },
-    async: (file) => void file?.close().catch(() => undefined),
+    async: (file) => {
+      if (file) void runAsync(closeQuietly(file));
+    },
   };
 
   private constructor(
@@ -117,14 +119,48 @@ export class PendingFile {
   ): Dual<PendingFile> {
     let file: DiskFile;
     try {
-      file = yield* io.open(disk, tempPath, 'wx', 0o600);
+      file = yield* PendingFile.openTemp(disk, tempPath);
     } catch (failure) {
-      try {
-        file = yield* retryTransientAfter(failure, () => io.open(disk, tempPath, 'wx', 0o600), retry);
-      } catch (err) {
-        throw notCreated(err, op, shownPath, tempPath, target);
-      }
+      file = yield* PendingFile.reopenTemp(failure, disk, tempPath, target, shownPath, op, retry);
     }
+    return PendingFile.of(disk, file, tempPath, target, shownPath, op, hashed);
+  }
+
+  /**
+   * Create's first step, for a caller that runs it alongside other work (replace.ts): the
+   * temporary file opened, exclusively, mode 0600. Its failure goes to `reopenTemp`.
+   */
+  static openTemp(disk: Disk, tempPath: string): Dual<DiskFile> {
+    return io.open(disk, tempPath, 'wx', 0o600);
+  }
+
+  /** After `openTemp` failed with `failure`: retried if transient, else the error, naming the caller's path. */
+  static *reopenTemp(
+    failure: unknown,
+    disk: Disk,
+    tempPath: string,
+    target: string,
+    shownPath: string,
+    op: string,
+    retry: RetryOptions | undefined,
+  ): Dual<DiskFile> {
+    try {
+      return yield* retryTransientAfter(failure, () => PendingFile.openTemp(disk, tempPath), retry);
+    } catch (err) {
+      throw notCreated(err, op, shownPath, tempPath, target);
+    }
+  }
+
+  /** The pending file for `file`, opened by `openTemp` at `tempPath`. */
+  static of(
+    disk: Disk,
+    file: DiskFile,
+    tempPath: string,
+    target: string,
+    shownPath: string,
+    op: string,
+    hashed: boolean,
+  ): PendingFile {
     return new PendingFile(disk, tempPath, target, shownPath, op, file, hashed);
   }
 

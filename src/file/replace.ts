@@ -6,7 +6,8 @@
  * target is as it was.
  */
 import { dirname } from 'node:path';
-import type { Disk } from '../disk/index.js';
+import type { Disk, DiskFile, DiskStat } from '../disk/index.js';
+import * as io from '../disk/io.js';
 import { abortError } from '../base/abort.js';
 import { AtomicError, errorCode } from '../base/errors.js';
 import { makeParents } from './make-parents.js';
@@ -15,7 +16,7 @@ import { call, fork, join, runAsync, runSync, settle, type Dual, type Task } fro
 import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
 import { takeTicket } from './path-order.js';
 import { PendingFile } from './pending-file.js';
-import { resolveTarget, type Target } from './resolve-target.js';
+import { plainTarget, resolveFailure, throughLink, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
 import { absolutePath } from './check-path.js';
 import { hashIfExists } from './hash-existing.js';
@@ -77,18 +78,20 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
   const fsync = opts?.fsync ?? true;
   const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
   let pending: PendingFile | undefined;
-  let resolving: Task<Target> | undefined;
+  let resolving: Task<DiskStat | undefined> | undefined;
   let committed = false;
   try {
     // The temp is created beside the path as named while the target is resolved: the
     // open goes to the thread pool first, as it is on the critical path; the lstat only
-    // has to be back before the commit.
-    const creating = yield* fork(PendingFile.create(disk, tempPathFor(named), named, path, op, opts?.retry, hashed));
-    resolving = yield* fork(resolveTarget(disk, path, op, named));
+    // has to be back before the commit. Both are single disk calls, started as they are;
+    // what follows a failure, or a symbolic link, is taken only then.
+    const temp = tempPathFor(named);
+    const creating = yield* fork(PendingFile.openTemp(disk, temp));
+    resolving = yield* fork(io.lstatIfAny(disk, named));
     try {
-      pending = yield* join(creating);
+      pending = PendingFile.of(disk, yield* join(creating), temp, named, path, op, hashed);
     } catch (err) {
-      pending = yield* createWithParents(err, disk, named, spec, hashed);
+      pending = yield* createAfter(err, disk, temp, named, spec, hashed);
     }
     const data = spec.data === undefined ? undefined : bytesOf(spec.data, opts);
     if (data && announces(opts, data, ticket.first)) yield* pending.announceRename();
@@ -97,8 +100,9 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
       yield* writeInMemory(spec, pending, data, fsync);
       opts?.onProgress?.({ bytes: pending.bytes, total: data.byteLength });
     }
-    target = yield* join(resolving);
+    const stat = yield* join(resolving);
     resolving = undefined;
+    target = stat?.isSymbolicLink() ? yield* throughLink(disk, path, op, named) : plainTarget(path, op, named, stat);
     ticket.resolvedTo(target.path);
     if (spec.noClobber && target.stat) throw new AtomicError('EEXIST', `${op} ${path}: already exists`, { path });
     if (target.path !== named) pending = yield* besideLinkTarget(disk, spec, pending, target.path, data, hashed);
@@ -122,7 +126,7 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
   } catch (err) {
     // A failed resolution (a directory at the path, a symlink loop) says more than what
     // it caused downstream.
-    const failure = resolving ? yield* resolutionFailure(resolving, err) : err;
+    const failure = resolving ? yield* resolutionFailure(resolving, err, op, path) : err;
     if (!committed) yield* auditFailure(spec, target?.path ?? named, failure);
     throw failure;
   } finally {
@@ -148,6 +152,28 @@ function announces(opts: WriteOptions | undefined, data: Uint8Array, firstInLine
 /** Content in memory as bytes. */
 function bytesOf(data: Uint8Array | string, opts: WriteOptions | undefined): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data, opts?.encoding ?? 'utf8') : data;
+}
+
+/**
+ * The temp, after its first open (`temp`, beside `target`) failed with `failure`: opened
+ * again if that failure was transient, else, with `parents`, made after the missing folders.
+ */
+function* createAfter<T>(
+  failure: unknown,
+  disk: Disk,
+  temp: string,
+  target: string,
+  spec: ReplaceSpec<T>,
+  hashed: boolean,
+): Dual<PendingFile> {
+  const { op, path, opts } = spec;
+  let file: DiskFile;
+  try {
+    file = yield* PendingFile.reopenTemp(failure, disk, temp, target, path, op, opts?.retry);
+  } catch (err) {
+    return yield* createWithParents(err, disk, target, spec, hashed);
+  }
+  return PendingFile.of(disk, file, temp, target, path, op, hashed);
 }
 
 /** The temp made when creating it beside the target failed with `err`: with `parents`, after making the missing folders. */
@@ -230,10 +256,15 @@ function* putChunk<T>(spec: ReplaceSpec<T>, pending: PendingFile, chunk: Uint8Ar
   opts?.onProgress?.({ bytes: pending.bytes, total: spec.total });
 }
 
-/** The resolution's error if it failed (it says more than what it caused), else `err`. */
-function* resolutionFailure(resolving: Task<Target>, err: unknown): Dual<unknown> {
+/** The resolution's error if its lstat failed (it says more than what it caused), else `err`. */
+function* resolutionFailure(
+  resolving: Task<DiskStat | undefined>,
+  err: unknown,
+  op: string,
+  path: string,
+): Dual<unknown> {
   const resolved = yield* settle(resolving);
-  return resolved.ok ? err : resolved.error;
+  return resolved.ok ? err : resolveFailure(resolved.error, op, path);
 }
 
 /**

@@ -48,20 +48,47 @@ export function* walkLinks(disk: Disk, path: string, hops = 0): Dual<LinkEnd> {
 
 /** `requested` is `path` made absolute, when the caller has it already. */
 export function* resolveTarget(disk: Disk, path: string, op: string, requested = resolve(path)): Dual<Target> {
+  let stat: DiskStat | undefined;
+  try {
+    stat = yield* io.lstatIfAny(disk, requested);
+  } catch (err) {
+    throw resolveFailure(err, op, path);
+  }
+  // Most paths are not links: their one lstat is made here, and only a link is walked.
+  return stat?.isSymbolicLink()
+    ? yield* throughLink(disk, path, op, requested)
+    : plainTarget(path, op, requested, stat);
+}
+
+/**
+ * The target at `requested`, whose lstat (`io.lstatIfAny`, which a caller may run
+ * alongside other work) found `stat` there, not a symbolic link: the path itself.
+ */
+export function plainTarget(path: string, op: string, requested: string, stat: DiskStat | undefined): Target {
+  if (stat?.isDirectory()) throw isDirectory(op, path);
+  return { requested, path: requested, stat };
+}
+
+/** The target at `requested`, a symbolic link: where its links lead. */
+export function* throughLink(disk: Disk, path: string, op: string, requested: string): Dual<Target> {
   let end: LinkEnd;
   try {
-    // Most paths are not links: their one lstat is made here, and only a link is walked.
-    const stat = yield* io.lstatIfAny(disk, requested);
-    end = stat?.isSymbolicLink()
-      ? yield* walkLinks(disk, yield* linkTarget(disk, requested), 1)
-      : { path: requested, stat, hops: 0 };
+    end = yield* walkLinks(disk, yield* linkTarget(disk, requested), 1);
   } catch (err) {
-    if (errorCode(err) === 'ELOOP' && err instanceof AtomicError) throw tooManyLinks(op, path);
-    throw fsError(err, op, path);
+    throw resolveFailure(err, op, path);
   }
-  if (end.stat?.isDirectory())
-    throw new AtomicError('EISDIR', `${op} ${path}: is a directory, expected a file`, { path });
+  if (end.stat?.isDirectory()) throw isDirectory(op, path);
   return { requested, path: end.path, stat: end.stat };
+}
+
+/** A failure to resolve `path` (of its lstat, or on the way through its links), naming it. */
+export function resolveFailure(err: unknown, op: string, path: string): Error {
+  if (errorCode(err) === 'ELOOP' && err instanceof AtomicError) return tooManyLinks(op, path);
+  return fsError(err, op, path);
+}
+
+function isDirectory(op: string, path: string): AtomicError {
+  return new AtomicError('EISDIR', `${op} ${path}: is a directory, expected a file`, { path });
 }
 
 /** The absolute path the symbolic link at `link` points to (a relative link is relative to its folder). */

@@ -90,7 +90,11 @@ async function syncEdited(disk: Disk, ops: readonly GuardOp[]): Promise<void> {
         await file.sync();
         await file.close();
       } catch (err) {
-        await file.close().catch(() => undefined);
+        try {
+          await file.close();
+        } catch {
+          // Failing already: the sync's error is the one to report.
+        }
         throw fsError(err, 'guard', op.target);
       }
     }),

@@ -213,10 +213,10 @@ function wrapFile(x: Interceptor, file: DiskFile, flags: OpenFlags): DiskFile {
     read: (buf, pos, len) => x.runAsync(c('file.read', [buf, pos, len], false), () => file.read(buf, pos, len)),
     sync: () => x.runAsync(c('file.sync', [], false), () => file.sync()),
     stat: () => x.runAsync(c('file.stat', [], false), () => file.stat()),
-    chmod: (m) => x.runAsync(c('file.chmod', [m], false), () => file.chmod(m)),
+    chmod: (m) => x.runAsync(c('file.chmod', [m], false), async () => file.chmod(m)),
     chown: (u, g) => x.runAsync(c('file.chown', [u, g], false), () => file.chown(u, g)),
     truncate: (n) => x.runAsync(c('file.truncate', [n], false), () => file.truncate(n)),
-    close: () => x.runAsync(c('file.close', [], false), () => file.close()),
+    close: () => x.runAsync(c('file.close', [], false), async () => file.close()),
     writeSync: (data, pos) => x.runSync(c('file.write', [data, pos], true), () => twinOf(file, 'writeSync')(data, pos)),
     readSync: (buf, pos, len) =>
       x.runSync(c('file.read', [buf, pos, len], true), () => twinOf(file, 'readSync')(buf, pos, len)),
