@@ -221,9 +221,7 @@ class Done<T> implements Dual<T> {
   }
 
   next(): IteratorResult<Waiting, T> {
-    const outcome = this.outcome;
-    if (!outcome.ok) throw outcome.error;
-    return { value: outcome.value, done: true };
+    return { value: outcomeValue(this.outcome), done: true };
   }
 
   throw(err?: unknown): IteratorResult<Waiting, T> {
@@ -331,20 +329,25 @@ class Running<T> implements Task<T> {
   }
 }
 
-/** The result of a forked protocol, or its error. */
+/** The result of a forked protocol, or its error (which surfaces here, where the task is joined). */
 export function join<T>(task: Task<T>): Dual<T> {
-  const settled = task.settled;
-  // The error surfaces where the task is joined, as an asynchronous one's would.
-  if (settled) return new Done(settled);
   return step(JOIN as Forms<T, Task<T>>, task);
 }
 
 const JOIN: Forms<unknown, Task<unknown>> = {
-  sync() {
+  sync(task) {
+    if (task.settled) return outcomeValue(task.settled);
     throw new Error('join: a task started asynchronously cannot be joined synchronously');
   },
-  async: (task) => task.promise!,
+  // A task settled already (made at once, or done since) is joined without a wait.
+  async: (task) => (task.settled ? outcomeValue(task.settled) : task.promise!),
 };
+
+/** The value of `outcome`, or its error thrown. */
+function outcomeValue<T>(outcome: Outcome<T>): T {
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
 
 /** Joins `task`, and only reports whether it failed: its error is not thrown. */
 export function* settle<T>(task: Task<T>): Dual<{ ok: true; value: T } | { ok: false; error: unknown }> {
