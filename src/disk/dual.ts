@@ -221,7 +221,10 @@ class Done<T> implements Dual<T> {
   }
 
   next(): IteratorResult<Waiting, T> {
-    return { value: outcomeValue(this.outcome), done: true };
+    // Written out rather than through outcomeValue: taken at every step driven synchronously.
+    const outcome = this.outcome;
+    if (!outcome.ok) throw outcome.error;
+    return { value: outcome.value, done: true };
   }
 
   throw(err?: unknown): IteratorResult<Waiting, T> {
@@ -331,6 +334,8 @@ class Running<T> implements Task<T> {
 
 /** The result of a forked protocol, or its error (which surfaces here, where the task is joined). */
 export function join<T>(task: Task<T>): Dual<T> {
+  // Driven synchronously, a fork has run to its end already: its outcome, as it is.
+  if (drivenSync && task.settled) return new Done(task.settled);
   return step(JOIN as Forms<T, Task<T>>, task);
 }
 
