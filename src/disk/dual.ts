@@ -103,9 +103,9 @@ class OneStep<T> implements Dual<T> {
     try {
       out = forms.async(this.a, this.b, this.c, this.d);
     } catch (error) {
-      return { settled: { ok: false, error } };
+      return new Settled<T>({ ok: false, error });
     }
-    return isThenable(out) ? new Running(Promise.resolve(out)) : { settled: { ok: true, value: out } };
+    return isThenable(out) ? new Running(Promise.resolve(out)) : new Settled({ ok: true, value: out });
   }
 
   /** The step failed: its error surfaces where the step was taken (`yield*`). */
@@ -253,9 +253,9 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** A protocol started by `fork`; `join` waits for it. */
 export interface Task<T> {
-  /** Driven asynchronously: its outcome. */
+  /** Started asynchronously and not made at once: its outcome. */
   readonly promise?: Promise<T>;
-  /** Driven synchronously: already settled. */
+  /** Its outcome once known: at once when driven synchronously, or when made at once (OneStep.started). */
   readonly settled?: Outcome<T>;
 }
 
@@ -280,7 +280,7 @@ function outcomeOf<T>(protocol: Dual<T>): Outcome<T> {
   }
 }
 
-/** A task already settled (a fork driven synchronously), as the protocol that returns it. */
+/** A task already settled (a fork driven synchronously, or a step made at once), as the protocol that returns it. */
 class Settled<T> implements Dual<Task<T>>, Task<T> {
   declare readonly settled: Outcome<T>;
 
@@ -303,7 +303,7 @@ class Settled<T> implements Dual<Task<T>>, Task<T> {
 
 const FORK: Forms<Task<unknown>, Dual<unknown>> = {
   // Not reached (see fork), unless a fork is made outside a runner and run synchronously.
-  sync: (protocol) => ({ settled: outcomeOf(protocol) }),
+  sync: (protocol) => new Settled(outcomeOf(protocol)),
   // A single step needs no run of its own: its asynchronous form is started here.
   async: (protocol) => (protocol instanceof OneStep ? protocol.started() : new Running(runAsync(protocol))),
 };
@@ -340,8 +340,8 @@ export function join<T>(task: Task<T>): Dual<T> {
 }
 
 const JOIN: Forms<unknown, Task<unknown>> = {
-  sync(task) {
-    if (task.settled) return outcomeValue(task.settled);
+  // Driven synchronously, a settled task is joined by `join` itself.
+  sync() {
     throw new Error('join: a task started asynchronously cannot be joined synchronously');
   },
   // A task settled already (made at once, or done since) is joined without a wait.

@@ -38,6 +38,8 @@ export class PendingFile {
   declare private readonly disk: Disk;
   declare readonly tempPath: string;
   declare readonly target: string;
+  /** The target's folder: the one synced after the rename, and the one its announcement is for. */
+  declare private readonly folder: string;
   /** The path the caller named, for error messages. */
   declare readonly shownPath: string;
   declare private readonly op: string;
@@ -90,6 +92,7 @@ export class PendingFile {
     this.disk = disk;
     this.tempPath = tempPath;
     this.target = target;
+    this.folder = dirname(target);
     this.shownPath = shownPath;
     this.op = op;
     this.hashed = hashed;
@@ -175,7 +178,7 @@ export class PendingFile {
 
   /** Announces the rename (announceRename, driven asynchronously). */
   private announce(): void {
-    this.settleRename ??= expectRename(this.disk, dirname(this.target));
+    this.settleRename ??= expectRename(this.disk, this.folder);
   }
 
   /** Withdraws an announced rename: this file has to wait for another writer first. */
@@ -367,9 +370,9 @@ export class PendingFile {
     // (syncDirectory's own error names only the folder).
     if (fsync) {
       try {
-        yield* syncDirectory(this.disk, dirname(this.target), opened);
+        yield* syncDirectory(this.disk, this.folder, opened);
       } catch (err) {
-        throw notSynced(err, this.op, this.shownPath, dirname(this.target));
+        throw notSynced(err, this.op, this.shownPath, this.folder);
       }
     }
   }
@@ -402,7 +405,7 @@ export class PendingFile {
 
   /** The target's folder opened ahead (openDirAhead, driven asynchronously). */
   private openDir(fsync: boolean): Opened {
-    return { opened: fsync ? openAhead(this.disk, dirname(this.target), this.settleRename !== undefined) : undefined };
+    return { opened: fsync ? openAhead(this.disk, this.folder, this.settleRename !== undefined) : undefined };
   }
 
   /** Removes the temporary name; it is only a name by then, and cleanup-temps removes what a failure leaves. */
