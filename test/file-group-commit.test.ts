@@ -116,3 +116,35 @@ test('overlapping writes into one folder keep call order per name without asking
   assert.equal(sim.contentOf('/d/n0'), 'last');
   assert.ok(realpaths() > 0, 'the real paths were asked for');
 });
+
+test('a burst into one folder keeps names as they are even when an earlier write learns its target last', async () => {
+  const sim = new SimDisk();
+  sim.seedDir('/d');
+  const realpaths = (): number => sim.log.filter((c) => c.op === 'realpath').length;
+  const disk = faultDisk(sim);
+  // The first write's lstat comes back long after every other write has reached its
+  // turn: they wait for it to tell where it goes instead of learning real paths.
+  disk.on((c) => c.op === 'lstat' && c.path === '/d/n0', { before: () => sleep(30) });
+  const writes = Array.from({ length: 12 }, (_, i) => writeFile(`/d/n${i % 4}`, `call ${i}`, { disk }));
+  await Promise.all(writes);
+  for (let n = 0; n < 4; n++) assert.equal(sim.contentOf(`/d/n${n}`), `call ${8 + n}`);
+  assert.equal(realpaths(), 0, 'no real path asked for');
+});
+
+test('a write waiting for an earlier one to learn its target still follows it when that target is its own file', async () => {
+  for (const [link, target] of [
+    ['/d/link', '/d/t'],
+    ['/d/away', '/e/t'],
+  ] as const) {
+    const sim = new SimDisk();
+    sim.seedDir('/d');
+    sim.seedDir('/e');
+    sim.seedFile(target, 'old');
+    sim.symlink(target, link);
+    const disk = faultDisk(sim);
+    disk.on((c) => c.op === 'lstat' && c.path === link, { before: () => sleep(30) });
+    // Called first through the link, then by the target's own name: the second call wins.
+    await Promise.all([writeFile(link, 'through the link', { disk }), writeFile(target, 'last', { disk })]);
+    assert.equal(sim.contentOf(target), 'last', `${link} -> ${target}`);
+  }
+});

@@ -15,7 +15,11 @@
  * One case needs no real path at all: when every pending ticket is a write whose target is
  * resolved (through its own links) into one folder, spelt alike. One spelling is one
  * folder, so two of them are the same file only under the same name (a burst of writes
- * into one folder, the common case of overlapping writes).
+ * into one folder, the common case of overlapping writes). A write that will know its
+ * target soon (takeWriteTicket: nothing slow comes before its lstat is joined) counts
+ * towards that case before it knows it: a later write waits for the earlier ones to tell
+ * their targets, which their lstats, already under way, are about to do, rather than learn
+ * every real path because one of those lstats came back after its own turn.
  *
  * A synchronous call cannot wait for an asynchronous one: nothing it could wait for runs
  * until it returns. If a change to the same real file from this process is still in
@@ -64,6 +68,10 @@ class Entry implements Ticket {
   /** Neighbours in the list of pending tickets. */
   declare older: Entry | undefined;
   declare newer: Entry | undefined;
+  /** A write that will tell its target soon and has not yet: its neighbours in that list. */
+  declare untold: boolean;
+  declare olderUntold: Entry | undefined;
+  declare newerUntold: Entry | undefined;
 
   constructor(
     disk: Disk,
@@ -93,10 +101,14 @@ class Entry implements Ticket {
     this.ended = false;
     this.older = undefined;
     this.newer = undefined;
+    this.untold = false;
+    this.olderUntold = undefined;
+    this.newerUntold = undefined;
   }
 
   resolvedTo(target: string): void {
     this.resolved = target;
+    if (this.untold) told(this);
     // Counted only when another ticket is pending: a lone writer's turn is immediate, and a
     // later one that finds it uncounted takes the real paths' way (see the header).
     if (this.ended || pendingCount === 1) return;
@@ -123,6 +135,7 @@ class Entry implements Ticket {
     this.older = this.newer = undefined;
     namedCount.set(this.named, (namedCount.get(this.named) ?? 1) - 1);
     if (this.folderKey !== undefined) uncount(this, this.folderKey, this.resolvedKey!);
+    if (this.untold) told(this);
     if (pendingCount === 0 && namedCount.size > NAMED_KEPT) namedCount.clear();
     void this.real?.then((key) => leave(byReal, key, this));
     this.finish?.();
@@ -191,6 +204,15 @@ const namedCount = new Map<string, number>();
 const NAMED_KEPT = 256;
 /** Tickets not yet done. */
 let pendingCount = 0;
+/**
+ * Writes that will tell their target soon (takeWriteTicket) and have not yet, oldest
+ * first; `toldSome` settles when the oldest of them tells (or ends), for the turns
+ * waiting on it.
+ */
+let untoldCount = 0;
+let oldestUntold: Entry | undefined;
+let newestUntold: Entry | undefined;
+let toldSome: { promise: Promise<void>; resolve: () => void } | undefined;
 /** The same tickets, oldest first, for a synchronous caller's check (see above): a list, so taking and ending one allocates nothing. */
 let oldest: Entry | undefined;
 let newest: Entry | undefined;
@@ -249,6 +271,11 @@ function through(e: Entry): Promise<unknown> {
  * ties the tickets of one call together.
  */
 export function takeTicket(disk: Disk, path: string, real?: () => Dual<string>, group: object = {}): Ticket {
+  return newTicket(disk, path, real, group);
+}
+
+/** A new ticket, the newest of the pending ones. */
+function newTicket(disk: Disk, path: string, real: (() => Dual<string>) | undefined, group: object): Entry {
   const named = pathKey(disk.capabilities, path);
   const count = namedCount.get(named) ?? 0;
   const entry = new Entry(disk, named, path, real, group, count === 0);
@@ -261,6 +288,40 @@ export function takeTicket(disk: Disk, path: string, real?: () => Dual<string>, 
   newest = entry;
   namedCount.set(named, count + 1);
   return entry;
+}
+
+/**
+ * Takes a ticket for a write to `path` (absolute) that tells its target (resolvedTo)
+ * before anything slow: its open and its lstat are under way, and what comes between them
+ * and the telling is quick (content of a bounded size written, a link walked). Later
+ * writes into the same folder then wait for it to tell rather than learn real paths.
+ */
+export function takeWriteTicket(disk: Disk, path: string): Ticket {
+  const entry = newTicket(disk, path, undefined, {});
+  entry.untold = true;
+  untoldCount++;
+  entry.olderUntold = newestUntold;
+  if (newestUntold) newestUntold.newerUntold = entry;
+  else oldestUntold = entry;
+  newestUntold = entry;
+  return entry;
+}
+
+/** `e` has told its target, or ended: out of the untold list; the turns waiting on the oldest look again. */
+function told(e: Entry): void {
+  e.untold = false;
+  untoldCount--;
+  if (e.olderUntold) e.olderUntold.newerUntold = e.newerUntold;
+  else oldestUntold = e.newerUntold;
+  if (e.newerUntold) e.newerUntold.olderUntold = e.olderUntold;
+  else newestUntold = e.olderUntold;
+  const wasOldest = e.olderUntold === undefined;
+  e.olderUntold = e.newerUntold = undefined;
+  if (wasOldest && toldSome) {
+    const { resolve } = toldSome;
+    toldSome = undefined;
+    resolve();
+  }
 }
 
 /** A synchronous caller's turn: EPENDING if an earlier change to its real file is in flight. */
@@ -291,11 +352,24 @@ function realNow(e: Entry): string {
 /** A turn driven asynchronously: once the earlier tickets on the same file are done. */
 function waitFor(entry: Entry, waiter: Waiter | undefined): Promise<void> | undefined {
   const folder = entry.folderKey;
-  // Every pending ticket a write resolved into this folder (see the header): by name, now.
-  if (folder !== undefined && resolvedIn.get(folder) === pendingCount) {
+  // Every pending ticket a write resolved into this folder, or about to tell where it
+  // resolves (see the header): by name, once the earlier ones have told.
+  if (folder !== undefined && (resolvedIn.get(folder) ?? 0) + untoldCount === pendingCount) {
+    if (oldestUntold !== undefined && oldestUntold.seq < entry.seq) return afterTold(entry, waiter);
     return afterEarlier(entry, byResolved.get(entry.resolvedKey!), waiter);
   }
   return waitThrough(entry, waiter);
+}
+
+/** The turn, looked at again once the oldest write yet to tell its target has told. */
+async function afterTold(entry: Entry, waiter: Waiter | undefined): Promise<void> {
+  if (!toldSome) {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    toldSome = { promise, resolve };
+  }
+  await toldSome.promise;
+  await waitFor(entry, waiter);
 }
 
 /** The turn once the real paths up to this ticket are known: by real path. */

@@ -14,7 +14,7 @@ import { makeParents } from './make-parents.js';
 import { preserveOf, recordOf, type AuditRecord } from './hooks.js';
 import { call, fork, join, runAsync, runSync, settle, type Dual, type Task } from '../disk/dual.js';
 import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
-import { takeTicket } from './path-order.js';
+import { takeTicket, takeWriteTicket } from './path-order.js';
 import { PendingFile } from './pending-file.js';
 import { plainTarget, resolveFailure, throughLink, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
@@ -74,7 +74,11 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
   // not call order. Commits then wait for their turn on the real file.
   const named = absolutePath(path);
   let target: Target | undefined;
-  const ticket = takeTicket(disk, named);
+  const data = spec.data === undefined ? undefined : bytesOf(spec.data, opts);
+  // A write tells its ticket its target after writing content in memory: soon, unless
+  // that content is large (a producer writes after that).
+  const ticket =
+    data && data.byteLength > TELLS_SOON_MAX_BYTES ? takeTicket(disk, named) : takeWriteTicket(disk, named);
   const fsync = opts?.fsync ?? true;
   const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
   let pending: PendingFile | undefined;
@@ -93,7 +97,6 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
     } catch (err) {
       pending = yield* createAfter(err, disk, temp, named, spec, hashed);
     }
-    const data = spec.data === undefined ? undefined : bytesOf(spec.data, opts);
     if (data && announces(opts, data, ticket.first)) yield* pending.announceRename();
     // Content in memory is written while the lstat runs.
     if (data) {
@@ -137,6 +140,8 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
 
 /** Small writes go through the pipeline in a few disk calls: worth announcing. */
 const ANNOUNCE_MAX_BYTES = 1024 * 1024;
+/** Content up to this size is written before the target is told to the ticket: quick enough for later writes to wait for it. */
+const TELLS_SOON_MAX_BYTES = ANNOUNCE_MAX_BYTES;
 
 /**
  * Whether the write's rename may be announced to concurrent directory syncs
