@@ -68,7 +68,7 @@ class Entry implements Ticket {
   /** Neighbours in the list of pending tickets. */
   declare older: Entry | undefined;
   declare newer: Entry | undefined;
-  /** A write that will tell its target soon and has not yet: its neighbours in that list. */
+  /** A write that will tell its target soon and has not yet (takeWriteTicket), and its neighbours in that list. */
   declare untold: boolean;
   declare olderUntold: Entry | undefined;
   declare newerUntold: Entry | undefined;
@@ -90,7 +90,7 @@ class Entry implements Ticket {
     this.resolvedKey = undefined;
     this.folderKey = undefined;
     this.disk = disk;
-    this.alone = pendingCount === 0;
+    this.alone = pending.count === 0;
     this.first = first;
     this.real = undefined;
     this.realKey = undefined;
@@ -111,7 +111,7 @@ class Entry implements Ticket {
     if (this.untold) told(this);
     // Counted only when another ticket is pending: a lone writer's turn is immediate, and a
     // later one that finds it uncounted takes the real paths' way (see the header).
-    if (this.ended || pendingCount === 1) return;
+    if (this.ended || pending.count === 1) return;
     const caps = this.disk.capabilities;
     const key = (this.resolvedKey = pathKey(caps, target));
     const folder = (this.folderKey = pathKey(caps, dirname(target)));
@@ -126,17 +126,11 @@ class Entry implements Ticket {
   done(): void {
     if (this.ended) return;
     this.ended = true;
-    pendingCount--;
-    // Out of the list of pending tickets.
-    if (this.older) this.older.newer = this.newer;
-    else oldest = this.newer;
-    if (this.newer) this.newer.older = this.older;
-    else newest = this.older;
-    this.older = this.newer = undefined;
+    pending.remove(this);
     namedCount.set(this.named, (namedCount.get(this.named) ?? 1) - 1);
     if (this.folderKey !== undefined) uncount(this, this.folderKey, this.resolvedKey!);
     if (this.untold) told(this);
-    if (pendingCount === 0 && namedCount.size > NAMED_KEPT) namedCount.clear();
+    if (pending.count === 0 && namedCount.size > NAMED_KEPT) namedCount.clear();
     void this.real?.then((key) => leave(byReal, key, this));
     this.finish?.();
   }
@@ -202,20 +196,50 @@ function leave(index: Map<string, Set<Entry>>, key: string, e: Entry): void {
  */
 const namedCount = new Map<string, number>();
 const NAMED_KEPT = 256;
-/** Tickets not yet done. */
-let pendingCount = 0;
+/**
+ * Tickets in the order taken, linked through their own fields (`older`/`newer`, or the
+ * untold pair): taking and ending one allocates nothing.
+ */
+class TicketList {
+  oldest: Entry | undefined = undefined;
+  newest: Entry | undefined = undefined;
+  count = 0;
+
+  constructor(
+    private readonly olderOf: 'older' | 'olderUntold',
+    private readonly newerOf: 'newer' | 'newerUntold',
+  ) {}
+
+  /** `e` in, as the newest. */
+  add(e: Entry): void {
+    e[this.olderOf] = this.newest;
+    if (this.newest) this.newest[this.newerOf] = e;
+    else this.oldest = e;
+    this.newest = e;
+    this.count++;
+  }
+
+  remove(e: Entry): void {
+    const older = e[this.olderOf];
+    const newer = e[this.newerOf];
+    if (older) older[this.newerOf] = newer;
+    else this.oldest = newer;
+    if (newer) newer[this.olderOf] = older;
+    else this.newest = older;
+    e[this.olderOf] = e[this.newerOf] = undefined;
+    this.count--;
+  }
+}
+
+/** Tickets not yet done, oldest first (a synchronous caller's check walks them, see above). */
+const pending = new TicketList('older', 'newer');
 /**
  * Writes that will tell their target soon (takeWriteTicket) and have not yet, oldest
  * first; `toldSome` settles when the oldest of them tells (or ends), for the turns
  * waiting on it.
  */
-let untoldCount = 0;
-let oldestUntold: Entry | undefined;
-let newestUntold: Entry | undefined;
+const untold = new TicketList('olderUntold', 'newerUntold');
 let toldSome: { promise: Promise<void>; resolve: () => void } | undefined;
-/** The same tickets, oldest first, for a synchronous caller's check (see above): a list, so taking and ending one allocates nothing. */
-let oldest: Entry | undefined;
-let newest: Entry | undefined;
 
 /** A writer told when its turn has to wait for an earlier one. */
 export interface Waiter {
@@ -280,12 +304,7 @@ function newTicket(disk: Disk, path: string, real: (() => Dual<string>) | undefi
   const count = namedCount.get(named) ?? 0;
   const entry = new Entry(disk, named, path, real, group, count === 0);
   last = entry;
-  pendingCount++;
-  // Into the list of pending tickets, as its newest.
-  entry.older = newest;
-  if (newest) newest.newer = entry;
-  else oldest = entry;
-  newest = entry;
+  pending.add(entry);
   namedCount.set(named, count + 1);
   return entry;
 }
@@ -299,24 +318,15 @@ function newTicket(disk: Disk, path: string, real: (() => Dual<string>) | undefi
 export function takeWriteTicket(disk: Disk, path: string): Ticket {
   const entry = newTicket(disk, path, undefined, {});
   entry.untold = true;
-  untoldCount++;
-  entry.olderUntold = newestUntold;
-  if (newestUntold) newestUntold.newerUntold = entry;
-  else oldestUntold = entry;
-  newestUntold = entry;
+  untold.add(entry);
   return entry;
 }
 
 /** `e` has told its target, or ended: out of the untold list; the turns waiting on the oldest look again. */
 function told(e: Entry): void {
   e.untold = false;
-  untoldCount--;
-  if (e.olderUntold) e.olderUntold.newerUntold = e.newerUntold;
-  else oldestUntold = e.newerUntold;
-  if (e.newerUntold) e.newerUntold.olderUntold = e.olderUntold;
-  else newestUntold = e.olderUntold;
-  const wasOldest = e.olderUntold === undefined;
-  e.olderUntold = e.newerUntold = undefined;
+  const wasOldest = untold.oldest === e;
+  untold.remove(e);
   if (wasOldest && toldSome) {
     const { resolve } = toldSome;
     toldSome = undefined;
@@ -328,7 +338,7 @@ function told(e: Entry): void {
 function refuseIfPending(entry: Entry): void {
   const path = entry.path;
   const mine = realNow(entry);
-  for (let e = oldest; e; e = e.newer) {
+  for (let e = pending.oldest; e; e = e.newer) {
     if (e.seq >= entry.seq || e.group === entry.group || e.ended) continue;
     if (realNow(e) !== mine) continue;
     throw new AtomicError(
@@ -354,8 +364,8 @@ function waitFor(entry: Entry, waiter: Waiter | undefined): Promise<void> | unde
   const folder = entry.folderKey;
   // Every pending ticket a write resolved into this folder, or about to tell where it
   // resolves (see the header): by name, once the earlier ones have told.
-  if (folder !== undefined && (resolvedIn.get(folder) ?? 0) + untoldCount === pendingCount) {
-    if (oldestUntold !== undefined && oldestUntold.seq < entry.seq) return afterTold(entry, waiter);
+  if (folder !== undefined && (resolvedIn.get(folder) ?? 0) + untold.count === pending.count) {
+    if (untold.oldest !== undefined && untold.oldest.seq < entry.seq) return afterTold(entry, waiter);
     return afterEarlier(entry, byResolved.get(entry.resolvedKey!), waiter);
   }
   return waitThrough(entry, waiter);
