@@ -298,6 +298,35 @@ test('EPENDING is kept per file among several asynchronous writes in flight, as 
   for (const n of names) assert.equal(readFileSync(f(dir, n), 'utf8'), 'sync');
 });
 
+test('a synchronous write made by a hook of another one to the same file: EPENDING; to another file, it goes through', async () => {
+  const dir = await tmpDir();
+  fsWriteFileSync(f(dir), 'old');
+  const inner: string[] = [];
+  // The hook runs the caller's code inside the outer write, before its commit: a write
+  // it makes to the same file would land first and then be overwritten, out of call order.
+  const hook = {
+    preserve: () => Promise.resolve(undefined),
+    preserveSync: () => {
+      for (const name of ['f.txt', 'other.txt']) {
+        try {
+          a.writeFileSync(f(dir, name), 'inner');
+          inner.push(`${name} written`);
+        } catch (e) {
+          inner.push(`${name} ${(e as NodeJS.ErrnoException).code}`);
+        }
+      }
+      return undefined;
+    },
+  };
+  a.writeFileSync(f(dir), 'outer', { backup: hook });
+  assert.deepEqual(inner, ['f.txt EPENDING', 'other.txt written']);
+  assert.equal(readFileSync(f(dir), 'utf8'), 'outer');
+  assert.deepEqual(readdirSync(dir).sort(), ['f.txt', 'other.txt']);
+  // Nothing is left pending: the next synchronous write goes through at once.
+  a.writeFileSync(f(dir), 'after');
+  assert.equal(readFileSync(f(dir), 'utf8'), 'after');
+});
+
 test('synchronous calls with a BackupStore and an AuditLog: the backup keeps the old content, the trail the change', async () => {
   const dir = await tmpDir();
   const store = new a.BackupStore(join(dir, '.backups'));

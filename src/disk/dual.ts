@@ -149,6 +149,28 @@ export function call<T>(sync: () => T, async: () => Promise<T> | T): Dual<T> {
   return step(CALLED as Forms<T, () => T, () => Promise<T> | T>, sync, async);
 }
 
+/** The two forms of a kind of step whose outcome is known at once either way (`atOnce`). */
+export interface AtOnceForms<T, A = undefined, B = undefined, C = undefined, D = undefined> {
+  sync(a: A, b: B, c: C, d: D): T;
+  async(a: A, b: B, c: C, d: D): T;
+}
+
+/**
+ * A step whose outcome is known at once either way (neither form waits), taken where it
+ * stands: its outcome, with no step object to `yield*`. For a choice between the two ways
+ * made where a plain call would stand (a write's place in line, taken at the call), at the
+ * cost of a call rather than a step's object and dispatch.
+ */
+export function atOnce<T, A, B = undefined, C = undefined, D = undefined>(
+  forms: AtOnceForms<T, A, B, C, D>,
+  a: A,
+  b?: B,
+  c?: C,
+  d?: D,
+): T {
+  return drivenSync ? forms.sync(a, b as B, c as C, d as D) : forms.async(a, b as B, c as C, d as D);
+}
+
 /** Whether `value` is a promise or any other thenable (an object or function with a `then` method). */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

@@ -27,7 +27,7 @@
  * changes anything, rather than land out of call order. Await the asynchronous call first.
  */
 import { pathKey, type Disk } from '../disk/index.js';
-import { runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
+import { atOnce, returning, type AtOnceForms, runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
 import { dirname } from 'node:path';
 import { AtomicError } from '../base/errors.js';
 import { realish, realOfResolved } from './real-path.js';
@@ -310,17 +310,44 @@ function newTicket(disk: Disk, path: string, real: (() => Dual<string>) | undefi
 }
 
 /**
- * Takes a ticket for a write to `path` (absolute) that tells its target (resolvedTo)
- * before anything slow: its open and its lstat are under way, and what comes between them
- * and the telling is quick (content of a bounded size written, a link walked). Later
- * writes into the same folder then wait for it to tell rather than learn real paths.
+ * A write's ticket for `path` (absolute), taken at the call (a step taken at once, driven
+ * either way: dual.ts). With `tellsSoon`, the write tells its target (resolvedTo) before
+ * anything slow: its open and its lstat are under way, and what comes between them and the
+ * telling is quick (content of a bounded size written, a link walked). Later writes into
+ * the same folder then wait for it to tell rather than learn real paths. `hooks`: the
+ * write runs the caller's code (a backup or audit hook) before it commits.
  */
-export function takeWriteTicket(disk: Disk, path: string): Ticket {
+export function takeWriteTicket(disk: Disk, path: string, tellsSoon: boolean, hooks: boolean): Ticket {
+  return atOnce(WRITE_TICKET, disk, path, tellsSoon, hooks);
+}
+
+const WRITE_TICKET: AtOnceForms<Ticket, Disk, string, boolean, boolean> = {
+  // Driven synchronously, nothing else of this process runs until the write returns. With
+  // no change in flight, and no hook to run the caller's code meanwhile (which could start
+  // a synchronous write of its own to the same file), nothing can be ordered with this
+  // write: it needs no place in line.
+  sync: (disk, path, tellsSoon, hooks) =>
+    pending.count === 0 && !hooks ? OUT_OF_LINE : newWriteTicket(disk, path, tellsSoon),
+  async: newWriteTicket,
+};
+
+function newWriteTicket(disk: Disk, path: string, tellsSoon: boolean): Ticket {
   const entry = newTicket(disk, path, undefined, {});
-  entry.untold = true;
-  untold.add(entry);
+  if (tellsSoon) {
+    entry.untold = true;
+    untold.add(entry);
+  }
   return entry;
 }
+
+/** The ticket of a write that nothing can be ordered with (see WRITE_TICKET): its turn is now. */
+const OUT_OF_LINE: Ticket = {
+  first: true,
+  turn: () => NO_WAIT,
+  done: () => undefined,
+  resolvedTo: () => undefined,
+};
+const NO_WAIT = returning(undefined);
 
 /** `e` has told its target, or ended: out of the untold list; the turns waiting on the oldest look again. */
 function told(e: Entry): void {

@@ -14,7 +14,7 @@ import { makeParents } from './make-parents.js';
 import { preserveOf, recordOf, type AuditRecord } from './hooks.js';
 import { call, fork, join, runAsync, runSync, settle, type Dual, type Task } from '../disk/dual.js';
 import { asksForHash, diskOf, hashesContent, type WriteOptions, type Written } from './options.js';
-import { takeTicket, takeWriteTicket } from './path-order.js';
+import { takeWriteTicket } from './path-order.js';
 import { PendingFile } from './pending-file.js';
 import { plainTarget, resolveFailure, throughLink, type Target } from './resolve-target.js';
 import { tempPathFor } from './temp-name.js';
@@ -77,8 +77,12 @@ export function* replaceFile<T>(spec: ReplaceSpec<T>): Dual<{ result: T; written
   const data = spec.data === undefined ? undefined : bytesOf(spec.data, opts);
   // A write tells its ticket its target after writing content in memory: soon, unless
   // that content is large (a producer writes after that).
-  const ticket =
-    data && data.byteLength > TELLS_SOON_MAX_BYTES ? takeTicket(disk, named) : takeWriteTicket(disk, named);
+  const ticket = takeWriteTicket(
+    disk,
+    named,
+    !data || data.byteLength <= TELLS_SOON_MAX_BYTES,
+    !!(opts?.backup || opts?.audit),
+  );
   const fsync = opts?.fsync ?? true;
   const hashed = hashesContent(opts, spec.resultHash ?? asksForHash(opts));
   let pending: PendingFile | undefined;
