@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { lock, LockError } from '../src/index.js';
 import { tmpDir } from './helpers/tmp.js';
+import { faultDisk, nodeDisk } from './helpers/file-disks.js';
 import { childScript, run, waitFor } from './helpers/child.js';
 
 test('exclusive lock: a second taker waits until release', async () => {
@@ -24,6 +25,55 @@ test('exclusive lock: a second taker waits until release', async () => {
   )();
   assert.deepEqual(order, ['release', 'second']);
   assert.deepEqual(readdirSync(dir), [], 'the lock folder is removed once free');
+});
+
+test("a taker that read a record before its holder released it does not break the next holder's lock", async () => {
+  const dir = await tmpDir();
+  const p = join(dir, 'file');
+  const isRecord = (path: string): boolean => path.endsWith(`${p.slice(dir.length + 1)}.atomicfs-lock/x`);
+  const first = await lock(p);
+  // The taker's first read of the record (the first holder's) is held back until that
+  // holder has released and another has taken the lock: by then the record it read is
+  // one that this process no longer holds, which would count as left over.
+  const disk = faultDisk(nodeDisk);
+  let readDone!: () => void;
+  const read = new Promise<void>((r) => (readDone = r));
+  let letRead!: () => void;
+  const readLetGo = new Promise<void>((r) => (letRead = r));
+  disk.on((c) => c.op === 'file.read' && isRecord(c.path), {
+    times: 1,
+    after: async (_c, n) => {
+      readDone();
+      await readLetGo;
+      return n;
+    },
+  });
+  // Were the lock broken, the live record would be moved aside here: held there while a
+  // third taker tries.
+  let movedAside = false;
+  let letMove!: () => void;
+  const moveLetGo = new Promise<void>((r) => (letMove = r));
+  disk.on((c) => c.op === 'rename' && isRecord(c.path), {
+    after: async () => {
+      movedAside = true;
+      await moveLetGo;
+    },
+  });
+  const taker = lock(p, { disk });
+  await read;
+  await first();
+  const second = await lock(p);
+  letRead();
+  await new Promise((r) => setTimeout(r, 200));
+  await assert.rejects(lock(p, { timeout: 300 }), { code: 'ELOCKED' }, 'the second holder still has the lock');
+  letMove();
+  assert.equal(movedAside, false, "the second holder's record was never moved");
+  assert.equal(second.signal.aborted, false);
+  await second();
+  await (
+    await taker
+  )();
+  assert.deepEqual(readdirSync(dir), []);
 });
 
 test('timeout gives LockError ELOCKED naming the path, and leaves no record', async () => {

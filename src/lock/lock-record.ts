@@ -181,6 +181,22 @@ export function* breakIfStale(disk: Disk, file: string, staleMs: number): Dual<v
     throw err;
   }
   if (!entry || !isStale(entry, staleMs)) return;
+  // The record was read before it was judged. Its holder may have released it meanwhile
+  // (removing it), then exited or dropped its token, and another holder claimed the lock:
+  // the name now holds a live record, which the rename below would take from it. A holder
+  // removes its record before it exits or drops its token, so a record that is still
+  // there when read again, after the judgement, and still stale, is left over. (Two takers
+  // that both find a dead holder's record can still break it one after the other: the
+  // second then moves the record a third has just made, and puts it back below unless a
+  // fourth has claimed the name meanwhile. That needs a holder that died, and four takers.)
+  let again: RecordEntry | undefined;
+  try {
+    again = yield* readRecord(disk, file);
+  } catch (err) {
+    if (replacedByLink(err)) return;
+    throw err;
+  }
+  if (!again || !sameRecord(entry, again) || !isStale(again, staleMs)) return;
   const aside = asideOf(file);
   try {
     yield* io.rename(disk, file, aside);
@@ -198,6 +214,12 @@ export function* breakIfStale(disk: Disk, file: string, staleMs: number): Dual<v
     yield* quietly(io.link(disk, aside, file));
   }
   yield* quietly(io.unlink(disk, aside));
+}
+
+/** Whether two reads found the same record: the same token, or for records that cannot be parsed, the same file. */
+function sameRecord(a: RecordEntry, b: RecordEntry): boolean {
+  if (a.record || b.record) return a.record?.token === b.record?.token;
+  return a.stat !== undefined && b.stat !== undefined && a.stat.ino === b.stat.ino && a.stat.dev === b.stat.dev;
 }
 
 /**
