@@ -259,8 +259,8 @@ export function returning<T>(value: T): Dual<T> {
   return new Done({ ok: true, value });
 }
 
-/** The outcome of every step that returns nothing (taken synchronously, see step). */
-const NOTHING_DONE = returning(undefined);
+/** A protocol that takes no step and returns nothing: the outcome of every step that returns nothing (taken synchronously, see step), and a no-op where a protocol is expected. */
+export const NOTHING_DONE: Dual<undefined> = returning(undefined);
 
 /** Whether the protocol is being run synchronously: for the few places where the two ways must differ. */
 export function isSync(): Dual<boolean> {

@@ -27,7 +27,16 @@
  * changes anything, rather than land out of call order. Await the asynchronous call first.
  */
 import { pathKey, type Disk } from '../disk/index.js';
-import { atOnce, returning, type AtOnceForms, runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
+import {
+  atOnce,
+  NOTHING_DONE,
+  type AtOnceForms,
+  runAsync,
+  runSync,
+  step,
+  type Dual,
+  type Forms,
+} from '../disk/dual.js';
 import { dirname } from 'node:path';
 import { AtomicError } from '../base/errors.js';
 import { realish, realOfResolved } from './real-path.js';
@@ -343,11 +352,10 @@ function newWriteTicket(disk: Disk, path: string, tellsSoon: boolean): Ticket {
 /** The ticket of a write that nothing can be ordered with (see WRITE_TICKET): its turn is now. */
 const OUT_OF_LINE: Ticket = {
   first: true,
-  turn: () => NO_WAIT,
+  turn: () => NOTHING_DONE,
   done: () => undefined,
   resolvedTo: () => undefined,
 };
-const NO_WAIT = returning(undefined);
 
 /** `e` has told its target, or ended: out of the untold list; the turns waiting on the oldest look again. */
 function told(e: Entry): void {

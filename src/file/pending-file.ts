@@ -14,9 +14,8 @@ import { retryTransientAfter, type RetryOptions } from '../base/retry.js';
 import { dropOpened, expectRename, openAhead, syncDirectory } from './dir-sync.js';
 import { closeQuietly } from './open-read.js';
 import * as io from '../disk/io.js';
-import { fork, join, returning, runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
+import { fork, join, NOTHING_DONE, runAsync, runSync, step, type Dual, type Forms } from '../disk/dual.js';
 
-const NOTHING = returning(undefined);
 const NOT_OPENED: Opened = { opened: undefined };
 
 /** A folder opened ahead of its sync, boxed: a step's result that is a promise would be awaited. */
@@ -430,7 +429,7 @@ export class PendingFile {
   /** Removes the temporary file. A no-op after a commit, so it is safe in `finally`. */
   discard(): Dual<void> {
     this.settle();
-    if (this.state === 'committed' || this.state === 'discarded') return NOTHING;
+    if (this.state === 'committed' || this.state === 'discarded') return NOTHING_DONE;
     return this.discarding();
   }
 

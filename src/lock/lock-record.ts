@@ -173,13 +173,7 @@ export function isStale(entry: RecordEntry, staleMs: number): boolean {
  * rename: a folder moved aside that way is moved straight back.
  */
 export function* breakIfStale(disk: Disk, file: string, staleMs: number): Dual<void> {
-  let entry: RecordEntry | undefined;
-  try {
-    entry = yield* readRecord(disk, file);
-  } catch (err) {
-    if (replacedByLink(err)) return;
-    throw err;
-  }
+  const entry = yield* recordToBreak(disk, file);
   if (!entry || !isStale(entry, staleMs)) return;
   // The record was read before it was judged. Its holder may have released it meanwhile
   // (removing it), then exited or dropped its token, and another holder claimed the lock:
@@ -189,13 +183,7 @@ export function* breakIfStale(disk: Disk, file: string, staleMs: number): Dual<v
   // that both find a dead holder's record can still break it one after the other: the
   // second then moves the record a third has just made, and puts it back below unless a
   // fourth has claimed the name meanwhile. That needs a holder that died, and four takers.)
-  let again: RecordEntry | undefined;
-  try {
-    again = yield* readRecord(disk, file);
-  } catch (err) {
-    if (replacedByLink(err)) return;
-    throw err;
-  }
+  const again = yield* recordToBreak(disk, file);
   if (!again || !sameRecord(entry, again) || !isStale(again, staleMs)) return;
   const aside = asideOf(file);
   try {
@@ -214,6 +202,16 @@ export function* breakIfStale(disk: Disk, file: string, staleMs: number): Dual<v
     yield* quietly(io.link(disk, aside, file));
   }
   yield* quietly(io.unlink(disk, aside));
+}
+
+/** The record at `file` as a breaker sees it: none where it is gone, or where the lock folder was replaced by a link. */
+function* recordToBreak(disk: Disk, file: string): Dual<RecordEntry | undefined> {
+  try {
+    return yield* readRecord(disk, file);
+  } catch (err) {
+    if (replacedByLink(err)) return undefined;
+    throw err;
+  }
 }
 
 /** Whether two reads found the same record: the same token, or for records that cannot be parsed, the same file. */
